@@ -1,0 +1,61 @@
+// A whole Confab server: storage, protocol hub, the listening port with its HTTP routes, and
+// keep-alive. The headless binary and the desktop app's host mode both run one of these.
+#pragma once
+
+#include "serverconfig.h"
+
+#include <QObject>
+#include <QTimer>
+#include <memory>
+#include <optional>
+
+namespace confab {
+
+class FrontDoor;
+class HttpApi;
+class Hub;
+class Store;
+struct Metrics;
+
+class ChatServer : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ChatServer(ServerConfig config, QObject *parent = nullptr);
+    ~ChatServer() override;
+
+    // Opens the store and starts listening. Returns an error message on failure.
+    std::optional<QString> start();
+    // The port actually bound (useful with port 0).
+    quint16 port() const;
+    const ServerConfig &config() const { return m_config; }
+
+    // Graceful stop: stops listening, closes every client with 1001, writes everything, and
+    // emits stopped() when the clients are gone (or after a short grace).
+    void stop();
+
+    Hub &hub() { return *m_hub; }
+    Metrics &metrics() { return *m_metrics; }
+
+Q_SIGNALS:
+    void stopped();
+
+private:
+    void keepAlive();
+    void checkStopped();
+    void finishStop();
+
+    ServerConfig m_config;
+    std::unique_ptr<Metrics> m_metrics;
+    std::unique_ptr<Store> m_store;
+    std::unique_ptr<Hub> m_hub;
+    std::unique_ptr<HttpApi> m_http;
+    std::unique_ptr<FrontDoor> m_door;
+    QTimer m_keepAlive;
+    QTimer m_stopGrace;
+    QTimer m_stopPoll;
+    bool m_stopping = false;
+    bool m_stopped = false;
+};
+
+} // namespace confab

@@ -1,0 +1,151 @@
+#include "connection.h"
+
+#include "logging.h"
+#include "metrics.h"
+#include "protocol.h"
+
+namespace confab {
+
+namespace {
+quint64 nextSerial = 0;
+constexpr qint64 NsPerMs = 1000000;
+} // namespace
+
+Connection::Connection(QWebSocket *socket, const ServerConfig &config, Metrics &metrics,
+                       QObject *parent)
+    : QObject(parent)
+    , m_socket(socket)
+    , m_config(config)
+    , m_metrics(metrics)
+    , m_serial(++nextSerial)
+    , m_bucket(config.limits.ratePerSec, config.limits.burst, monotonicNs())
+    , m_flood(config.floodMaxDrops, qint64(config.floodWindowMs) * NsPerMs)
+    , m_lastHeardNs(monotonicNs())
+    , m_lastPingNs(m_lastHeardNs)
+{
+    m_socket->setParent(nullptr);
+    // Qt's defaults accept messages of about 2 GiB; the protocol allows max_frame_bytes.
+    const auto maxBytes = quint64(config.limits.maxFrameBytes);
+    m_socket->setMaxAllowedIncomingFrameSize(maxBytes);
+    m_socket->setMaxAllowedIncomingMessageSize(maxBytes);
+    m_socket->setReadBufferSize(qMax<qint64>(64 * 1024, qint64(maxBytes) + 16));
+
+    connect(m_socket.get(), &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+        m_lastHeardNs = monotonicNs();
+        if (!m_closing) {
+            ++m_metrics.framesIn;
+            Q_EMIT textReceived(this, text.toUtf8());
+        }
+    });
+    connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this, [this] {
+        m_lastHeardNs = monotonicNs();
+        if (!m_closing) {
+            ++m_metrics.framesIn;
+            Q_EMIT binaryReceived(this);
+        }
+    });
+    connect(m_socket.get(), &QWebSocket::pong, this, [this] { m_lastHeardNs = monotonicNs(); });
+    connect(m_socket.get(), &QWebSocket::disconnected, this, &Connection::onDisconnected);
+
+    m_helloTimer.setSingleShot(true);
+    m_helloTimer.setInterval(config.helloTimeoutMs);
+    connect(&m_helloTimer, &QTimer::timeout, this, [this] {
+        if (!user)
+            closeWith(protocol::CloseHelloTimeout, QStringLiteral("no hello in time"),
+                      QStringLiteral("hello_timeout"));
+    });
+    m_helloTimer.start();
+
+    m_graceTimer.setSingleShot(true);
+    m_graceTimer.setInterval(config.slowCloseGraceMs);
+    connect(&m_graceTimer, &QTimer::timeout, this, [this] { m_socket->abort(); });
+    qCDebug(lcConnection) << "connection" << m_serial << "from"
+                          << m_socket->peerAddress().toString();
+}
+
+Connection::~Connection() = default;
+
+void Connection::send(const QByteArray &json)
+{
+    if (m_closing)
+        return;
+    ++m_metrics.framesOut;
+    m_socket->sendTextMessage(QString::fromUtf8(json));
+    if (m_socket->bytesToWrite() > m_config.limits.maxQueueBytes) {
+        qCInfo(lcConnection) << "connection" << m_serial << "too slow:" << m_socket->bytesToWrite()
+                             << "bytes waiting";
+        closeWith(protocol::ClosePolicy, QStringLiteral("too slow"), QStringLiteral("slow"));
+    }
+}
+
+void Connection::closeWith(quint16 code, const QString &reason, const QString &metricReason)
+{
+    if (m_closing)
+        return;
+    qCDebug(lcConnection) << "closing" << m_serial << code << reason;
+    m_closeReason = metricReason;
+    m_closing = true;
+    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
+    m_graceTimer.start();
+    markGone();
+}
+
+void Connection::abort(const QString &metricReason)
+{
+    if (m_closeReason.isEmpty())
+        m_closeReason = metricReason;
+    m_closing = true;
+    markGone();
+    m_socket->abort();
+}
+
+bool Connection::admit()
+{
+    const qint64 now = monotonicNs();
+    if (m_bucket.tryTake(now))
+        return true;
+    ++m_metrics.framesDropped;
+    if (m_flood.recordDrop(now)) {
+        qCInfo(lcConnection) << "connection" << m_serial << "closed for flooding";
+        closeWith(protocol::ClosePolicy, QStringLiteral("flooding"), QStringLiteral("flood"));
+    }
+    return false;
+}
+
+qint64 Connection::retryMs()
+{
+    return qMax<qint64>(1, m_bucket.msUntilNext(monotonicNs()));
+}
+
+void Connection::ping()
+{
+    m_lastPingNs = monotonicNs();
+    if (!m_closing)
+        m_socket->ping();
+}
+
+void Connection::markGone()
+{
+    m_helloTimer.stop();
+    if (m_goneEmitted)
+        return;
+    m_goneEmitted = true;
+    Q_EMIT gone(this);
+}
+
+void Connection::onDisconnected()
+{
+    if (m_closeReason.isEmpty()) {
+        // Closed by the peer, or by QWebSocket itself for an oversized message (1009).
+        const auto code = m_socket->closeCode();
+        m_closeReason = code == QWebSocketProtocol::CloseCodeTooMuchData ? QStringLiteral("too_big")
+                                                                          : QStringLiteral("peer");
+    }
+    m_metrics.countClose(m_closeReason);
+    m_closing = true;
+    m_graceTimer.stop();
+    markGone();
+    deleteLater();
+}
+
+} // namespace confab

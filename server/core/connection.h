@@ -1,0 +1,80 @@
+// One client's WebSocket: what it is allowed to send (rate limit, flood window, frame size),
+// what waits to be written to it (bounded), and how it ends (close codes, keep-alive).
+// The protocol itself lives in Hub; a Connection only carries frames.
+#pragma once
+
+#include "ratelimiter.h"
+#include "serverconfig.h"
+
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+#include <QWebSocket>
+#include <memory>
+
+namespace confab {
+
+struct Metrics;
+struct User;
+
+class Connection : public QObject
+{
+    Q_OBJECT
+public:
+    // Takes ownership of the socket.
+    Connection(QWebSocket *socket, const ServerConfig &config, Metrics &metrics,
+               QObject *parent = nullptr);
+    ~Connection() override;
+
+    quint64 serial() const { return m_serial; }
+    bool isOpen() const { return !m_closing; }
+
+    // Queues one text frame (compact JSON). A connection whose queue grows past
+    // max_queue_bytes is closed as too slow; nothing waits for it.
+    void send(const QByteArray &json);
+    // Sends a close frame, then aborts if the peer has not finished closing within the grace.
+    void closeWith(quint16 code, const QString &reason, const QString &metricReason);
+    // Drops the TCP connection at once (dead peer).
+    void abort(const QString &metricReason);
+
+    // Charges one frame to the token bucket. Returns true when the frame may be handled.
+    // On false, retryMs() says when the next token comes; the connection may have been
+    // closed for flooding.
+    bool admit();
+    qint64 retryMs();
+
+    // Keep-alive, driven by the server's timer.
+    qint64 lastHeardNs() const { return m_lastHeardNs; }
+    qint64 lastPingNs() const { return m_lastPingNs; }
+    void ping();
+
+    // Session state, owned by the hub.
+    User *user = nullptr;
+    QSet<QString> rooms;
+
+Q_SIGNALS:
+    void textReceived(confab::Connection *connection, const QByteArray &utf8);
+    void binaryReceived(confab::Connection *connection);
+    // Emitted once, when the connection starts closing or is gone: the hub detaches it.
+    void gone(confab::Connection *connection);
+
+private:
+    void markGone();
+    void onDisconnected();
+
+    std::unique_ptr<QWebSocket> m_socket;
+    const ServerConfig &m_config;
+    Metrics &m_metrics;
+    quint64 m_serial;
+    TokenBucket m_bucket;
+    FloodWindow m_flood;
+    qint64 m_lastHeardNs;
+    qint64 m_lastPingNs;
+    QTimer m_helloTimer;
+    QTimer m_graceTimer;
+    bool m_closing = false;
+    bool m_goneEmitted = false;
+    QString m_closeReason; // for metrics, set by whoever closed first
+};
+
+} // namespace confab

@@ -1,0 +1,118 @@
+#include "httpapi.h"
+
+#include "hub.h"
+#include "logging.h"
+#include "metrics.h"
+#include "validation.h"
+
+#include <QCryptographicHash>
+#include <QJsonDocument>
+#include <QUuid>
+
+namespace confab {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// The namespace for API user ids: uuid v5 of the API token within it.
+const QUuid ApiUserNamespace(u"6f1c2a4e-7d3b-4e59-9a0c-3c1b5e8f2d71"_s);
+
+HttpResponse errorResponse(int status, const QString &code)
+{
+    return HttpResponse::json(status, {{"error"_L1, code}});
+}
+
+} // namespace
+
+HttpApi::HttpApi(const ServerConfig &config, Hub &hub, Metrics &metrics)
+    : m_config(config)
+    , m_hub(hub)
+    , m_metrics(metrics)
+{
+    if (!config.apiToken.isEmpty()) {
+        m_apiUserId = QUuid::createUuidV5(ApiUserNamespace, config.apiToken)
+                          .toString(QUuid::WithoutBraces);
+        m_publishBucket = std::make_unique<TokenBucket>(config.limits.ratePerSec,
+                                                        config.limits.burst, monotonicNs());
+    }
+}
+
+HttpResponse HttpApi::handle(const HttpRequest &request)
+{
+    ++m_metrics.httpRequests;
+    qCDebug(lcHttp) << request.method << request.path;
+    const bool get = request.method == "GET" || request.method == "HEAD";
+    if (request.path == "/healthz") {
+        if (!get)
+            return HttpResponse::text(405, "use GET\n");
+        return HttpResponse::json(200, {{"status"_L1, "ok"_L1},
+                                        {"connections"_L1, double(m_hub.connectionCount())},
+                                        {"rooms"_L1, double(m_hub.roomCount())}});
+    }
+    if (request.path == "/metrics") {
+        if (!get)
+            return HttpResponse::text(405, "use GET\n");
+        HttpResponse r = HttpResponse::text(200, m_metrics.render(m_hub.connectionCount(),
+                                                                  m_hub.roomCount()));
+        r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+        return r;
+    }
+    if (request.path == "/api/publish") {
+        if (m_config.apiToken.isEmpty())
+            return errorResponse(404, u"not_found"_s);
+        if (request.method != "POST")
+            return HttpResponse::text(405, "use POST\n");
+        return publish(request);
+    }
+    if (request.path == "/ws" || request.path == "/subscribe")
+        return HttpResponse::text(426, "this is a WebSocket endpoint\n");
+    if (request.path == "/" && get)
+        return HttpResponse::text(200, "Hello Chat!\n"); // as the Go tutorial answered
+    return errorResponse(404, u"not_found"_s);
+}
+
+HttpResponse HttpApi::publish(const HttpRequest &request)
+{
+    const QByteArray auth = request.header("authorization");
+    const QByteArray expected = "Bearer " + m_config.apiToken.toUtf8();
+    // Compare digests so the time taken does not depend on where the strings differ.
+    if (QCryptographicHash::hash(auth, QCryptographicHash::Sha256)
+        != QCryptographicHash::hash(expected, QCryptographicHash::Sha256)) {
+        qCInfo(lcHttp) << "publish refused: wrong API token";
+        return errorResponse(401, u"unauthorized"_s);
+    }
+    const qint64 now = monotonicNs();
+    if (!m_publishBucket->tryTake(now)) {
+        ++m_metrics.framesDropped;
+        HttpResponse r = HttpResponse::json(
+            429, {{"error"_L1, "rate_limited"_L1},
+                  {"retry_ms"_L1, double(qMax<qint64>(1, m_publishBucket->msUntilNext(now)))}});
+        return r;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(request.body, &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return errorResponse(400, protocol::errorName(protocol::Error::BadJson));
+    const QJsonObject body = doc.object();
+    if (!doc.isObject() || !body.value("room"_L1).isString() || !body.value("text"_L1).isString())
+        return errorResponse(400, protocol::errorName(protocol::Error::BadRequest));
+    QString nick = u"api"_s;
+    if (body.contains("from"_L1)) {
+        const auto from = body.value("from"_L1).isString()
+                              ? protocol::normalizeNick(body.value("from"_L1).toString())
+                              : std::nullopt;
+        if (!from)
+            return errorResponse(400, protocol::errorName(protocol::Error::BadNick));
+        nick = *from;
+    }
+    const PublishResult result = m_hub.publish(body.value("room"_L1).toString(),
+                                               body.value("text"_L1).toString(),
+                                               {m_apiUserId, nick});
+    if (const auto *error = std::get_if<protocol::Error>(&result))
+        return errorResponse(400, protocol::errorName(*error));
+    const auto name = protocol::normalizeRoomName(body.value("room"_L1).toString());
+    return HttpResponse::json(202, {{"room"_L1, *name}, {"seq"_L1, double(std::get<qint64>(result))}});
+}
+
+} // namespace confab

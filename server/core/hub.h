@@ -1,0 +1,130 @@
+// The protocol's state machine: users, rooms and every frame type of PROTOCOL v1.
+//
+// Handlers are written as if sends happened at once. Frames that depend on data still waiting
+// to be committed are held back (sendTo) and go out, in order, right after the Store commits:
+// a message is on disk before anyone receives it.
+#pragma once
+
+#include "codec.h"
+#include "metrics.h"
+#include "serverconfig.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QQueue>
+#include <variant>
+
+namespace confab {
+
+class Connection;
+class Store;
+
+struct User {
+    QString id;
+    QString nick;
+    QString tokenHash; // empty for a guest without token: nothing about it is persisted
+    QList<Connection *> connections;
+    QHash<QString, qint64> reads; // room -> read position
+
+    protocol::UserInfo info() const { return {id, nick}; }
+};
+
+struct Room {
+    QString name;
+    QString epoch;
+    QString topic;
+    qint64 lastSeq = 0;
+    QList<Connection *> connections; // every connection that joined, in join order
+    QList<User *> members;           // users with at least one connection here, join order
+    QHash<User *, int> connectionsOf;
+    QHash<User *, qint64> lastTypingNs;
+};
+
+// The result of an HTTP publish: the new seq, or the error code.
+using PublishResult = std::variant<qint64, protocol::Error>;
+
+class Hub : public QObject
+{
+    Q_OBJECT
+public:
+    Hub(const ServerConfig &config, Store &store, Metrics &metrics, QObject *parent = nullptr);
+    ~Hub() override;
+
+    void loadRooms();
+    // A new WebSocket connection, past the handshake.
+    void attach(Connection *connection);
+    // Closes every connection with 1001 (server going away).
+    void shutdown();
+
+    qsizetype connectionCount() const { return m_connections.size(); }
+    qsizetype roomCount() const { return m_rooms.size(); }
+    const QList<Connection *> &connections() const { return m_connections; }
+
+    // POST /api/publish: a message into a room from an API user.
+    PublishResult publish(const QString &room, const QString &text,
+                          const protocol::UserInfo &from);
+
+private:
+    using Frame = protocol::Frame;
+    using Error = protocol::Error;
+
+    void onText(Connection *c, const QByteArray &utf8);
+    void onBinary(Connection *c);
+    void onGone(Connection *c);
+    void dispatch(Connection *c, const Frame &f);
+
+    // hub_session.cpp
+    void handleHello(Connection *c, const Frame &f);
+    void handleNick(Connection *c, const Frame &f);
+    User *userForToken(const QString &tokenHash);
+    void changeNick(User *user, const QString &nick, Connection *requester, const Frame *request);
+    void detach(Connection *c);
+
+    // hub_rooms.cpp
+    void handleJoin(Connection *c, const Frame &f);
+    void handleLeave(Connection *c, const Frame &f);
+    void handleRooms(Connection *c, const Frame &f);
+    void handleTopic(Connection *c, const Frame &f);
+    Room &roomFor(const QString &name);
+    void removeFromRoom(Connection *c, Room &room);
+    // The room this frame names, if the connection is in it; otherwise answers the error.
+    Room *memberRoom(Connection *c, const Frame &f);
+
+    // hub_messages.cpp
+    void handleSend(Connection *c, const Frame &f);
+    void sendToRoom(Connection *c, const Frame &f, const QString &text);
+    void sendDirect(Connection *c, const Frame &f, const QString &text);
+    void handleHistory(Connection *c, const Frame &f);
+    void handleRead(Connection *c, const Frame &f);
+    void handleSearch(Connection *c, const Frame &f);
+    void handleTyping(Connection *c, const Frame &f);
+    protocol::ChatMessage storeRoomMessage(Room &room, const protocol::UserInfo &from,
+                                           const QString &text, const QString &clientId);
+    void deliverRoomMessage(Room &room, const protocol::ChatMessage &m, Connection *sender,
+                            const Frame *request);
+
+    // Output. sendTo holds frames back while the store has uncommitted writes.
+    void sendTo(Connection *c, const QByteArray &json);
+    void reply(Connection *c, const Frame &request, const QJsonObject &frame);
+    void sendError(Connection *c, const Frame *request, Error error, const QString &message);
+    // To every connection in the room except those of `exceptUser`.
+    void broadcast(const Room &room, const QByteArray &json, const User *exceptUser = nullptr);
+    void flushHeld();
+
+    const ServerConfig &m_config;
+    Store &m_store;
+    Metrics &m_metrics;
+    QList<Connection *> m_connections;
+    QHash<QString, User *> m_users;        // by id
+    QHash<QString, User *> m_usersByToken; // by token hash
+    QHash<QString, Room *> m_rooms;        // by NFC name
+    QList<std::pair<QPointer<Connection>, QByteArray>> m_held;
+
+    // Direct messages are not stored; their de-duplication lives here, bounded.
+    QHash<QString, protocol::ChatMessage> m_directByClientId;
+    QQueue<QString> m_directOrder;
+};
+
+} // namespace confab

@@ -1,0 +1,13 @@
+#include "serverconfig.h"
+
+#include <QStandardPaths>
+
+namespace confab {
+
+QString defaultDataDir()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+           + QStringLiteral("/confab");
+}
+
+} // namespace confab

@@ -1,0 +1,35 @@
+// Everything a server core is started with. Defaults are the protocol's and the product's.
+#pragma once
+
+#include "protocol.h"
+
+#include <QHostAddress>
+#include <QString>
+
+namespace confab {
+
+struct ServerConfig {
+    QHostAddress bind = QHostAddress::Any;
+    quint16 port = protocol::DefaultPort; // 0 picks a free port (tests)
+    QString name = QStringLiteral("Confab");
+    QString password; // empty: no password
+    QString apiToken; // empty: POST /api/publish is disabled
+    QString dataDir;  // SQLite lives here; must be set before start
+    protocol::Limits limits;
+    int maxConnections = 10000;
+    QString logLevel = QStringLiteral("info");
+
+    // Timings, in milliseconds. Configurable so that tests never sleep long.
+    int helloTimeoutMs = 10000;
+    int pingIntervalMs = 30000;
+    int idleTimeoutMs = 60000;
+    int requestTimeoutMs = 10000;  // an HTTP request head or body must arrive within this
+    int slowCloseGraceMs = 1000;   // a slow reader gets this long to take its close frame
+    int floodMaxDrops = 100;       // more drops than this within floodWindowMs: close 1008
+    int floodWindowMs = 10000;
+};
+
+// The default data directory: $XDG_DATA_HOME/confab (~/.local/share/confab).
+QString defaultDataDir();
+
+} // namespace confab

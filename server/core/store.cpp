@@ -1,0 +1,339 @@
+#include "store.h"
+
+#include "logging.h"
+
+#include <QDir>
+#include <QSqlError>
+#include <QTimer>
+#include <QUuid>
+#include <algorithm>
+
+namespace confab {
+
+using protocol::ChatMessage;
+
+namespace {
+
+const char *const schema[] = {
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS rooms(name TEXT PRIMARY KEY, epoch TEXT NOT NULL,"
+    " topic TEXT NOT NULL DEFAULT '')",
+    "CREATE TABLE IF NOT EXISTS messages(rowid INTEGER PRIMARY KEY, room TEXT NOT NULL,"
+    " seq INTEGER NOT NULL, id TEXT NOT NULL, user_id TEXT NOT NULL, nick TEXT NOT NULL,"
+    " text TEXT NOT NULL, ts INTEGER NOT NULL, client_id TEXT, UNIQUE(room, seq))",
+    "CREATE INDEX IF NOT EXISTS messages_dedup ON messages(room, user_id, client_id)"
+    " WHERE client_id IS NOT NULL",
+    // Case-insensitive words; diacritics are kept (a search for "cafe" does not find "café").
+    "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(text, content='messages',"
+    " content_rowid='rowid', tokenize='unicode61 remove_diacritics 0')",
+    "CREATE TRIGGER IF NOT EXISTS messages_ai AFTER INSERT ON messages BEGIN"
+    " INSERT INTO messages_fts(rowid, text) VALUES (new.rowid, new.text); END",
+    "CREATE TABLE IF NOT EXISTS users(token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL,"
+    " nick TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS reads(user_id TEXT NOT NULL, room TEXT NOT NULL,"
+    " seq INTEGER NOT NULL, PRIMARY KEY(user_id, room)) WITHOUT ROWID",
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '1')",
+};
+
+const char *const messageColumns = "room, seq, id, user_id, nick, text, ts";
+
+ChatMessage messageFromRow(const QSqlQuery &q)
+{
+    ChatMessage m;
+    m.room = q.value(0).toString();
+    m.seq = q.value(1).toLongLong();
+    m.id = q.value(2).toString();
+    m.from = {q.value(3).toString(), q.value(4).toString()};
+    m.text = q.value(5).toString();
+    m.ts = q.value(6).toLongLong();
+    return m;
+}
+
+} // namespace
+
+Store::Store(QObject *parent)
+    : QObject(parent)
+    , m_connectionName(QStringLiteral("confab-store-") + QUuid::createUuid().toString())
+{
+}
+
+Store::~Store()
+{
+    close();
+}
+
+std::optional<QString> Store::open(const QString &dataDir)
+{
+    if (!QDir().mkpath(dataDir))
+        return QStringLiteral("cannot create data directory '%1'").arg(dataDir);
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    m_db.setDatabaseName(QDir(dataDir).filePath(QStringLiteral("confab.db")));
+    if (!m_db.open())
+        return QStringLiteral("cannot open database in '%1': %2")
+            .arg(dataDir, m_db.lastError().text());
+
+    // WAL with synchronous=NORMAL: a committed transaction survives the process being killed
+    // (it is in the WAL file); only a power loss can take the last transactions.
+    for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                               "PRAGMA busy_timeout=5000", "PRAGMA temp_store=MEMORY"}) {
+        QSqlQuery q(m_db);
+        if (!q.exec(QString::fromLatin1(pragma)))
+            return QStringLiteral("%1 failed: %2").arg(pragma, q.lastError().text());
+    }
+    for (const char *statement : schema) {
+        QSqlQuery q(m_db);
+        if (!q.exec(QString::fromLatin1(statement)))
+            return QStringLiteral("cannot create schema (%1): %2")
+                .arg(QString::fromLatin1(statement).left(60), q.lastError().text());
+    }
+    // A room row without messages belonged to a room that only lived while it had members.
+    QSqlQuery purge(m_db);
+    purge.exec(QStringLiteral(
+        "DELETE FROM rooms WHERE name NOT IN (SELECT DISTINCT room FROM messages)"));
+
+    m_insertMessage = std::make_unique<QSqlQuery>(
+        prepare(QStringLiteral("INSERT INTO messages(room, seq, id, user_id, nick, text, ts,"
+                               " client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")));
+    m_saveRoom = std::make_unique<QSqlQuery>(
+        prepare(QStringLiteral("INSERT INTO rooms(name, epoch, topic) VALUES (?, ?, ?) ON CONFLICT"
+                               "(name) DO UPDATE SET epoch = excluded.epoch, topic = excluded.topic")));
+    m_deleteRoom = std::make_unique<QSqlQuery>(prepare(QStringLiteral(
+        "DELETE FROM rooms WHERE name = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE room = ?)")));
+    m_saveUser = std::make_unique<QSqlQuery>(
+        prepare(QStringLiteral("INSERT INTO users(token_hash, user_id, nick) VALUES (?, ?, ?)"
+                               " ON CONFLICT(token_hash) DO UPDATE SET nick = excluded.nick")));
+    m_saveRead = std::make_unique<QSqlQuery>(
+        prepare(QStringLiteral("INSERT INTO reads(user_id, room, seq) VALUES (?, ?, ?)"
+                               " ON CONFLICT(user_id, room) DO UPDATE SET seq = excluded.seq")));
+    qCInfo(lcStore) << "opened" << m_db.databaseName();
+    return std::nullopt;
+}
+
+void Store::close()
+{
+    if (!m_db.isValid())
+        return;
+    commit();
+    m_insertMessage.reset();
+    m_saveRoom.reset();
+    m_deleteRoom.reset();
+    m_saveUser.reset();
+    m_saveRead.reset();
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+QSqlQuery Store::prepare(const QString &sql)
+{
+    QSqlQuery q(m_db);
+    if (!q.prepare(sql))
+        qCCritical(lcStore) << "prepare failed:" << q.lastError().text();
+    return q;
+}
+
+bool Store::exec(QSqlQuery &query, const char *what)
+{
+    if (query.exec())
+        return true;
+    qCCritical(lcStore) << what << "failed:" << query.lastError().text();
+    return false;
+}
+
+void Store::enqueue(std::function<void()> op)
+{
+    m_pending.push_back(std::move(op));
+    if (!m_commitScheduled) {
+        m_commitScheduled = true;
+        // A zero timer runs once the events already waiting (other sockets' frames) are
+        // handled: everything they queue shares this transaction.
+        QTimer::singleShot(0, this, &Store::commit);
+    }
+}
+
+void Store::commit()
+{
+    m_commitScheduled = false;
+    if (m_pending.empty())
+        return;
+    std::vector<std::function<void()>> ops;
+    ops.swap(m_pending);
+    m_pendingByClientId.clear();
+    if (!m_db.transaction())
+        qCCritical(lcStore) << "BEGIN failed:" << m_db.lastError().text();
+    for (auto &op : ops)
+        op();
+    if (!m_db.commit()) {
+        qCCritical(lcStore) << "COMMIT failed, rolling back" << ops.size()
+                            << "writes:" << m_db.lastError().text();
+        m_db.rollback();
+    }
+    Q_EMIT committed();
+}
+
+QList<StoredRoom> Store::loadRooms()
+{
+    commit();
+    QList<StoredRoom> rooms;
+    QSqlQuery q(m_db);
+    q.exec(QStringLiteral("SELECT r.name, r.epoch, r.topic, COALESCE((SELECT MAX(seq) FROM"
+                          " messages m WHERE m.room = r.name), 0) FROM rooms r"));
+    while (q.next())
+        rooms.append({q.value(0).toString(), q.value(1).toString(), q.value(2).toString(),
+                      q.value(3).toLongLong()});
+    return rooms;
+}
+
+void Store::saveRoom(const QString &name, const QString &epoch, const QString &topic)
+{
+    enqueue([this, name, epoch, topic] {
+        m_saveRoom->bindValue(0, name);
+        m_saveRoom->bindValue(1, epoch);
+        m_saveRoom->bindValue(2, topic.isNull() ? QStringLiteral("") : topic); // never NULL
+        exec(*m_saveRoom, "save room");
+    });
+}
+
+void Store::deleteRoom(const QString &name)
+{
+    enqueue([this, name] {
+        m_deleteRoom->bindValue(0, name);
+        m_deleteRoom->bindValue(1, name);
+        exec(*m_deleteRoom, "delete room");
+    });
+}
+
+QString Store::dedupKey(const QString &room, const QString &userId, const QString &clientId)
+{
+    return room + QChar(0) + userId + QChar(0) + clientId;
+}
+
+void Store::appendMessage(const ChatMessage &m, const QString &clientId)
+{
+    if (!clientId.isEmpty())
+        m_pendingByClientId.insert(dedupKey(m.room, m.from.id, clientId), m);
+    enqueue([this, m, clientId] {
+        m_insertMessage->bindValue(0, m.room);
+        m_insertMessage->bindValue(1, m.seq);
+        m_insertMessage->bindValue(2, m.id);
+        m_insertMessage->bindValue(3, m.from.id);
+        m_insertMessage->bindValue(4, m.from.nick);
+        m_insertMessage->bindValue(5, m.text);
+        m_insertMessage->bindValue(6, m.ts);
+        m_insertMessage->bindValue(7, clientId.isEmpty() ? QVariant() : QVariant(clientId));
+        exec(*m_insertMessage, "insert message");
+    });
+}
+
+std::optional<ChatMessage> Store::findByClientId(const QString &room, const QString &userId,
+                                                 const QString &clientId, qint64 minTs)
+{
+    const auto pending = m_pendingByClientId.constFind(dedupKey(room, userId, clientId));
+    if (pending != m_pendingByClientId.constEnd())
+        return *pending;
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("SELECT %1 FROM messages WHERE room = ? AND user_id = ? AND"
+                             " client_id = ? AND ts >= ? ORDER BY seq DESC LIMIT 1")
+                  .arg(QLatin1StringView(messageColumns)));
+    q.addBindValue(room);
+    q.addBindValue(userId);
+    q.addBindValue(clientId);
+    q.addBindValue(minTs);
+    if (exec(q, "dedup lookup") && q.next())
+        return messageFromRow(q);
+    return std::nullopt;
+}
+
+QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 beforeSeq, int limit)
+{
+    commit();
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("SELECT %1 FROM messages WHERE room = ? AND seq > ? AND seq < ?"
+                             " ORDER BY seq DESC LIMIT ?")
+                  .arg(QLatin1StringView(messageColumns)));
+    q.addBindValue(room);
+    q.addBindValue(afterSeq);
+    q.addBindValue(beforeSeq);
+    q.addBindValue(limit);
+    QList<ChatMessage> messages;
+    if (exec(q, "history")) {
+        while (q.next())
+            messages.append(messageFromRow(q));
+    }
+    std::reverse(messages.begin(), messages.end());
+    return messages;
+}
+
+QList<ChatMessage> Store::search(const QStringList &rooms, const QStringList &words, int limit)
+{
+    if (rooms.isEmpty() || words.isEmpty())
+        return {};
+    commit();
+    QStringList terms;
+    for (const QString &w : words) // words hold letters and digits only: no quoting needed
+        terms.append(QLatin1Char('"') + w + QStringLiteral("\"*"));
+    QStringList placeholders(rooms.size(), QStringLiteral("?"));
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("SELECT m.room, m.seq, m.id, m.user_id, m.nick, m.text, m.ts"
+                             " FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid"
+                             " WHERE messages_fts MATCH ? AND m.room IN (%1)"
+                             " ORDER BY m.rowid DESC LIMIT ?")
+                  .arg(placeholders.join(QLatin1Char(','))));
+    q.addBindValue(terms.join(QLatin1Char(' ')));
+    for (const QString &room : rooms)
+        q.addBindValue(room);
+    q.addBindValue(limit);
+    QList<ChatMessage> messages;
+    if (exec(q, "search")) {
+        while (q.next())
+            messages.append(messageFromRow(q));
+    }
+    return messages;
+}
+
+std::optional<StoredUser> Store::userForToken(const QString &tokenHash)
+{
+    commit();
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("SELECT user_id, nick FROM users WHERE token_hash = ?"));
+    q.addBindValue(tokenHash);
+    if (exec(q, "user lookup") && q.next())
+        return StoredUser{q.value(0).toString(), q.value(1).toString()};
+    return std::nullopt;
+}
+
+void Store::saveUser(const QString &tokenHash, const QString &userId, const QString &nick)
+{
+    enqueue([this, tokenHash, userId, nick] {
+        m_saveUser->bindValue(0, tokenHash);
+        m_saveUser->bindValue(1, userId);
+        m_saveUser->bindValue(2, nick);
+        exec(*m_saveUser, "save user");
+    });
+}
+
+QHash<QString, qint64> Store::readPositions(const QString &userId)
+{
+    commit();
+    QHash<QString, qint64> positions;
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("SELECT room, seq FROM reads WHERE user_id = ?"));
+    q.addBindValue(userId);
+    if (exec(q, "read positions")) {
+        while (q.next())
+            positions.insert(q.value(0).toString(), q.value(1).toLongLong());
+    }
+    return positions;
+}
+
+void Store::saveReadPosition(const QString &userId, const QString &room, qint64 seq)
+{
+    enqueue([this, userId, room, seq] {
+        m_saveRead->bindValue(0, userId);
+        m_saveRead->bindValue(1, room);
+        m_saveRead->bindValue(2, seq);
+        exec(*m_saveRead, "save read position");
+    });
+}
+
+} // namespace confab

@@ -1,0 +1,90 @@
+// Durable state in SQLite (WAL): messages with their per-room seq, room epochs and topics,
+// token-to-user ids, read positions, and an FTS5 index for search.
+//
+// Writes are grouped: they queue up during an event-loop turn and go to disk in one
+// transaction at the end of it (commit()), so durability does not cap throughput. Readers call
+// commit() first, so they always see every write queued before them. committed() tells the
+// hub that what it held back until the data was on disk may now be delivered.
+#pragma once
+
+#include "codec.h"
+
+#include <QHash>
+#include <QObject>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace confab {
+
+struct StoredRoom {
+    QString name;
+    QString epoch;
+    QString topic;
+    qint64 lastSeq = 0;
+};
+
+struct StoredUser {
+    QString id;
+    QString nick;
+};
+
+class Store : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Store(QObject *parent = nullptr);
+    ~Store() override;
+
+    // Opens (creating if needed) <dataDir>/confab.db. Returns an error message on failure.
+    std::optional<QString> open(const QString &dataDir);
+    void close();
+
+    QList<StoredRoom> loadRooms();
+    void saveRoom(const QString &name, const QString &epoch, const QString &topic);
+    void deleteRoom(const QString &name);
+
+    // Queues a room message; clientId (the send's frame id) may be empty.
+    void appendMessage(const protocol::ChatMessage &message, const QString &clientId);
+    // The message this user already sent to this room with this client id since minTs.
+    std::optional<protocol::ChatMessage> findByClientId(const QString &room, const QString &userId,
+                                                        const QString &clientId, qint64 minTs);
+    // The last `limit` messages with afterSeq < seq < beforeSeq, ascending.
+    QList<protocol::ChatMessage> latest(const QString &room, qint64 afterSeq, qint64 beforeSeq,
+                                        int limit);
+    // Messages in `rooms` matching every word (each as a prefix), newest first.
+    QList<protocol::ChatMessage> search(const QStringList &rooms, const QStringList &words,
+                                        int limit);
+
+    std::optional<StoredUser> userForToken(const QString &tokenHash);
+    void saveUser(const QString &tokenHash, const QString &userId, const QString &nick);
+    QHash<QString, qint64> readPositions(const QString &userId);
+    void saveReadPosition(const QString &userId, const QString &room, qint64 seq);
+
+    bool hasPending() const { return !m_pending.empty(); }
+
+public Q_SLOTS:
+    // Writes everything queued in one transaction. Cheap when nothing is queued.
+    void commit();
+
+Q_SIGNALS:
+    void committed();
+
+private:
+    void enqueue(std::function<void()> op);
+    QSqlQuery prepare(const QString &sql);
+    bool exec(QSqlQuery &query, const char *what);
+    static QString dedupKey(const QString &room, const QString &userId, const QString &clientId);
+
+    QString m_connectionName;
+    QSqlDatabase m_db;
+    std::vector<std::function<void()>> m_pending;
+    QHash<QString, protocol::ChatMessage> m_pendingByClientId;
+    bool m_commitScheduled = false;
+    std::unique_ptr<QSqlQuery> m_insertMessage, m_saveRoom, m_deleteRoom, m_saveUser, m_saveRead;
+};
+
+} // namespace confab

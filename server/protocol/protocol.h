@@ -1,0 +1,65 @@
+// Constants of the Confab wire protocol, version 1 (docs/protocol.md).
+// Shared by the server core and every client library: one place names the codes.
+#pragma once
+
+#include <QString>
+#include <QtGlobal>
+
+namespace confab::protocol {
+
+inline constexpr int Version = 1;
+inline constexpr quint16 DefaultPort = 7300;
+inline constexpr int MaxFrameIdChars = 64;
+inline constexpr int MaxRoomChars = 64;
+inline constexpr int MaxNickChars = 32;
+inline constexpr int MaxTopicChars = 256;
+inline constexpr int MinTokenChars = 16;
+inline constexpr int MaxTokenChars = 128;
+inline constexpr int DefaultJoinHistory = 50;
+inline constexpr int MaxSinceHistory = 1000;
+inline constexpr int DefaultHistoryLimit = 50;
+inline constexpr int MaxHistoryLimit = 200;
+inline constexpr int DefaultSearchLimit = 20;
+inline constexpr int MaxSearchLimit = 100;
+inline constexpr qint64 TypingIntervalMs = 2000;
+inline constexpr qint64 DedupWindowMs = 24 * 3600 * 1000;
+
+enum class Error {
+    BadJson,
+    BadRequest,
+    UnknownType,
+    NotReady,
+    AuthFailed,
+    BadRoom,
+    BadNick,
+    NotInRoom,
+    TooLong,
+    RateLimited,
+    NoSuchUser,
+    ServerFull,
+};
+
+// The wire name of an error code, e.g. "bad_json".
+QString errorName(Error error);
+
+// WebSocket close codes the protocol uses.
+enum CloseCode : quint16 {
+    CloseGoingAway = 1001,
+    CloseProtocolError = 1002,
+    ClosePolicy = 1008,
+    CloseTooBig = 1009,
+    CloseAuthFailed = 4001,
+    CloseHelloTimeout = 4002,
+    CloseServerFull = 4003,
+};
+
+// The limits a server announces in `welcome` and enforces.
+struct Limits {
+    int maxTextBytes = 4096;
+    int maxFrameBytes = 65536;
+    double ratePerSec = 10;
+    int burst = 8;
+    qint64 maxQueueBytes = 1048576;
+};
+
+} // namespace confab::protocol

@@ -1,0 +1,104 @@
+#include "validation.h"
+
+#include "protocol.h"
+
+#include <cmath>
+
+namespace confab::protocol {
+
+qsizetype codePointCount(QStringView text)
+{
+    qsizetype count = text.size();
+    for (qsizetype i = 0; i + 1 < text.size(); ++i) {
+        if (text[i].isHighSurrogate() && text[i + 1].isLowSurrogate()) {
+            --count; // a surrogate pair is one code point
+            ++i;
+        }
+    }
+    return count;
+}
+
+std::optional<QString> normalizeRoomName(const QString &name)
+{
+    const QString normalized = name.normalized(QString::NormalizationForm_C);
+    qsizetype count = 0;
+    for (const char32_t c : normalized.toUcs4()) {
+        const bool ok = QChar::isLetter(c) || QChar::category(c) == QChar::Number_DecimalDigit
+                        || c == U'-' || c == U'_' || c == U'.';
+        if (!ok || ++count > MaxRoomChars)
+            return std::nullopt;
+    }
+    if (count == 0)
+        return std::nullopt;
+    return normalized;
+}
+
+std::optional<QString> normalizeNick(const QString &nick)
+{
+    const QString normalized = nick.normalized(QString::NormalizationForm_C);
+    qsizetype count = 0;
+    char32_t first = 0;
+    char32_t last = 0;
+    for (const char32_t c : normalized.toUcs4()) {
+        if (QChar::isSurrogate(c)) // a lone surrogate
+            return std::nullopt;
+        const auto category = QChar::category(c);
+        if (category == QChar::Other_Control || category == QChar::Other_Format)
+            return std::nullopt;
+        if (count == 0)
+            first = c;
+        last = c;
+        if (++count > MaxNickChars)
+            return std::nullopt;
+    }
+    if (count == 0 || QChar::isSpace(first) || QChar::isSpace(last))
+        return std::nullopt;
+    return normalized;
+}
+
+bool isValidToken(const QString &token)
+{
+    if (token.size() < MinTokenChars || token.size() > MaxTokenChars)
+        return false;
+    for (QChar c : token) {
+        if (c.unicode() < 0x21 || c.unicode() > 0x7E)
+            return false;
+    }
+    return true;
+}
+
+bool isValidFrameId(const QJsonValue &id)
+{
+    return id.isString() && codePointCount(id.toString()) <= MaxFrameIdChars;
+}
+
+std::optional<qint64> integerValue(const QJsonValue &value, qint64 min, qint64 max)
+{
+    if (!value.isDouble())
+        return std::nullopt;
+    const double d = value.toDouble();
+    if (!std::isfinite(d) || std::trunc(d) != d || d < double(min) || d > double(max))
+        return std::nullopt;
+    return qint64(d);
+}
+
+QStringList searchWords(const QString &query)
+{
+    QStringList words;
+    QString current;
+    auto flush = [&] {
+        if (!current.isEmpty())
+            words.append(current.toCaseFolded());
+        current.clear();
+    };
+    for (const char32_t c : query.toUcs4()) {
+        if (QChar::isLetterOrNumber(c))
+            current.append(QStringView(QChar::fromUcs4(c)));
+        else
+            flush();
+    }
+    flush();
+    return words;
+}
+
+} // namespace confab::protocol

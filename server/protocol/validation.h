@@ -1,0 +1,36 @@
+// The protocol's rules for names, nicks, tokens and ids, in one place so that the server and
+// every client check them the same way.
+#pragma once
+
+#include <QJsonValue>
+#include <QString>
+#include <QStringList>
+#include <optional>
+
+namespace confab::protocol {
+
+// Length in Unicode code points (the protocol's "characters").
+qsizetype codePointCount(QStringView text);
+
+// NFC-normalizes a room name and checks it: 1-64 characters, each a letter (L*), a decimal
+// digit (Nd), '-', '_' or '.'. Returns the normalized name, or nothing when invalid.
+std::optional<QString> normalizeRoomName(const QString &name);
+
+// NFC-normalizes a nick and checks it: 1-32 characters, no control or format characters
+// (Cc, Cf), no leading or trailing whitespace.
+std::optional<QString> normalizeNick(const QString &nick);
+
+// A client token: 16-128 characters, each from '!' to '~'.
+bool isValidToken(const QString &token);
+
+// A frame id: a string of at most 64 characters.
+bool isValidFrameId(const QJsonValue &id);
+
+// A JSON number that is an exact integer within [min, max], or nothing.
+std::optional<qint64> integerValue(const QJsonValue &value, qint64 min, qint64 max);
+
+// The words of a search query: runs of letters and digits, lower-cased. Empty when the query
+// holds no word.
+QStringList searchWords(const QString &query);
+
+} // namespace confab::protocol

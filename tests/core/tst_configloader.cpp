@@ -1,0 +1,127 @@
+// Settings from an ini file, the environment and the command line, and the errors for bad ones.
+#include "configloader.h"
+
+#include <QTemporaryFile>
+#include <QTest>
+
+using namespace confab;
+
+namespace {
+
+std::optional<QString> load(const QStringList &args, const QProcessEnvironment &env,
+                            ServerConfig &config)
+{
+    QCommandLineParser parser;
+    ConfigLoader::addOptions(parser);
+    if (!parser.parse(QStringList{QStringLiteral("confab-server")} + args))
+        return parser.errorText();
+    return ConfigLoader::load(parser, env, config);
+}
+
+} // namespace
+
+class TestConfigLoader : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void defaultsMatchTheProtocol()
+    {
+        ServerConfig c;
+        QVERIFY(!load({}, {}, c));
+        QCOMPARE(c.port, quint16(7300));
+        QCOMPARE(c.limits.maxTextBytes, 4096);
+        QCOMPARE(c.limits.maxFrameBytes, 65536);
+        QCOMPARE(c.limits.ratePerSec, 10.0);
+        QCOMPARE(c.limits.burst, 8);
+        QCOMPARE(c.limits.maxQueueBytes, 1048576);
+        QCOMPARE(c.pingIntervalMs, 30000);
+        QCOMPARE(c.idleTimeoutMs, 60000);
+        QCOMPARE(c.helloTimeoutMs, 10000);
+    }
+
+    void commandLineWinsOverEnvironmentOverIni()
+    {
+        QTemporaryFile ini;
+        QVERIFY(ini.open());
+        ini.write("port=7001\nname=from-ini\nburst=3\nrate=2.5\n");
+        ini.close();
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("CONFAB_PORT"), QStringLiteral("7002"));
+        env.insert(QStringLiteral("CONFAB_NAME"), QStringLiteral("from-env"));
+        ServerConfig c;
+        QVERIFY(!load({"--config", ini.fileName(), "--port", "7003"}, env, c));
+        QCOMPARE(c.port, quint16(7003));
+        QCOMPARE(c.name, QStringLiteral("from-env"));
+        QCOMPARE(c.limits.burst, 3);
+        QCOMPARE(c.limits.ratePerSec, 2.5);
+    }
+
+    void everyOptionIsAccepted()
+    {
+        ServerConfig c;
+        QVERIFY(!load({"--bind", "127.0.0.1", "--port", "0", "--name", "n", "--password", "pw",
+                       "--api-token", "tok", "--data-dir", "/tmp/x", "--rate", "20", "--burst", "9",
+                       "--max-text-bytes", "100", "--max-connections", "5",
+                       "--max-queue-bytes", "8192", "--log-level", "debug"},
+                      {}, c));
+        QCOMPARE(c.bind, QHostAddress(QHostAddress::LocalHost));
+        QCOMPARE(c.password, QStringLiteral("pw"));
+        QCOMPARE(c.apiToken, QStringLiteral("tok"));
+        QCOMPARE(c.dataDir, QStringLiteral("/tmp/x"));
+        QCOMPARE(c.limits.maxTextBytes, 100);
+        QCOMPARE(c.maxConnections, 5);
+        QCOMPARE(c.limits.maxQueueBytes, 8192);
+        QCOMPARE(c.logLevel, QStringLiteral("debug"));
+    }
+
+    void badValuesAreErrorsNamingTheSource_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("envName");
+        QTest::addColumn<QString>("envValue");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("port text") << QStringList{"--port", "abc"} << "" << "" << "--port";
+        QTest::newRow("port range") << QStringList{"--port", "70000"} << "" << "" << "--port";
+        QTest::newRow("rate zero") << QStringList{"--rate", "0"} << "" << "" << "--rate";
+        QTest::newRow("burst neg") << QStringList{"--burst", "-1"} << "" << "" << "--burst";
+        QTest::newRow("bind") << QStringList{"--bind", "nowhere"} << "" << "" << "--bind";
+        QTest::newRow("level") << QStringList{"--log-level", "loud"} << "" << "" << "--log-level";
+        QTest::newRow("env") << QStringList{} << "CONFAB_MAX_CONNECTIONS" << "lots"
+                             << "CONFAB_MAX_CONNECTIONS";
+    }
+    void badValuesAreErrorsNamingTheSource()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, envName);
+        QFETCH(QString, envValue);
+        QFETCH(QString, mentions);
+        QProcessEnvironment env;
+        if (!envName.isEmpty())
+            env.insert(envName, envValue);
+        ServerConfig c;
+        const auto error = load(args, env, c);
+        QVERIFY(error);
+        QVERIFY2(error->contains(mentions), qPrintable(*error));
+    }
+
+    void unknownIniKeyIsAnError()
+    {
+        QTemporaryFile ini;
+        QVERIFY(ini.open());
+        ini.write("prot=7001\n");
+        ini.close();
+        ServerConfig c;
+        const auto error = load({"--config", ini.fileName()}, {}, c);
+        QVERIFY(error);
+        QVERIFY(error->contains(QStringLiteral("prot")));
+    }
+
+    void missingConfigFileIsAnError()
+    {
+        ServerConfig c;
+        QVERIFY(load({"--config", "/nonexistent/confab.ini"}, {}, c));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConfigLoader)
+#include "tst_configloader.moc"

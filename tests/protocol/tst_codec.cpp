@@ -1,0 +1,109 @@
+// Decoding inbound frames and encoding outbound ones.
+#include "codec.h"
+
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace confab::protocol;
+
+class TestCodec : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void decodesAFrame()
+    {
+        const auto r = decodeFrame(R"({"type":"join","room":"general","id":"c1","extra":true})");
+        const Frame *f = std::get_if<Frame>(&r);
+        QVERIFY(f);
+        QCOMPARE(f->type, QStringLiteral("join"));
+        QVERIFY(f->hasId);
+        QCOMPARE(f->id, QStringLiteral("c1"));
+        QCOMPARE(f->value(QLatin1StringView("room")).toString(), QStringLiteral("general"));
+    }
+
+    void refusesMalformed_data()
+    {
+        QTest::addColumn<QByteArray>("payload");
+        QTest::addColumn<int>("error");
+        QTest::addColumn<QString>("re");
+        QTest::newRow("not json") << QByteArray("{nope") << int(Error::BadJson) << QString();
+        QTest::newRow("truncated") << QByteArray(R"({"type":"x")") << int(Error::BadJson) << QString();
+        QTest::newRow("array") << QByteArray("[1,2]") << int(Error::BadRequest) << QString();
+        QTest::newRow("string") << QByteArray(R"("hello")") << int(Error::BadRequest) << QString();
+        QTest::newRow("number") << QByteArray("42") << int(Error::BadRequest) << QString();
+        QTest::newRow("null") << QByteArray("null") << int(Error::BadRequest) << QString();
+        QTest::newRow("two values") << QByteArray("1,2") << int(Error::BadJson) << QString();
+        QTest::newRow("empty") << QByteArray("") << int(Error::BadJson) << QString();
+        QTest::newRow("no type") << QByteArray(R"({"id":"a"})") << int(Error::BadRequest) << "a";
+        QTest::newRow("number type") << QByteArray(R"({"type":3})") << int(Error::BadRequest) << QString();
+        QTest::newRow("long id") << ("{\"type\":\"rooms\",\"id\":\"" + QByteArray(65, 'x') + "\"}")
+                                 << int(Error::BadRequest) << QString();
+        QTest::newRow("numeric id") << QByteArray(R"({"type":"rooms","id":7})")
+                                    << int(Error::BadRequest) << QString();
+    }
+    void refusesMalformed()
+    {
+        QFETCH(QByteArray, payload);
+        QFETCH(int, error);
+        QFETCH(QString, re);
+        const auto r = decodeFrame(payload);
+        const DecodeFailure *d = std::get_if<DecodeFailure>(&r);
+        QVERIFY(d);
+        QCOMPARE(int(d->error), error);
+        QCOMPARE(d->hasRe, !re.isNull());
+        QCOMPARE(d->re, re.isNull() ? QString() : re);
+        QVERIFY(!d->message.isEmpty());
+    }
+
+    void messageRoundTrip()
+    {
+        ChatMessage m;
+        m.room = QStringLiteral("general");
+        m.seq = 42;
+        m.id = QStringLiteral("9b2c4c1e-0000-4000-8000-000000000001");
+        m.from = {QStringLiteral("u1"), QStringLiteral("alice")};
+        m.text = QStringLiteral("hi ünïcode");
+        m.ts = 1732700000000;
+        const QJsonObject json = toJson(m);
+        QCOMPARE(json.value(QLatin1StringView("type")).toString(), QStringLiteral("message"));
+        QVERIFY(!json.contains(QLatin1StringView("to")));
+        const auto back = messageFromJson(QJsonDocument::fromJson(encode(json)).object());
+        QVERIFY(back);
+        QCOMPARE(*back, m);
+    }
+
+    void directMessageHasNoRoomOrSeq()
+    {
+        ChatMessage m;
+        m.to = QStringLiteral("u2");
+        m.id = QStringLiteral("x");
+        m.from = {QStringLiteral("u1"), QStringLiteral("alice")};
+        m.text = QStringLiteral("psst");
+        m.ts = 1;
+        const QJsonObject json = toJson(m);
+        QVERIFY(!json.contains(QLatin1StringView("room")));
+        QVERIFY(!json.contains(QLatin1StringView("seq")));
+        QCOMPARE(messageFromJson(json), std::optional<ChatMessage>(m));
+    }
+
+    void errorsCarryReOnlyWhenGiven()
+    {
+        const QJsonObject with = errorFrame(Error::NotInRoom, QStringLiteral("join first"),
+                                            QStringLiteral("c9"));
+        QCOMPARE(with.value(QLatin1StringView("code")).toString(), QStringLiteral("not_in_room"));
+        QCOMPARE(with.value(QLatin1StringView("re")).toString(), QStringLiteral("c9"));
+        const QJsonObject without = errorFrame(Error::BadJson, QStringLiteral("x"), std::nullopt);
+        QVERIFY(!without.contains(QLatin1StringView("re")));
+    }
+
+    void everyErrorHasItsWireName()
+    {
+        QCOMPARE(errorName(Error::RateLimited), QStringLiteral("rate_limited"));
+        QCOMPARE(errorName(Error::ServerFull), QStringLiteral("server_full"));
+        QCOMPARE(errorName(Error::NoSuchUser), QStringLiteral("no_such_user"));
+        QCOMPARE(errorName(Error::UnknownType), QStringLiteral("unknown_type"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCodec)
+#include "tst_codec.moc"

@@ -1,0 +1,58 @@
+#include "testserver.h"
+
+#include "testclient.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+namespace confab::test {
+
+ServerConfig testConfig()
+{
+    ServerConfig c;
+    c.bind = QHostAddress::LocalHost;
+    c.port = 0;
+    c.name = QStringLiteral("test");
+    c.limits.ratePerSec = 1000; // tests that are not about rate limits send freely
+    c.limits.burst = 1000;
+    return c;
+}
+
+TestServer::TestServer(ServerConfig config)
+    : m_config(std::move(config))
+{
+    m_config.dataDir = m_dir.path();
+}
+
+TestServer::~TestServer()
+{
+    m_server.reset();
+}
+
+bool TestServer::start()
+{
+    m_server = std::make_unique<ChatServer>(m_config);
+    if (auto error = m_server->start()) {
+        qWarning("test server failed to start: %s", qPrintable(*error));
+        return false;
+    }
+    return true;
+}
+
+void TestServer::stop()
+{
+    if (!m_server)
+        return;
+    QSignalSpy stopped(m_server.get(), &ChatServer::stopped);
+    m_server->stop();
+    stopped.wait(waitMs());
+    m_server.reset();
+}
+
+bool TestServer::restart()
+{
+    stop();
+    return start();
+}
+
+} // namespace confab::test

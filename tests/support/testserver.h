@@ -1,0 +1,38 @@
+// A real ChatServer for tests: port 0 on loopback, its own temporary data directory, and
+// short timings so that no test sleeps long.
+#pragma once
+
+#include "chatserver.h"
+
+#include <QTemporaryDir>
+#include <memory>
+
+namespace confab::test {
+
+// Defaults for a test server; tests adjust what they exercise.
+ServerConfig testConfig();
+
+class TestServer
+{
+public:
+    explicit TestServer(ServerConfig config = testConfig());
+    ~TestServer();
+
+    bool start();
+    // Stops this server and starts a new one on the same data directory (a restart).
+    bool restart();
+    // Graceful stop (1001 to every client); waits until it has finished.
+    void stop();
+
+    quint16 port() const { return m_server->port(); }
+    ChatServer &server() { return *m_server; }
+    ServerConfig &config() { return m_config; }
+    QString dataDir() const { return m_dir.path(); }
+
+private:
+    QTemporaryDir m_dir;
+    ServerConfig m_config;
+    std::unique_ptr<ChatServer> m_server;
+};
+
+} // namespace confab::test
