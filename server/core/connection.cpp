@@ -143,9 +143,18 @@ void Connection::onDisconnected()
     }
     m_metrics.countClose(m_closeReason);
     m_closing = true;
+    m_disconnected = true;
     m_graceTimer.stop();
     markGone();
-    deleteLater();
+    if (m_released)
+        deleteLater();
+}
+
+void Connection::release()
+{
+    m_released = true;
+    if (m_disconnected)
+        deleteLater();
 }
 
 } // namespace confab

@@ -43,6 +43,11 @@ public:
     bool admit();
     qint64 retryMs();
 
+    // The hub has forgotten this connection: it may be deleted once its socket is closed.
+    // (The hub, not the socket's disconnected signal, decides, so that a queued gone() never
+    // reaches a deleted connection.)
+    void release();
+
     // Keep-alive, driven by the server's timer.
     qint64 lastHeardNs() const { return m_lastHeardNs; }
     qint64 lastPingNs() const { return m_lastPingNs; }
@@ -74,6 +79,8 @@ private:
     QTimer m_graceTimer;
     bool m_closing = false;
     bool m_goneEmitted = false;
+    bool m_released = false;
+    bool m_disconnected = false;
     QString m_closeReason; // for metrics, set by whoever closed first
 };
 

@@ -50,6 +50,7 @@ void Hub::attach(Connection *c)
         c->send(protocol::encode(
             protocol::errorFrame(Error::ServerFull, u"the server is full"_s, std::nullopt)));
         c->closeWith(protocol::CloseServerFull, u"server full"_s, u"server_full"_s);
+        c->release();
         return;
     }
     m_connections.append(c);
@@ -133,6 +134,7 @@ void Hub::onGone(Connection *c)
     if (!m_connections.removeOne(c))
         return;
     detach(c);
+    c->release();
 }
 
 void Hub::sendTo(Connection *c, const QByteArray &json)

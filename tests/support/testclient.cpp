@@ -39,8 +39,12 @@ TestClient::TestClient(QObject *parent)
 
 bool TestClient::open(quint16 port, const QString &path)
 {
+    bool connected = false;
+    auto c = connect(&m_socket, &QWebSocket::connected, this, [&connected] { connected = true; });
     m_socket.open(QUrl(QStringLiteral("ws://127.0.0.1:%1%2").arg(port).arg(path)));
-    return QTest::qWaitFor([this] { return isConnected(); }, waitMs());
+    const bool ok = QTest::qWaitFor([&] { return connected; }, waitMs());
+    disconnect(c);
+    return ok;
 }
 
 QJsonObject TestClient::hello(const QString &nick, const QJsonObject &extra)
@@ -79,7 +83,7 @@ void TestClient::sendBinary(const QByteArray &data)
     m_socket.sendBinaryMessage(data);
 }
 
-QJsonObject TestClient::request(QJsonObject frame)
+const QJsonObject TestClient::request(QJsonObject frame)
 {
     if (!frame.contains(QStringLiteral("id")))
         frame.insert(QStringLiteral("id"), QStringLiteral("t%1").arg(++m_nextId));
@@ -100,7 +104,7 @@ QJsonObject TestClient::request(QJsonObject frame)
     return found;
 }
 
-QJsonObject TestClient::take(const QString &type,
+const QJsonObject TestClient::take(const QString &type,
                              const std::function<bool(const QJsonObject &)> &match, int timeoutMs)
 {
     QJsonObject found;

@@ -31,11 +31,12 @@ public:
     void sendText(const QString &text);
     void sendBinary(const QByteArray &data);
     // Sends a frame with an id and waits for the frame that answers it (carries "re").
-    QJsonObject request(QJsonObject frame);
+    const QJsonObject request(QJsonObject frame);
 
     // Takes the first received frame of this type (and matching the predicate), waiting for it.
     // Returns an empty object on timeout.
-    QJsonObject take(const QString &type,
+    // (Returned const so that chained lookups like f["user"]["nick"] use the const operator[].)
+    const QJsonObject take(const QString &type,
                      const std::function<bool(const QJsonObject &)> &match = {}, int timeoutMs = -1);
     // True when no frame of this type arrives within quietMs() (consumes nothing).
     bool staysQuiet(const QString &type = QString());

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "chatserver.h"
+#include "hub.h"
+#include "metrics.h"
 
 #include <QTemporaryDir>
 #include <memory>

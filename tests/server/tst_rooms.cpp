@@ -1,0 +1,287 @@
+// Rooms: join with members and history, presence, leave, the rooms list, topics, NFC names,
+// and users with several connections.
+#include "testclient.h"
+#include "testserver.h"
+
+#include <QJsonArray>
+#include <QTest>
+
+using namespace confab;
+using namespace confab::test;
+
+namespace {
+QString code(const QJsonObject &error)
+{
+    return error.value(QStringLiteral("code")).toString();
+}
+
+QStringList memberNicks(const QJsonObject &joined)
+{
+    QStringList nicks;
+    for (const QJsonValue &m : joined["members"].toArray())
+        nicks.append(m["nick"].toString());
+    return nicks;
+}
+
+auto inRoom(const QString &room, const QString &event = QString())
+{
+    return [=](const QJsonObject &f) {
+        return f["room"].toString() == room && (event.isEmpty() || f["event"].toString() == event);
+    };
+}
+} // namespace
+
+class TestRooms : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void joinedDescribesTheRoom()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient a;
+        QVERIFY(a.open(server.port()));
+        a.hello("alice");
+        const QJsonObject j = a.join("general");
+        QCOMPARE(j["type"].toString(), "joined");
+        QCOMPARE(j["room"].toString(), "general");
+        QCOMPARE(j["topic"].toString(), "");
+        QCOMPARE(memberNicks(j), QStringList{"alice"});
+        QCOMPARE(j["members"][0]["id"].toString(), a.userId());
+        QCOMPARE(j["seq"].toInt(), 0);
+        QVERIFY(!j["epoch"].toString().isEmpty());
+        QCOMPARE(j["read"].toInt(), 0);
+        QVERIFY(j["history"].isArray());
+        QCOMPARE(j["history"].toArray().size(), 0);
+    }
+
+    void joinAndLeaveAreAnnouncedToTheOthers()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient a, b;
+        QVERIFY(a.open(server.port()) && b.open(server.port()));
+        a.hello("alice");
+        b.hello("bob");
+        a.join("general");
+        const QJsonObject j = b.join("general");
+        QCOMPARE(memberNicks(j), (QStringList{"alice", "bob"}));
+
+        const QJsonObject joinEvent = a.take("presence", inRoom("general", "join"));
+        QCOMPARE(joinEvent["user"]["nick"].toString(), "bob");
+        QCOMPARE(joinEvent["user"]["id"].toString(), b.userId());
+        QVERIFY(joinEvent["ts"].toDouble() > 1.7e12);
+        QVERIFY(b.staysQuiet("presence")); // the joiner gets no presence about itself
+
+        const QJsonObject left = b.request({{"type", "leave"}, {"room", "general"}});
+        QCOMPARE(left["type"].toString(), "left");
+        QCOMPARE(left["room"].toString(), "general");
+        const QJsonObject leaveEvent = a.take("presence", inRoom("general", "leave"));
+        QCOMPARE(leaveEvent["user"]["id"].toString(), b.userId());
+    }
+
+    void joiningTwiceAnswersAgainWithoutPresence()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient a, b;
+        QVERIFY(a.open(server.port()) && b.open(server.port()));
+        a.hello("alice");
+        b.hello("bob");
+        a.join("general");
+        b.join("general");
+        a.take("presence");
+        QCOMPARE(b.join("general")["type"].toString(), "joined");
+        QVERIFY(a.staysQuiet("presence"));
+    }
+
+    void aClosedConnectionLeavesItsRooms()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient a;
+        QVERIFY(a.open(server.port()));
+        a.hello("alice");
+        a.join("general");
+        a.join("random");
+        {
+            TestClient b;
+            QVERIFY(b.open(server.port()));
+            b.hello("bob");
+            b.join("general");
+            b.join("random");
+            QVERIFY(!a.take("presence", inRoom("random", "join")).isEmpty());
+            b.abort(); // not even a close frame
+        }
+        QVERIFY(!a.take("presence", inRoom("general", "leave")).isEmpty());
+        QVERIFY(!a.take("presence", inRoom("random", "leave")).isEmpty());
+    }
+
+    void roomErrors()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient a;
+        QVERIFY(a.open(server.port()));
+        a.hello("alice");
+        QCOMPARE(code(a.request({{"type", "join"}, {"room", "no spaces"}})), "bad_room");
+        QCOMPARE(code(a.request({{"type", "join"}, {"room", QString(65, u'r')}})), "bad_room");
+        QCOMPARE(code(a.request({{"type", "join"}, {"room", ""}})), "bad_room");
+        QCOMPARE(code(a.request({{"type", "join"}})), "bad_request");
+        QCOMPARE(code(a.request({{"type", "join"}, {"room", "ok"}, {"since", -1}})), "bad_request");
+        QCOMPARE(code(a.request({{"type", "join"}, {"room", "ok"}, {"since", "3"}})), "bad_request");
+        QCOMPARE(code(a.request({{"type", "leave"}, {"room", "general"}})), "not_in_room");
+        QCOMPARE(code(a.request({{"type", "leave"}, {"room", "b@d"}})), "bad_room");
+        QCOMPARE(code(a.request({{"type", "topic"}, {"room", "general"}, {"topic", "x"}})),
+                 "not_in_room");
+    }
+
+    void namesAreNfcAndCaseSensitive()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient a, b, c;
+        QVERIFY(a.open(server.port()) && b.open(server.port()) && c.open(server.port()));
+        a.hello("alice");
+        b.hello("bob");
+        c.hello("carol");
+        const QString decomposed = QString::fromUcs4(U"cafe\u0301");
+        const QString composed = QString::fromUcs4(U"caf\u00e9");
+        QCOMPARE(a.join(decomposed)["room"].toString(), composed);
+        QCOMPARE(memberNicks(b.join(composed)), (QStringList{"alice", "bob"}));
+        QCOMPARE(memberNicks(c.join(QStringLiteral("Caf\u00e9"))), QStringList{"carol"});
+    }
+
+    void theRoomsListShowsEveryRoomThatExists()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient a, b;
+        QVERIFY(a.open(server.port()) && b.open(server.port()));
+        a.hello("alice");
+        b.hello("bob");
+        a.join("general");
+        b.join("general");
+        a.join("quiet");
+        a.join("kept");
+        a.request({{"type", "topic"}, {"room", "general"}, {"topic", "Welcome!"}});
+        a.request({{"type", "send"}, {"room", "kept"}, {"text", "stored"}});
+
+        QJsonArray rooms = a.request({{"type", "rooms"}})["rooms"].toArray();
+        QCOMPARE(rooms.size(), 3);
+        QCOMPARE(rooms.at(0)["room"].toString(), "general");
+        QCOMPARE(rooms.at(0)["members"].toInt(), 2);
+        QCOMPARE(rooms.at(0)["topic"].toString(), "Welcome!");
+
+        // Without members, a room with messages still exists; one without does not.
+        a.request({{"type", "leave"}, {"room", "quiet"}});
+        a.request({{"type", "leave"}, {"room", "kept"}});
+        rooms = a.request({{"type", "rooms"}})["rooms"].toArray();
+        QStringList names;
+        for (const QJsonValue &r : rooms)
+            names.append(r["room"].toString());
+        QCOMPARE(names, (QStringList{"general", "kept"}));
+        QCOMPARE(rooms.at(1)["members"].toInt(), 0);
+    }
+
+    void topicsReachEveryMemberTheSetterIncluded()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient a, b;
+        QVERIFY(a.open(server.port()) && b.open(server.port()));
+        a.hello("alice");
+        b.hello("bob");
+        a.join("general");
+        b.join("general");
+        const QJsonObject mine = a.request({{"type", "topic"}, {"room", "general"}, {"topic", "Release day"}});
+        QCOMPARE(mine["type"].toString(), "topic");
+        QCOMPARE(mine["topic"].toString(), "Release day");
+        QCOMPARE(mine["by"]["id"].toString(), a.userId());
+        QVERIFY(mine["ts"].toDouble() > 1.7e12);
+        const QJsonObject theirs = b.take("topic");
+        QCOMPARE(theirs["topic"].toString(), "Release day");
+        QVERIFY(!theirs.contains("re"));
+
+        QCOMPARE(code(a.request({{"type", "topic"}, {"room", "general"}, {"topic", QString(257, u't')}})),
+                 "too_long");
+        QCOMPARE(a.request({{"type", "topic"}, {"room", "general"}, {"topic", QString(256, u't')}})["type"]
+                     .toString(),
+                 "topic");
+        QCOMPARE(code(a.request({{"type", "topic"}, {"room", "general"}, {"topic", 5}})), "bad_request");
+
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        c.hello("carol");
+        QCOMPARE(c.join("general")["topic"].toString(), QString(256, u't'));
+    }
+
+    void aUserWithTwoConnectionsIsOneMember()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        const QJsonObject token{{"token", "shared-token-abcdef"}};
+        TestClient phone, laptop, bob;
+        QVERIFY(phone.open(server.port()) && laptop.open(server.port()) && bob.open(server.port()));
+        bob.hello("bob");
+        bob.join("general");
+        phone.hello("alice", token);
+        laptop.hello("alice", token);
+        QCOMPARE(phone.userId(), laptop.userId());
+
+        phone.join("general");
+        QCOMPARE(bob.take("presence", inRoom("general", "join"))["user"]["nick"].toString(), "alice");
+        QCOMPARE(memberNicks(laptop.join("general")), (QStringList{"bob", "alice"}));
+        QVERIFY(bob.staysQuiet("presence")); // the second connection adds no member
+
+        // Typing is never relayed to the user's own connections.
+        phone.send({{"type", "typing"}, {"room", "general"}});
+        QCOMPARE(bob.take("typing")["user"]["nick"].toString(), "alice");
+        QVERIFY(laptop.staysQuiet("typing"));
+
+        // A leave goes out only when the last connection leaves.
+        phone.request({{"type", "leave"}, {"room", "general"}});
+        QVERIFY(bob.staysQuiet("presence"));
+        laptop.close();
+        QCOMPARE(bob.take("presence", inRoom("general", "leave"))["user"]["id"].toString(),
+                 phone.userId());
+    }
+
+    void aNickBelongsToTheUserAndAllItsConnections()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        const QJsonObject token{{"token", "shared-token-abcdef"}};
+        TestClient phone, laptop, bob;
+        QVERIFY(phone.open(server.port()) && laptop.open(server.port()) && bob.open(server.port()));
+        phone.hello("alice", token);
+        laptop.hello("alice", token);
+        bob.hello("bob");
+        phone.join("general");
+        bob.join("general");
+
+        const QJsonObject answer = phone.request({{"type", "nick"}, {"nick", "Alice"}});
+        QCOMPARE(answer["type"].toString(), "nick");
+        QCOMPARE(answer["user"]["nick"].toString(), "Alice");
+        QCOMPARE(answer["old"].toString(), "alice");
+        const QJsonObject other = laptop.take("nick");
+        QCOMPARE(other["user"]["nick"].toString(), "Alice");
+        QVERIFY(!other.contains("re"));
+        const QJsonObject seen = bob.take("presence", inRoom("general", "nick"));
+        QCOMPARE(seen["old"].toString(), "alice");
+        QCOMPARE(seen["user"]["nick"].toString(), "Alice");
+        QVERIFY(seen["ts"].toDouble() > 1.7e12);
+
+        // A new connection's hello with another nick renames the user everywhere.
+        TestClient tablet;
+        QVERIFY(tablet.open(server.port()));
+        tablet.hello("ally", token);
+        QCOMPARE(phone.take("nick")["user"]["nick"].toString(), "ally");
+        QCOMPARE(bob.take("presence", inRoom("general", "nick"))["user"]["nick"].toString(), "ally");
+
+        QCOMPARE(code(phone.request({{"type", "nick"}, {"nick", "\tbad"}})), "bad_nick");
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRooms)
+#include "tst_rooms.moc"

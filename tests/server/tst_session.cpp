@@ -1,0 +1,295 @@
+// Session start: hello/welcome, guests, nicks, passwords, tokens, and everything a client may
+// get wrong before and after it.
+#include "testclient.h"
+#include "testserver.h"
+
+#include <QRegularExpression>
+#include <QTest>
+
+using namespace confab;
+using namespace confab::test;
+
+namespace {
+const QRegularExpression uuidV4(
+    QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
+
+QString code(const QJsonObject &error)
+{
+    return error.value(QStringLiteral("code")).toString();
+}
+} // namespace
+
+class TestSession : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void welcomeCarriesUserServerAndLimits()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        const QJsonObject w = c.request({{"type", "hello"}, {"protocol", 1}, {"nick", "alice"},
+                                         {"id", "h1"}});
+        QCOMPARE(w["type"].toString(), "welcome");
+        QCOMPARE(w["re"].toString(), "h1");
+        QCOMPARE(w["protocol"].toInt(), 1);
+        QCOMPARE(w["user"]["nick"].toString(), "alice");
+        QVERIFY2(uuidV4.match(w["user"]["id"].toString()).hasMatch(),
+                 qPrintable(w["user"]["id"].toString()));
+        QCOMPARE(w["server"]["name"].toString(), "test");
+        QCOMPARE(w["server"]["version"].toString(), QStringLiteral(CONFAB_VERSION));
+        const QJsonObject limits = w["limits"].toObject();
+        QCOMPARE(limits["max_text_bytes"].toInt(), 4096);
+        QCOMPARE(limits["max_frame_bytes"].toInt(), 65536);
+        QCOMPARE(limits["rate_per_sec"].toDouble(), 1000.0);
+        QCOMPARE(limits["burst"].toInt(), 1000);
+        QCOMPARE(limits["max_queue_bytes"].toInt(), 1048576);
+    }
+
+    void guestsGetAGuestNickAndANewIdEachTime()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient a, b;
+        QVERIFY(a.open(server.port()) && b.open(server.port()));
+        a.hello();
+        b.hello();
+        QVERIFY(QRegularExpression(QStringLiteral("^guest-[0-9a-f]{4}$")).match(a.nick()).hasMatch());
+        QVERIFY(!a.userId().isEmpty());
+        QVERIFY(a.userId() != b.userId());
+    }
+
+    void aBadNickGetsNoWelcomeButMayRetry()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        QCOMPARE(code(c.request({{"type", "hello"}, {"nick", " padded "}})), "bad_nick");
+        QCOMPARE(code(c.request({{"type", "hello"}, {"nick", QString(33, u'x')}})), "bad_nick");
+        QCOMPARE(code(c.request({{"type", "hello"}, {"nick", 7}})), "bad_nick");
+        QVERIFY(c.pending().isEmpty());
+        QCOMPARE(c.request({{"type", "hello"}, {"nick", "fine"}})["type"].toString(), "welcome");
+    }
+
+    void otherProtocolVersionsAreRefusedAndClosed_data()
+    {
+        QTest::addColumn<QJsonValue>("version");
+        QTest::newRow("2") << QJsonValue(2);
+        QTest::newRow("0") << QJsonValue(0);
+        QTest::newRow("string") << QJsonValue("1");
+        QTest::newRow("fraction") << QJsonValue(1.5);
+    }
+    void otherProtocolVersionsAreRefusedAndClosed()
+    {
+        QFETCH(QJsonValue, version);
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        QCOMPARE(code(c.request({{"type", "hello"}, {"protocol", version}})), "bad_request");
+        QVERIFY(c.waitClosed());
+        QCOMPARE(c.closeCode(), 1002);
+    }
+
+    void framesBeforeWelcomeAreNotReady()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        for (const char *type : {"join", "send", "rooms", "nonsense"}) {
+            const QJsonObject e = c.request({{"type", type}, {"room", "general"}});
+            QCOMPARE(code(e), "not_ready");
+        }
+        QCOMPARE(c.hello("late")["type"].toString(), "welcome");
+    }
+
+    void aSecondHelloIsABadRequest()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        c.hello("alice");
+        QCOMPARE(code(c.request({{"type", "hello"}, {"nick", "again"}})), "bad_request");
+        QVERIFY(c.isConnected());
+    }
+
+    void noHelloInTimeClosesWith4002()
+    {
+        ServerConfig config = testConfig();
+        config.helloTimeoutMs = 150;
+        TestServer server(config);
+        QVERIFY(server.start());
+        TestClient silent, greeted;
+        QVERIFY(silent.open(server.port()) && greeted.open(server.port()));
+        greeted.hello("prompt");
+        QVERIFY(silent.waitClosed());
+        QCOMPARE(silent.closeCode(), 4002);
+        QVERIFY(greeted.isConnected());
+    }
+
+    void passwords()
+    {
+        ServerConfig config = testConfig();
+        config.password = QStringLiteral("s3cret");
+        TestServer server(config);
+        QVERIFY(server.start());
+
+        TestClient missing;
+        QVERIFY(missing.open(server.port()));
+        QCOMPARE(code(missing.request({{"type", "hello"}})), "auth_failed");
+        QVERIFY(missing.waitClosed());
+        QCOMPARE(missing.closeCode(), 4001);
+
+        TestClient wrong;
+        QVERIFY(wrong.open(server.port()));
+        QCOMPARE(code(wrong.request({{"type", "hello"}, {"password", "guess"}})), "auth_failed");
+        QVERIFY(wrong.waitClosed());
+        QCOMPARE(wrong.closeCode(), 4001);
+
+        TestClient right;
+        QVERIFY(right.open(server.port()));
+        QCOMPARE(right.hello("ok", {{"password", "s3cret"}})["type"].toString(), "welcome");
+    }
+
+    void aPasswordIsIgnoredWhenTheServerHasNone()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        QCOMPARE(c.hello("x", {{"password", "anything"}})["type"].toString(), "welcome");
+    }
+
+    void theSameTokenIsTheSameUser()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        const QString token = QStringLiteral("tok-0123456789abcdef");
+        QString firstId;
+        {
+            TestClient c;
+            QVERIFY(c.open(server.port()));
+            c.hello("alice", {{"token", token}});
+            firstId = c.userId();
+        }
+        TestClient again, other;
+        QVERIFY(again.open(server.port()) && other.open(server.port()));
+        again.hello(QString(), {{"token", token}});
+        QCOMPARE(again.userId(), firstId);
+        QCOMPARE(again.nick(), "alice"); // the user's nick is remembered with the token
+        other.hello("bob", {{"token", QStringLiteral("another-token-4567")}});
+        QVERIFY(other.userId() != firstId);
+    }
+
+    void malformedTokensAreBadRequests_data()
+    {
+        QTest::addColumn<QJsonValue>("token");
+        QTest::newRow("short") << QJsonValue(QString(15, u'a'));
+        QTest::newRow("long") << QJsonValue(QString(129, u'a'));
+        QTest::newRow("space") << QJsonValue("abcdefgh ijklmnopq");
+        QTest::newRow("number") << QJsonValue(1234567890123456.0);
+    }
+    void malformedTokensAreBadRequests()
+    {
+        QFETCH(QJsonValue, token);
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        QCOMPARE(code(c.request({{"type", "hello"}, {"token", token}})), "bad_request");
+        QVERIFY(c.isConnected());
+    }
+
+    void malformedFramesGetClearErrorsAndKeepTheConnection()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        c.hello("alice");
+
+        c.sendText(QStringLiteral("{not json"));
+        QCOMPARE(code(c.take("error")), "bad_json");
+        c.sendText(QStringLiteral("[1,2,3]"));
+        QCOMPARE(code(c.take("error")), "bad_request");
+        c.sendText(QStringLiteral("\"just a string\""));
+        QCOMPARE(code(c.take("error")), "bad_request");
+        c.sendText(QStringLiteral("{\"id\":\"n1\",\"room\":\"general\"}"));
+        const QJsonObject noType = c.take("error");
+        QCOMPARE(code(noType), "bad_request");
+        QCOMPARE(noType["re"].toString(), "n1");
+        c.sendBinary(QByteArray("{\"type\":\"rooms\"}"));
+        QCOMPARE(code(c.take("error")), "bad_request");
+        c.send({{"type", "rooms"}, {"id", QString(65, u'i')}});
+        const QJsonObject longId = c.take("error");
+        QCOMPARE(code(longId), "bad_request");
+        QVERIFY(!longId.contains("re"));
+        const QJsonObject unknown = c.request({{"type", "dance"}});
+        QCOMPARE(code(unknown), "unknown_type");
+        QVERIFY(!unknown["message"].toString().isEmpty());
+
+        // Still connected and served.
+        QCOMPARE(c.request({{"type", "rooms"}})["type"].toString(), "rooms");
+        QVERIFY(c.pending().isEmpty());
+    }
+
+    void unknownMembersAreIgnored()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        QCOMPARE(c.hello("alice", {{"client", "test/1.0"}, {"future", QJsonObject{}}})["type"].toString(),
+                 "welcome");
+        QCOMPARE(c.join("general", {{"colour", "blue"}})["type"].toString(), "joined");
+    }
+
+    void atTheCapNewConnectionsAreToldTheServerIsFull()
+    {
+        ServerConfig config = testConfig();
+        config.maxConnections = 2;
+        TestServer server(config);
+        QVERIFY(server.start());
+        TestClient a, b, c;
+        QVERIFY(a.open(server.port()) && b.open(server.port()));
+        a.hello("a");
+        b.hello("b");
+        QVERIFY(c.open(server.port()));
+        QCOMPARE(code(c.take("error")), "server_full");
+        QVERIFY(c.waitClosed());
+        QCOMPARE(c.closeCode(), 4003);
+        // Room again once someone leaves.
+        a.close();
+        QVERIFY(a.waitClosed());
+        TestClient d;
+        QTRY_COMPARE_WITH_TIMEOUT(server.server().hub().connectionCount(), 1, waitMs());
+        QVERIFY(d.open(server.port()));
+        QCOMPARE(d.hello("d")["type"].toString(), "welcome");
+    }
+
+    void theTutorialPathAlsoUpgrades()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port(), QStringLiteral("/subscribe")));
+        QCOMPARE(c.hello("gopher")["type"].toString(), "welcome");
+    }
+
+    void otherPathsDoNotUpgrade()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c;
+        c.socket().open(QUrl(QStringLiteral("ws://127.0.0.1:%1/elsewhere").arg(server.port())));
+        QVERIFY(c.waitClosed());
+        QVERIFY(!c.isConnected());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSession)
+#include "tst_session.moc"
