@@ -1,4 +1,228 @@
+// HTTP on the chat port: /healthz, /metrics, POST /api/publish and its errors.
+#include "testclient.h"
+#include "testserver.h"
+
+#include <QJsonDocument>
+#include <QTcpSocket>
 #include <QTest>
-class T : public QObject { Q_OBJECT };
-QTEST_GUILESS_MAIN(T)
+#include <QUuid>
+
+using namespace confab;
+using namespace confab::test;
+
+namespace {
+
+struct Reply {
+    int status = 0;
+    QByteArray head;
+    QByteArray body;
+    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
+};
+
+// One request over a real socket; the server answers and closes.
+Reply http(quint16 port, const QByteArray &method, const QByteArray &path,
+           const QByteArray &body = {}, const QByteArray &extraHeaders = {})
+{
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, port);
+    if (!s.waitForConnected(waitMs()))
+        return {};
+    QByteArray request = method + ' ' + path + " HTTP/1.1\r\nHost: localhost\r\n" + extraHeaders;
+    if (!body.isNull())
+        request += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    s.write(request + "\r\n" + body);
+    QByteArray raw;
+    (void)QTest::qWaitFor(
+        [&] {
+            raw += s.readAll();
+            return s.state() == QAbstractSocket::UnconnectedState;
+        },
+        waitMs());
+    raw += s.readAll();
+    Reply r;
+    const qsizetype split = raw.indexOf("\r\n\r\n");
+    r.head = raw.left(split);
+    r.body = raw.mid(split + 4);
+    r.status = raw.mid(9, 3).toInt();
+    return r;
+}
+
+const QByteArray bearer = "Authorization: Bearer deploy-secret\r\n";
+
+ServerConfig withApi()
+{
+    ServerConfig c = testConfig();
+    c.apiToken = QStringLiteral("deploy-secret");
+    return c;
+}
+
+} // namespace
+
+class TestHttp : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void healthzCountsConnectionsAndRooms()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        Reply r = http(server.port(), "GET", "/healthz");
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.head.contains("Content-Type: application/json"));
+        QCOMPARE(r.json(), (QJsonObject{{"status", "ok"}, {"connections", 0}, {"rooms", 0}}));
+        TestClient a, b;
+        QVERIFY(a.open(server.port()) && b.open(server.port()));
+        a.hello("a");
+        a.join("general");
+        a.join("random");
+        r = http(server.port(), "GET", "/healthz");
+        QCOMPARE(r.json()["connections"].toInt(), 2);
+        QCOMPARE(r.json()["rooms"].toInt(), 2);
+    }
+
+    void metricsArePrometheusText()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient a;
+        QVERIFY(a.open(server.port()));
+        a.hello("a");
+        a.join("general");
+        a.request({{"type", "send"}, {"room", "general"}, {"text", "counted"}});
+        a.sendText("not json");
+        a.take("error");
+        const Reply r = http(server.port(), "GET", "/metrics");
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.head.contains("text/plain; version=0.0.4"));
+        QVERIFY(r.body.contains("# TYPE confab_connections gauge\nconfab_connections 1\n"));
+        QVERIFY(r.body.contains("confab_rooms 1\n"));
+        QVERIFY(r.body.contains("confab_messages_in_total 1\n"));
+        QVERIFY(r.body.contains("confab_messages_out_total 1\n"));
+        QVERIFY(r.body.contains("confab_frames_in_total 4\n"));
+        QVERIFY(r.body.contains("# TYPE confab_closes_total counter"));
+        QVERIFY(!r.body.contains("counted")); // never message texts
+    }
+
+    void publishReachesTheRoom()
+    {
+        TestServer server(withApi());
+        QVERIFY(server.start());
+        TestClient a;
+        QVERIFY(a.open(server.port()));
+        a.hello("a");
+        a.join("general");
+        Reply r = http(server.port(), "POST", "/api/publish",
+                       R"({"room":"general","text":"build 42 is green","from":"deploy-bot"})", bearer);
+        QCOMPARE(r.status, 202);
+        QCOMPARE(r.json(), (QJsonObject{{"room", "general"}, {"seq", 1}}));
+        const QJsonObject m = a.take("message");
+        QCOMPARE(m["text"].toString(), "build 42 is green");
+        QCOMPARE(m["seq"].toInt(), 1);
+        QCOMPARE(m["from"]["nick"].toString(), "deploy-bot");
+        const QString apiUser = m["from"]["id"].toString();
+        QVERIFY(!QUuid::fromString(apiUser).isNull());
+
+        // `from` defaults to "api"; the id is derived from the token, so it is stable.
+        r = http(server.port(), "POST", "/api/publish", R"({"room":"general","text":"again"})", bearer);
+        QCOMPARE(r.json()["seq"].toInt(), 2);
+        const QJsonObject m2 = a.take("message");
+        QCOMPARE(m2["from"]["nick"].toString(), "api");
+        QCOMPARE(m2["from"]["id"].toString(), apiUser);
+
+        // It creates the room if needed, and the message is stored like any other.
+        r = http(server.port(), "POST", "/api/publish", R"({"room":"releases","text":"v1"})", bearer);
+        QCOMPARE(r.status, 202);
+        QCOMPARE(r.json()["room"].toString(), "releases");
+        QCOMPARE(a.join("releases")["history"][0]["text"].toString(), "v1");
+    }
+
+    void publishErrors()
+    {
+        TestServer server(withApi());
+        QVERIFY(server.start());
+        const quint16 port = server.port();
+        QCOMPARE(http(port, "POST", "/api/publish", R"({"room":"g","text":"x"})").status, 401);
+        QCOMPARE(http(port, "POST", "/api/publish", R"({"room":"g","text":"x"})",
+                      "Authorization: Bearer wrong\r\n").status, 401);
+        auto error = [&](const QByteArray &body) {
+            const Reply r = http(port, "POST", "/api/publish", body, bearer);
+            return std::pair{r.status, r.json()["error"].toString()};
+        };
+        QCOMPARE(error("{nope"), (std::pair{400, QStringLiteral("bad_json")}));
+        QCOMPARE(error("[1]"), (std::pair{400, QStringLiteral("bad_request")}));
+        QCOMPARE(error(R"({"room":"g"})"), (std::pair{400, QStringLiteral("bad_request")}));
+        QCOMPARE(error(R"({"room":"no room","text":"x"})"), (std::pair{400, QStringLiteral("bad_room")}));
+        QCOMPARE(error(R"({"room":"g","text":""})"), (std::pair{400, QStringLiteral("bad_request")}));
+        QCOMPARE(error(R"({"room":"g","text":"x","from":" "})"), (std::pair{400, QStringLiteral("bad_nick")}));
+        QCOMPARE(error(QByteArray(R"({"room":"g","text":")") + QByteArray(4097, 'a') + "\"}"),
+                 (std::pair{400, QStringLiteral("too_long")}));
+        QCOMPARE(http(port, "POST", "/api/publish", QByteArray(64 * 1024 + 1, ' '), bearer).status, 413);
+        QCOMPARE(http(port, "GET", "/api/publish", {}, bearer).status, 405);
+    }
+
+    void publishIsRateLimitedPerToken()
+    {
+        ServerConfig config = withApi();
+        config.limits.ratePerSec = 1; // slow refill: the burst of 8 is what counts here
+        config.limits.burst = 8;
+        TestServer server(config);
+        QVERIFY(server.start());
+        int accepted = 0;
+        Reply limited;
+        for (int i = 0; i < 12; ++i) {
+            const Reply r = http(server.port(), "POST", "/api/publish", R"({"room":"g","text":"x"})", bearer);
+            if (r.status == 202)
+                ++accepted;
+            else
+                limited = r;
+        }
+        QCOMPARE(accepted, 8);
+        QCOMPARE(limited.status, 429);
+        QCOMPARE(limited.json()["error"].toString(), "rate_limited");
+        QVERIFY(limited.json()["retry_ms"].toInt() > 0);
+    }
+
+    void publishIsDisabledWithoutAnApiToken()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        QCOMPARE(http(server.port(), "POST", "/api/publish", R"({"room":"g","text":"x"})", bearer).status, 404);
+    }
+
+    void otherRequests()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        const quint16 port = server.port();
+        QCOMPARE(http(port, "GET", "/nothing-here").status, 404);
+        QCOMPARE(http(port, "GET", "/ws").status, 426);
+        QCOMPARE(http(port, "POST", "/healthz", "").status, 405);
+        const Reply hello = http(port, "GET", "/");
+        QCOMPARE(hello.status, 200);
+        QCOMPARE(hello.body, "Hello Chat!\n");
+
+        QTcpSocket garbage;
+        garbage.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(garbage.waitForConnected(waitMs()));
+        garbage.write("NONSENSE\r\n\r\n");
+        QVERIFY(QTest::qWaitFor([&] { return garbage.state() == QAbstractSocket::UnconnectedState; }, waitMs()));
+        QVERIFY(garbage.readAll().startsWith("HTTP/1.1 400"));
+    }
+
+    void aStalledRequestTimesOut()
+    {
+        ServerConfig config = testConfig();
+        config.requestTimeoutMs = 150;
+        TestServer server(config);
+        QVERIFY(server.start());
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, server.port());
+        QVERIFY(s.waitForConnected(waitMs()));
+        s.write("GET /healthz HTTP/1.1\r\n"); // and nothing more
+        QVERIFY(QTest::qWaitFor([&] { return s.state() == QAbstractSocket::UnconnectedState; }, waitMs()));
+        QVERIFY(s.readAll().startsWith("HTTP/1.1 408"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHttp)
 #include "tst_http.moc"

@@ -1,4 +1,206 @@
+// The limits that protect everyone: rate limit, flood close, frame size, slow consumers,
+// keep-alive and dead peers, and the graceful shutdown.
+#include "rawclient.h"
+#include "testclient.h"
+#include "testserver.h"
+
+#include <QJsonDocument>
 #include <QTest>
-class T : public QObject { Q_OBJECT };
-QTEST_GUILESS_MAIN(T)
+
+using namespace confab;
+using namespace confab::test;
+
+namespace {
+QString code(const QJsonObject &error)
+{
+    return error.value(QStringLiteral("code")).toString();
+}
+
+// The protocol's default limits (tests elsewhere run with generous ones).
+ServerConfig defaultLimits()
+{
+    ServerConfig c = testConfig();
+    c.limits = protocol::Limits{};
+    return c;
+}
+} // namespace
+
+class TestLimits : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void framesBeyondTheBurstAreDroppedWithRetryTime()
+    {
+        TestServer server(defaultLimits());
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        c.hello("alice"); // hello itself costs nothing
+        for (int i = 1; i <= 12; ++i)
+            c.send({{"type", "rooms"}, {"id", QStringLiteral("r%1").arg(i)}});
+        int answered = 0;
+        QList<QJsonObject> limited;
+        QVERIFY(QTest::qWaitFor([&] { return c.pending().size() >= 12; }, waitMs()));
+        for (const QJsonObject &f : c.pending()) {
+            if (f["type"].toString() == "rooms")
+                ++answered;
+            else if (code(f) == "rate_limited")
+                limited.append(f);
+        }
+        QCOMPARE(answered, 8); // the burst
+        QCOMPARE(limited.size(), 4);
+        QCOMPARE(limited.first()["re"].toString(), "r9");
+        const int retry = limited.last()["retry_ms"].toInt();
+        QVERIFY2(retry > 0 && retry <= 100, qPrintable(QString::number(retry)));
+        c.clear();
+        QTest::qWait(retry + 20);
+        QCOMPARE(c.request({{"type", "rooms"}})["type"].toString(), "rooms");
+        QVERIFY(c.isConnected());
+    }
+
+    void aFlooderIsClosedWith1008()
+    {
+        TestServer server(defaultLimits());
+        QVERIFY(server.start());
+        TestClient flooder, bystander;
+        QVERIFY(flooder.open(server.port()) && bystander.open(server.port()));
+        flooder.hello("flood");
+        bystander.hello("calm");
+        for (int i = 0; i < 150; ++i)
+            flooder.send({{"type", "rooms"}});
+        QVERIFY(flooder.waitClosed());
+        QCOMPARE(flooder.closeCode(), 1008);
+        int limited = 0;
+        for (const QJsonObject &f : flooder.pending())
+            limited += code(f) == "rate_limited";
+        QVERIFY2(limited >= 100, qPrintable(QString::number(limited)));
+        QCOMPARE(server.server().metrics().closes.value("flood"), 1u);
+        QCOMPARE(bystander.request({{"type", "rooms"}})["type"].toString(), "rooms");
+    }
+
+    void aFrameOfExactlyMaxFrameBytesIsAllowed()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        c.hello("big");
+        const QByteArray shell = R"({"type":"rooms","id":"big","pad":""})";
+        const QByteArray payload = QByteArray(shell).insert(shell.size() - 2, QByteArray(65536 - shell.size(), 'p'));
+        QCOMPARE(payload.size(), 65536);
+        QVERIFY(QJsonDocument::fromJson(payload).isObject());
+        c.sendText(QString::fromUtf8(payload));
+        QCOMPARE(c.take("rooms")["re"].toString(), "big");
+        QVERIFY(c.isConnected());
+    }
+
+    void aLargerFrameClosesWith1009()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c, other;
+        QVERIFY(c.open(server.port()) && other.open(server.port()));
+        c.hello("big");
+        other.hello("small");
+        c.sendText(QString(65537, u'x'));
+        QVERIFY(c.waitClosed());
+        QCOMPARE(c.closeCode(), 1009);
+        QCOMPARE(other.request({{"type", "rooms"}})["type"].toString(), "rooms");
+    }
+
+    void aSlowReaderIsClosedAndNobodyWaitsForIt()
+    {
+        ServerConfig config = testConfig();
+        config.limits.maxQueueBytes = 64 * 1024;
+        config.limits.ratePerSec = 1e6;
+        config.limits.burst = 1000000;
+        config.slowCloseGraceMs = 200;
+        TestServer server(config);
+        QVERIFY(server.start());
+
+        RawClient slow;
+        QVERIFY(slow.open(server.port()));
+        slow.sendText(R"({"type":"hello","nick":"sloth"})");
+        slow.sendText(R"({"type":"join","room":"general"})");
+        TestClient alice, bob;
+        QVERIFY(alice.open(server.port()) && bob.open(server.port()));
+        alice.hello("alice");
+        bob.hello("bob");
+        alice.join("general");
+        bob.join("general");
+        QTRY_COMPARE_WITH_TIMEOUT(server.server().hub().connectionCount(), 3, waitMs());
+        slow.stopReading();
+
+        // 12 MB through the room: far more than the kernel buffers and the queue bound hold.
+        const int count = 4000;
+        const QString text(3000, u'z');
+        for (int i = 0; i < count; ++i)
+            alice.send({{"type", "send"}, {"room", "general"}, {"text", text}});
+        QVERIFY(bob.take("presence", [](const QJsonObject &f) {
+                        return f["event"].toString() == "leave" && f["user"]["nick"].toString() == "sloth";
+                    }, 4 * waitMs()).size());
+        QTRY_COMPARE_WITH_TIMEOUT(server.server().metrics().closes.value("slow"), 1u, waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(server.server().hub().connectionCount(), 2, waitMs());
+        // Everyone else got everything, in order.
+        int received = 0;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                while (!bob.take("message", {}, 0).isEmpty())
+                    ++received;
+                return received == count;
+            },
+            4 * waitMs()));
+        QCOMPARE(received, count);
+        QVERIFY(alice.isConnected() && bob.isConnected());
+    }
+
+    void aDeadPeerIsDropped()
+    {
+        ServerConfig config = testConfig();
+        config.pingIntervalMs = 50;
+        config.idleTimeoutMs = 300;
+        TestServer server(config);
+        QVERIFY(server.start());
+        RawClient dead; // never answers pings
+        QVERIFY(dead.open(server.port()));
+        dead.sendText(R"({"type":"hello","nick":"ghost"})");
+        dead.sendText(R"({"type":"join","room":"general"})");
+        TestClient live; // QWebSocket answers pings by itself
+        QVERIFY(live.open(server.port()));
+        live.hello("live");
+        live.join("general");
+        const QJsonObject leave = live.take("presence", [](const QJsonObject &f) {
+            return f["event"].toString() == "leave";
+        });
+        QCOMPARE(leave["user"]["nick"].toString(), "ghost");
+        QCOMPARE(server.server().metrics().closes.value("idle"), 1u);
+        // The silent but alive client outlives several idle timeouts.
+        QTest::qWait(3 * config.idleTimeoutMs);
+        QVERIFY(live.isConnected());
+        QCOMPARE(live.request({{"type", "rooms"}})["type"].toString(), "rooms");
+    }
+
+    void shutdownClosesEveryClientWith1001()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient a, b;
+        QVERIFY(a.open(server.port()) && b.open(server.port()));
+        a.hello("a");
+        a.join("general");
+        a.request({{"type", "send"}, {"room", "general"}, {"text", "last words"}});
+        server.stop();
+        QVERIFY(a.waitClosed() && b.waitClosed());
+        QCOMPARE(a.closeCode(), 1001);
+        QCOMPARE(b.closeCode(), 1001);
+        // What was said before the stop is kept.
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        c.hello("c");
+        QCOMPARE(c.join("general")["seq"].toInt(), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLimits)
 #include "tst_limits.moc"
