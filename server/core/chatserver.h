@@ -17,8 +17,7 @@ class Hub;
 class Store;
 struct Metrics;
 
-class ChatServer : public QObject
-{
+class ChatServer : public QObject {
     Q_OBJECT
 public:
     explicit ChatServer(ServerConfig config, QObject *parent = nullptr);

@@ -20,8 +20,7 @@ struct Setting {
     Apply apply;
 };
 
-bool parseInt(const QString &text, qint64 min, qint64 max, qint64 &out)
-{
+bool parseInt(const QString &text, qint64 min, qint64 max, qint64 &out) {
     bool ok = false;
     const qint64 v = text.trimmed().toLongLong(&ok);
     if (!ok || v < min || v > max)
@@ -30,9 +29,7 @@ bool parseInt(const QString &text, qint64 min, qint64 max, qint64 &out)
     return true;
 }
 
-template <typename T>
-Apply intSetting(T ServerConfig::*field, qint64 min, qint64 max)
-{
+template <typename T> Apply intSetting(T ServerConfig::*field, qint64 min, qint64 max) {
     return [=](ServerConfig &c, const QString &v) {
         qint64 n = 0;
         if (!parseInt(v, min, max, n))
@@ -42,9 +39,7 @@ Apply intSetting(T ServerConfig::*field, qint64 min, qint64 max)
     };
 }
 
-template <typename T>
-Apply limitSetting(T protocol::Limits::*field, qint64 min, qint64 max)
-{
+template <typename T> Apply limitSetting(T protocol::Limits::*field, qint64 min, qint64 max) {
     return [=](ServerConfig &c, const QString &v) {
         qint64 n = 0;
         if (!parseInt(v, min, max, n))
@@ -54,8 +49,7 @@ Apply limitSetting(T protocol::Limits::*field, qint64 min, qint64 max)
     };
 }
 
-Apply stringSetting(QString ServerConfig::*field, bool allowEmpty)
-{
+Apply stringSetting(QString ServerConfig::*field, bool allowEmpty) {
     return [=](ServerConfig &c, const QString &v) {
         if (!allowEmpty && v.isEmpty())
             return false;
@@ -64,8 +58,7 @@ Apply stringSetting(QString ServerConfig::*field, bool allowEmpty)
     };
 }
 
-const QList<Setting> &settings()
-{
+const QList<Setting> &settings() {
     static const QList<Setting> all{
         {"bind", "address", "Address to listen on (default: all).", "an IPv4 or IPv6 address",
          [](ServerConfig &c, const QString &v) {
@@ -103,8 +96,9 @@ const QList<Setting> &settings()
          "1024 to 16777216", limitSetting(&protocol::Limits::maxFrameBytes, 1024, 16777216)},
         {"max-connections", "n", "Connection cap (default: 10000).", "1 to 1000000",
          intSetting(&ServerConfig::maxConnections, 1, 1000000)},
-        {"max-queue-bytes", "bytes", "Outgoing bytes a connection may have waiting (default: 1048576).",
-         "4096 to 1073741824", limitSetting(&protocol::Limits::maxQueueBytes, 4096, 1073741824)},
+        {"max-queue-bytes", "bytes",
+         "Outgoing bytes a connection may have waiting (default: 1048576).", "4096 to 1073741824",
+         limitSetting(&protocol::Limits::maxQueueBytes, 4096, 1073741824)},
         {"log-level", "level", "debug, info, warning or error (default: info).",
          "debug, info, warning or error",
          [](ServerConfig &c, const QString &v) {
@@ -126,13 +120,11 @@ const QList<Setting> &settings()
 
 } // namespace
 
-QString ConfigLoader::envName(const QString &setting)
-{
+QString ConfigLoader::envName(const QString &setting) {
     return QStringLiteral("CONFAB_") + QString(setting).replace(u'-', u'_').toUpper();
 }
 
-void ConfigLoader::addOptions(QCommandLineParser &parser)
-{
+void ConfigLoader::addOptions(QCommandLineParser &parser) {
     parser.addOption({QStringLiteral("config"),
                       QStringLiteral("Read settings from an ini file (keys as the long options)."),
                       QStringLiteral("file")});
@@ -141,8 +133,7 @@ void ConfigLoader::addOptions(QCommandLineParser &parser)
 }
 
 std::optional<QString> ConfigLoader::load(const QCommandLineParser &parser,
-                                          const QProcessEnvironment &env, ServerConfig &config)
-{
+                                          const QProcessEnvironment &env, ServerConfig &config) {
     auto applyOne = [&](const Setting &s, const QString &value,
                         const QString &source) -> std::optional<QString> {
         if (s.apply(config, value))

@@ -9,37 +9,32 @@ namespace confab {
 
 namespace {
 
-bool isWebSocketPath(const QByteArray &path)
-{
+bool isWebSocketPath(const QByteArray &path) {
     // /ws is the protocol's path; /subscribe is where the Go tutorial's clients connect.
     return path == "/ws" || path == "/subscribe";
 }
 
 // Reads one HTTP request from a fresh socket and decides what it is. Deletes itself.
-class RequestReader : public QObject
-{
+class RequestReader : public QObject {
 public:
     RequestReader(QTcpSocket *socket, const ServerConfig &config,
                   const FrontDoor::HttpHandler &handler, std::function<void(QTcpSocket *)> upgrade)
         : QObject(socket)
         , m_socket(socket)
         , m_handler(handler)
-        , m_upgrade(std::move(upgrade))
-    {
+        , m_upgrade(std::move(upgrade)) {
         connect(socket, &QTcpSocket::readyRead, this, &RequestReader::onReadyRead);
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         m_timer.setSingleShot(true);
-        connect(&m_timer, &QTimer::timeout, this, [this] {
-            respond(HttpResponse::text(408, "request timeout\n"));
-        });
+        connect(&m_timer, &QTimer::timeout, this,
+                [this] { respond(HttpResponse::text(408, "request timeout\n")); });
         m_timer.start(config.requestTimeoutMs);
         if (socket->bytesAvailable())
             QTimer::singleShot(0, this, &RequestReader::onReadyRead);
     }
 
 private:
-    void onReadyRead()
-    {
+    void onReadyRead() {
         if (m_answered)
             return;
         if (!m_headDone && !readHead())
@@ -51,8 +46,7 @@ private:
     }
 
     // Returns true once the head is read and a body (possibly empty) is expected.
-    bool readHead()
-    {
+    bool readHead() {
         const QByteArray peeked = m_socket->peek(FrontDoor::MaxHeadBytes);
         const qsizetype end = peeked.indexOf("\r\n\r\n");
         if (end < 0) {
@@ -90,14 +84,14 @@ private:
             return false;
         }
         if (m_bodyLength > FrontDoor::MaxBodyBytes) {
-            respond(HttpResponse::json(413, {{QStringLiteral("error"), QStringLiteral("too_large")}}));
+            respond(
+                HttpResponse::json(413, {{QStringLiteral("error"), QStringLiteral("too_large")}}));
             return false;
         }
         return true;
     }
 
-    void respond(const HttpResponse &response)
-    {
+    void respond(const HttpResponse &response) {
         if (m_answered)
             return;
         m_answered = true;
@@ -122,8 +116,8 @@ FrontDoor::FrontDoor(const ServerConfig &config, HttpHandler handler, QObject *p
     : QObject(parent)
     , m_config(config)
     , m_handler(std::move(handler))
-    , m_ws(QStringLiteral("confab/") + QStringLiteral(CONFAB_VERSION), QWebSocketServer::NonSecureMode)
-{
+    , m_ws(QStringLiteral("confab/") + QStringLiteral(CONFAB_VERSION),
+           QWebSocketServer::NonSecureMode) {
     m_tcp.setListenBacklogSize(4096);
     m_tcp.setMaxPendingConnections(4096);
     m_ws.setMaxPendingConnections(4096);
@@ -135,8 +129,7 @@ FrontDoor::FrontDoor(const ServerConfig &config, HttpHandler handler, QObject *p
     });
 }
 
-std::optional<QString> FrontDoor::listen(const QHostAddress &address, quint16 port)
-{
+std::optional<QString> FrontDoor::listen(const QHostAddress &address, quint16 port) {
     if (!m_tcp.listen(address, port))
         return QStringLiteral("cannot listen on %1 port %2: %3")
             .arg(address.toString())
@@ -145,13 +138,11 @@ std::optional<QString> FrontDoor::listen(const QHostAddress &address, quint16 po
     return std::nullopt;
 }
 
-void FrontDoor::close()
-{
+void FrontDoor::close() {
     m_tcp.close();
 }
 
-void FrontDoor::onNewConnection()
-{
+void FrontDoor::onNewConnection() {
     while (QTcpSocket *socket = m_tcp.nextPendingConnection()) {
         // Chat frames are small and latency matters more than packet count.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -159,8 +150,7 @@ void FrontDoor::onNewConnection()
     }
 }
 
-void FrontDoor::handOver(QTcpSocket *socket)
-{
+void FrontDoor::handOver(QTcpSocket *socket) {
     // If the handshake fails, QWebSocketServer closes the socket but nobody owns it; after a
     // successful upgrade the QWebSocket does. Clean up only the orphans.
     socket->setParent(this);

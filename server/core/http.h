@@ -10,7 +10,7 @@ namespace confab {
 
 struct HttpRequest {
     QByteArray method;
-    QByteArray path; // without the query string
+    QByteArray path;                       // without the query string
     QHash<QByteArray, QByteArray> headers; // names lower-cased
     QByteArray body;
 

@@ -18,8 +18,7 @@ namespace {
 // The namespace for API user ids: uuid v5 of the API token within it.
 const QUuid ApiUserNamespace(u"6f1c2a4e-7d3b-4e59-9a0c-3c1b5e8f2d71"_s);
 
-HttpResponse errorResponse(int status, const QString &code)
-{
+HttpResponse errorResponse(int status, const QString &code) {
     return HttpResponse::json(status, {{"error"_L1, code}});
 }
 
@@ -28,18 +27,16 @@ HttpResponse errorResponse(int status, const QString &code)
 HttpApi::HttpApi(const ServerConfig &config, Hub &hub, Metrics &metrics)
     : m_config(config)
     , m_hub(hub)
-    , m_metrics(metrics)
-{
+    , m_metrics(metrics) {
     if (!config.apiToken.isEmpty()) {
-        m_apiUserId = QUuid::createUuidV5(ApiUserNamespace, config.apiToken)
-                          .toString(QUuid::WithoutBraces);
+        m_apiUserId =
+            QUuid::createUuidV5(ApiUserNamespace, config.apiToken).toString(QUuid::WithoutBraces);
         m_publishBucket = std::make_unique<TokenBucket>(config.limits.ratePerSec,
                                                         config.limits.burst, monotonicNs());
     }
 }
 
-HttpResponse HttpApi::handle(const HttpRequest &request)
-{
+HttpResponse HttpApi::handle(const HttpRequest &request) {
     ++m_metrics.httpRequests;
     qCDebug(lcHttp) << request.method << request.path;
     const bool get = request.method == "GET" || request.method == "HEAD";
@@ -53,8 +50,8 @@ HttpResponse HttpApi::handle(const HttpRequest &request)
     if (request.path == "/metrics") {
         if (!get)
             return HttpResponse::text(405, "use GET\n");
-        HttpResponse r = HttpResponse::text(200, m_metrics.render(m_hub.connectionCount(),
-                                                                  m_hub.roomCount()));
+        HttpResponse r =
+            HttpResponse::text(200, m_metrics.render(m_hub.connectionCount(), m_hub.roomCount()));
         r.contentType = "text/plain; version=0.0.4; charset=utf-8";
         return r;
     }
@@ -72,13 +69,12 @@ HttpResponse HttpApi::handle(const HttpRequest &request)
     return errorResponse(404, u"not_found"_s);
 }
 
-HttpResponse HttpApi::publish(const HttpRequest &request)
-{
+HttpResponse HttpApi::publish(const HttpRequest &request) {
     const QByteArray auth = request.header("authorization");
     const QByteArray expected = "Bearer " + m_config.apiToken.toUtf8();
     // Compare digests so the time taken does not depend on where the strings differ.
-    if (QCryptographicHash::hash(auth, QCryptographicHash::Sha256)
-        != QCryptographicHash::hash(expected, QCryptographicHash::Sha256)) {
+    if (QCryptographicHash::hash(auth, QCryptographicHash::Sha256) !=
+        QCryptographicHash::hash(expected, QCryptographicHash::Sha256)) {
         qCInfo(lcHttp) << "publish refused: wrong API token";
         return errorResponse(401, u"unauthorized"_s);
     }
@@ -106,13 +102,13 @@ HttpResponse HttpApi::publish(const HttpRequest &request)
             return errorResponse(400, protocol::errorName(protocol::Error::BadNick));
         nick = *from;
     }
-    const PublishResult result = m_hub.publish(body.value("room"_L1).toString(),
-                                               body.value("text"_L1).toString(),
-                                               {m_apiUserId, nick});
+    const PublishResult result = m_hub.publish(
+        body.value("room"_L1).toString(), body.value("text"_L1).toString(), {m_apiUserId, nick});
     if (const auto *error = std::get_if<protocol::Error>(&result))
         return errorResponse(400, protocol::errorName(*error));
     const auto name = protocol::normalizeRoomName(body.value("room"_L1).toString());
-    return HttpResponse::json(202, {{"room"_L1, *name}, {"seq"_L1, double(std::get<qint64>(result))}});
+    return HttpResponse::json(202,
+                              {{"room"_L1, *name}, {"seq"_L1, double(std::get<qint64>(result))}});
 }
 
 } // namespace confab

@@ -13,8 +13,7 @@ namespace confab {
 class Hub;
 struct Metrics;
 
-class HttpApi
-{
+class HttpApi {
 public:
     HttpApi(const ServerConfig &config, Hub &hub, Metrics &metrics);
 

@@ -45,8 +45,7 @@ struct Room {
 // The result of an HTTP publish: the new seq, or the error code.
 using PublishResult = std::variant<qint64, protocol::Error>;
 
-class Hub : public QObject
-{
+class Hub : public QObject {
     Q_OBJECT
 public:
     Hub(const ServerConfig &config, Store &store, Metrics &metrics, QObject *parent = nullptr);
@@ -63,8 +62,7 @@ public:
     const QList<Connection *> &connections() const { return m_connections; }
 
     // POST /api/publish: a message into a room from an API user.
-    PublishResult publish(const QString &room, const QString &text,
-                          const protocol::UserInfo &from);
+    PublishResult publish(const QString &room, const QString &text, const protocol::UserInfo &from);
 
 private:
     using Frame = protocol::Frame;

@@ -21,9 +21,8 @@ namespace {
 constexpr int MaxRememberedDirects = 100000;
 
 // An optional integer field: nothing when absent, the fallback marker when malformed.
-std::optional<std::optional<qint64>> optionalInteger(const protocol::Frame &f, QLatin1StringView key,
-                                                     qint64 min)
-{
+std::optional<std::optional<qint64>> optionalInteger(const protocol::Frame &f,
+                                                     QLatin1StringView key, qint64 min) {
     const QJsonValue v = f.value(key);
     if (v.isUndefined() || v.isNull())
         return std::optional<qint64>{};
@@ -34,8 +33,7 @@ std::optional<std::optional<qint64>> optionalInteger(const protocol::Frame &f, Q
 
 } // namespace
 
-void Hub::handleSend(Connection *c, const Frame &f)
-{
+void Hub::handleSend(Connection *c, const Frame &f) {
     const bool hasRoom = f.object.contains("room"_L1);
     const bool hasTo = f.object.contains("to"_L1);
     if (hasRoom == hasTo)
@@ -45,16 +43,16 @@ void Hub::handleSend(Connection *c, const Frame &f)
         return sendError(c, &f, Error::BadRequest, u"\"text\" must be a non-empty string"_s);
     const QString text = textValue.toString();
     if (text.toUtf8().size() > m_config.limits.maxTextBytes)
-        return sendError(c, &f, Error::TooLong,
-                         u"a message has at most %1 bytes of UTF-8"_s.arg(m_config.limits.maxTextBytes));
+        return sendError(
+            c, &f, Error::TooLong,
+            u"a message has at most %1 bytes of UTF-8"_s.arg(m_config.limits.maxTextBytes));
     if (hasRoom)
         sendToRoom(c, f, text);
     else
         sendDirect(c, f, text);
 }
 
-void Hub::sendToRoom(Connection *c, const Frame &f, const QString &text)
-{
+void Hub::sendToRoom(Connection *c, const Frame &f, const QString &text) {
     Room *room = memberRoom(c, f);
     if (!room)
         return;
@@ -65,13 +63,13 @@ void Hub::sendToRoom(Connection *c, const Frame &f, const QString &text)
             return;
         }
     }
-    const ChatMessage m = storeRoomMessage(*room, c->user->info(), text, f.hasId ? f.id : QString());
+    const ChatMessage m =
+        storeRoomMessage(*room, c->user->info(), text, f.hasId ? f.id : QString());
     deliverRoomMessage(*room, m, c, &f);
 }
 
 ChatMessage Hub::storeRoomMessage(Room &room, const protocol::UserInfo &from, const QString &text,
-                                  const QString &clientId)
-{
+                                  const QString &clientId) {
     ChatMessage m;
     m.room = room.name;
     m.seq = ++room.lastSeq;
@@ -85,8 +83,7 @@ ChatMessage Hub::storeRoomMessage(Room &room, const protocol::UserInfo &from, co
 }
 
 void Hub::deliverRoomMessage(Room &room, const ChatMessage &m, Connection *sender,
-                             const Frame *request)
-{
+                             const Frame *request) {
     const QJsonObject frame = protocol::toJson(m);
     const QByteArray plain = protocol::encode(frame);
     for (Connection *member : std::as_const(room.connections)) {
@@ -98,8 +95,7 @@ void Hub::deliverRoomMessage(Room &room, const ChatMessage &m, Connection *sende
     }
 }
 
-void Hub::sendDirect(Connection *c, const Frame &f, const QString &text)
-{
+void Hub::sendDirect(Connection *c, const Frame &f, const QString &text) {
     const QJsonValue to = f.value("to"_L1);
     if (!to.isString())
         return sendError(c, &f, Error::BadRequest, u"\"to\" must be a user id"_s);
@@ -111,8 +107,8 @@ void Hub::sendDirect(Connection *c, const Frame &f, const QString &text)
     const QString key = f.hasId ? sender->id + QChar(0) + f.id : QString();
     if (f.hasId) {
         const auto original = m_directByClientId.constFind(key);
-        if (original != m_directByClientId.cend()
-            && original->ts >= QDateTime::currentMSecsSinceEpoch() - protocol::DedupWindowMs) {
+        if (original != m_directByClientId.cend() &&
+            original->ts >= QDateTime::currentMSecsSinceEpoch() - protocol::DedupWindowMs) {
             reply(c, f, protocol::toJson(*original));
             return;
         }
@@ -145,8 +141,7 @@ void Hub::sendDirect(Connection *c, const Frame &f, const QString &text)
     }
 }
 
-void Hub::handleHistory(Connection *c, const Frame &f)
-{
+void Hub::handleHistory(Connection *c, const Frame &f) {
     Room *room = memberRoom(c, f);
     if (!room)
         return;
@@ -165,13 +160,12 @@ void Hub::handleHistory(Connection *c, const Frame &f)
            {"messages"_L1, protocol::toJson(m_store.latest(room->name, 0, beforeSeq, count))}});
 }
 
-void Hub::handleRead(Connection *c, const Frame &f)
-{
+void Hub::handleRead(Connection *c, const Frame &f) {
     Room *room = memberRoom(c, f);
     if (!room)
         return;
-    const auto seq = protocol::integerValue(f.value("seq"_L1), 0,
-                                            std::numeric_limits<qint64>::max() / 2);
+    const auto seq =
+        protocol::integerValue(f.value("seq"_L1), 0, std::numeric_limits<qint64>::max() / 2);
     if (!seq)
         return sendError(c, &f, Error::BadRequest, u"\"seq\" must be a seq (0 or more)"_s);
     User *user = c->user;
@@ -189,8 +183,7 @@ void Hub::handleRead(Connection *c, const Frame &f)
     }
 }
 
-void Hub::handleSearch(Connection *c, const Frame &f)
-{
+void Hub::handleSearch(Connection *c, const Frame &f) {
     const QJsonValue q = f.value("q"_L1);
     if (!q.isString() || q.toString().trimmed().isEmpty())
         return sendError(c, &f, Error::BadRequest, u"\"q\" must be a non-empty string"_s);
@@ -209,15 +202,16 @@ void Hub::handleSearch(Connection *c, const Frame &f)
             all.unite(own->rooms);
         rooms = QStringList(all.cbegin(), all.cend());
     }
-    const int count = int(std::min<qint64>(limit->value_or(protocol::DefaultSearchLimit),
-                                           protocol::MaxSearchLimit));
+    const int count = int(
+        std::min<qint64>(limit->value_or(protocol::DefaultSearchLimit), protocol::MaxSearchLimit));
     const auto found = m_store.search(rooms, protocol::searchWords(q.toString()), count);
     reply(c, f,
-          {{"type"_L1, "search"_L1}, {"q"_L1, q.toString()}, {"messages"_L1, protocol::toJson(found)}});
+          {{"type"_L1, "search"_L1},
+           {"q"_L1, q.toString()},
+           {"messages"_L1, protocol::toJson(found)}});
 }
 
-void Hub::handleTyping(Connection *c, const Frame &f)
-{
+void Hub::handleTyping(Connection *c, const Frame &f) {
     Room *room = memberRoom(c, f);
     if (!room)
         return;
@@ -234,8 +228,7 @@ void Hub::handleTyping(Connection *c, const Frame &f)
 }
 
 PublishResult Hub::publish(const QString &roomValue, const QString &text,
-                           const protocol::UserInfo &from)
-{
+                           const protocol::UserInfo &from) {
     const auto name = protocol::normalizeRoomName(roomValue);
     if (!name)
         return Error::BadRoom;

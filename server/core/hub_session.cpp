@@ -17,32 +17,29 @@ using protocol::Error;
 
 namespace {
 
-QString newUserId()
-{
+QString newUserId() {
     return QUuid::createUuid().toString(QUuid::WithoutBraces); // v4, lower-case
 }
 
-QString guestNick()
-{
+QString guestNick() {
     return u"guest-%1"_s.arg(QRandomGenerator::global()->bounded(0x10000), 4, 16, QLatin1Char('0'));
 }
 
-QByteArray sha256(const QString &secret)
-{
+QByteArray sha256(const QString &secret) {
     return QCryptographicHash::hash(secret.toUtf8(), QCryptographicHash::Sha256);
 }
 
 } // namespace
 
-void Hub::handleHello(Connection *c, const Frame &f)
-{
+void Hub::handleHello(Connection *c, const Frame &f) {
     if (c->user)
         return sendError(c, &f, Error::BadRequest, u"hello was already accepted"_s);
 
     const QJsonValue protocolValue = f.value("protocol"_L1);
-    if (!protocolValue.isUndefined()
-        && protocol::integerValue(protocolValue, 1, 1) != std::optional<qint64>(1)) {
-        sendError(c, &f, Error::BadRequest, u"unsupported protocol version; this server speaks 1"_s);
+    if (!protocolValue.isUndefined() &&
+        protocol::integerValue(protocolValue, 1, 1) != std::optional<qint64>(1)) {
+        sendError(c, &f, Error::BadRequest,
+                  u"unsupported protocol version; this server speaks 1"_s);
         c->closeWith(protocol::CloseProtocolError, u"unsupported protocol"_s, u"protocol"_s);
         return;
     }
@@ -94,20 +91,20 @@ void Hub::handleHello(Connection *c, const Frame &f)
 
     const auto &limits = m_config.limits;
     reply(c, f,
-          QJsonObject{{"type"_L1, "welcome"_L1},
-                      {"protocol"_L1, protocol::Version},
-                      {"user"_L1, protocol::toJson(user->info())},
-                      {"server"_L1, QJsonObject{{"name"_L1, m_config.name},
-                                                {"version"_L1, QStringLiteral(CONFAB_VERSION)}}},
-                      {"limits"_L1, QJsonObject{{"max_text_bytes"_L1, limits.maxTextBytes},
-                                                {"max_frame_bytes"_L1, limits.maxFrameBytes},
-                                                {"rate_per_sec"_L1, limits.ratePerSec},
-                                                {"burst"_L1, limits.burst},
-                                                {"max_queue_bytes"_L1, double(limits.maxQueueBytes)}}}});
+          QJsonObject{
+              {"type"_L1, "welcome"_L1},
+              {"protocol"_L1, protocol::Version},
+              {"user"_L1, protocol::toJson(user->info())},
+              {"server"_L1, QJsonObject{{"name"_L1, m_config.name},
+                                        {"version"_L1, QStringLiteral(CONFAB_VERSION)}}},
+              {"limits"_L1, QJsonObject{{"max_text_bytes"_L1, limits.maxTextBytes},
+                                        {"max_frame_bytes"_L1, limits.maxFrameBytes},
+                                        {"rate_per_sec"_L1, limits.ratePerSec},
+                                        {"burst"_L1, limits.burst},
+                                        {"max_queue_bytes"_L1, double(limits.maxQueueBytes)}}}});
 }
 
-User *Hub::userForToken(const QString &tokenHash)
-{
+User *Hub::userForToken(const QString &tokenHash) {
     if (User *online = m_usersByToken.value(tokenHash))
         return online;
     auto *user = new User;
@@ -126,8 +123,7 @@ User *Hub::userForToken(const QString &tokenHash)
     return user;
 }
 
-void Hub::handleNick(Connection *c, const Frame &f)
-{
+void Hub::handleNick(Connection *c, const Frame &f) {
     const QJsonValue value = f.value("nick"_L1);
     const auto nick = value.isString() ? protocol::normalizeNick(value.toString()) : std::nullopt;
     if (!nick)
@@ -137,8 +133,7 @@ void Hub::handleNick(Connection *c, const Frame &f)
     changeNick(c->user, *nick, c, &f);
 }
 
-void Hub::changeNick(User *user, const QString &nick, Connection *requester, const Frame *request)
-{
+void Hub::changeNick(User *user, const QString &nick, Connection *requester, const Frame *request) {
     const QString old = user->nick;
     user->nick = nick;
     if (!user->tokenHash.isEmpty())
@@ -172,8 +167,7 @@ void Hub::changeNick(User *user, const QString &nick, Connection *requester, con
     }
 }
 
-void Hub::detach(Connection *c)
-{
+void Hub::detach(Connection *c) {
     User *user = c->user;
     if (!user)
         return;

@@ -4,10 +4,9 @@
 
 namespace confab {
 
-QString defaultDataDir()
-{
-    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
-           + QStringLiteral("/confab");
+QString defaultDataDir() {
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+           QStringLiteral("/confab");
 }
 
 } // namespace confab

@@ -37,8 +37,7 @@ const char *const schema[] = {
 
 const char *const messageColumns = "room, seq, id, user_id, nick, text, ts";
 
-ChatMessage messageFromRow(const QSqlQuery &q)
-{
+ChatMessage messageFromRow(const QSqlQuery &q) {
     ChatMessage m;
     m.room = q.value(0).toString();
     m.seq = q.value(1).toLongLong();
@@ -53,17 +52,14 @@ ChatMessage messageFromRow(const QSqlQuery &q)
 
 Store::Store(QObject *parent)
     : QObject(parent)
-    , m_connectionName(QStringLiteral("confab-store-") + QUuid::createUuid().toString())
-{
+    , m_connectionName(QStringLiteral("confab-store-") + QUuid::createUuid().toString()) {
 }
 
-Store::~Store()
-{
+Store::~Store() {
     close();
 }
 
-std::optional<QString> Store::open(const QString &dataDir)
-{
+std::optional<QString> Store::open(const QString &dataDir) {
     if (!QDir().mkpath(dataDir))
         return QStringLiteral("cannot create data directory '%1'").arg(dataDir);
     m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
@@ -88,17 +84,18 @@ std::optional<QString> Store::open(const QString &dataDir)
     }
     // A room row without messages belonged to a room that only lived while it had members.
     QSqlQuery purge(m_db);
-    purge.exec(QStringLiteral(
-        "DELETE FROM rooms WHERE name NOT IN (SELECT DISTINCT room FROM messages)"));
+    purge.exec(
+        QStringLiteral("DELETE FROM rooms WHERE name NOT IN (SELECT DISTINCT room FROM messages)"));
 
     m_insertMessage = std::make_unique<QSqlQuery>(
         prepare(QStringLiteral("INSERT INTO messages(room, seq, id, user_id, nick, text, ts,"
                                " client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")));
-    m_saveRoom = std::make_unique<QSqlQuery>(
-        prepare(QStringLiteral("INSERT INTO rooms(name, epoch, topic) VALUES (?, ?, ?) ON CONFLICT"
-                               "(name) DO UPDATE SET epoch = excluded.epoch, topic = excluded.topic")));
-    m_deleteRoom = std::make_unique<QSqlQuery>(prepare(QStringLiteral(
-        "DELETE FROM rooms WHERE name = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE room = ?)")));
+    m_saveRoom = std::make_unique<QSqlQuery>(prepare(
+        QStringLiteral("INSERT INTO rooms(name, epoch, topic) VALUES (?, ?, ?) ON CONFLICT"
+                       "(name) DO UPDATE SET epoch = excluded.epoch, topic = excluded.topic")));
+    m_deleteRoom = std::make_unique<QSqlQuery>(
+        prepare(QStringLiteral("DELETE FROM rooms WHERE name = ? AND NOT EXISTS (SELECT 1 FROM "
+                               "messages WHERE room = ?)")));
     m_saveUser = std::make_unique<QSqlQuery>(
         prepare(QStringLiteral("INSERT INTO users(token_hash, user_id, nick) VALUES (?, ?, ?)"
                                " ON CONFLICT(token_hash) DO UPDATE SET nick = excluded.nick")));
@@ -109,8 +106,7 @@ std::optional<QString> Store::open(const QString &dataDir)
     return std::nullopt;
 }
 
-void Store::close()
-{
+void Store::close() {
     if (!m_db.isValid())
         return;
     commit();
@@ -124,24 +120,21 @@ void Store::close()
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
-QSqlQuery Store::prepare(const QString &sql)
-{
+QSqlQuery Store::prepare(const QString &sql) {
     QSqlQuery q(m_db);
     if (!q.prepare(sql))
         qCCritical(lcStore) << "prepare failed:" << q.lastError().text();
     return q;
 }
 
-bool Store::exec(QSqlQuery &query, const char *what)
-{
+bool Store::exec(QSqlQuery &query, const char *what) {
     if (query.exec())
         return true;
     qCCritical(lcStore) << what << "failed:" << query.lastError().text();
     return false;
 }
 
-void Store::enqueue(std::function<void()> op)
-{
+void Store::enqueue(std::function<void()> op) {
     m_pending.push_back(std::move(op));
     if (!m_commitScheduled) {
         m_commitScheduled = true;
@@ -151,8 +144,7 @@ void Store::enqueue(std::function<void()> op)
     }
 }
 
-void Store::commit()
-{
+void Store::commit() {
     m_commitScheduled = false;
     if (m_pending.empty())
         return;
@@ -171,8 +163,7 @@ void Store::commit()
     Q_EMIT committed();
 }
 
-QList<StoredRoom> Store::loadRooms()
-{
+QList<StoredRoom> Store::loadRooms() {
     commit();
     QList<StoredRoom> rooms;
     QSqlQuery q(m_db);
@@ -184,8 +175,7 @@ QList<StoredRoom> Store::loadRooms()
     return rooms;
 }
 
-void Store::saveRoom(const QString &name, const QString &epoch, const QString &topic)
-{
+void Store::saveRoom(const QString &name, const QString &epoch, const QString &topic) {
     enqueue([this, name, epoch, topic] {
         m_saveRoom->bindValue(0, name);
         m_saveRoom->bindValue(1, epoch);
@@ -194,8 +184,7 @@ void Store::saveRoom(const QString &name, const QString &epoch, const QString &t
     });
 }
 
-void Store::deleteRoom(const QString &name)
-{
+void Store::deleteRoom(const QString &name) {
     enqueue([this, name] {
         m_deleteRoom->bindValue(0, name);
         m_deleteRoom->bindValue(1, name);
@@ -203,13 +192,11 @@ void Store::deleteRoom(const QString &name)
     });
 }
 
-QString Store::dedupKey(const QString &room, const QString &userId, const QString &clientId)
-{
+QString Store::dedupKey(const QString &room, const QString &userId, const QString &clientId) {
     return room + QChar(0) + userId + QChar(0) + clientId;
 }
 
-void Store::appendMessage(const ChatMessage &m, const QString &clientId)
-{
+void Store::appendMessage(const ChatMessage &m, const QString &clientId) {
     if (!clientId.isEmpty())
         m_pendingByClientId.insert(dedupKey(m.room, m.from.id, clientId), m);
     enqueue([this, m, clientId] {
@@ -226,8 +213,7 @@ void Store::appendMessage(const ChatMessage &m, const QString &clientId)
 }
 
 std::optional<ChatMessage> Store::findByClientId(const QString &room, const QString &userId,
-                                                 const QString &clientId, qint64 minTs)
-{
+                                                 const QString &clientId, qint64 minTs) {
     const auto pending = m_pendingByClientId.constFind(dedupKey(room, userId, clientId));
     if (pending != m_pendingByClientId.constEnd())
         return *pending;
@@ -244,8 +230,8 @@ std::optional<ChatMessage> Store::findByClientId(const QString &room, const QStr
     return std::nullopt;
 }
 
-QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 beforeSeq, int limit)
-{
+QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 beforeSeq,
+                                 int limit) {
     commit();
     QSqlQuery q(m_db);
     q.prepare(QStringLiteral("SELECT %1 FROM messages WHERE room = ? AND seq > ? AND seq < ?"
@@ -264,8 +250,7 @@ QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 be
     return messages;
 }
 
-QList<ChatMessage> Store::search(const QStringList &rooms, const QStringList &words, int limit)
-{
+QList<ChatMessage> Store::search(const QStringList &rooms, const QStringList &words, int limit) {
     if (rooms.isEmpty() || words.isEmpty())
         return {};
     commit();
@@ -291,8 +276,7 @@ QList<ChatMessage> Store::search(const QStringList &rooms, const QStringList &wo
     return messages;
 }
 
-std::optional<StoredUser> Store::userForToken(const QString &tokenHash)
-{
+std::optional<StoredUser> Store::userForToken(const QString &tokenHash) {
     commit();
     QSqlQuery q(m_db);
     q.prepare(QStringLiteral("SELECT user_id, nick FROM users WHERE token_hash = ?"));
@@ -302,8 +286,7 @@ std::optional<StoredUser> Store::userForToken(const QString &tokenHash)
     return std::nullopt;
 }
 
-void Store::saveUser(const QString &tokenHash, const QString &userId, const QString &nick)
-{
+void Store::saveUser(const QString &tokenHash, const QString &userId, const QString &nick) {
     enqueue([this, tokenHash, userId, nick] {
         m_saveUser->bindValue(0, tokenHash);
         m_saveUser->bindValue(1, userId);
@@ -312,8 +295,7 @@ void Store::saveUser(const QString &tokenHash, const QString &userId, const QStr
     });
 }
 
-QHash<QString, qint64> Store::readPositions(const QString &userId)
-{
+QHash<QString, qint64> Store::readPositions(const QString &userId) {
     commit();
     QHash<QString, qint64> positions;
     QSqlQuery q(m_db);
@@ -326,8 +308,7 @@ QHash<QString, qint64> Store::readPositions(const QString &userId)
     return positions;
 }
 
-void Store::saveReadPosition(const QString &userId, const QString &room, qint64 seq)
-{
+void Store::saveReadPosition(const QString &userId, const QString &room, qint64 seq) {
     enqueue([this, userId, room, seq] {
         m_saveRead->bindValue(0, userId);
         m_saveRead->bindValue(1, room);

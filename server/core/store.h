@@ -32,8 +32,7 @@ struct StoredUser {
     QString nick;
 };
 
-class Store : public QObject
-{
+class Store : public QObject {
     Q_OBJECT
 public:
     explicit Store(QObject *parent = nullptr);

@@ -9,8 +9,7 @@
 
 namespace confab {
 
-class UnixSignalWatcher : public QObject
-{
+class UnixSignalWatcher : public QObject {
     Q_OBJECT
 public:
     explicit UnixSignalWatcher(std::initializer_list<int> signalNumbers, QObject *parent = nullptr);

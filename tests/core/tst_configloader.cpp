@@ -9,8 +9,7 @@ using namespace confab;
 namespace {
 
 std::optional<QString> load(const QStringList &args, const QProcessEnvironment &env,
-                            ServerConfig &config)
-{
+                            ServerConfig &config) {
     QCommandLineParser parser;
     ConfigLoader::addOptions(parser);
     if (!parser.parse(QStringList{QStringLiteral("confab-server")} + args))
@@ -20,12 +19,10 @@ std::optional<QString> load(const QStringList &args, const QProcessEnvironment &
 
 } // namespace
 
-class TestConfigLoader : public QObject
-{
+class TestConfigLoader : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void defaultsMatchTheProtocol()
-    {
+    void defaultsMatchTheProtocol() {
         ServerConfig c;
         QVERIFY(!load({}, {}, c));
         QCOMPARE(c.port, quint16(7300));
@@ -39,8 +36,7 @@ private Q_SLOTS:
         QCOMPARE(c.helloTimeoutMs, 10000);
     }
 
-    void commandLineWinsOverEnvironmentOverIni()
-    {
+    void commandLineWinsOverEnvironmentOverIni() {
         QTemporaryFile ini;
         QVERIFY(ini.open());
         ini.write("port=7001\nname=from-ini\nburst=3\nrate=2.5\n");
@@ -56,13 +52,32 @@ private Q_SLOTS:
         QCOMPARE(c.limits.ratePerSec, 2.5);
     }
 
-    void everyOptionIsAccepted()
-    {
+    void everyOptionIsAccepted() {
         ServerConfig c;
-        QVERIFY(!load({"--bind", "127.0.0.1", "--port", "0", "--name", "n", "--password", "pw",
-                       "--api-token", "tok", "--data-dir", "/tmp/x", "--rate", "20", "--burst", "9",
-                       "--max-text-bytes", "100", "--max-connections", "5",
-                       "--max-queue-bytes", "8192", "--log-level", "debug"},
+        QVERIFY(!load({"--bind",
+                       "127.0.0.1",
+                       "--port",
+                       "0",
+                       "--name",
+                       "n",
+                       "--password",
+                       "pw",
+                       "--api-token",
+                       "tok",
+                       "--data-dir",
+                       "/tmp/x",
+                       "--rate",
+                       "20",
+                       "--burst",
+                       "9",
+                       "--max-text-bytes",
+                       "100",
+                       "--max-connections",
+                       "5",
+                       "--max-queue-bytes",
+                       "8192",
+                       "--log-level",
+                       "debug"},
                       {}, c));
         QCOMPARE(c.bind, QHostAddress(QHostAddress::LocalHost));
         QCOMPARE(c.password, QStringLiteral("pw"));
@@ -74,23 +89,34 @@ private Q_SLOTS:
         QCOMPARE(c.logLevel, QStringLiteral("debug"));
     }
 
-    void badValuesAreErrorsNamingTheSource_data()
-    {
+    void badValuesAreErrorsNamingTheSource_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("envName");
         QTest::addColumn<QString>("envValue");
         QTest::addColumn<QString>("mentions");
-        QTest::newRow("port text") << QStringList{"--port", "abc"} << "" << "" << "--port";
-        QTest::newRow("port range") << QStringList{"--port", "70000"} << "" << "" << "--port";
-        QTest::newRow("rate zero") << QStringList{"--rate", "0"} << "" << "" << "--rate";
-        QTest::newRow("burst neg") << QStringList{"--burst", "-1"} << "" << "" << "--burst";
-        QTest::newRow("bind") << QStringList{"--bind", "nowhere"} << "" << "" << "--bind";
-        QTest::newRow("level") << QStringList{"--log-level", "loud"} << "" << "" << "--log-level";
-        QTest::newRow("env") << QStringList{} << "CONFAB_MAX_CONNECTIONS" << "lots"
+        QTest::newRow("port text") << QStringList{"--port", "abc"} << ""
+                                   << ""
+                                   << "--port";
+        QTest::newRow("port range") << QStringList{"--port", "70000"} << ""
+                                    << ""
+                                    << "--port";
+        QTest::newRow("rate zero") << QStringList{"--rate", "0"} << ""
+                                   << ""
+                                   << "--rate";
+        QTest::newRow("burst neg") << QStringList{"--burst", "-1"} << ""
+                                   << ""
+                                   << "--burst";
+        QTest::newRow("bind") << QStringList{"--bind", "nowhere"} << ""
+                              << ""
+                              << "--bind";
+        QTest::newRow("level") << QStringList{"--log-level", "loud"} << ""
+                               << ""
+                               << "--log-level";
+        QTest::newRow("env") << QStringList{} << "CONFAB_MAX_CONNECTIONS"
+                             << "lots"
                              << "CONFAB_MAX_CONNECTIONS";
     }
-    void badValuesAreErrorsNamingTheSource()
-    {
+    void badValuesAreErrorsNamingTheSource() {
         QFETCH(QStringList, args);
         QFETCH(QString, envName);
         QFETCH(QString, envValue);
@@ -104,8 +130,7 @@ private Q_SLOTS:
         QVERIFY2(error->contains(mentions), qPrintable(*error));
     }
 
-    void unknownIniKeyIsAnError()
-    {
+    void unknownIniKeyIsAnError() {
         QTemporaryFile ini;
         QVERIFY(ini.open());
         ini.write("prot=7001\n");
@@ -116,8 +141,7 @@ private Q_SLOTS:
         QVERIFY(error->contains(QStringLiteral("prot")));
     }
 
-    void missingConfigFileIsAnError()
-    {
+    void missingConfigFileIsAnError() {
         ServerConfig c;
         QVERIFY(load({"--config", "/nonexistent/confab.ini"}, {}, c));
     }

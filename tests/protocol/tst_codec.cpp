@@ -6,12 +6,10 @@
 
 using namespace confab::protocol;
 
-class TestCodec : public QObject
-{
+class TestCodec : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void decodesAFrame()
-    {
+    void decodesAFrame() {
         const auto r = decodeFrame(R"({"type":"join","room":"general","id":"c1","extra":true})");
         const Frame *f = std::get_if<Frame>(&r);
         QVERIFY(f);
@@ -21,13 +19,13 @@ private Q_SLOTS:
         QCOMPARE(f->value(QLatin1StringView("room")).toString(), QStringLiteral("general"));
     }
 
-    void refusesMalformed_data()
-    {
+    void refusesMalformed_data() {
         QTest::addColumn<QByteArray>("payload");
         QTest::addColumn<int>("error");
         QTest::addColumn<QString>("re");
         QTest::newRow("not json") << QByteArray("{nope") << int(Error::BadJson) << QString();
-        QTest::newRow("truncated") << QByteArray(R"({"type":"x")") << int(Error::BadJson) << QString();
+        QTest::newRow("truncated")
+            << QByteArray(R"({"type":"x")") << int(Error::BadJson) << QString();
         QTest::newRow("array") << QByteArray("[1,2]") << int(Error::BadRequest) << QString();
         QTest::newRow("string") << QByteArray(R"("hello")") << int(Error::BadRequest) << QString();
         QTest::newRow("number") << QByteArray("42") << int(Error::BadRequest) << QString();
@@ -35,14 +33,14 @@ private Q_SLOTS:
         QTest::newRow("two values") << QByteArray("1,2") << int(Error::BadJson) << QString();
         QTest::newRow("empty") << QByteArray("") << int(Error::BadJson) << QString();
         QTest::newRow("no type") << QByteArray(R"({"id":"a"})") << int(Error::BadRequest) << "a";
-        QTest::newRow("number type") << QByteArray(R"({"type":3})") << int(Error::BadRequest) << QString();
+        QTest::newRow("number type")
+            << QByteArray(R"({"type":3})") << int(Error::BadRequest) << QString();
         QTest::newRow("long id") << ("{\"type\":\"rooms\",\"id\":\"" + QByteArray(65, 'x') + "\"}")
                                  << int(Error::BadRequest) << QString();
-        QTest::newRow("numeric id") << QByteArray(R"({"type":"rooms","id":7})")
-                                    << int(Error::BadRequest) << QString();
+        QTest::newRow("numeric id")
+            << QByteArray(R"({"type":"rooms","id":7})") << int(Error::BadRequest) << QString();
     }
-    void refusesMalformed()
-    {
+    void refusesMalformed() {
         QFETCH(QByteArray, payload);
         QFETCH(int, error);
         QFETCH(QString, re);
@@ -55,8 +53,7 @@ private Q_SLOTS:
         QVERIFY(!d->message.isEmpty());
     }
 
-    void messageRoundTrip()
-    {
+    void messageRoundTrip() {
         ChatMessage m;
         m.room = QStringLiteral("general");
         m.seq = 42;
@@ -72,8 +69,7 @@ private Q_SLOTS:
         QCOMPARE(*back, m);
     }
 
-    void directMessageHasNoRoomOrSeq()
-    {
+    void directMessageHasNoRoomOrSeq() {
         ChatMessage m;
         m.to = QStringLiteral("u2");
         m.id = QStringLiteral("x");
@@ -86,18 +82,16 @@ private Q_SLOTS:
         QCOMPARE(messageFromJson(json), std::optional<ChatMessage>(m));
     }
 
-    void errorsCarryReOnlyWhenGiven()
-    {
-        const QJsonObject with = errorFrame(Error::NotInRoom, QStringLiteral("join first"),
-                                            QStringLiteral("c9"));
+    void errorsCarryReOnlyWhenGiven() {
+        const QJsonObject with =
+            errorFrame(Error::NotInRoom, QStringLiteral("join first"), QStringLiteral("c9"));
         QCOMPARE(with.value(QLatin1StringView("code")).toString(), QStringLiteral("not_in_room"));
         QCOMPARE(with.value(QLatin1StringView("re")).toString(), QStringLiteral("c9"));
         const QJsonObject without = errorFrame(Error::BadJson, QStringLiteral("x"), std::nullopt);
         QVERIFY(!without.contains(QLatin1StringView("re")));
     }
 
-    void everyErrorHasItsWireName()
-    {
+    void everyErrorHasItsWireName() {
         QCOMPARE(errorName(Error::RateLimited), QStringLiteral("rate_limited"));
         QCOMPARE(errorName(Error::ServerFull), QStringLiteral("server_full"));
         QCOMPARE(errorName(Error::NoSuchUser), QStringLiteral("no_such_user"));

@@ -5,25 +5,26 @@
 
 using namespace confab::protocol;
 
-class TestValidation : public QObject
-{
+class TestValidation : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void codePoints()
-    {
+    void codePoints() {
         QCOMPARE(codePointCount(u"abc"), 3);
         QCOMPARE(codePointCount(QString::fromUcs4(U"😀😀")), 2); // surrogate pairs count once
         QCOMPARE(codePointCount(u""), 0);
     }
 
-    void roomNames_data()
-    {
+    void roomNames_data() {
         QTest::addColumn<QString>("input");
         QTest::addColumn<QString>("expected"); // null: invalid
-        QTest::newRow("plain") << "general" << "general";
-        QTest::newRow("punctuation") << "a-b_c.d" << "a-b_c.d";
-        QTest::newRow("unicode letters") << "Überraum" << "Überraum";
-        QTest::newRow("arabic digits") << QString::fromUcs4(U"r\u0663") << QString::fromUcs4(U"r\u0663");
+        QTest::newRow("plain") << "general"
+                               << "general";
+        QTest::newRow("punctuation") << "a-b_c.d"
+                                     << "a-b_c.d";
+        QTest::newRow("unicode letters") << "Überraum"
+                                         << "Überraum";
+        QTest::newRow("arabic digits")
+            << QString::fromUcs4(U"r\u0663") << QString::fromUcs4(U"r\u0663");
         QTest::newRow("nfc") << QString::fromUcs4(U"cafe\u0301") << QString::fromUcs4(U"caf\u00e9");
         QTest::newRow("64 chars") << QString(64, u'x') << QString(64, u'x');
         QTest::newRow("65 chars") << QString(65, u'x') << QString();
@@ -31,10 +32,10 @@ private Q_SLOTS:
         QTest::newRow("space") << "a b" << QString();
         QTest::newRow("slash") << "a/b" << QString();
         QTest::newRow("emoji") << QString::fromUcs4(U"\U0001F600") << QString();
-        QTest::newRow("case kept") << "General" << "General";
+        QTest::newRow("case kept") << "General"
+                                   << "General";
     }
-    void roomNames()
-    {
+    void roomNames() {
         QFETCH(QString, input);
         QFETCH(QString, expected);
         const auto result = normalizeRoomName(input);
@@ -43,8 +44,7 @@ private Q_SLOTS:
             QCOMPARE(*result, expected);
     }
 
-    void nicks_data()
-    {
+    void nicks_data() {
         QTest::addColumn<QString>("input");
         QTest::addColumn<bool>("valid");
         QTest::newRow("plain") << "alice" << true;
@@ -58,15 +58,13 @@ private Q_SLOTS:
         QTest::newRow("format (ZWJ)") << QString::fromUcs4(U"al\u200dice") << false;
         QTest::newRow("empty") << "" << false;
     }
-    void nicks()
-    {
+    void nicks() {
         QFETCH(QString, input);
         QFETCH(bool, valid);
         QCOMPARE(normalizeNick(input).has_value(), valid);
     }
 
-    void tokens()
-    {
+    void tokens() {
         QVERIFY(isValidToken(QString(16, u'a')));
         QVERIFY(isValidToken(QString(128, u'~')));
         QVERIFY(!isValidToken(QString(15, u'a')));
@@ -75,23 +73,20 @@ private Q_SLOTS:
         QVERIFY(!isValidToken(QString::fromUcs4(U"abcdefghijklmnop\u00e9")));
     }
 
-    void frameIds()
-    {
+    void frameIds() {
         QVERIFY(isValidFrameId(QJsonValue(QString(64, u'i'))));
         QVERIFY(!isValidFrameId(QJsonValue(QString(65, u'i'))));
         QVERIFY(!isValidFrameId(QJsonValue(42)));
     }
 
-    void integers()
-    {
+    void integers() {
         QCOMPARE(integerValue(QJsonValue(5), 0, 10), std::optional<qint64>(5));
         QCOMPARE(integerValue(QJsonValue(5.5), 0, 10), std::nullopt);
         QCOMPARE(integerValue(QJsonValue(-1), 0, 10), std::nullopt);
         QCOMPARE(integerValue(QJsonValue(QStringLiteral("5")), 0, 10), std::nullopt);
     }
 
-    void searchWordsSplitAndFold()
-    {
+    void searchWordsSplitAndFold() {
         QCOMPARE(searchWords(QStringLiteral("Deploy, the API!")),
                  QStringList({"deploy", "the", "api"}));
         QCOMPARE(searchWords(QStringLiteral("  ... ")), QStringList());

@@ -18,22 +18,17 @@ namespace {
 const QJsonObject aliceToken{{"token", "alice-durable-token-1"}};
 
 // The real confab-server binary, on a free port of its own choosing.
-class ServerProcess
-{
+class ServerProcess {
 public:
     explicit ServerProcess(const QString &dataDir)
-        : m_dataDir(dataDir)
-    {
-    }
-    ~ServerProcess()
-    {
+        : m_dataDir(dataDir) {}
+    ~ServerProcess() {
         if (m_process.state() != QProcess::NotRunning) {
             m_process.kill();
             m_process.waitForFinished();
         }
     }
-    bool start()
-    {
+    bool start() {
         m_output.clear();
         m_port = 0;
         m_process.setProcessChannelMode(QProcess::MergedChannels);
@@ -42,17 +37,17 @@ public:
                          "100000", "--burst", "100000"});
         static const QRegularExpression listening(QStringLiteral("port (\\d+)"));
         return QTest::qWaitFor(
-            [&] {
-                m_output += m_process.readAll();
-                const auto match = listening.match(QString::fromUtf8(m_output));
-                if (match.hasMatch())
-                    m_port = quint16(match.captured(1).toUInt());
-                return m_port != 0 || m_process.state() == QProcess::NotRunning;
-            },
-            waitMs()) && m_port != 0;
+                   [&] {
+                       m_output += m_process.readAll();
+                       const auto match = listening.match(QString::fromUtf8(m_output));
+                       if (match.hasMatch())
+                           m_port = quint16(match.captured(1).toUInt());
+                       return m_port != 0 || m_process.state() == QProcess::NotRunning;
+                   },
+                   waitMs()) &&
+               m_port != 0;
     }
-    void kill9()
-    {
+    void kill9() {
         ::kill(pid_t(m_process.processId()), SIGKILL);
         m_process.waitForFinished(waitMs());
     }
@@ -73,8 +68,7 @@ struct Run {
     QByteArray err;
 };
 
-Run runServer(const QStringList &args)
-{
+Run runServer(const QStringList &args) {
     QProcess p;
     p.start(QStringLiteral(CONFAB_SERVER_BINARY), args);
     p.waitForFinished(waitMs());
@@ -83,12 +77,10 @@ Run runServer(const QStringList &args)
 
 } // namespace
 
-class TestDurability : public QObject
-{
+class TestDurability : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void aRestartKeepsEverything()
-    {
+    void aRestartKeepsEverything() {
         TestServer server;
         QVERIFY(server.start());
         QString userId, epoch;
@@ -100,7 +92,9 @@ private Q_SLOTS:
             epoch = alice.join("general")["epoch"].toString();
             alice.request({{"type", "topic"}, {"room", "general"}, {"topic", "kept"}});
             for (int i = 1; i <= 3; ++i)
-                alice.request({{"type", "send"}, {"room", "general"}, {"text", QString("m%1").arg(i)},
+                alice.request({{"type", "send"},
+                               {"room", "general"},
+                               {"text", QString("m%1").arg(i)},
                                {"id", QString("out-%1").arg(i)}});
             alice.send({{"type", "read"}, {"room", "general"}, {"seq", 2}});
             QVERIFY(alice.staysQuiet());
@@ -122,13 +116,19 @@ private Q_SLOTS:
         QCOMPARE(history[2]["text"].toString(), "m3");
         QCOMPARE(history[2]["from"]["id"].toString(), userId);
         // The seq goes on without a gap; a resend from before the restart is still recognised.
-        QCOMPARE(alice.request({{"type", "send"}, {"room", "general"}, {"text", "m2"}, {"id", "out-2"}})["seq"].toInt(), 2);
-        QCOMPARE(alice.request({{"type", "send"}, {"room", "general"}, {"text", "m4"}})["seq"].toInt(), 4);
+        QCOMPARE(
+            alice
+                .request(
+                    {{"type", "send"}, {"room", "general"}, {"text", "m2"}, {"id", "out-2"}})["seq"]
+                .toInt(),
+            2);
+        QCOMPARE(
+            alice.request({{"type", "send"}, {"room", "general"}, {"text", "m4"}})["seq"].toInt(),
+            4);
         QCOMPARE(alice.request({{"type", "search"}, {"q", "m3"}})["messages"].toArray().size(), 1);
     }
 
-    void killNineLosesNoMessageAnyoneSaw()
-    {
+    void killNineLosesNoMessageAnyoneSaw() {
         QTemporaryDir dir;
         ServerProcess server(dir.path());
         QVERIFY2(server.start(), server.output().constData());
@@ -163,15 +163,17 @@ private Q_SLOTS:
         const QJsonArray history = joined["history"].toArray();
         QCOMPARE(history.size(), qMin<qint64>(last, 1000));
         for (qsizetype i = 1; i < history.size(); ++i)
-            QCOMPARE(qint64(history[i]["seq"].toDouble()), qint64(history[i - 1]["seq"].toDouble()) + 1);
+            QCOMPARE(qint64(history[i]["seq"].toDouble()),
+                     qint64(history[i - 1]["seq"].toDouble()) + 1);
         QCOMPARE(history.last()["text"].toString(), QString::number(last));
         // The next message continues the seq.
-        QCOMPARE(qint64(after.request({{"type", "send"}, {"room", "general"}, {"text", "next"}})["seq"].toDouble()),
-                 last + 1);
+        QCOMPARE(
+            qint64(after.request({{"type", "send"}, {"room", "general"}, {"text", "next"}})["seq"]
+                       .toDouble()),
+            last + 1);
     }
 
-    void sigtermClosesClientsWith1001AndExitsCleanly()
-    {
+    void sigtermClosesClientsWith1001AndExitsCleanly() {
         QTemporaryDir dir;
         ServerProcess server(dir.path());
         QVERIFY(server.start());
@@ -186,21 +188,20 @@ private Q_SLOTS:
         QCOMPARE(server.process().exitCode(), 0);
     }
 
-    void versionAndHelpNeedNoDisplay()
-    {
+    void versionAndHelpNeedNoDisplay() {
         const Run version = runServer({"--version"});
         QCOMPARE(version.exitCode, 0);
         QVERIFY(version.out.contains(CONFAB_VERSION));
         const Run help = runServer({"--help"});
         QCOMPARE(help.exitCode, 0);
-        for (const char *option : {"--bind", "--port", "--name", "--password", "--api-token", "--data-dir",
-                                   "--rate", "--burst", "--max-text-bytes", "--max-connections",
-                                   "--max-queue-bytes", "--log-level", "--config"})
+        for (const char *option :
+             {"--bind", "--port", "--name", "--password", "--api-token", "--data-dir", "--rate",
+              "--burst", "--max-text-bytes", "--max-connections", "--max-queue-bytes",
+              "--log-level", "--config"})
             QVERIFY2(help.out.contains(option), option);
     }
 
-    void badSettingsExitWith2AndSayWhy_data()
-    {
+    void badSettingsExitWith2AndSayWhy_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QByteArray>("mentions");
         QTest::newRow("port") << QStringList{"--port", "http"} << QByteArray("--port");
@@ -208,10 +209,10 @@ private Q_SLOTS:
         QTest::newRow("unknown option") << QStringList{"--colour", "red"} << QByteArray("colour");
         QTest::newRow("missing value") << QStringList{"--port"} << QByteArray("port");
         QTest::newRow("stray argument") << QStringList{"serve"} << QByteArray("serve");
-        QTest::newRow("config file") << QStringList{"--config", "/nonexistent.ini"} << QByteArray("nonexistent");
+        QTest::newRow("config file")
+            << QStringList{"--config", "/nonexistent.ini"} << QByteArray("nonexistent");
     }
-    void badSettingsExitWith2AndSayWhy()
-    {
+    void badSettingsExitWith2AndSayWhy() {
         QFETCH(QStringList, args);
         QFETCH(QByteArray, mentions);
         const Run run = runServer(args);
@@ -219,8 +220,7 @@ private Q_SLOTS:
         QVERIFY2(run.err.contains(mentions), run.err.constData());
     }
 
-    void environmentVariablesAreRead()
-    {
+    void environmentVariablesAreRead() {
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("CONFAB_MAX_CONNECTIONS", "many");
@@ -231,8 +231,7 @@ private Q_SLOTS:
         QVERIFY(p.readAllStandardError().contains("CONFAB_MAX_CONNECTIONS"));
     }
 
-    void aPortInUseIsAClearFailure()
-    {
+    void aPortInUseIsAClearFailure() {
         TestServer other;
         QVERIFY(other.start());
         QTemporaryDir dir;

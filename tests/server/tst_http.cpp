@@ -21,8 +21,7 @@ struct Reply {
 
 // One request over a real socket; the server answers and closes.
 Reply http(quint16 port, const QByteArray &method, const QByteArray &path,
-           const QByteArray &body = {}, const QByteArray &extraHeaders = {})
-{
+           const QByteArray &body = {}, const QByteArray &extraHeaders = {}) {
     QTcpSocket s;
     s.connectToHost(QHostAddress::LocalHost, port);
     if (!s.waitForConnected(waitMs()))
@@ -49,8 +48,7 @@ Reply http(quint16 port, const QByteArray &method, const QByteArray &path,
 
 const QByteArray bearer = "Authorization: Bearer deploy-secret\r\n";
 
-ServerConfig withApi()
-{
+ServerConfig withApi() {
     ServerConfig c = testConfig();
     c.apiToken = QStringLiteral("deploy-secret");
     return c;
@@ -58,12 +56,10 @@ ServerConfig withApi()
 
 } // namespace
 
-class TestHttp : public QObject
-{
+class TestHttp : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void healthzCountsConnectionsAndRooms()
-    {
+    void healthzCountsConnectionsAndRooms() {
         TestServer server;
         QVERIFY(server.start());
         Reply r = http(server.port(), "GET", "/healthz");
@@ -80,8 +76,7 @@ private Q_SLOTS:
         QCOMPARE(r.json()["rooms"].toInt(), 2);
     }
 
-    void metricsArePrometheusText()
-    {
+    void metricsArePrometheusText() {
         TestServer server;
         QVERIFY(server.start());
         TestClient a;
@@ -103,16 +98,16 @@ private Q_SLOTS:
         QVERIFY(!r.body.contains("counted")); // never message texts
     }
 
-    void publishReachesTheRoom()
-    {
+    void publishReachesTheRoom() {
         TestServer server(withApi());
         QVERIFY(server.start());
         TestClient a;
         QVERIFY(a.open(server.port()));
         a.hello("a");
         a.join("general");
-        Reply r = http(server.port(), "POST", "/api/publish",
-                       R"({"room":"general","text":"build 42 is green","from":"deploy-bot"})", bearer);
+        Reply r =
+            http(server.port(), "POST", "/api/publish",
+                 R"({"room":"general","text":"build 42 is green","from":"deploy-bot"})", bearer);
         QCOMPARE(r.status, 202);
         QCOMPARE(r.json(), (QJsonObject{{"room", "general"}, {"seq", 1}}));
         const QJsonObject m = a.take("message");
@@ -123,27 +118,30 @@ private Q_SLOTS:
         QVERIFY(!QUuid::fromString(apiUser).isNull());
 
         // `from` defaults to "api"; the id is derived from the token, so it is stable.
-        r = http(server.port(), "POST", "/api/publish", R"({"room":"general","text":"again"})", bearer);
+        r = http(server.port(), "POST", "/api/publish", R"({"room":"general","text":"again"})",
+                 bearer);
         QCOMPARE(r.json()["seq"].toInt(), 2);
         const QJsonObject m2 = a.take("message");
         QCOMPARE(m2["from"]["nick"].toString(), "api");
         QCOMPARE(m2["from"]["id"].toString(), apiUser);
 
         // It creates the room if needed, and the message is stored like any other.
-        r = http(server.port(), "POST", "/api/publish", R"({"room":"releases","text":"v1"})", bearer);
+        r = http(server.port(), "POST", "/api/publish", R"({"room":"releases","text":"v1"})",
+                 bearer);
         QCOMPARE(r.status, 202);
         QCOMPARE(r.json()["room"].toString(), "releases");
         QCOMPARE(a.join("releases")["history"][0]["text"].toString(), "v1");
     }
 
-    void publishErrors()
-    {
+    void publishErrors() {
         TestServer server(withApi());
         QVERIFY(server.start());
         const quint16 port = server.port();
         QCOMPARE(http(port, "POST", "/api/publish", R"({"room":"g","text":"x"})").status, 401);
         QCOMPARE(http(port, "POST", "/api/publish", R"({"room":"g","text":"x"})",
-                      "Authorization: Bearer wrong\r\n").status, 401);
+                      "Authorization: Bearer wrong\r\n")
+                     .status,
+                 401);
         auto error = [&](const QByteArray &body) {
             const Reply r = http(port, "POST", "/api/publish", body, bearer);
             return std::pair{r.status, r.json()["error"].toString()};
@@ -151,17 +149,20 @@ private Q_SLOTS:
         QCOMPARE(error("{nope"), (std::pair{400, QStringLiteral("bad_json")}));
         QCOMPARE(error("[1]"), (std::pair{400, QStringLiteral("bad_request")}));
         QCOMPARE(error(R"({"room":"g"})"), (std::pair{400, QStringLiteral("bad_request")}));
-        QCOMPARE(error(R"({"room":"no room","text":"x"})"), (std::pair{400, QStringLiteral("bad_room")}));
-        QCOMPARE(error(R"({"room":"g","text":""})"), (std::pair{400, QStringLiteral("bad_request")}));
-        QCOMPARE(error(R"({"room":"g","text":"x","from":" "})"), (std::pair{400, QStringLiteral("bad_nick")}));
+        QCOMPARE(error(R"({"room":"no room","text":"x"})"),
+                 (std::pair{400, QStringLiteral("bad_room")}));
+        QCOMPARE(error(R"({"room":"g","text":""})"),
+                 (std::pair{400, QStringLiteral("bad_request")}));
+        QCOMPARE(error(R"({"room":"g","text":"x","from":" "})"),
+                 (std::pair{400, QStringLiteral("bad_nick")}));
         QCOMPARE(error(QByteArray(R"({"room":"g","text":")") + QByteArray(4097, 'a') + "\"}"),
                  (std::pair{400, QStringLiteral("too_long")}));
-        QCOMPARE(http(port, "POST", "/api/publish", QByteArray(64 * 1024 + 1, ' '), bearer).status, 413);
+        QCOMPARE(http(port, "POST", "/api/publish", QByteArray(64 * 1024 + 1, ' '), bearer).status,
+                 413);
         QCOMPARE(http(port, "GET", "/api/publish", {}, bearer).status, 405);
     }
 
-    void publishIsRateLimitedPerToken()
-    {
+    void publishIsRateLimitedPerToken() {
         ServerConfig config = withApi();
         config.limits.ratePerSec = 1; // slow refill: the burst of 8 is what counts here
         config.limits.burst = 8;
@@ -170,7 +171,8 @@ private Q_SLOTS:
         int accepted = 0;
         Reply limited;
         for (int i = 0; i < 12; ++i) {
-            const Reply r = http(server.port(), "POST", "/api/publish", R"({"room":"g","text":"x"})", bearer);
+            const Reply r =
+                http(server.port(), "POST", "/api/publish", R"({"room":"g","text":"x"})", bearer);
             if (r.status == 202)
                 ++accepted;
             else
@@ -182,15 +184,15 @@ private Q_SLOTS:
         QVERIFY(limited.json()["retry_ms"].toInt() > 0);
     }
 
-    void publishIsDisabledWithoutAnApiToken()
-    {
+    void publishIsDisabledWithoutAnApiToken() {
         TestServer server;
         QVERIFY(server.start());
-        QCOMPARE(http(server.port(), "POST", "/api/publish", R"({"room":"g","text":"x"})", bearer).status, 404);
+        QCOMPARE(http(server.port(), "POST", "/api/publish", R"({"room":"g","text":"x"})", bearer)
+                     .status,
+                 404);
     }
 
-    void otherRequests()
-    {
+    void otherRequests() {
         TestServer server;
         QVERIFY(server.start());
         const quint16 port = server.port();
@@ -205,12 +207,12 @@ private Q_SLOTS:
         garbage.connectToHost(QHostAddress::LocalHost, port);
         QVERIFY(garbage.waitForConnected(waitMs()));
         garbage.write("NONSENSE\r\n\r\n");
-        QVERIFY(QTest::qWaitFor([&] { return garbage.state() == QAbstractSocket::UnconnectedState; }, waitMs()));
+        QVERIFY(QTest::qWaitFor(
+            [&] { return garbage.state() == QAbstractSocket::UnconnectedState; }, waitMs()));
         QVERIFY(garbage.readAll().startsWith("HTTP/1.1 400"));
     }
 
-    void aStalledRequestTimesOut()
-    {
+    void aStalledRequestTimesOut() {
         ServerConfig config = testConfig();
         config.requestTimeoutMs = 150;
         TestServer server(config);
@@ -219,7 +221,8 @@ private Q_SLOTS:
         s.connectToHost(QHostAddress::LocalHost, server.port());
         QVERIFY(s.waitForConnected(waitMs()));
         s.write("GET /healthz HTTP/1.1\r\n"); // and nothing more
-        QVERIFY(QTest::qWaitFor([&] { return s.state() == QAbstractSocket::UnconnectedState; }, waitMs()));
+        QVERIFY(QTest::qWaitFor([&] { return s.state() == QAbstractSocket::UnconnectedState; },
+                                waitMs()));
         QVERIFY(s.readAll().startsWith("HTTP/1.1 408"));
     }
 };

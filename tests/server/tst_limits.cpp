@@ -11,26 +11,22 @@ using namespace confab;
 using namespace confab::test;
 
 namespace {
-QString code(const QJsonObject &error)
-{
+QString code(const QJsonObject &error) {
     return error.value(QStringLiteral("code")).toString();
 }
 
 // The protocol's default limits (tests elsewhere run with generous ones).
-ServerConfig defaultLimits()
-{
+ServerConfig defaultLimits() {
     ServerConfig c = testConfig();
     c.limits = protocol::Limits{};
     return c;
 }
 } // namespace
 
-class TestLimits : public QObject
-{
+class TestLimits : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void framesBeyondTheBurstAreDroppedWithRetryTime()
-    {
+    void framesBeyondTheBurstAreDroppedWithRetryTime() {
         TestServer server(defaultLimits());
         QVERIFY(server.start());
         TestClient c;
@@ -58,8 +54,7 @@ private Q_SLOTS:
         QVERIFY(c.isConnected());
     }
 
-    void aFlooderIsClosedWith1008()
-    {
+    void aFlooderIsClosedWith1008() {
         TestServer server(defaultLimits());
         QVERIFY(server.start());
         TestClient flooder, bystander;
@@ -78,15 +73,15 @@ private Q_SLOTS:
         QCOMPARE(bystander.request({{"type", "rooms"}})["type"].toString(), "rooms");
     }
 
-    void aFrameOfExactlyMaxFrameBytesIsAllowed()
-    {
+    void aFrameOfExactlyMaxFrameBytesIsAllowed() {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
         QVERIFY(c.open(server.port()));
         c.hello("big");
         const QByteArray shell = R"({"type":"rooms","id":"big","pad":""})";
-        const QByteArray payload = QByteArray(shell).insert(shell.size() - 2, QByteArray(65536 - shell.size(), 'p'));
+        const QByteArray payload =
+            QByteArray(shell).insert(shell.size() - 2, QByteArray(65536 - shell.size(), 'p'));
         QCOMPARE(payload.size(), 65536);
         QVERIFY(QJsonDocument::fromJson(payload).isObject());
         c.sendText(QString::fromUtf8(payload));
@@ -94,8 +89,7 @@ private Q_SLOTS:
         QVERIFY(c.isConnected());
     }
 
-    void aLargerFrameClosesWith1009()
-    {
+    void aLargerFrameClosesWith1009() {
         TestServer server;
         QVERIFY(server.start());
         TestClient c, other;
@@ -108,8 +102,7 @@ private Q_SLOTS:
         QCOMPARE(other.request({{"type", "rooms"}})["type"].toString(), "rooms");
     }
 
-    void aSlowReaderIsClosedAndNobodyWaitsForIt()
-    {
+    void aSlowReaderIsClosedAndNobodyWaitsForIt() {
         ServerConfig config = testConfig();
         config.limits.maxQueueBytes = 64 * 1024;
         config.limits.ratePerSec = 1e6;
@@ -136,9 +129,14 @@ private Q_SLOTS:
         const QString text(3000, u'z');
         for (int i = 0; i < count; ++i)
             alice.send({{"type", "send"}, {"room", "general"}, {"text", text}});
-        QVERIFY(bob.take("presence", [](const QJsonObject &f) {
-                        return f["event"].toString() == "leave" && f["user"]["nick"].toString() == "sloth";
-                    }, 4 * waitMs()).size());
+        QVERIFY(bob.take(
+                       "presence",
+                       [](const QJsonObject &f) {
+                           return f["event"].toString() == "leave" &&
+                                  f["user"]["nick"].toString() == "sloth";
+                       },
+                       4 * waitMs())
+                    .size());
         QTRY_COMPARE_WITH_TIMEOUT(server.server().metrics().closes.value("slow"), 1u, waitMs());
         QTRY_COMPARE_WITH_TIMEOUT(server.server().hub().connectionCount(), 2, waitMs());
         // Everyone else got everything, in order.
@@ -154,8 +152,7 @@ private Q_SLOTS:
         QVERIFY(alice.isConnected() && bob.isConnected());
     }
 
-    void aDeadPeerIsDropped()
-    {
+    void aDeadPeerIsDropped() {
         ServerConfig config = testConfig();
         config.pingIntervalMs = 50;
         config.idleTimeoutMs = 300;
@@ -169,9 +166,8 @@ private Q_SLOTS:
         QVERIFY(live.open(server.port()));
         live.hello("live");
         live.join("general");
-        const QJsonObject leave = live.take("presence", [](const QJsonObject &f) {
-            return f["event"].toString() == "leave";
-        });
+        const QJsonObject leave = live.take(
+            "presence", [](const QJsonObject &f) { return f["event"].toString() == "leave"; });
         QCOMPARE(leave["user"]["nick"].toString(), "ghost");
         QCOMPARE(server.server().metrics().closes.value("idle"), 1u);
         // The silent but alive client outlives several idle timeouts.
@@ -180,8 +176,7 @@ private Q_SLOTS:
         QCOMPARE(live.request({{"type", "rooms"}})["type"].toString(), "rooms");
     }
 
-    void shutdownClosesEveryClientWith1001()
-    {
+    void shutdownClosesEveryClientWith1001() {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b;

@@ -10,29 +10,26 @@ using namespace confab;
 using namespace confab::test;
 
 namespace {
-QString code(const QJsonObject &error)
-{
+QString code(const QJsonObject &error) {
     return error.value(QStringLiteral("code")).toString();
 }
 
-const QJsonObject say(TestClient &c, const QString &room, const QString &text, const QString &id = {})
-{
+const QJsonObject say(TestClient &c, const QString &room, const QString &text,
+                      const QString &id = {}) {
     QJsonObject f{{"type", "send"}, {"room", room}, {"text", text}};
     if (!id.isEmpty())
         f.insert("id", id);
     return c.request(f);
 }
 
-QList<qint64> seqs(const QJsonArray &messages)
-{
+QList<qint64> seqs(const QJsonArray &messages) {
     QList<qint64> out;
     for (const QJsonValue &m : messages)
         out.append(qint64(m["seq"].toDouble()));
     return out;
 }
 
-QList<qint64> range(qint64 first, qint64 last)
-{
+QList<qint64> range(qint64 first, qint64 last) {
     QList<qint64> out;
     for (qint64 i = first; i <= last; ++i)
         out.append(i);
@@ -44,11 +41,8 @@ struct Pair {
     TestServer server;
     TestClient alice, bob;
     explicit Pair(ServerConfig config = testConfig())
-        : server(std::move(config))
-    {
-    }
-    bool start()
-    {
+        : server(std::move(config)) {}
+    bool start() {
         if (!server.start() || !alice.open(server.port()) || !bob.open(server.port()))
             return false;
         alice.hello("alice", {{"token", "alice-token-0123456789"}});
@@ -61,12 +55,10 @@ struct Pair {
 };
 } // namespace
 
-class TestMessages : public QObject
-{
+class TestMessages : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void aMessageReachesEveryMemberTheSenderIncluded()
-    {
+    void aMessageReachesEveryMemberTheSenderIncluded() {
         Pair p;
         QVERIFY(p.start());
         const QJsonObject mine = say(p.alice, "general", "hello world", "c1");
@@ -88,8 +80,7 @@ private Q_SLOTS:
         QCOMPARE(theirs["ts"].toDouble(), mine["ts"].toDouble());
     }
 
-    void seqCountsUpWithoutGapsPerRoom()
-    {
+    void seqCountsUpWithoutGapsPerRoom() {
         Pair p;
         QVERIFY(p.start());
         p.alice.join("other");
@@ -98,26 +89,28 @@ private Q_SLOTS:
         QList<qint64> general, other;
         for (int i = 0; i < 20; ++i) {
             const QJsonObject m = p.alice.take("message");
-            (m["room"].toString() == "general" ? general : other).append(qint64(m["seq"].toDouble()));
+            (m["room"].toString() == "general" ? general : other)
+                .append(qint64(m["seq"].toDouble()));
         }
         QCOMPARE(general, range(1, 10));
         QCOMPARE(other, range(1, 10));
         QCOMPARE(p.bob.join("general")["seq"].toInt(), 10);
     }
 
-    void sendRules()
-    {
+    void sendRules() {
         Pair p;
         QVERIFY(p.start());
         QCOMPARE(code(say(p.alice, "elsewhere", "x")), "not_in_room");
         QCOMPARE(code(say(p.alice, "bad room", "x")), "bad_room");
         QCOMPARE(code(say(p.alice, "general", "")), "bad_request");
         QCOMPARE(code(p.alice.request({{"type", "send"}, {"room", "general"}})), "bad_request");
-        QCOMPARE(code(p.alice.request({{"type", "send"}, {"room", "general"}, {"text", 5}})), "bad_request");
-        QCOMPARE(code(p.alice.request({{"type", "send"}, {"text", "x"}})), "bad_request");
-        QCOMPARE(code(p.alice.request({{"type", "send"}, {"room", "general"}, {"to", p.bob.userId()},
-                                        {"text", "x"}})),
+        QCOMPARE(code(p.alice.request({{"type", "send"}, {"room", "general"}, {"text", 5}})),
                  "bad_request");
+        QCOMPARE(code(p.alice.request({{"type", "send"}, {"text", "x"}})), "bad_request");
+        QCOMPARE(
+            code(p.alice.request(
+                {{"type", "send"}, {"room", "general"}, {"to", p.bob.userId()}, {"text", "x"}})),
+            "bad_request");
         // max_text_bytes counts UTF-8 bytes: 2048 two-byte characters fit, one more does not.
         QCOMPARE(say(p.alice, "general", QString(2048, QChar(0xe9)))["type"].toString(), "message");
         QCOMPARE(code(say(p.alice, "general", QString(2048, QChar(0xe9)) + u'x')), "too_long");
@@ -128,8 +121,7 @@ private Q_SLOTS:
         QVERIFY(p.bob.staysQuiet("message"));
     }
 
-    void resendingTheSameIdStoresNothingNew()
-    {
+    void resendingTheSameIdStoresNothingNew() {
         Pair p;
         QVERIFY(p.start());
         const QJsonObject first = say(p.alice, "general", "only once", "out-1");
@@ -154,8 +146,7 @@ private Q_SLOTS:
         QCOMPARE(say(back, "other", "there", "out-1")["seq"].toInt(), 1);
     }
 
-    void duplicatesWithinOneBatchAreCaughtToo()
-    {
+    void duplicatesWithinOneBatchAreCaughtToo() {
         Pair p;
         QVERIFY(p.start());
         // Both frames arrive in one read, so both are handled before the batch is committed.
@@ -169,15 +160,15 @@ private Q_SLOTS:
         QVERIFY(p.bob.staysQuiet("message"));
     }
 
-    void directMessages()
-    {
+    void directMessages() {
         Pair p;
         QVERIFY(p.start());
         TestClient aliceLaptop;
         QVERIFY(aliceLaptop.open(p.server.port()));
         aliceLaptop.hello("alice", {{"token", "alice-token-0123456789"}});
 
-        const QJsonObject mine = p.alice.request({{"type", "send"}, {"to", p.bob.userId()}, {"text", "psst"}});
+        const QJsonObject mine =
+            p.alice.request({{"type", "send"}, {"to", p.bob.userId()}, {"text", "psst"}});
         QCOMPARE(mine["type"].toString(), "message");
         QCOMPARE(mine["to"].toString(), p.bob.userId());
         QVERIFY(!mine.contains("room"));
@@ -196,23 +187,27 @@ private Q_SLOTS:
         QVERIFY(p.alice.staysQuiet("message"));
 
         // A resend with the same id is not delivered twice.
-        const QJsonObject d1 = p.alice.request({{"type", "send"}, {"to", p.bob.userId()}, {"text", "once"}, {"id", "dm-1"}});
+        const QJsonObject d1 = p.alice.request(
+            {{"type", "send"}, {"to", p.bob.userId()}, {"text", "once"}, {"id", "dm-1"}});
         QVERIFY(!p.bob.take("message").isEmpty());
-        const QJsonObject d2 = p.alice.request({{"type", "send"}, {"to", p.bob.userId()}, {"text", "once"}, {"id", "dm-1"}});
+        const QJsonObject d2 = p.alice.request(
+            {{"type", "send"}, {"to", p.bob.userId()}, {"text", "once"}, {"id", "dm-1"}});
         QCOMPARE(d2["id"], d1["id"]);
         QVERIFY(p.bob.staysQuiet("message"));
 
-        QCOMPARE(code(p.alice.request({{"type", "send"}, {"to", "00000000-0000-4000-8000-000000000000"}, {"text", "x"}})),
-                 "no_such_user");
+        QCOMPARE(
+            code(p.alice.request(
+                {{"type", "send"}, {"to", "00000000-0000-4000-8000-000000000000"}, {"text", "x"}})),
+            "no_such_user");
         const QString bobId = p.bob.userId();
         p.bob.close();
         QVERIFY(p.bob.waitClosed());
         QTRY_COMPARE_WITH_TIMEOUT(p.server.server().hub().connectionCount(), 2, waitMs());
-        QCOMPARE(code(p.alice.request({{"type", "send"}, {"to", bobId}, {"text", "x"}})), "no_such_user");
+        QCOMPARE(code(p.alice.request({{"type", "send"}, {"to", bobId}, {"text", "x"}})),
+                 "no_such_user");
     }
 
-    void historyPagesBackwards()
-    {
+    void historyPagesBackwards() {
         Pair p;
         QVERIFY(p.start());
         for (int i = 1; i <= 260; ++i)
@@ -229,21 +224,29 @@ private Q_SLOTS:
         QCOMPARE(first["text"].toString(), "211");
         QCOMPARE(first["from"]["nick"].toString(), "alice");
 
-        const QJsonObject page = c.request({{"type", "history"}, {"room", "general"}, {"before", 211}, {"limit", 5}});
+        const QJsonObject page =
+            c.request({{"type", "history"}, {"room", "general"}, {"before", 211}, {"limit", 5}});
         QCOMPARE(page["type"].toString(), "history");
         QCOMPARE(page["room"].toString(), "general");
         QCOMPARE(seqs(page["messages"].toArray()), range(206, 210));
-        QCOMPARE(seqs(c.request({{"type", "history"}, {"room", "general"}})["messages"].toArray()), range(211, 260));
-        QCOMPARE(c.request({{"type", "history"}, {"room", "general"}, {"limit", 1000}})["messages"].toArray().size(), 200);
-        QCOMPARE(seqs(c.request({{"type", "history"}, {"room", "general"}, {"before", 3}})["messages"].toArray()),
-                 range(1, 2));
-        QCOMPARE(code(c.request({{"type", "history"}, {"room", "general"}, {"limit", 0}})), "bad_request");
-        QCOMPARE(code(c.request({{"type", "history"}, {"room", "general"}, {"before", "x"}})), "bad_request");
+        QCOMPARE(seqs(c.request({{"type", "history"}, {"room", "general"}})["messages"].toArray()),
+                 range(211, 260));
+        QCOMPARE(c.request({{"type", "history"}, {"room", "general"}, {"limit", 1000}})["messages"]
+                     .toArray()
+                     .size(),
+                 200);
+        QCOMPARE(
+            seqs(c.request({{"type", "history"}, {"room", "general"}, {"before", 3}})["messages"]
+                     .toArray()),
+            range(1, 2));
+        QCOMPARE(code(c.request({{"type", "history"}, {"room", "general"}, {"limit", 0}})),
+                 "bad_request");
+        QCOMPARE(code(c.request({{"type", "history"}, {"room", "general"}, {"before", "x"}})),
+                 "bad_request");
         QCOMPARE(code(c.request({{"type", "history"}, {"room", "nowhere"}})), "not_in_room");
     }
 
-    void joinSinceReturnsWhatWasMissed()
-    {
+    void joinSinceReturnsWhatWasMissed() {
         ServerConfig config = testConfig();
         config.limits.burst = 5000;
         config.limits.ratePerSec = 100000;
@@ -255,15 +258,15 @@ private Q_SLOTS:
         TestClient c;
         QVERIFY(c.open(p.server.port()));
         c.hello("carol");
-        QCOMPARE(seqs(c.join("general", {{"since", 1090}})["history"].toArray()), range(1091, 1100));
+        QCOMPARE(seqs(c.join("general", {{"since", 1090}})["history"].toArray()),
+                 range(1091, 1100));
         QCOMPARE(seqs(c.join("general", {{"since", 1100}})["history"].toArray()), QList<qint64>{});
         QCOMPARE(seqs(c.join("general", {{"since", 5000}})["history"].toArray()), QList<qint64>{});
         // More than 1000 missed: the last 1000, and the first seq tells the client to page back.
         QCOMPARE(seqs(c.join("general", {{"since", 0}})["history"].toArray()), range(101, 1100));
     }
 
-    void readPositionsSyncAcrossConnections()
-    {
+    void readPositionsSyncAcrossConnections() {
         Pair p;
         QVERIFY(p.start());
         for (int i = 0; i < 3; ++i)
@@ -281,16 +284,18 @@ private Q_SLOTS:
 
         p.alice.send({{"type", "read"}, {"room", "general"}, {"seq", 1}}); // never moves back
         QVERIFY(laptop.staysQuiet("read"));
-        p.alice.send({{"type", "read"}, {"room", "general"}, {"seq", 99}}); // capped at the last seq
+        p.alice.send(
+            {{"type", "read"}, {"room", "general"}, {"seq", 99}}); // capped at the last seq
         QCOMPARE(laptop.take("read")["seq"].toInt(), 3);
         QCOMPARE(laptop.join("general")["read"].toInt(), 3);
 
-        QCOMPARE(code(p.alice.request({{"type", "read"}, {"room", "nowhere"}, {"seq", 1}})), "not_in_room");
-        QCOMPARE(code(p.alice.request({{"type", "read"}, {"room", "general"}, {"seq", -4}})), "bad_request");
+        QCOMPARE(code(p.alice.request({{"type", "read"}, {"room", "nowhere"}, {"seq", 1}})),
+                 "not_in_room");
+        QCOMPARE(code(p.alice.request({{"type", "read"}, {"room", "general"}, {"seq", -4}})),
+                 "bad_request");
     }
 
-    void searchFindsWordsAndPrefixesNewestFirst()
-    {
+    void searchFindsWordsAndPrefixesNewestFirst() {
         Pair p;
         QVERIFY(p.start());
         p.alice.join("ops");
@@ -309,30 +314,39 @@ private Q_SLOTS:
         QCOMPARE(found[1]["seq"].toInt(), 1);
         QCOMPARE(found[1]["room"].toString(), "general");
 
-        const QJsonArray inGeneral = p.alice.request({{"type", "search"}, {"q", "deploy"}, {"room", "general"}})["messages"].toArray();
+        const QJsonArray inGeneral =
+            p.alice.request({{"type", "search"}, {"q", "deploy"}, {"room", "general"}})["messages"]
+                .toArray();
         QCOMPARE(inGeneral.size(), 1);
-        QCOMPARE(p.alice.request({{"type", "search"}, {"q", "deploy finish"}})["messages"].toArray().size(), 1);
-        QCOMPARE(p.alice.request({{"type", "search"}, {"q", "deploy"}, {"limit", 1}})["messages"].toArray().size(), 1);
+        QCOMPARE(p.alice.request({{"type", "search"}, {"q", "deploy finish"}})["messages"]
+                     .toArray()
+                     .size(),
+                 1);
+        QCOMPARE(p.alice.request({{"type", "search"}, {"q", "deploy"}, {"limit", 1}})["messages"]
+                     .toArray()
+                     .size(),
+                 1);
 
         // Bob is not in "ops": his search does not see it, and asking for it is refused.
-        QCOMPARE(p.bob.request({{"type", "search"}, {"q", "deploy"}})["messages"].toArray().size(), 1);
-        QCOMPARE(code(p.bob.request({{"type", "search"}, {"q", "deploy"}, {"room", "ops"}})), "not_in_room");
+        QCOMPARE(p.bob.request({{"type", "search"}, {"q", "deploy"}})["messages"].toArray().size(),
+                 1);
+        QCOMPARE(code(p.bob.request({{"type", "search"}, {"q", "deploy"}, {"room", "ops"}})),
+                 "not_in_room");
         QCOMPARE(code(p.bob.request({{"type", "search"}, {"q", ""}})), "bad_request");
         QCOMPARE(p.bob.request({{"type", "search"}, {"q", "!!!"}})["messages"].toArray().size(), 0);
     }
 
-    void aMessageIsSearchableOnceTheSenderHasIt()
-    {
+    void aMessageIsSearchableOnceTheSenderHasIt() {
         Pair p;
         QVERIFY(p.start());
-        p.alice.send({{"type", "send"}, {"room", "general"}, {"text", "fresh words"}, {"id", "s1"}});
+        p.alice.send(
+            {{"type", "send"}, {"room", "general"}, {"text", "fresh words"}, {"id", "s1"}});
         // Pipelined right behind the send, in the same read.
         const QJsonObject result = p.alice.request({{"type", "search"}, {"q", "fresh"}});
         QCOMPARE(result["messages"].toArray().size(), 1);
     }
 
-    void typingIsRelayedAndThrottled()
-    {
+    void typingIsRelayedAndThrottled() {
         Pair p;
         QVERIFY(p.start());
         p.alice.send({{"type", "typing"}, {"room", "general"}});
@@ -346,8 +360,7 @@ private Q_SLOTS:
         QCOMPARE(code(p.alice.request({{"type", "typing"}, {"room", "nowhere"}})), "not_in_room");
     }
 
-    void messagesCarryTheNewNick()
-    {
+    void messagesCarryTheNewNick() {
         Pair p;
         QVERIFY(p.start());
         p.bob.request({{"type", "nick"}, {"nick", "robert"}});

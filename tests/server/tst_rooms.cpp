@@ -10,33 +10,28 @@ using namespace confab;
 using namespace confab::test;
 
 namespace {
-QString code(const QJsonObject &error)
-{
+QString code(const QJsonObject &error) {
     return error.value(QStringLiteral("code")).toString();
 }
 
-QStringList memberNicks(const QJsonObject &joined)
-{
+QStringList memberNicks(const QJsonObject &joined) {
     QStringList nicks;
     for (const QJsonValue &m : joined["members"].toArray())
         nicks.append(m["nick"].toString());
     return nicks;
 }
 
-auto inRoom(const QString &room, const QString &event = QString())
-{
+auto inRoom(const QString &room, const QString &event = QString()) {
     return [=](const QJsonObject &f) {
         return f["room"].toString() == room && (event.isEmpty() || f["event"].toString() == event);
     };
 }
 } // namespace
 
-class TestRooms : public QObject
-{
+class TestRooms : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void joinedDescribesTheRoom()
-    {
+    void joinedDescribesTheRoom() {
         TestServer server;
         QVERIFY(server.start());
         TestClient a;
@@ -55,8 +50,7 @@ private Q_SLOTS:
         QCOMPARE(j["history"].toArray().size(), 0);
     }
 
-    void joinAndLeaveAreAnnouncedToTheOthers()
-    {
+    void joinAndLeaveAreAnnouncedToTheOthers() {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b;
@@ -80,8 +74,7 @@ private Q_SLOTS:
         QCOMPARE(leaveEvent["user"]["id"].toString(), b.userId());
     }
 
-    void joiningTwiceAnswersAgainWithoutPresence()
-    {
+    void joiningTwiceAnswersAgainWithoutPresence() {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b;
@@ -95,8 +88,7 @@ private Q_SLOTS:
         QVERIFY(a.staysQuiet("presence"));
     }
 
-    void aClosedConnectionLeavesItsRooms()
-    {
+    void aClosedConnectionLeavesItsRooms() {
         TestServer server;
         QVERIFY(server.start());
         TestClient a;
@@ -117,8 +109,7 @@ private Q_SLOTS:
         QVERIFY(!a.take("presence", inRoom("random", "leave")).isEmpty());
     }
 
-    void roomErrors()
-    {
+    void roomErrors() {
         TestServer server;
         QVERIFY(server.start());
         TestClient a;
@@ -129,15 +120,15 @@ private Q_SLOTS:
         QCOMPARE(code(a.request({{"type", "join"}, {"room", ""}})), "bad_room");
         QCOMPARE(code(a.request({{"type", "join"}})), "bad_request");
         QCOMPARE(code(a.request({{"type", "join"}, {"room", "ok"}, {"since", -1}})), "bad_request");
-        QCOMPARE(code(a.request({{"type", "join"}, {"room", "ok"}, {"since", "3"}})), "bad_request");
+        QCOMPARE(code(a.request({{"type", "join"}, {"room", "ok"}, {"since", "3"}})),
+                 "bad_request");
         QCOMPARE(code(a.request({{"type", "leave"}, {"room", "general"}})), "not_in_room");
         QCOMPARE(code(a.request({{"type", "leave"}, {"room", "b@d"}})), "bad_room");
         QCOMPARE(code(a.request({{"type", "topic"}, {"room", "general"}, {"topic", "x"}})),
                  "not_in_room");
     }
 
-    void namesAreNfcAndCaseSensitive()
-    {
+    void namesAreNfcAndCaseSensitive() {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b, c;
@@ -152,8 +143,7 @@ private Q_SLOTS:
         QCOMPARE(memberNicks(c.join(QStringLiteral("Caf\u00e9"))), QStringList{"carol"});
     }
 
-    void theRoomsListShowsEveryRoomThatExists()
-    {
+    void theRoomsListShowsEveryRoomThatExists() {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b;
@@ -184,8 +174,7 @@ private Q_SLOTS:
         QCOMPARE(rooms.at(1)["members"].toInt(), 0);
     }
 
-    void topicsReachEveryMemberTheSetterIncluded()
-    {
+    void topicsReachEveryMemberTheSetterIncluded() {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b;
@@ -194,7 +183,8 @@ private Q_SLOTS:
         b.hello("bob");
         a.join("general");
         b.join("general");
-        const QJsonObject mine = a.request({{"type", "topic"}, {"room", "general"}, {"topic", "Release day"}});
+        const QJsonObject mine =
+            a.request({{"type", "topic"}, {"room", "general"}, {"topic", "Release day"}});
         QCOMPARE(mine["type"].toString(), "topic");
         QCOMPARE(mine["topic"].toString(), "Release day");
         QCOMPARE(mine["by"]["id"].toString(), a.userId());
@@ -203,12 +193,16 @@ private Q_SLOTS:
         QCOMPARE(theirs["topic"].toString(), "Release day");
         QVERIFY(!theirs.contains("re"));
 
-        QCOMPARE(code(a.request({{"type", "topic"}, {"room", "general"}, {"topic", QString(257, u't')}})),
+        QCOMPARE(code(a.request(
+                     {{"type", "topic"}, {"room", "general"}, {"topic", QString(257, u't')}})),
                  "too_long");
-        QCOMPARE(a.request({{"type", "topic"}, {"room", "general"}, {"topic", QString(256, u't')}})["type"]
-                     .toString(),
-                 "topic");
-        QCOMPARE(code(a.request({{"type", "topic"}, {"room", "general"}, {"topic", 5}})), "bad_request");
+        QCOMPARE(
+            a.request(
+                 {{"type", "topic"}, {"room", "general"}, {"topic", QString(256, u't')}})["type"]
+                .toString(),
+            "topic");
+        QCOMPARE(code(a.request({{"type", "topic"}, {"room", "general"}, {"topic", 5}})),
+                 "bad_request");
 
         TestClient c;
         QVERIFY(c.open(server.port()));
@@ -216,8 +210,7 @@ private Q_SLOTS:
         QCOMPARE(c.join("general")["topic"].toString(), QString(256, u't'));
     }
 
-    void aUserWithTwoConnectionsIsOneMember()
-    {
+    void aUserWithTwoConnectionsIsOneMember() {
         TestServer server;
         QVERIFY(server.start());
         const QJsonObject token{{"token", "shared-token-abcdef"}};
@@ -230,7 +223,8 @@ private Q_SLOTS:
         QCOMPARE(phone.userId(), laptop.userId());
 
         phone.join("general");
-        QCOMPARE(bob.take("presence", inRoom("general", "join"))["user"]["nick"].toString(), "alice");
+        QCOMPARE(bob.take("presence", inRoom("general", "join"))["user"]["nick"].toString(),
+                 "alice");
         QCOMPARE(memberNicks(laptop.join("general")), (QStringList{"bob", "alice"}));
         QVERIFY(bob.staysQuiet("presence")); // the second connection adds no member
 
@@ -247,8 +241,7 @@ private Q_SLOTS:
                  phone.userId());
     }
 
-    void aNickBelongsToTheUserAndAllItsConnections()
-    {
+    void aNickBelongsToTheUserAndAllItsConnections() {
         TestServer server;
         QVERIFY(server.start());
         const QJsonObject token{{"token", "shared-token-abcdef"}};
@@ -277,7 +270,8 @@ private Q_SLOTS:
         QVERIFY(tablet.open(server.port()));
         tablet.hello("ally", token);
         QCOMPARE(phone.take("nick")["user"]["nick"].toString(), "ally");
-        QCOMPARE(bob.take("presence", inRoom("general", "nick"))["user"]["nick"].toString(), "ally");
+        QCOMPARE(bob.take("presence", inRoom("general", "nick"))["user"]["nick"].toString(),
+                 "ally");
 
         QCOMPARE(code(phone.request({{"type", "nick"}, {"nick", "\tbad"}})), "bad_nick");
     }

@@ -10,27 +10,24 @@ using namespace confab;
 using namespace confab::test;
 
 namespace {
-const QRegularExpression uuidV4(
-    QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
+const QRegularExpression
+    uuidV4(QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
 
-QString code(const QJsonObject &error)
-{
+QString code(const QJsonObject &error) {
     return error.value(QStringLiteral("code")).toString();
 }
 } // namespace
 
-class TestSession : public QObject
-{
+class TestSession : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void welcomeCarriesUserServerAndLimits()
-    {
+    void welcomeCarriesUserServerAndLimits() {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
         QVERIFY(c.open(server.port()));
-        const QJsonObject w = c.request({{"type", "hello"}, {"protocol", 1}, {"nick", "alice"},
-                                         {"id", "h1"}});
+        const QJsonObject w =
+            c.request({{"type", "hello"}, {"protocol", 1}, {"nick", "alice"}, {"id", "h1"}});
         QCOMPARE(w["type"].toString(), "welcome");
         QCOMPARE(w["re"].toString(), "h1");
         QCOMPARE(w["protocol"].toInt(), 1);
@@ -47,21 +44,20 @@ private Q_SLOTS:
         QCOMPARE(limits["max_queue_bytes"].toInt(), 1048576);
     }
 
-    void guestsGetAGuestNickAndANewIdEachTime()
-    {
+    void guestsGetAGuestNickAndANewIdEachTime() {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b;
         QVERIFY(a.open(server.port()) && b.open(server.port()));
         a.hello();
         b.hello();
-        QVERIFY(QRegularExpression(QStringLiteral("^guest-[0-9a-f]{4}$")).match(a.nick()).hasMatch());
+        QVERIFY(
+            QRegularExpression(QStringLiteral("^guest-[0-9a-f]{4}$")).match(a.nick()).hasMatch());
         QVERIFY(!a.userId().isEmpty());
         QVERIFY(a.userId() != b.userId());
     }
 
-    void aBadNickGetsNoWelcomeButMayRetry()
-    {
+    void aBadNickGetsNoWelcomeButMayRetry() {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -73,16 +69,14 @@ private Q_SLOTS:
         QCOMPARE(c.request({{"type", "hello"}, {"nick", "fine"}})["type"].toString(), "welcome");
     }
 
-    void otherProtocolVersionsAreRefusedAndClosed_data()
-    {
+    void otherProtocolVersionsAreRefusedAndClosed_data() {
         QTest::addColumn<QJsonValue>("version");
         QTest::newRow("2") << QJsonValue(2);
         QTest::newRow("0") << QJsonValue(0);
         QTest::newRow("string") << QJsonValue("1");
         QTest::newRow("fraction") << QJsonValue(1.5);
     }
-    void otherProtocolVersionsAreRefusedAndClosed()
-    {
+    void otherProtocolVersionsAreRefusedAndClosed() {
         QFETCH(QJsonValue, version);
         TestServer server;
         QVERIFY(server.start());
@@ -93,8 +87,7 @@ private Q_SLOTS:
         QCOMPARE(c.closeCode(), 1002);
     }
 
-    void framesBeforeWelcomeAreNotReady()
-    {
+    void framesBeforeWelcomeAreNotReady() {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -106,8 +99,7 @@ private Q_SLOTS:
         QCOMPARE(c.hello("late")["type"].toString(), "welcome");
     }
 
-    void aSecondHelloIsABadRequest()
-    {
+    void aSecondHelloIsABadRequest() {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -117,8 +109,7 @@ private Q_SLOTS:
         QVERIFY(c.isConnected());
     }
 
-    void noHelloInTimeClosesWith4002()
-    {
+    void noHelloInTimeClosesWith4002() {
         ServerConfig config = testConfig();
         config.helloTimeoutMs = 150;
         TestServer server(config);
@@ -131,8 +122,7 @@ private Q_SLOTS:
         QVERIFY(greeted.isConnected());
     }
 
-    void passwords()
-    {
+    void passwords() {
         ServerConfig config = testConfig();
         config.password = QStringLiteral("s3cret");
         TestServer server(config);
@@ -155,8 +145,7 @@ private Q_SLOTS:
         QCOMPARE(right.hello("ok", {{"password", "s3cret"}})["type"].toString(), "welcome");
     }
 
-    void aPasswordIsIgnoredWhenTheServerHasNone()
-    {
+    void aPasswordIsIgnoredWhenTheServerHasNone() {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -164,8 +153,7 @@ private Q_SLOTS:
         QCOMPARE(c.hello("x", {{"password", "anything"}})["type"].toString(), "welcome");
     }
 
-    void theSameTokenIsTheSameUser()
-    {
+    void theSameTokenIsTheSameUser() {
         TestServer server;
         QVERIFY(server.start());
         const QString token = QStringLiteral("tok-0123456789abcdef");
@@ -185,16 +173,14 @@ private Q_SLOTS:
         QVERIFY(other.userId() != firstId);
     }
 
-    void malformedTokensAreBadRequests_data()
-    {
+    void malformedTokensAreBadRequests_data() {
         QTest::addColumn<QJsonValue>("token");
         QTest::newRow("short") << QJsonValue(QString(15, u'a'));
         QTest::newRow("long") << QJsonValue(QString(129, u'a'));
         QTest::newRow("space") << QJsonValue("abcdefgh ijklmnopq");
         QTest::newRow("number") << QJsonValue(1234567890123456.0);
     }
-    void malformedTokensAreBadRequests()
-    {
+    void malformedTokensAreBadRequests() {
         QFETCH(QJsonValue, token);
         TestServer server;
         QVERIFY(server.start());
@@ -204,8 +190,7 @@ private Q_SLOTS:
         QVERIFY(c.isConnected());
     }
 
-    void malformedFramesGetClearErrorsAndKeepTheConnection()
-    {
+    void malformedFramesGetClearErrorsAndKeepTheConnection() {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -237,19 +222,18 @@ private Q_SLOTS:
         QVERIFY(c.pending().isEmpty());
     }
 
-    void unknownMembersAreIgnored()
-    {
+    void unknownMembersAreIgnored() {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
         QVERIFY(c.open(server.port()));
-        QCOMPARE(c.hello("alice", {{"client", "test/1.0"}, {"future", QJsonObject{}}})["type"].toString(),
+        QCOMPARE(c.hello("alice", {{"client", "test/1.0"}, {"future", QJsonObject{}}})["type"]
+                     .toString(),
                  "welcome");
         QCOMPARE(c.join("general", {{"colour", "blue"}})["type"].toString(), "joined");
     }
 
-    void atTheCapNewConnectionsAreToldTheServerIsFull()
-    {
+    void atTheCapNewConnectionsAreToldTheServerIsFull() {
         ServerConfig config = testConfig();
         config.maxConnections = 2;
         TestServer server(config);
@@ -271,8 +255,7 @@ private Q_SLOTS:
         QCOMPARE(d.hello("d")["type"].toString(), "welcome");
     }
 
-    void theTutorialPathAlsoUpgrades()
-    {
+    void theTutorialPathAlsoUpgrades() {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -280,8 +263,7 @@ private Q_SLOTS:
         QCOMPARE(c.hello("gopher")["type"].toString(), "welcome");
     }
 
-    void otherPathsDoNotUpgrade()
-    {
+    void otherPathsDoNotUpgrade() {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;

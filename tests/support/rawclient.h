@@ -7,8 +7,7 @@
 
 namespace confab::test {
 
-class RawClient
-{
+class RawClient {
 public:
     // Connects, completes the upgrade on /ws. Returns false on failure.
     bool open(quint16 port);

@@ -15,8 +15,7 @@ namespace confab::test {
 int waitMs();
 int quietMs();
 
-class TestClient : public QObject
-{
+class TestClient : public QObject {
     Q_OBJECT
 public:
     explicit TestClient(QObject *parent = nullptr);
@@ -37,7 +36,8 @@ public:
     // Returns an empty object on timeout.
     // (Returned const so that chained lookups like f["user"]["nick"] use the const operator[].)
     const QJsonObject take(const QString &type,
-                     const std::function<bool(const QJsonObject &)> &match = {}, int timeoutMs = -1);
+                           const std::function<bool(const QJsonObject &)> &match = {},
+                           int timeoutMs = -1);
     // True when no frame of this type arrives within quietMs() (consumes nothing).
     bool staysQuiet(const QString &type = QString());
     // Frames received and not yet taken.
