@@ -54,6 +54,7 @@ public:
 
     // Session state, owned by the hub.
     User *user = nullptr;
+    bool helloSeen = false; // the first hello is free of the rate limit, later ones are not
     QSet<QString> rooms;
 
 Q_SIGNALS:

@@ -66,8 +66,10 @@ void Hub::shutdown() {
 
 void Hub::onText(Connection *c, const QByteArray &utf8) {
     auto decoded = protocol::decodeFrame(utf8);
-    const bool freeHello = !c->user && std::holds_alternative<Frame>(decoded) &&
-                           std::get<Frame>(decoded).type == u"hello";
+    const bool isHello =
+        std::holds_alternative<Frame>(decoded) && std::get<Frame>(decoded).type == u"hello";
+    const bool freeHello = isHello && !c->helloSeen;
+    c->helloSeen = c->helloSeen || isHello;
     if (!freeHello && !c->admit()) {
         if (!c->isOpen())
             return; // closed for flooding

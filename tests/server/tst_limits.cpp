@@ -54,6 +54,19 @@ private Q_SLOTS:
         QVERIFY(c.isConnected());
     }
 
+    void onlyTheFirstHelloIsFree() {
+        TestServer server(defaultLimits());
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        // Bad nicks: no welcome. The first hello is free, the next 8 take the burst.
+        for (int i = 0; i < 10; ++i)
+            c.send({{"type", "hello"}, {"nick", ""}});
+        QVERIFY(QTest::qWaitFor([&] { return c.pending().size() >= 10; }, waitMs()));
+        QCOMPARE(code(c.pending().at(8)), "bad_nick");
+        QCOMPARE(code(c.pending().at(9)), "rate_limited");
+    }
+
     void aFlooderIsClosedWith1008() {
         TestServer server(defaultLimits());
         QVERIFY(server.start());
