@@ -22,9 +22,9 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     , m_store(std::make_unique<Store>()) {
     m_hub = std::make_unique<Hub>(m_config, *m_store, *m_metrics);
     m_http = std::make_unique<HttpApi>(m_config, *m_hub, *m_metrics);
-    m_door = std::make_unique<FrontDoor>(
-        m_config, [this](const HttpRequest &r) { return m_http->handle(r); });
-    connect(m_door.get(), &FrontDoor::webSocketConnected, this, [this](QWebSocket *socket) {
+    m_door = new FrontDoor(
+        m_config, [this](const HttpRequest &r) { return m_http->handle(r); }, this);
+    connect(m_door, &FrontDoor::webSocketConnected, this, [this](QWebSocket *socket) {
         if (m_stopping) {
             socket->close(QWebSocketProtocol::CloseCodeGoingAway);
             socket->deleteLater();
@@ -39,7 +39,7 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
 }
 
 ChatServer::~ChatServer() {
-    m_door.reset();
+    delete m_door; // no new connections while the rest goes
     m_hub.reset();
     m_store->close();
 }

@@ -49,7 +49,7 @@ private:
     std::unique_ptr<Store> m_store;
     std::unique_ptr<Hub> m_hub;
     std::unique_ptr<HttpApi> m_http;
-    std::unique_ptr<FrontDoor> m_door;
+    FrontDoor *m_door; // a child, so that tests can look at the sockets it holds
     QTimer m_keepAlive;
     QTimer m_stopGrace;
     QTimer m_stopPoll;

@@ -62,7 +62,11 @@ Connection::Connection(QWebSocket *socket, const ServerConfig &config, Metrics &
                           << m_socket->peerAddress().toString();
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+    // The socket outlives this object's other members during destruction; keep its last
+    // signals (disconnected, from QWebSocket's destructor) away from them.
+    m_socket->disconnect(this);
+}
 
 void Connection::send(const QByteArray &json) {
     if (m_closing)

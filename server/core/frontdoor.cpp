@@ -4,6 +4,7 @@
 
 #include <QTcpSocket>
 #include <QTimer>
+#include <QWebSocket>
 
 namespace confab {
 
@@ -125,7 +126,7 @@ FrontDoor::FrontDoor(const ServerConfig &config, HttpHandler handler, QObject *p
     connect(&m_tcp, &QTcpServer::newConnection, this, &FrontDoor::onNewConnection);
     connect(&m_ws, &QWebSocketServer::newConnection, this, [this] {
         while (QWebSocket *socket = m_ws.nextPendingConnection())
-            Q_EMIT webSocketConnected(socket);
+            adopt(socket);
     });
 }
 
@@ -151,14 +152,33 @@ void FrontDoor::onNewConnection() {
 }
 
 void FrontDoor::handOver(QTcpSocket *socket) {
-    // If the handshake fails, QWebSocketServer closes the socket but nobody owns it; after a
-    // successful upgrade the QWebSocket does. Clean up only the orphans.
+    // Qt 6.4 gives nobody the ownership of an upgraded socket. Until the handshake is done it
+    // is ours: a socket that disconnects first (failed handshake) is deleted here.
+    const PeerKey key{socket->peerAddress().toString(), socket->peerPort()};
+    m_handshaking.insert(key, socket);
     socket->setParent(this);
-    connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
-        if (socket->parent() == this)
+    connect(socket, &QTcpSocket::disconnected, this, [this, socket, key] {
+        if (m_handshaking.value(key) == socket) {
+            m_handshaking.remove(key);
             socket->deleteLater();
+        }
     });
     m_ws.handleConnection(socket);
+}
+
+void FrontDoor::adopt(QWebSocket *webSocket) {
+    // The peer's address and port name exactly one connected TCP socket.
+    QTcpSocket *socket =
+        m_handshaking.take({webSocket->peerAddress().toString(), webSocket->peerPort()});
+    if (socket) {
+        disconnect(socket, &QTcpSocket::disconnected, this, nullptr);
+        // The QWebSocket uses the socket until its destructor has run; as its child, the socket
+        // is deleted right after that.
+        socket->setParent(webSocket);
+    } else {
+        qCWarning(lcConnection) << "no TCP socket found for an upgraded connection";
+    }
+    Q_EMIT webSocketConnected(webSocket);
 }
 
 } // namespace confab

@@ -7,6 +7,7 @@
 #include "http.h"
 #include "serverconfig.h"
 
+#include <QHash>
 #include <QObject>
 #include <QTcpServer>
 #include <QWebSocketServer>
@@ -38,11 +39,15 @@ Q_SIGNALS:
 private:
     void onNewConnection();
     void handOver(QTcpSocket *socket);
+    void adopt(QWebSocket *webSocket);
+
+    using PeerKey = std::pair<QString, quint16>;
 
     const ServerConfig &m_config;
     HttpHandler m_handler;
     QTcpServer m_tcp;
     QWebSocketServer m_ws;
+    QHash<PeerKey, QTcpSocket *> m_handshaking; // upgrades handed to m_ws, not yet done
 };
 
 } // namespace confab

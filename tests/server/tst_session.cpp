@@ -4,6 +4,7 @@
 #include "testserver.h"
 
 #include <QRegularExpression>
+#include <QTcpSocket>
 #include <QTest>
 
 using namespace confab;
@@ -253,6 +254,28 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(server.server().hub().connectionCount(), 1, waitMs());
         QVERIFY(d.open(server.port()));
         QCOMPARE(d.hello("d")["type"].toString(), "welcome");
+    }
+
+    void closedConnectionsLeaveNothingBehind() {
+        TestServer server;
+        QVERIFY(server.start());
+        for (int i = 0; i < 20; ++i) {
+            TestClient c;
+            QVERIFY(c.open(server.port()));
+            if (i % 2)
+                c.hello("brief");
+            i % 4 == 1 ? c.abort() : c.close();
+        }
+        // A failed handshake leaves nothing either.
+        QTcpSocket bad;
+        bad.connectToHost(QHostAddress::LocalHost, server.port());
+        QVERIFY(bad.waitForConnected(waitMs()));
+        bad.write("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n"); // no key, no version
+        QVERIFY(QTest::qWaitFor([&] { return bad.state() == QAbstractSocket::UnconnectedState; },
+                                waitMs()));
+        QTRY_COMPARE_WITH_TIMEOUT(server.server().hub().connectionCount(), 0, waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(server.server().findChildren<QTcpSocket *>().size(), 0, waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(server.server().findChildren<QWebSocket *>().size(), 0, waitMs());
     }
 
     void theTutorialPathAlsoUpgrades() {
