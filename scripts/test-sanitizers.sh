@@ -11,6 +11,7 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="$f
 cmake --build build-asan --parallel "$(nproc)"
 cd build-asan
 export LSAN_OPTIONS="suppressions=$PWD/../tests/lsan.supp"
+export ASAN_OPTIONS="fast_unwind_on_malloc=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export CONFAB_TEST_WAIT_MS=20000
 ctest --output-on-failure --timeout 900 -E format "$@"

@@ -19,7 +19,8 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
     , m_metrics(std::make_unique<Metrics>())
-    , m_store(std::make_unique<Store>()) {
+    , m_store(std::make_unique<Store>())
+{
     m_hub = std::make_unique<Hub>(m_config, *m_store, *m_metrics);
     m_http = std::make_unique<HttpApi>(m_config, *m_hub, *m_metrics);
     m_door = new FrontDoor(
@@ -38,13 +39,15 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     connect(&m_stopPoll, &QTimer::timeout, this, &ChatServer::checkStopped);
 }
 
-ChatServer::~ChatServer() {
+ChatServer::~ChatServer()
+{
     delete m_door; // no new connections while the rest goes
     m_hub.reset();
     m_store->close();
 }
 
-std::optional<QString> ChatServer::start() {
+std::optional<QString> ChatServer::start()
+{
     if (m_config.dataDir.isEmpty())
         return QStringLiteral("no data directory set");
     if (auto error = m_store->open(m_config.dataDir))
@@ -59,11 +62,13 @@ std::optional<QString> ChatServer::start() {
     return std::nullopt;
 }
 
-quint16 ChatServer::port() const {
+quint16 ChatServer::port() const
+{
     return m_door->port();
 }
 
-void ChatServer::keepAlive() {
+void ChatServer::keepAlive()
+{
     const qint64 now = monotonicNs();
     const qint64 idleNs = qint64(m_config.idleTimeoutMs) * NsPerMs;
     const qint64 pingNs = qint64(m_config.pingIntervalMs) * NsPerMs;
@@ -79,7 +84,8 @@ void ChatServer::keepAlive() {
     }
 }
 
-void ChatServer::stop() {
+void ChatServer::stop()
+{
     if (m_stopping)
         return;
     m_stopping = true;
@@ -92,12 +98,14 @@ void ChatServer::stop() {
     m_stopPoll.start(10);
 }
 
-void ChatServer::checkStopped() {
+void ChatServer::checkStopped()
+{
     if (m_hub->connectionCount() == 0 && m_hub->findChildren<Connection *>().isEmpty())
         finishStop();
 }
 
-void ChatServer::finishStop() {
+void ChatServer::finishStop()
+{
     if (m_stopped)
         return;
     m_stopped = true;

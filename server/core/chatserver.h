@@ -17,7 +17,8 @@ class Hub;
 class Store;
 struct Metrics;
 
-class ChatServer : public QObject {
+class ChatServer : public QObject
+{
     Q_OBJECT
 public:
     explicit ChatServer(ServerConfig config, QObject *parent = nullptr);

@@ -20,7 +20,8 @@ struct Setting {
     Apply apply;
 };
 
-bool parseInt(const QString &text, qint64 min, qint64 max, qint64 &out) {
+bool parseInt(const QString &text, qint64 min, qint64 max, qint64 &out)
+{
     bool ok = false;
     const qint64 v = text.trimmed().toLongLong(&ok);
     if (!ok || v < min || v > max)
@@ -29,7 +30,8 @@ bool parseInt(const QString &text, qint64 min, qint64 max, qint64 &out) {
     return true;
 }
 
-template <typename T> Apply intSetting(T ServerConfig::*field, qint64 min, qint64 max) {
+template <typename T> Apply intSetting(T ServerConfig::*field, qint64 min, qint64 max)
+{
     return [=](ServerConfig &c, const QString &v) {
         qint64 n = 0;
         if (!parseInt(v, min, max, n))
@@ -39,7 +41,8 @@ template <typename T> Apply intSetting(T ServerConfig::*field, qint64 min, qint6
     };
 }
 
-template <typename T> Apply limitSetting(T protocol::Limits::*field, qint64 min, qint64 max) {
+template <typename T> Apply limitSetting(T protocol::Limits::*field, qint64 min, qint64 max)
+{
     return [=](ServerConfig &c, const QString &v) {
         qint64 n = 0;
         if (!parseInt(v, min, max, n))
@@ -49,7 +52,8 @@ template <typename T> Apply limitSetting(T protocol::Limits::*field, qint64 min,
     };
 }
 
-Apply stringSetting(QString ServerConfig::*field, bool allowEmpty) {
+Apply stringSetting(QString ServerConfig::*field, bool allowEmpty)
+{
     return [=](ServerConfig &c, const QString &v) {
         if (!allowEmpty && v.isEmpty())
             return false;
@@ -58,7 +62,8 @@ Apply stringSetting(QString ServerConfig::*field, bool allowEmpty) {
     };
 }
 
-const QList<Setting> &settings() {
+const QList<Setting> &settings()
+{
     static const QList<Setting> all{
         {"bind", "address", "Address to listen on (default: all).", "an IPv4 or IPv6 address",
          [](ServerConfig &c, const QString &v) {
@@ -120,11 +125,13 @@ const QList<Setting> &settings() {
 
 } // namespace
 
-QString ConfigLoader::envName(const QString &setting) {
+QString ConfigLoader::envName(const QString &setting)
+{
     return QStringLiteral("CONFAB_") + QString(setting).replace(u'-', u'_').toUpper();
 }
 
-void ConfigLoader::addOptions(QCommandLineParser &parser) {
+void ConfigLoader::addOptions(QCommandLineParser &parser)
+{
     parser.addOption({QStringLiteral("config"),
                       QStringLiteral("Read settings from an ini file (keys as the long options)."),
                       QStringLiteral("file")});
@@ -133,7 +140,8 @@ void ConfigLoader::addOptions(QCommandLineParser &parser) {
 }
 
 std::optional<QString> ConfigLoader::load(const QCommandLineParser &parser,
-                                          const QProcessEnvironment &env, ServerConfig &config) {
+                                          const QProcessEnvironment &env, ServerConfig &config)
+{
     auto applyOne = [&](const Setting &s, const QString &value,
                         const QString &source) -> std::optional<QString> {
         if (s.apply(config, value))

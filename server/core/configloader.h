@@ -11,7 +11,8 @@
 
 namespace confab {
 
-class ConfigLoader {
+class ConfigLoader
+{
 public:
     // Adds --config and every server option to the parser.
     static void addOptions(QCommandLineParser &parser);

@@ -21,7 +21,8 @@ Connection::Connection(QWebSocket *socket, const ServerConfig &config, Metrics &
     , m_bucket(config.limits.ratePerSec, config.limits.burst, monotonicNs())
     , m_flood(config.floodMaxDrops, qint64(config.floodWindowMs) * NsPerMs)
     , m_lastHeardNs(monotonicNs())
-    , m_lastPingNs(m_lastHeardNs) {
+    , m_lastPingNs(m_lastHeardNs)
+{
     m_socket->setParent(nullptr);
     // Qt's defaults accept messages of about 2 GiB; the protocol allows max_frame_bytes.
     const auto maxBytes = quint64(config.limits.maxFrameBytes);
@@ -62,13 +63,15 @@ Connection::Connection(QWebSocket *socket, const ServerConfig &config, Metrics &
                           << m_socket->peerAddress().toString();
 }
 
-Connection::~Connection() {
+Connection::~Connection()
+{
     // The socket outlives this object's other members during destruction; keep its last
     // signals (disconnected, from QWebSocket's destructor) away from them.
     m_socket->disconnect(this);
 }
 
-void Connection::send(const QByteArray &json) {
+void Connection::send(const QByteArray &json)
+{
     if (m_closing)
         return;
     ++m_metrics.framesOut;
@@ -80,7 +83,8 @@ void Connection::send(const QByteArray &json) {
     }
 }
 
-void Connection::closeWith(quint16 code, const QString &reason, const QString &metricReason) {
+void Connection::closeWith(quint16 code, const QString &reason, const QString &metricReason)
+{
     if (m_closing)
         return;
     qCDebug(lcConnection) << "closing" << m_serial << code << reason;
@@ -91,7 +95,8 @@ void Connection::closeWith(quint16 code, const QString &reason, const QString &m
     markGone();
 }
 
-void Connection::abort(const QString &metricReason) {
+void Connection::abort(const QString &metricReason)
+{
     if (m_closeReason.isEmpty())
         m_closeReason = metricReason;
     m_closing = true;
@@ -99,7 +104,8 @@ void Connection::abort(const QString &metricReason) {
     m_socket->abort();
 }
 
-bool Connection::admit() {
+bool Connection::admit()
+{
     const qint64 now = monotonicNs();
     if (m_bucket.tryTake(now))
         return true;
@@ -111,17 +117,20 @@ bool Connection::admit() {
     return false;
 }
 
-qint64 Connection::retryMs() {
+qint64 Connection::retryMs()
+{
     return qMax<qint64>(1, m_bucket.msUntilNext(monotonicNs()));
 }
 
-void Connection::ping() {
+void Connection::ping()
+{
     m_lastPingNs = monotonicNs();
     if (!m_closing)
         m_socket->ping();
 }
 
-void Connection::markGone() {
+void Connection::markGone()
+{
     m_helloTimer.stop();
     if (m_goneEmitted)
         return;
@@ -129,7 +138,8 @@ void Connection::markGone() {
     Q_EMIT gone(this);
 }
 
-void Connection::onDisconnected() {
+void Connection::onDisconnected()
+{
     if (m_closeReason.isEmpty()) {
         // Closed by the peer, or by QWebSocket itself for an oversized message (1009).
         const auto code = m_socket->closeCode();
@@ -145,7 +155,8 @@ void Connection::onDisconnected() {
         deleteLater();
 }
 
-void Connection::release() {
+void Connection::release()
+{
     m_released = true;
     if (m_disconnected)
         deleteLater();

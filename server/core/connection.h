@@ -17,7 +17,8 @@ namespace confab {
 struct Metrics;
 struct User;
 
-class Connection : public QObject {
+class Connection : public QObject
+{
     Q_OBJECT
 public:
     // Takes ownership of the socket.

@@ -10,20 +10,23 @@ namespace confab {
 
 namespace {
 
-bool isWebSocketPath(const QByteArray &path) {
+bool isWebSocketPath(const QByteArray &path)
+{
     // /ws is the protocol's path; /subscribe is where the Go tutorial's clients connect.
     return path == "/ws" || path == "/subscribe";
 }
 
 // Reads one HTTP request from a fresh socket and decides what it is. Deletes itself.
-class RequestReader : public QObject {
+class RequestReader : public QObject
+{
 public:
     RequestReader(QTcpSocket *socket, const ServerConfig &config,
                   const FrontDoor::HttpHandler &handler, std::function<void(QTcpSocket *)> upgrade)
         : QObject(socket)
         , m_socket(socket)
         , m_handler(handler)
-        , m_upgrade(std::move(upgrade)) {
+        , m_upgrade(std::move(upgrade))
+    {
         connect(socket, &QTcpSocket::readyRead, this, &RequestReader::onReadyRead);
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         m_timer.setSingleShot(true);
@@ -35,7 +38,8 @@ public:
     }
 
 private:
-    void onReadyRead() {
+    void onReadyRead()
+    {
         if (m_answered)
             return;
         if (!m_headDone && !readHead())
@@ -47,7 +51,8 @@ private:
     }
 
     // Returns true once the head is read and a body (possibly empty) is expected.
-    bool readHead() {
+    bool readHead()
+    {
         const QByteArray peeked = m_socket->peek(FrontDoor::MaxHeadBytes);
         const qsizetype end = peeked.indexOf("\r\n\r\n");
         if (end < 0) {
@@ -92,7 +97,8 @@ private:
         return true;
     }
 
-    void respond(const HttpResponse &response) {
+    void respond(const HttpResponse &response)
+    {
         if (m_answered)
             return;
         m_answered = true;
@@ -118,7 +124,8 @@ FrontDoor::FrontDoor(const ServerConfig &config, HttpHandler handler, QObject *p
     , m_config(config)
     , m_handler(std::move(handler))
     , m_ws(QStringLiteral("confab/") + QStringLiteral(CONFAB_VERSION),
-           QWebSocketServer::NonSecureMode) {
+           QWebSocketServer::NonSecureMode)
+{
     m_tcp.setListenBacklogSize(4096);
     m_tcp.setMaxPendingConnections(4096);
     m_ws.setMaxPendingConnections(4096);
@@ -130,7 +137,8 @@ FrontDoor::FrontDoor(const ServerConfig &config, HttpHandler handler, QObject *p
     });
 }
 
-std::optional<QString> FrontDoor::listen(const QHostAddress &address, quint16 port) {
+std::optional<QString> FrontDoor::listen(const QHostAddress &address, quint16 port)
+{
     if (!m_tcp.listen(address, port))
         return QStringLiteral("cannot listen on %1 port %2: %3")
             .arg(address.toString())
@@ -139,11 +147,13 @@ std::optional<QString> FrontDoor::listen(const QHostAddress &address, quint16 po
     return std::nullopt;
 }
 
-void FrontDoor::close() {
+void FrontDoor::close()
+{
     m_tcp.close();
 }
 
-void FrontDoor::onNewConnection() {
+void FrontDoor::onNewConnection()
+{
     while (QTcpSocket *socket = m_tcp.nextPendingConnection()) {
         // Chat frames are small and latency matters more than packet count.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -151,7 +161,8 @@ void FrontDoor::onNewConnection() {
     }
 }
 
-void FrontDoor::handOver(QTcpSocket *socket) {
+void FrontDoor::handOver(QTcpSocket *socket)
+{
     // Qt 6.4 gives nobody the ownership of an upgraded socket. Until the handshake is done it
     // is ours: a socket that disconnects first (failed handshake) is deleted here.
     const PeerKey key{socket->peerAddress().toString(), socket->peerPort()};
@@ -166,7 +177,8 @@ void FrontDoor::handOver(QTcpSocket *socket) {
     m_ws.handleConnection(socket);
 }
 
-void FrontDoor::adopt(QWebSocket *webSocket) {
+void FrontDoor::adopt(QWebSocket *webSocket)
+{
     // The peer's address and port name exactly one connected TCP socket.
     QTcpSocket *socket =
         m_handshaking.take({webSocket->peerAddress().toString(), webSocket->peerPort()});

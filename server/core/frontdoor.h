@@ -17,7 +17,8 @@ class QTcpSocket;
 
 namespace confab {
 
-class FrontDoor : public QObject {
+class FrontDoor : public QObject
+{
     Q_OBJECT
 public:
     using HttpHandler = std::function<HttpResponse(const HttpRequest &)>;

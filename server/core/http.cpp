@@ -6,7 +6,8 @@ namespace confab {
 
 namespace {
 
-const char *reasonPhrase(int status) {
+const char *reasonPhrase(int status)
+{
     switch (status) {
     case 200:
         return "OK";
@@ -41,25 +42,29 @@ const char *reasonPhrase(int status) {
 
 } // namespace
 
-HttpResponse HttpResponse::json(int status, const QJsonObject &object) {
+HttpResponse HttpResponse::json(int status, const QJsonObject &object)
+{
     return {status, "application/json", QJsonDocument(object).toJson(QJsonDocument::Compact), {}};
 }
 
-HttpResponse HttpResponse::text(int status, const QByteArray &text) {
+HttpResponse HttpResponse::text(int status, const QByteArray &text)
+{
     return {status, "text/plain; charset=utf-8", text, {}};
 }
 
-QByteArray HttpResponse::serialize() const {
-    QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) +
-                     "\r\nContent-Type: " + contentType +
-                     "\r\nContent-Length: " + QByteArray::number(body.size()) +
-                     "\r\nConnection: close\r\nCache-Control: no-store\r\n";
+QByteArray HttpResponse::serialize() const
+{
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
+                     + "\r\nContent-Type: " + contentType
+                     + "\r\nContent-Length: " + QByteArray::number(body.size())
+                     + "\r\nConnection: close\r\nCache-Control: no-store\r\n";
     for (const auto &[name, value] : extraHeaders)
         out += name + ": " + value + "\r\n";
     return out + "\r\n" + body;
 }
 
-bool parseRequestHead(const QByteArray &head, HttpRequest &request) {
+bool parseRequestHead(const QByteArray &head, HttpRequest &request)
+{
     const QList<QByteArray> lines = head.split('\n');
     const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
     if (requestLine.size() != 3 || !requestLine[2].startsWith("HTTP/1."))

@@ -18,7 +18,8 @@ namespace {
 // The namespace for API user ids: uuid v5 of the API token within it.
 const QUuid ApiUserNamespace(u"6f1c2a4e-7d3b-4e59-9a0c-3c1b5e8f2d71"_s);
 
-HttpResponse errorResponse(int status, const QString &code) {
+HttpResponse errorResponse(int status, const QString &code)
+{
     return HttpResponse::json(status, {{"error"_L1, code}});
 }
 
@@ -27,7 +28,8 @@ HttpResponse errorResponse(int status, const QString &code) {
 HttpApi::HttpApi(const ServerConfig &config, Hub &hub, Metrics &metrics)
     : m_config(config)
     , m_hub(hub)
-    , m_metrics(metrics) {
+    , m_metrics(metrics)
+{
     if (!config.apiToken.isEmpty()) {
         m_apiUserId =
             QUuid::createUuidV5(ApiUserNamespace, config.apiToken).toString(QUuid::WithoutBraces);
@@ -36,7 +38,8 @@ HttpApi::HttpApi(const ServerConfig &config, Hub &hub, Metrics &metrics)
     }
 }
 
-HttpResponse HttpApi::handle(const HttpRequest &request) {
+HttpResponse HttpApi::handle(const HttpRequest &request)
+{
     ++m_metrics.httpRequests;
     qCDebug(lcHttp) << request.method << request.path;
     const bool get = request.method == "GET" || request.method == "HEAD";
@@ -69,12 +72,13 @@ HttpResponse HttpApi::handle(const HttpRequest &request) {
     return errorResponse(404, u"not_found"_s);
 }
 
-HttpResponse HttpApi::publish(const HttpRequest &request) {
+HttpResponse HttpApi::publish(const HttpRequest &request)
+{
     const QByteArray auth = request.header("authorization");
     const QByteArray expected = "Bearer " + m_config.apiToken.toUtf8();
     // Compare digests so the time taken does not depend on where the strings differ.
-    if (QCryptographicHash::hash(auth, QCryptographicHash::Sha256) !=
-        QCryptographicHash::hash(expected, QCryptographicHash::Sha256)) {
+    if (QCryptographicHash::hash(auth, QCryptographicHash::Sha256)
+        != QCryptographicHash::hash(expected, QCryptographicHash::Sha256)) {
         qCInfo(lcHttp) << "publish refused: wrong API token";
         return errorResponse(401, u"unauthorized"_s);
     }

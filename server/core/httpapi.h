@@ -13,7 +13,8 @@ namespace confab {
 class Hub;
 struct Metrics;
 
-class HttpApi {
+class HttpApi
+{
 public:
     HttpApi(const ServerConfig &config, Hub &hub, Metrics &metrics);
 

@@ -13,11 +13,13 @@ Hub::Hub(const ServerConfig &config, Store &store, Metrics &metrics, QObject *pa
     : QObject(parent)
     , m_config(config)
     , m_store(store)
-    , m_metrics(metrics) {
+    , m_metrics(metrics)
+{
     connect(&m_store, &Store::committed, this, &Hub::flushHeld);
 }
 
-Hub::~Hub() {
+Hub::~Hub()
+{
     for (Connection *c : std::as_const(m_connections)) {
         c->disconnect(this);
         delete c;
@@ -26,7 +28,8 @@ Hub::~Hub() {
     qDeleteAll(m_rooms);
 }
 
-void Hub::loadRooms() {
+void Hub::loadRooms()
+{
     const QList<StoredRoom> stored = m_store.loadRooms();
     for (const StoredRoom &s : stored) {
         auto *room = new Room;
@@ -39,7 +42,8 @@ void Hub::loadRooms() {
     qCInfo(lcHub) << "loaded" << m_rooms.size() << "rooms";
 }
 
-void Hub::attach(Connection *c) {
+void Hub::attach(Connection *c)
+{
     c->setParent(this);
     if (m_connections.size() >= m_config.maxConnections) {
         qCWarning(lcHub) << "connection cap reached:" << m_config.maxConnections;
@@ -57,14 +61,16 @@ void Hub::attach(Connection *c) {
     connect(c, &Connection::gone, this, &Hub::onGone, Qt::QueuedConnection);
 }
 
-void Hub::shutdown() {
+void Hub::shutdown()
+{
     m_store.commit();
     const auto all = m_connections;
     for (Connection *c : all)
         c->closeWith(protocol::CloseGoingAway, u"server shutting down"_s, u"shutdown"_s);
 }
 
-void Hub::onText(Connection *c, const QByteArray &utf8) {
+void Hub::onText(Connection *c, const QByteArray &utf8)
+{
     auto decoded = protocol::decodeFrame(utf8);
     const bool isHello =
         std::holds_alternative<Frame>(decoded) && std::get<Frame>(decoded).type == u"hello";
@@ -92,7 +98,8 @@ void Hub::onText(Connection *c, const QByteArray &utf8) {
     dispatch(c, std::get<Frame>(decoded));
 }
 
-void Hub::onBinary(Connection *c) {
+void Hub::onBinary(Connection *c)
+{
     if (!c->admit()) {
         if (c->isOpen()) {
             QJsonObject e = protocol::errorFrame(Error::RateLimited, u"too many frames"_s, {});
@@ -104,7 +111,8 @@ void Hub::onBinary(Connection *c) {
     sendError(c, nullptr, Error::BadRequest, u"binary frames are not accepted; send JSON text"_s);
 }
 
-void Hub::dispatch(Connection *c, const Frame &f) {
+void Hub::dispatch(Connection *c, const Frame &f)
+{
     if (f.type == u"hello")
         return handleHello(c, f);
     if (!c->user)
@@ -125,21 +133,24 @@ void Hub::dispatch(Connection *c, const Frame &f) {
     (this->*handler)(c, f);
 }
 
-void Hub::onGone(Connection *c) {
+void Hub::onGone(Connection *c)
+{
     if (!m_connections.removeOne(c))
         return;
     detach(c);
     c->release();
 }
 
-void Hub::sendTo(Connection *c, const QByteArray &json) {
+void Hub::sendTo(Connection *c, const QByteArray &json)
+{
     if (m_store.hasPending() || !m_held.isEmpty())
         m_held.append({c, json});
     else
         c->send(json);
 }
 
-void Hub::flushHeld() {
+void Hub::flushHeld()
+{
     const auto held = std::exchange(m_held, {});
     for (const auto &[c, json] : held) {
         if (c)
@@ -147,18 +158,21 @@ void Hub::flushHeld() {
     }
 }
 
-void Hub::reply(Connection *c, const Frame &request, const QJsonObject &frame) {
+void Hub::reply(Connection *c, const Frame &request, const QJsonObject &frame)
+{
     sendTo(c, protocol::encode(protocol::withRe(frame, request)));
 }
 
-void Hub::sendError(Connection *c, const Frame *request, Error error, const QString &message) {
+void Hub::sendError(Connection *c, const Frame *request, Error error, const QString &message)
+{
     std::optional<QString> re;
     if (request && request->hasId)
         re = request->id;
     sendTo(c, protocol::encode(protocol::errorFrame(error, message, re)));
 }
 
-void Hub::broadcast(const Room &room, const QByteArray &json, const User *exceptUser) {
+void Hub::broadcast(const Room &room, const QByteArray &json, const User *exceptUser)
+{
     for (Connection *c : room.connections) {
         if (c->user != exceptUser)
             sendTo(c, json);

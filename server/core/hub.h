@@ -45,7 +45,8 @@ struct Room {
 // The result of an HTTP publish: the new seq, or the error code.
 using PublishResult = std::variant<qint64, protocol::Error>;
 
-class Hub : public QObject {
+class Hub : public QObject
+{
     Q_OBJECT
 public:
     Hub(const ServerConfig &config, Store &store, Metrics &metrics, QObject *parent = nullptr);

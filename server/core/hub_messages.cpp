@@ -22,7 +22,8 @@ constexpr int MaxRememberedDirects = 100000;
 
 // An optional integer field: nothing when absent, the fallback marker when malformed.
 std::optional<std::optional<qint64>> optionalInteger(const protocol::Frame &f,
-                                                     QLatin1StringView key, qint64 min) {
+                                                     QLatin1StringView key, qint64 min)
+{
     const QJsonValue v = f.value(key);
     if (v.isUndefined() || v.isNull())
         return std::optional<qint64>{};
@@ -33,7 +34,8 @@ std::optional<std::optional<qint64>> optionalInteger(const protocol::Frame &f,
 
 } // namespace
 
-void Hub::handleSend(Connection *c, const Frame &f) {
+void Hub::handleSend(Connection *c, const Frame &f)
+{
     const bool hasRoom = f.object.contains("room"_L1);
     const bool hasTo = f.object.contains("to"_L1);
     if (hasRoom == hasTo)
@@ -52,7 +54,8 @@ void Hub::handleSend(Connection *c, const Frame &f) {
         sendDirect(c, f, text);
 }
 
-void Hub::sendToRoom(Connection *c, const Frame &f, const QString &text) {
+void Hub::sendToRoom(Connection *c, const Frame &f, const QString &text)
+{
     Room *room = memberRoom(c, f);
     if (!room)
         return;
@@ -69,7 +72,8 @@ void Hub::sendToRoom(Connection *c, const Frame &f, const QString &text) {
 }
 
 ChatMessage Hub::storeRoomMessage(Room &room, const protocol::UserInfo &from, const QString &text,
-                                  const QString &clientId) {
+                                  const QString &clientId)
+{
     ChatMessage m;
     m.room = room.name;
     m.seq = ++room.lastSeq;
@@ -83,7 +87,8 @@ ChatMessage Hub::storeRoomMessage(Room &room, const protocol::UserInfo &from, co
 }
 
 void Hub::deliverRoomMessage(Room &room, const ChatMessage &m, Connection *sender,
-                             const Frame *request) {
+                             const Frame *request)
+{
     const QJsonObject frame = protocol::toJson(m);
     const QByteArray plain = protocol::encode(frame);
     for (Connection *member : std::as_const(room.connections)) {
@@ -95,7 +100,8 @@ void Hub::deliverRoomMessage(Room &room, const ChatMessage &m, Connection *sende
     }
 }
 
-void Hub::sendDirect(Connection *c, const Frame &f, const QString &text) {
+void Hub::sendDirect(Connection *c, const Frame &f, const QString &text)
+{
     const QJsonValue to = f.value("to"_L1);
     if (!to.isString())
         return sendError(c, &f, Error::BadRequest, u"\"to\" must be a user id"_s);
@@ -107,8 +113,8 @@ void Hub::sendDirect(Connection *c, const Frame &f, const QString &text) {
     const QString key = f.hasId ? sender->id + QChar(0) + f.id : QString();
     if (f.hasId) {
         const auto original = m_directByClientId.constFind(key);
-        if (original != m_directByClientId.cend() &&
-            original->ts >= QDateTime::currentMSecsSinceEpoch() - protocol::DedupWindowMs) {
+        if (original != m_directByClientId.cend()
+            && original->ts >= QDateTime::currentMSecsSinceEpoch() - protocol::DedupWindowMs) {
             reply(c, f, protocol::toJson(*original));
             return;
         }
@@ -141,7 +147,8 @@ void Hub::sendDirect(Connection *c, const Frame &f, const QString &text) {
     }
 }
 
-void Hub::handleHistory(Connection *c, const Frame &f) {
+void Hub::handleHistory(Connection *c, const Frame &f)
+{
     Room *room = memberRoom(c, f);
     if (!room)
         return;
@@ -160,7 +167,8 @@ void Hub::handleHistory(Connection *c, const Frame &f) {
            {"messages"_L1, protocol::toJson(m_store.latest(room->name, 0, beforeSeq, count))}});
 }
 
-void Hub::handleRead(Connection *c, const Frame &f) {
+void Hub::handleRead(Connection *c, const Frame &f)
+{
     Room *room = memberRoom(c, f);
     if (!room)
         return;
@@ -183,7 +191,8 @@ void Hub::handleRead(Connection *c, const Frame &f) {
     }
 }
 
-void Hub::handleSearch(Connection *c, const Frame &f) {
+void Hub::handleSearch(Connection *c, const Frame &f)
+{
     const QJsonValue q = f.value("q"_L1);
     if (!q.isString() || q.toString().trimmed().isEmpty())
         return sendError(c, &f, Error::BadRequest, u"\"q\" must be a non-empty string"_s);
@@ -211,7 +220,8 @@ void Hub::handleSearch(Connection *c, const Frame &f) {
            {"messages"_L1, protocol::toJson(found)}});
 }
 
-void Hub::handleTyping(Connection *c, const Frame &f) {
+void Hub::handleTyping(Connection *c, const Frame &f)
+{
     Room *room = memberRoom(c, f);
     if (!room)
         return;
@@ -228,7 +238,8 @@ void Hub::handleTyping(Connection *c, const Frame &f) {
 }
 
 PublishResult Hub::publish(const QString &roomValue, const QString &text,
-                           const protocol::UserInfo &from) {
+                           const protocol::UserInfo &from)
+{
     const auto name = protocol::normalizeRoomName(roomValue);
     if (!name)
         return Error::BadRoom;

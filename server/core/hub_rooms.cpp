@@ -16,7 +16,8 @@ using protocol::Error;
 
 namespace {
 
-QJsonObject presence(const QString &room, const char *event, const User &user) {
+QJsonObject presence(const QString &room, const char *event, const User &user)
+{
     return {{"type"_L1, "presence"_L1},
             {"room"_L1, room},
             {"event"_L1, QLatin1StringView(event)},
@@ -25,7 +26,8 @@ QJsonObject presence(const QString &room, const char *event, const User &user) {
 }
 
 // The NFC room name a frame names, or the error to answer.
-std::variant<QString, std::pair<Error, QString>> roomName(const protocol::Frame &f) {
+std::variant<QString, std::pair<Error, QString>> roomName(const protocol::Frame &f)
+{
     const QJsonValue value = f.value("room"_L1);
     if (!value.isString())
         return std::pair{Error::BadRequest, u"\"room\" must be a string"_s};
@@ -36,7 +38,8 @@ std::variant<QString, std::pair<Error, QString>> roomName(const protocol::Frame 
 
 } // namespace
 
-Room &Hub::roomFor(const QString &name) {
+Room &Hub::roomFor(const QString &name)
+{
     if (Room *room = m_rooms.value(name))
         return *room;
     auto *room = new Room;
@@ -48,7 +51,8 @@ Room &Hub::roomFor(const QString &name) {
     return *room;
 }
 
-Room *Hub::memberRoom(Connection *c, const Frame &f) {
+Room *Hub::memberRoom(Connection *c, const Frame &f)
+{
     auto name = roomName(f);
     if (auto *err = std::get_if<std::pair<Error, QString>>(&name)) {
         sendError(c, &f, err->first, err->second);
@@ -62,7 +66,8 @@ Room *Hub::memberRoom(Connection *c, const Frame &f) {
     return m_rooms.value(room);
 }
 
-void Hub::handleJoin(Connection *c, const Frame &f) {
+void Hub::handleJoin(Connection *c, const Frame &f)
+{
     auto name = roomName(f);
     if (auto *err = std::get_if<std::pair<Error, QString>>(&name))
         return sendError(c, &f, err->first, err->second);
@@ -103,7 +108,8 @@ void Hub::handleJoin(Connection *c, const Frame &f) {
                       {"history"_L1, protocol::toJson(history)}});
 }
 
-void Hub::handleLeave(Connection *c, const Frame &f) {
+void Hub::handleLeave(Connection *c, const Frame &f)
+{
     Room *room = memberRoom(c, f);
     if (!room)
         return;
@@ -112,7 +118,8 @@ void Hub::handleLeave(Connection *c, const Frame &f) {
     reply(c, f, {{"type"_L1, "left"_L1}, {"room"_L1, name}});
 }
 
-void Hub::removeFromRoom(Connection *c, Room &room) {
+void Hub::removeFromRoom(Connection *c, Room &room)
+{
     User *user = c->user;
     c->rooms.remove(room.name);
     room.connections.removeOne(c);
@@ -130,7 +137,8 @@ void Hub::removeFromRoom(Connection *c, Room &room) {
     }
 }
 
-void Hub::handleRooms(Connection *c, const Frame &f) {
+void Hub::handleRooms(Connection *c, const Frame &f)
+{
     QList<const Room *> rooms(m_rooms.cbegin(), m_rooms.cend());
     std::sort(rooms.begin(), rooms.end(),
               [](const Room *a, const Room *b) { return a->name < b->name; });
@@ -142,7 +150,8 @@ void Hub::handleRooms(Connection *c, const Frame &f) {
     reply(c, f, {{"type"_L1, "rooms"_L1}, {"rooms"_L1, list}});
 }
 
-void Hub::handleTopic(Connection *c, const Frame &f) {
+void Hub::handleTopic(Connection *c, const Frame &f)
+{
     Room *room = memberRoom(c, f);
     if (!room)
         return;

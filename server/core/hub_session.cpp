@@ -17,27 +17,31 @@ using protocol::Error;
 
 namespace {
 
-QString newUserId() {
+QString newUserId()
+{
     return QUuid::createUuid().toString(QUuid::WithoutBraces); // v4, lower-case
 }
 
-QString guestNick() {
+QString guestNick()
+{
     return u"guest-%1"_s.arg(QRandomGenerator::global()->bounded(0x10000), 4, 16, QLatin1Char('0'));
 }
 
-QByteArray sha256(const QString &secret) {
+QByteArray sha256(const QString &secret)
+{
     return QCryptographicHash::hash(secret.toUtf8(), QCryptographicHash::Sha256);
 }
 
 } // namespace
 
-void Hub::handleHello(Connection *c, const Frame &f) {
+void Hub::handleHello(Connection *c, const Frame &f)
+{
     if (c->user)
         return sendError(c, &f, Error::BadRequest, u"hello was already accepted"_s);
 
     const QJsonValue protocolValue = f.value("protocol"_L1);
-    if (!protocolValue.isUndefined() &&
-        protocol::integerValue(protocolValue, 1, 1) != std::optional<qint64>(1)) {
+    if (!protocolValue.isUndefined()
+        && protocol::integerValue(protocolValue, 1, 1) != std::optional<qint64>(1)) {
         sendError(c, &f, Error::BadRequest,
                   u"unsupported protocol version; this server speaks 1"_s);
         c->closeWith(protocol::CloseProtocolError, u"unsupported protocol"_s, u"protocol"_s);
@@ -104,7 +108,8 @@ void Hub::handleHello(Connection *c, const Frame &f) {
                                         {"max_queue_bytes"_L1, double(limits.maxQueueBytes)}}}});
 }
 
-User *Hub::userForToken(const QString &tokenHash) {
+User *Hub::userForToken(const QString &tokenHash)
+{
     if (User *online = m_usersByToken.value(tokenHash))
         return online;
     auto *user = new User;
@@ -123,7 +128,8 @@ User *Hub::userForToken(const QString &tokenHash) {
     return user;
 }
 
-void Hub::handleNick(Connection *c, const Frame &f) {
+void Hub::handleNick(Connection *c, const Frame &f)
+{
     const QJsonValue value = f.value("nick"_L1);
     const auto nick = value.isString() ? protocol::normalizeNick(value.toString()) : std::nullopt;
     if (!nick)
@@ -133,7 +139,8 @@ void Hub::handleNick(Connection *c, const Frame &f) {
     changeNick(c->user, *nick, c, &f);
 }
 
-void Hub::changeNick(User *user, const QString &nick, Connection *requester, const Frame *request) {
+void Hub::changeNick(User *user, const QString &nick, Connection *requester, const Frame *request)
+{
     const QString old = user->nick;
     user->nick = nick;
     if (!user->tokenHash.isEmpty())
@@ -167,7 +174,8 @@ void Hub::changeNick(User *user, const QString &nick, Connection *requester, con
     }
 }
 
-void Hub::detach(Connection *c) {
+void Hub::detach(Connection *c)
+{
     User *user = c->user;
     if (!user)
         return;

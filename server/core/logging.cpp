@@ -9,7 +9,8 @@ Q_LOGGING_CATEGORY(lcStore, "confab.store", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcHttp, "confab.http", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcConfig, "confab.config", QtInfoMsg)
 
-bool applyLogLevel(const QString &level) {
+bool applyLogLevel(const QString &level)
+{
     static const QStringList levels{QStringLiteral("debug"), QStringLiteral("info"),
                                     QStringLiteral("warning"), QStringLiteral("error")};
     const qsizetype index = levels.indexOf(level.toLower());

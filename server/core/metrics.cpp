@@ -2,11 +2,12 @@
 
 namespace confab {
 
-QByteArray Metrics::render(qsizetype connections, qsizetype rooms) const {
+QByteArray Metrics::render(qsizetype connections, qsizetype rooms) const
+{
     QByteArray out;
     auto metric = [&out](const char *name, const char *type, const char *help, quint64 value) {
-        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n' +
-               name + ' ' + QByteArray::number(value) + '\n';
+        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n'
+               + name + ' ' + QByteArray::number(value) + '\n';
     };
     metric("confab_connections", "gauge", "Open WebSocket connections.", quint64(connections));
     metric("confab_rooms", "gauge", "Rooms that exist.", quint64(rooms));
@@ -21,8 +22,8 @@ QByteArray Metrics::render(qsizetype connections, qsizetype rooms) const {
     out += "# HELP confab_closes_total Connections closed, by reason.\n"
            "# TYPE confab_closes_total counter\n";
     for (auto it = closes.cbegin(); it != closes.cend(); ++it)
-        out += "confab_closes_total{reason=\"" + it.key().toUtf8() + "\"} " +
-               QByteArray::number(it.value()) + '\n';
+        out += "confab_closes_total{reason=\"" + it.key().toUtf8() + "\"} "
+               + QByteArray::number(it.value()) + '\n';
     return out;
 }
 

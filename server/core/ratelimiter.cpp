@@ -6,7 +6,8 @@
 
 namespace confab {
 
-qint64 monotonicNs() {
+qint64 monotonicNs()
+{
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
@@ -16,17 +17,19 @@ TokenBucket::TokenBucket(double ratePerSec, double burst, qint64 nowNs)
     : m_ratePerNs(ratePerSec / 1e9)
     , m_burst(burst)
     , m_tokens(burst)
-    , m_lastNs(nowNs) {
-}
+    , m_lastNs(nowNs)
+{}
 
-void TokenBucket::refill(qint64 nowNs) {
+void TokenBucket::refill(qint64 nowNs)
+{
     if (nowNs > m_lastNs) {
         m_tokens = std::min(m_burst, m_tokens + double(nowNs - m_lastNs) * m_ratePerNs);
         m_lastNs = nowNs;
     }
 }
 
-bool TokenBucket::tryTake(qint64 nowNs) {
+bool TokenBucket::tryTake(qint64 nowNs)
+{
     refill(nowNs);
     if (m_tokens < 1.0)
         return false;
@@ -34,7 +37,8 @@ bool TokenBucket::tryTake(qint64 nowNs) {
     return true;
 }
 
-qint64 TokenBucket::msUntilNext(qint64 nowNs) {
+qint64 TokenBucket::msUntilNext(qint64 nowNs)
+{
     refill(nowNs);
     if (m_tokens >= 1.0)
         return 0;
@@ -43,10 +47,11 @@ qint64 TokenBucket::msUntilNext(qint64 nowNs) {
 
 FloodWindow::FloodWindow(int maxDrops, qint64 windowNs)
     : m_ring(size_t(std::max(maxDrops, 0)) + 1, 0)
-    , m_windowNs(windowNs) {
-}
+    , m_windowNs(windowNs)
+{}
 
-bool FloodWindow::recordDrop(qint64 nowNs) {
+bool FloodWindow::recordDrop(qint64 nowNs)
+{
     m_ring[m_next] = nowNs;
     m_next = (m_next + 1) % m_ring.size();
     m_count = std::min(m_count + 1, m_ring.size());

@@ -10,7 +10,8 @@ namespace confab {
 // Nanoseconds on a monotonic clock (never jumps with the wall clock).
 qint64 monotonicNs();
 
-class TokenBucket {
+class TokenBucket
+{
 public:
     TokenBucket(double ratePerSec, double burst, qint64 nowNs);
 
@@ -30,7 +31,8 @@ private:
 
 // Remembers the times of the last maxDrops+1 drops; flooding is more than maxDrops drops within
 // the window.
-class FloodWindow {
+class FloodWindow
+{
 public:
     FloodWindow(int maxDrops, qint64 windowNs);
 

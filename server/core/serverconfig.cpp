@@ -4,9 +4,10 @@
 
 namespace confab {
 
-QString defaultDataDir() {
-    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
-           QStringLiteral("/confab");
+QString defaultDataDir()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+           + QStringLiteral("/confab");
 }
 
 } // namespace confab

@@ -11,7 +11,8 @@
 
 namespace confab {
 
-int serverMain(int argc, char *argv[], const char *programName) {
+int serverMain(int argc, char *argv[], const char *programName)
+{
     // Qt's own poll dispatcher scales to thousands of sockets; GLib's costs O(n) per socket
     // write (see ../shared/QT64-NOTES.md). Must be chosen before the application exists.
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))

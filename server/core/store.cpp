@@ -37,7 +37,8 @@ const char *const schema[] = {
 
 const char *const messageColumns = "room, seq, id, user_id, nick, text, ts";
 
-ChatMessage messageFromRow(const QSqlQuery &q) {
+ChatMessage messageFromRow(const QSqlQuery &q)
+{
     ChatMessage m;
     m.room = q.value(0).toString();
     m.seq = q.value(1).toLongLong();
@@ -52,14 +53,16 @@ ChatMessage messageFromRow(const QSqlQuery &q) {
 
 Store::Store(QObject *parent)
     : QObject(parent)
-    , m_connectionName(QStringLiteral("confab-store-") + QUuid::createUuid().toString()) {
-}
+    , m_connectionName(QStringLiteral("confab-store-") + QUuid::createUuid().toString())
+{}
 
-Store::~Store() {
+Store::~Store()
+{
     close();
 }
 
-std::optional<QString> Store::open(const QString &dataDir) {
+std::optional<QString> Store::open(const QString &dataDir)
+{
     if (!QDir().mkpath(dataDir))
         return QStringLiteral("cannot create data directory '%1'").arg(dataDir);
     m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
@@ -106,7 +109,8 @@ std::optional<QString> Store::open(const QString &dataDir) {
     return std::nullopt;
 }
 
-void Store::close() {
+void Store::close()
+{
     if (!m_db.isValid())
         return;
     commit();
@@ -120,21 +124,24 @@ void Store::close() {
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
-QSqlQuery Store::prepare(const QString &sql) {
+QSqlQuery Store::prepare(const QString &sql)
+{
     QSqlQuery q(m_db);
     if (!q.prepare(sql))
         qCCritical(lcStore) << "prepare failed:" << q.lastError().text();
     return q;
 }
 
-bool Store::exec(QSqlQuery &query, const char *what) {
+bool Store::exec(QSqlQuery &query, const char *what)
+{
     if (query.exec())
         return true;
     qCCritical(lcStore) << what << "failed:" << query.lastError().text();
     return false;
 }
 
-void Store::enqueue(std::function<void()> op) {
+void Store::enqueue(std::function<void()> op)
+{
     m_pending.push_back(std::move(op));
     if (!m_commitScheduled) {
         m_commitScheduled = true;
@@ -144,7 +151,8 @@ void Store::enqueue(std::function<void()> op) {
     }
 }
 
-void Store::commit() {
+void Store::commit()
+{
     m_commitScheduled = false;
     if (m_pending.empty())
         return;
@@ -163,7 +171,8 @@ void Store::commit() {
     Q_EMIT committed();
 }
 
-QList<StoredRoom> Store::loadRooms() {
+QList<StoredRoom> Store::loadRooms()
+{
     commit();
     QList<StoredRoom> rooms;
     QSqlQuery q(m_db);
@@ -175,7 +184,8 @@ QList<StoredRoom> Store::loadRooms() {
     return rooms;
 }
 
-void Store::saveRoom(const QString &name, const QString &epoch, const QString &topic) {
+void Store::saveRoom(const QString &name, const QString &epoch, const QString &topic)
+{
     enqueue([this, name, epoch, topic] {
         m_saveRoom->bindValue(0, name);
         m_saveRoom->bindValue(1, epoch);
@@ -184,7 +194,8 @@ void Store::saveRoom(const QString &name, const QString &epoch, const QString &t
     });
 }
 
-void Store::deleteRoom(const QString &name) {
+void Store::deleteRoom(const QString &name)
+{
     enqueue([this, name] {
         m_deleteRoom->bindValue(0, name);
         m_deleteRoom->bindValue(1, name);
@@ -192,11 +203,13 @@ void Store::deleteRoom(const QString &name) {
     });
 }
 
-QString Store::dedupKey(const QString &room, const QString &userId, const QString &clientId) {
+QString Store::dedupKey(const QString &room, const QString &userId, const QString &clientId)
+{
     return room + QChar(0) + userId + QChar(0) + clientId;
 }
 
-void Store::appendMessage(const ChatMessage &m, const QString &clientId) {
+void Store::appendMessage(const ChatMessage &m, const QString &clientId)
+{
     if (!clientId.isEmpty())
         m_pendingByClientId.insert(dedupKey(m.room, m.from.id, clientId), m);
     enqueue([this, m, clientId] {
@@ -213,7 +226,8 @@ void Store::appendMessage(const ChatMessage &m, const QString &clientId) {
 }
 
 std::optional<ChatMessage> Store::findByClientId(const QString &room, const QString &userId,
-                                                 const QString &clientId, qint64 minTs) {
+                                                 const QString &clientId, qint64 minTs)
+{
     const auto pending = m_pendingByClientId.constFind(dedupKey(room, userId, clientId));
     if (pending != m_pendingByClientId.constEnd())
         return *pending;
@@ -230,8 +244,8 @@ std::optional<ChatMessage> Store::findByClientId(const QString &room, const QStr
     return std::nullopt;
 }
 
-QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 beforeSeq,
-                                 int limit) {
+QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 beforeSeq, int limit)
+{
     commit();
     QSqlQuery q(m_db);
     q.prepare(QStringLiteral("SELECT %1 FROM messages WHERE room = ? AND seq > ? AND seq < ?"
@@ -250,7 +264,8 @@ QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 be
     return messages;
 }
 
-QList<ChatMessage> Store::search(const QStringList &rooms, const QStringList &words, int limit) {
+QList<ChatMessage> Store::search(const QStringList &rooms, const QStringList &words, int limit)
+{
     if (rooms.isEmpty() || words.isEmpty())
         return {};
     commit();
@@ -276,7 +291,8 @@ QList<ChatMessage> Store::search(const QStringList &rooms, const QStringList &wo
     return messages;
 }
 
-std::optional<StoredUser> Store::userForToken(const QString &tokenHash) {
+std::optional<StoredUser> Store::userForToken(const QString &tokenHash)
+{
     commit();
     QSqlQuery q(m_db);
     q.prepare(QStringLiteral("SELECT user_id, nick FROM users WHERE token_hash = ?"));
@@ -286,7 +302,8 @@ std::optional<StoredUser> Store::userForToken(const QString &tokenHash) {
     return std::nullopt;
 }
 
-void Store::saveUser(const QString &tokenHash, const QString &userId, const QString &nick) {
+void Store::saveUser(const QString &tokenHash, const QString &userId, const QString &nick)
+{
     enqueue([this, tokenHash, userId, nick] {
         m_saveUser->bindValue(0, tokenHash);
         m_saveUser->bindValue(1, userId);
@@ -295,7 +312,8 @@ void Store::saveUser(const QString &tokenHash, const QString &userId, const QStr
     });
 }
 
-QHash<QString, qint64> Store::readPositions(const QString &userId) {
+QHash<QString, qint64> Store::readPositions(const QString &userId)
+{
     commit();
     QHash<QString, qint64> positions;
     QSqlQuery q(m_db);
@@ -308,7 +326,8 @@ QHash<QString, qint64> Store::readPositions(const QString &userId) {
     return positions;
 }
 
-void Store::saveReadPosition(const QString &userId, const QString &room, qint64 seq) {
+void Store::saveReadPosition(const QString &userId, const QString &room, qint64 seq)
+{
     enqueue([this, userId, room, seq] {
         m_saveRead->bindValue(0, userId);
         m_saveRead->bindValue(1, room);

@@ -32,7 +32,8 @@ struct StoredUser {
     QString nick;
 };
 
-class Store : public QObject {
+class Store : public QObject
+{
     Q_OBJECT
 public:
     explicit Store(QObject *parent = nullptr);

@@ -9,7 +9,8 @@
 
 namespace confab {
 
-class UnixSignalWatcher : public QObject {
+class UnixSignalWatcher : public QObject
+{
     Q_OBJECT
 public:
     explicit UnixSignalWatcher(std::initializer_list<int> signalNumbers, QObject *parent = nullptr);

@@ -9,7 +9,8 @@ namespace confab::protocol {
 
 using namespace Qt::StringLiterals;
 
-std::variant<Frame, DecodeFailure> decodeFrame(QByteArrayView utf8) {
+std::variant<Frame, DecodeFailure> decodeFrame(QByteArrayView utf8)
+{
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(utf8.toByteArray(), &parseError);
     if (parseError.error != QJsonParseError::NoError) {
@@ -41,15 +42,18 @@ std::variant<Frame, DecodeFailure> decodeFrame(QByteArrayView utf8) {
     return frame;
 }
 
-QByteArray encode(const QJsonObject &frame) {
+QByteArray encode(const QJsonObject &frame)
+{
     return QJsonDocument(frame).toJson(QJsonDocument::Compact);
 }
 
-QJsonObject toJson(const UserInfo &user) {
+QJsonObject toJson(const UserInfo &user)
+{
     return QJsonObject{{"id"_L1, user.id}, {"nick"_L1, user.nick}};
 }
 
-QJsonObject toJson(const ChatMessage &message) {
+QJsonObject toJson(const ChatMessage &message)
+{
     QJsonObject o{{"type"_L1, "message"_L1},
                   {"id"_L1, message.id},
                   {"from"_L1, toJson(message.from)},
@@ -64,28 +68,32 @@ QJsonObject toJson(const ChatMessage &message) {
     return o;
 }
 
-QJsonArray toJson(const QList<ChatMessage> &messages) {
+QJsonArray toJson(const QList<ChatMessage> &messages)
+{
     QJsonArray array;
     for (const ChatMessage &m : messages)
         array.append(toJson(m));
     return array;
 }
 
-QJsonArray toJson(const QList<UserInfo> &users) {
+QJsonArray toJson(const QList<UserInfo> &users)
+{
     QJsonArray array;
     for (const UserInfo &u : users)
         array.append(toJson(u));
     return array;
 }
 
-std::optional<UserInfo> userFromJson(const QJsonValue &value) {
+std::optional<UserInfo> userFromJson(const QJsonValue &value)
+{
     const QJsonObject o = value.toObject();
     if (!o.value("id"_L1).isString() || !o.value("nick"_L1).isString())
         return std::nullopt;
     return UserInfo{o.value("id"_L1).toString(), o.value("nick"_L1).toString()};
 }
 
-std::optional<ChatMessage> messageFromJson(const QJsonObject &o) {
+std::optional<ChatMessage> messageFromJson(const QJsonObject &o)
+{
     if (o.value("type"_L1).toString() != "message"_L1)
         return std::nullopt;
     const auto from = userFromJson(o.value("from"_L1));
@@ -109,14 +117,16 @@ std::optional<ChatMessage> messageFromJson(const QJsonObject &o) {
     return m;
 }
 
-QJsonObject errorFrame(Error error, const QString &message, const std::optional<QString> &re) {
+QJsonObject errorFrame(Error error, const QString &message, const std::optional<QString> &re)
+{
     QJsonObject o{{"type"_L1, "error"_L1}, {"code"_L1, errorName(error)}, {"message"_L1, message}};
     if (re)
         o.insert("re"_L1, *re);
     return o;
 }
 
-QJsonObject withRe(QJsonObject frame, const Frame &request) {
+QJsonObject withRe(QJsonObject frame, const Frame &request)
+{
     if (request.hasId)
         frame.insert("re"_L1, request.id);
     return frame;

@@ -2,7 +2,8 @@
 
 namespace confab::protocol {
 
-QString errorName(Error error) {
+QString errorName(Error error)
+{
     switch (error) {
     case Error::BadJson:
         return QStringLiteral("bad_json");

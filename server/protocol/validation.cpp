@@ -6,7 +6,8 @@
 
 namespace confab::protocol {
 
-qsizetype codePointCount(QStringView text) {
+qsizetype codePointCount(QStringView text)
+{
     qsizetype count = text.size();
     for (qsizetype i = 0; i + 1 < text.size(); ++i) {
         if (text[i].isHighSurrogate() && text[i + 1].isLowSurrogate()) {
@@ -17,12 +18,13 @@ qsizetype codePointCount(QStringView text) {
     return count;
 }
 
-std::optional<QString> normalizeRoomName(const QString &name) {
+std::optional<QString> normalizeRoomName(const QString &name)
+{
     const QString normalized = name.normalized(QString::NormalizationForm_C);
     qsizetype count = 0;
     for (const char32_t c : normalized.toUcs4()) {
-        const bool ok = QChar::isLetter(c) || QChar::category(c) == QChar::Number_DecimalDigit ||
-                        c == U'-' || c == U'_' || c == U'.';
+        const bool ok = QChar::isLetter(c) || QChar::category(c) == QChar::Number_DecimalDigit
+                        || c == U'-' || c == U'_' || c == U'.';
         if (!ok || ++count > MaxRoomChars)
             return std::nullopt;
     }
@@ -31,7 +33,8 @@ std::optional<QString> normalizeRoomName(const QString &name) {
     return normalized;
 }
 
-std::optional<QString> normalizeNick(const QString &nick) {
+std::optional<QString> normalizeNick(const QString &nick)
+{
     const QString normalized = nick.normalized(QString::NormalizationForm_C);
     qsizetype count = 0;
     char32_t first = 0;
@@ -53,7 +56,8 @@ std::optional<QString> normalizeNick(const QString &nick) {
     return normalized;
 }
 
-bool isValidToken(const QString &token) {
+bool isValidToken(const QString &token)
+{
     if (token.size() < MinTokenChars || token.size() > MaxTokenChars)
         return false;
     for (QChar c : token) {
@@ -63,11 +67,13 @@ bool isValidToken(const QString &token) {
     return true;
 }
 
-bool isValidFrameId(const QJsonValue &id) {
+bool isValidFrameId(const QJsonValue &id)
+{
     return id.isString() && codePointCount(id.toString()) <= MaxFrameIdChars;
 }
 
-std::optional<qint64> integerValue(const QJsonValue &value, qint64 min, qint64 max) {
+std::optional<qint64> integerValue(const QJsonValue &value, qint64 min, qint64 max)
+{
     if (!value.isDouble())
         return std::nullopt;
     const double d = value.toDouble();
@@ -76,7 +82,8 @@ std::optional<qint64> integerValue(const QJsonValue &value, qint64 min, qint64 m
     return qint64(d);
 }
 
-QStringList searchWords(const QString &query) {
+QStringList searchWords(const QString &query)
+{
     QStringList words;
     QString current;
     auto flush = [&] {

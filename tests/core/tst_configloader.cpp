@@ -9,7 +9,8 @@ using namespace confab;
 namespace {
 
 std::optional<QString> load(const QStringList &args, const QProcessEnvironment &env,
-                            ServerConfig &config) {
+                            ServerConfig &config)
+{
     QCommandLineParser parser;
     ConfigLoader::addOptions(parser);
     if (!parser.parse(QStringList{QStringLiteral("confab-server")} + args))
@@ -19,10 +20,12 @@ std::optional<QString> load(const QStringList &args, const QProcessEnvironment &
 
 } // namespace
 
-class TestConfigLoader : public QObject {
+class TestConfigLoader : public QObject
+{
     Q_OBJECT
 private Q_SLOTS:
-    void defaultsMatchTheProtocol() {
+    void defaultsMatchTheProtocol()
+    {
         ServerConfig c;
         QVERIFY(!load({}, {}, c));
         QCOMPARE(c.port, quint16(7300));
@@ -36,7 +39,8 @@ private Q_SLOTS:
         QCOMPARE(c.helloTimeoutMs, 10000);
     }
 
-    void commandLineWinsOverEnvironmentOverIni() {
+    void commandLineWinsOverEnvironmentOverIni()
+    {
         QTemporaryFile ini;
         QVERIFY(ini.open());
         ini.write("port=7001\nname=from-ini\nburst=3\nrate=2.5\n");
@@ -52,7 +56,8 @@ private Q_SLOTS:
         QCOMPARE(c.limits.ratePerSec, 2.5);
     }
 
-    void everyOptionIsAccepted() {
+    void everyOptionIsAccepted()
+    {
         ServerConfig c;
         QVERIFY(!load({"--bind",
                        "127.0.0.1",
@@ -89,7 +94,8 @@ private Q_SLOTS:
         QCOMPARE(c.logLevel, QStringLiteral("debug"));
     }
 
-    void badValuesAreErrorsNamingTheSource_data() {
+    void badValuesAreErrorsNamingTheSource_data()
+    {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("envName");
         QTest::addColumn<QString>("envValue");
@@ -116,7 +122,8 @@ private Q_SLOTS:
                              << "lots"
                              << "CONFAB_MAX_CONNECTIONS";
     }
-    void badValuesAreErrorsNamingTheSource() {
+    void badValuesAreErrorsNamingTheSource()
+    {
         QFETCH(QStringList, args);
         QFETCH(QString, envName);
         QFETCH(QString, envValue);
@@ -130,7 +137,8 @@ private Q_SLOTS:
         QVERIFY2(error->contains(mentions), qPrintable(*error));
     }
 
-    void unknownIniKeyIsAnError() {
+    void unknownIniKeyIsAnError()
+    {
         QTemporaryFile ini;
         QVERIFY(ini.open());
         ini.write("prot=7001\n");
@@ -141,7 +149,8 @@ private Q_SLOTS:
         QVERIFY(error->contains(QStringLiteral("prot")));
     }
 
-    void missingConfigFileIsAnError() {
+    void missingConfigFileIsAnError()
+    {
         ServerConfig c;
         QVERIFY(load({"--config", "/nonexistent/confab.ini"}, {}, c));
     }

@@ -7,10 +7,12 @@ using namespace confab;
 
 constexpr qint64 Ms = 1000000;
 
-class TestRateLimiter : public QObject {
+class TestRateLimiter : public QObject
+{
     Q_OBJECT
 private Q_SLOTS:
-    void startsFullAndEmpties() {
+    void startsFullAndEmpties()
+    {
         TokenBucket b(10, 8, 0);
         for (int i = 0; i < 8; ++i)
             QVERIFY(b.tryTake(0));
@@ -18,7 +20,8 @@ private Q_SLOTS:
         QCOMPARE(b.msUntilNext(0), 100); // 10 per second: one every 100 ms
     }
 
-    void refillsAtTheRate() {
+    void refillsAtTheRate()
+    {
         TokenBucket b(10, 8, 0);
         for (int i = 0; i < 8; ++i)
             b.tryTake(0);
@@ -28,7 +31,8 @@ private Q_SLOTS:
         QCOMPARE(b.msUntilNext(150 * Ms), 50);
     }
 
-    void neverHoldsMoreThanBurst() {
+    void neverHoldsMoreThanBurst()
+    {
         TokenBucket b(10, 8, 0);
         int taken = 0;
         while (b.tryTake(3600 * 1000 * Ms)) // an hour idle
@@ -36,20 +40,23 @@ private Q_SLOTS:
         QCOMPARE(taken, 8);
     }
 
-    void ignoresAClockThatGoesBack() {
+    void ignoresAClockThatGoesBack()
+    {
         TokenBucket b(1, 1, 1000 * Ms);
         QVERIFY(b.tryTake(1000 * Ms));
         QVERIFY(!b.tryTake(0)); // earlier time: no refill, no crash
     }
 
-    void floodNeedsMoreThanMaxDropsInTheWindow() {
+    void floodNeedsMoreThanMaxDropsInTheWindow()
+    {
         FloodWindow w(100, 10000 * Ms);
         for (int i = 0; i < 100; ++i)
             QVERIFY(!w.recordDrop(i * Ms));
         QVERIFY(w.recordDrop(100 * Ms)); // the 101st within 10 s
     }
 
-    void slowDropsAreNoFlood() {
+    void slowDropsAreNoFlood()
+    {
         FloodWindow w(100, 10000 * Ms);
         for (int i = 0; i < 1000; ++i) // one drop every 101 ms: at most 100 in any 10 s
             QVERIFY(!w.recordDrop(qint64(i) * 101 * Ms));

@@ -6,10 +6,12 @@
 
 using namespace confab::protocol;
 
-class TestCodec : public QObject {
+class TestCodec : public QObject
+{
     Q_OBJECT
 private Q_SLOTS:
-    void decodesAFrame() {
+    void decodesAFrame()
+    {
         const auto r = decodeFrame(R"({"type":"join","room":"general","id":"c1","extra":true})");
         const Frame *f = std::get_if<Frame>(&r);
         QVERIFY(f);
@@ -19,7 +21,8 @@ private Q_SLOTS:
         QCOMPARE(f->value(QLatin1StringView("room")).toString(), QStringLiteral("general"));
     }
 
-    void refusesMalformed_data() {
+    void refusesMalformed_data()
+    {
         QTest::addColumn<QByteArray>("payload");
         QTest::addColumn<int>("error");
         QTest::addColumn<QString>("re");
@@ -40,7 +43,8 @@ private Q_SLOTS:
         QTest::newRow("numeric id")
             << QByteArray(R"({"type":"rooms","id":7})") << int(Error::BadRequest) << QString();
     }
-    void refusesMalformed() {
+    void refusesMalformed()
+    {
         QFETCH(QByteArray, payload);
         QFETCH(int, error);
         QFETCH(QString, re);
@@ -53,7 +57,8 @@ private Q_SLOTS:
         QVERIFY(!d->message.isEmpty());
     }
 
-    void messageRoundTrip() {
+    void messageRoundTrip()
+    {
         ChatMessage m;
         m.room = QStringLiteral("general");
         m.seq = 42;
@@ -69,7 +74,8 @@ private Q_SLOTS:
         QCOMPARE(*back, m);
     }
 
-    void directMessageHasNoRoomOrSeq() {
+    void directMessageHasNoRoomOrSeq()
+    {
         ChatMessage m;
         m.to = QStringLiteral("u2");
         m.id = QStringLiteral("x");
@@ -82,7 +88,8 @@ private Q_SLOTS:
         QCOMPARE(messageFromJson(json), std::optional<ChatMessage>(m));
     }
 
-    void errorsCarryReOnlyWhenGiven() {
+    void errorsCarryReOnlyWhenGiven()
+    {
         const QJsonObject with =
             errorFrame(Error::NotInRoom, QStringLiteral("join first"), QStringLiteral("c9"));
         QCOMPARE(with.value(QLatin1StringView("code")).toString(), QStringLiteral("not_in_room"));
@@ -91,7 +98,8 @@ private Q_SLOTS:
         QVERIFY(!without.contains(QLatin1StringView("re")));
     }
 
-    void everyErrorHasItsWireName() {
+    void everyErrorHasItsWireName()
+    {
         QCOMPARE(errorName(Error::RateLimited), QStringLiteral("rate_limited"));
         QCOMPARE(errorName(Error::ServerFull), QStringLiteral("server_full"));
         QCOMPARE(errorName(Error::NoSuchUser), QStringLiteral("no_such_user"));

@@ -5,16 +5,19 @@
 
 using namespace confab::protocol;
 
-class TestValidation : public QObject {
+class TestValidation : public QObject
+{
     Q_OBJECT
 private Q_SLOTS:
-    void codePoints() {
+    void codePoints()
+    {
         QCOMPARE(codePointCount(u"abc"), 3);
         QCOMPARE(codePointCount(QString::fromUcs4(U"😀😀")), 2); // surrogate pairs count once
         QCOMPARE(codePointCount(u""), 0);
     }
 
-    void roomNames_data() {
+    void roomNames_data()
+    {
         QTest::addColumn<QString>("input");
         QTest::addColumn<QString>("expected"); // null: invalid
         QTest::newRow("plain") << "general"
@@ -35,7 +38,8 @@ private Q_SLOTS:
         QTest::newRow("case kept") << "General"
                                    << "General";
     }
-    void roomNames() {
+    void roomNames()
+    {
         QFETCH(QString, input);
         QFETCH(QString, expected);
         const auto result = normalizeRoomName(input);
@@ -44,7 +48,8 @@ private Q_SLOTS:
             QCOMPARE(*result, expected);
     }
 
-    void nicks_data() {
+    void nicks_data()
+    {
         QTest::addColumn<QString>("input");
         QTest::addColumn<bool>("valid");
         QTest::newRow("plain") << "alice" << true;
@@ -58,13 +63,15 @@ private Q_SLOTS:
         QTest::newRow("format (ZWJ)") << QString::fromUcs4(U"al\u200dice") << false;
         QTest::newRow("empty") << "" << false;
     }
-    void nicks() {
+    void nicks()
+    {
         QFETCH(QString, input);
         QFETCH(bool, valid);
         QCOMPARE(normalizeNick(input).has_value(), valid);
     }
 
-    void tokens() {
+    void tokens()
+    {
         QVERIFY(isValidToken(QString(16, u'a')));
         QVERIFY(isValidToken(QString(128, u'~')));
         QVERIFY(!isValidToken(QString(15, u'a')));
@@ -73,20 +80,23 @@ private Q_SLOTS:
         QVERIFY(!isValidToken(QString::fromUcs4(U"abcdefghijklmnop\u00e9")));
     }
 
-    void frameIds() {
+    void frameIds()
+    {
         QVERIFY(isValidFrameId(QJsonValue(QString(64, u'i'))));
         QVERIFY(!isValidFrameId(QJsonValue(QString(65, u'i'))));
         QVERIFY(!isValidFrameId(QJsonValue(42)));
     }
 
-    void integers() {
+    void integers()
+    {
         QCOMPARE(integerValue(QJsonValue(5), 0, 10), std::optional<qint64>(5));
         QCOMPARE(integerValue(QJsonValue(5.5), 0, 10), std::nullopt);
         QCOMPARE(integerValue(QJsonValue(-1), 0, 10), std::nullopt);
         QCOMPARE(integerValue(QJsonValue(QStringLiteral("5")), 0, 10), std::nullopt);
     }
 
-    void searchWordsSplitAndFold() {
+    void searchWordsSplitAndFold()
+    {
         QCOMPARE(searchWords(QStringLiteral("Deploy, the API!")),
                  QStringList({"deploy", "the", "api"}));
         QCOMPARE(searchWords(QStringLiteral("  ... ")), QStringList());

@@ -21,7 +21,8 @@ struct Reply {
 
 // One request over a real socket; the server answers and closes.
 Reply http(quint16 port, const QByteArray &method, const QByteArray &path,
-           const QByteArray &body = {}, const QByteArray &extraHeaders = {}) {
+           const QByteArray &body = {}, const QByteArray &extraHeaders = {})
+{
     QTcpSocket s;
     s.connectToHost(QHostAddress::LocalHost, port);
     if (!s.waitForConnected(waitMs()))
@@ -48,7 +49,8 @@ Reply http(quint16 port, const QByteArray &method, const QByteArray &path,
 
 const QByteArray bearer = "Authorization: Bearer deploy-secret\r\n";
 
-ServerConfig withApi() {
+ServerConfig withApi()
+{
     ServerConfig c = testConfig();
     c.apiToken = QStringLiteral("deploy-secret");
     return c;
@@ -56,10 +58,12 @@ ServerConfig withApi() {
 
 } // namespace
 
-class TestHttp : public QObject {
+class TestHttp : public QObject
+{
     Q_OBJECT
 private Q_SLOTS:
-    void healthzCountsConnectionsAndRooms() {
+    void healthzCountsConnectionsAndRooms()
+    {
         TestServer server;
         QVERIFY(server.start());
         Reply r = http(server.port(), "GET", "/healthz");
@@ -76,7 +80,8 @@ private Q_SLOTS:
         QCOMPARE(r.json()["rooms"].toInt(), 2);
     }
 
-    void metricsArePrometheusText() {
+    void metricsArePrometheusText()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient a;
@@ -98,7 +103,8 @@ private Q_SLOTS:
         QVERIFY(!r.body.contains("counted")); // never message texts
     }
 
-    void publishReachesTheRoom() {
+    void publishReachesTheRoom()
+    {
         TestServer server(withApi());
         QVERIFY(server.start());
         TestClient a;
@@ -133,7 +139,8 @@ private Q_SLOTS:
         QCOMPARE(a.join("releases")["history"][0]["text"].toString(), "v1");
     }
 
-    void publishErrors() {
+    void publishErrors()
+    {
         TestServer server(withApi());
         QVERIFY(server.start());
         const quint16 port = server.port();
@@ -162,9 +169,10 @@ private Q_SLOTS:
         QCOMPARE(http(port, "GET", "/api/publish", {}, bearer).status, 405);
     }
 
-    void publishIsRateLimitedPerToken() {
+    void publishIsRateLimitedPerToken()
+    {
         ServerConfig config = withApi();
-        config.limits.ratePerSec = 1; // slow refill: the burst of 8 is what counts here
+        config.limits.ratePerSec = 0.1; // slow refill: the burst of 8 is what counts here
         config.limits.burst = 8;
         TestServer server(config);
         QVERIFY(server.start());
@@ -184,7 +192,8 @@ private Q_SLOTS:
         QVERIFY(limited.json()["retry_ms"].toInt() > 0);
     }
 
-    void publishIsDisabledWithoutAnApiToken() {
+    void publishIsDisabledWithoutAnApiToken()
+    {
         TestServer server;
         QVERIFY(server.start());
         QCOMPARE(http(server.port(), "POST", "/api/publish", R"({"room":"g","text":"x"})", bearer)
@@ -192,7 +201,8 @@ private Q_SLOTS:
                  404);
     }
 
-    void otherRequests() {
+    void otherRequests()
+    {
         TestServer server;
         QVERIFY(server.start());
         const quint16 port = server.port();
@@ -212,7 +222,8 @@ private Q_SLOTS:
         QVERIFY(garbage.readAll().startsWith("HTTP/1.1 400"));
     }
 
-    void aStalledRequestTimesOut() {
+    void aStalledRequestTimesOut()
+    {
         ServerConfig config = testConfig();
         config.requestTimeoutMs = 150;
         TestServer server(config);

@@ -11,23 +11,29 @@ using namespace confab;
 using namespace confab::test;
 
 namespace {
-QString code(const QJsonObject &error) {
+QString code(const QJsonObject &error)
+{
     return error.value(QStringLiteral("code")).toString();
 }
 
 // The protocol's default limits (tests elsewhere run with generous ones).
-ServerConfig defaultLimits() {
+ServerConfig defaultLimits()
+{
     ServerConfig c = testConfig();
     c.limits = protocol::Limits{};
     return c;
 }
 } // namespace
 
-class TestLimits : public QObject {
+class TestLimits : public QObject
+{
     Q_OBJECT
 private Q_SLOTS:
-    void framesBeyondTheBurstAreDroppedWithRetryTime() {
-        TestServer server(defaultLimits());
+    void framesBeyondTheBurstAreDroppedWithRetryTime()
+    {
+        ServerConfig config = defaultLimits();
+        config.limits.ratePerSec = 1; // burst 8; a slow refill keeps the counts exact under load
+        TestServer server(config);
         QVERIFY(server.start());
         TestClient c;
         QVERIFY(c.open(server.port()));
@@ -47,14 +53,15 @@ private Q_SLOTS:
         QCOMPARE(limited.size(), 4);
         QCOMPARE(limited.first()["re"].toString(), "r9");
         const int retry = limited.last()["retry_ms"].toInt();
-        QVERIFY2(retry > 0 && retry <= 100, qPrintable(QString::number(retry)));
+        QVERIFY2(retry > 0 && retry <= 1000, qPrintable(QString::number(retry)));
         c.clear();
         QTest::qWait(retry + 20);
         QCOMPARE(c.request({{"type", "rooms"}})["type"].toString(), "rooms");
         QVERIFY(c.isConnected());
     }
 
-    void onlyTheFirstHelloIsFree() {
+    void onlyTheFirstHelloIsFree()
+    {
         TestServer server(defaultLimits());
         QVERIFY(server.start());
         TestClient c;
@@ -67,7 +74,8 @@ private Q_SLOTS:
         QCOMPARE(code(c.pending().at(9)), "rate_limited");
     }
 
-    void aFlooderIsClosedWith1008() {
+    void aFlooderIsClosedWith1008()
+    {
         TestServer server(defaultLimits());
         QVERIFY(server.start());
         TestClient flooder, bystander;
@@ -86,7 +94,8 @@ private Q_SLOTS:
         QCOMPARE(bystander.request({{"type", "rooms"}})["type"].toString(), "rooms");
     }
 
-    void aFrameOfExactlyMaxFrameBytesIsAllowed() {
+    void aFrameOfExactlyMaxFrameBytesIsAllowed()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -102,7 +111,8 @@ private Q_SLOTS:
         QVERIFY(c.isConnected());
     }
 
-    void aLargerFrameClosesWith1009() {
+    void aLargerFrameClosesWith1009()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient c, other;
@@ -115,7 +125,8 @@ private Q_SLOTS:
         QCOMPARE(other.request({{"type", "rooms"}})["type"].toString(), "rooms");
     }
 
-    void aSlowReaderIsClosedAndNobodyWaitsForIt() {
+    void aSlowReaderIsClosedAndNobodyWaitsForIt()
+    {
         ServerConfig config = testConfig();
         config.limits.maxQueueBytes = 64 * 1024;
         config.limits.ratePerSec = 1e6;
@@ -145,8 +156,8 @@ private Q_SLOTS:
         QVERIFY(bob.take(
                        "presence",
                        [](const QJsonObject &f) {
-                           return f["event"].toString() == "leave" &&
-                                  f["user"]["nick"].toString() == "sloth";
+                           return f["event"].toString() == "leave"
+                                  && f["user"]["nick"].toString() == "sloth";
                        },
                        4 * waitMs())
                     .size());
@@ -165,10 +176,11 @@ private Q_SLOTS:
         QVERIFY(alice.isConnected() && bob.isConnected());
     }
 
-    void aDeadPeerIsDropped() {
+    void aDeadPeerIsDropped()
+    {
         ServerConfig config = testConfig();
-        config.pingIntervalMs = 50;
-        config.idleTimeoutMs = 300;
+        config.pingIntervalMs = 100;
+        config.idleTimeoutMs = 600;
         TestServer server(config);
         QVERIFY(server.start());
         RawClient dead; // never answers pings
@@ -189,7 +201,8 @@ private Q_SLOTS:
         QCOMPARE(live.request({{"type", "rooms"}})["type"].toString(), "rooms");
     }
 
-    void shutdownClosesEveryClientWith1001() {
+    void shutdownClosesEveryClientWith1001()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b;

@@ -10,26 +10,30 @@ using namespace confab;
 using namespace confab::test;
 
 namespace {
-QString code(const QJsonObject &error) {
+QString code(const QJsonObject &error)
+{
     return error.value(QStringLiteral("code")).toString();
 }
 
 const QJsonObject say(TestClient &c, const QString &room, const QString &text,
-                      const QString &id = {}) {
+                      const QString &id = {})
+{
     QJsonObject f{{"type", "send"}, {"room", room}, {"text", text}};
     if (!id.isEmpty())
         f.insert("id", id);
     return c.request(f);
 }
 
-QList<qint64> seqs(const QJsonArray &messages) {
+QList<qint64> seqs(const QJsonArray &messages)
+{
     QList<qint64> out;
     for (const QJsonValue &m : messages)
         out.append(qint64(m["seq"].toDouble()));
     return out;
 }
 
-QList<qint64> range(qint64 first, qint64 last) {
+QList<qint64> range(qint64 first, qint64 last)
+{
     QList<qint64> out;
     for (qint64 i = first; i <= last; ++i)
         out.append(i);
@@ -41,8 +45,10 @@ struct Pair {
     TestServer server;
     TestClient alice, bob;
     explicit Pair(ServerConfig config = testConfig())
-        : server(std::move(config)) {}
-    bool start() {
+        : server(std::move(config))
+    {}
+    bool start()
+    {
         if (!server.start() || !alice.open(server.port()) || !bob.open(server.port()))
             return false;
         alice.hello("alice", {{"token", "alice-token-0123456789"}});
@@ -55,10 +61,12 @@ struct Pair {
 };
 } // namespace
 
-class TestMessages : public QObject {
+class TestMessages : public QObject
+{
     Q_OBJECT
 private Q_SLOTS:
-    void aMessageReachesEveryMemberTheSenderIncluded() {
+    void aMessageReachesEveryMemberTheSenderIncluded()
+    {
         Pair p;
         QVERIFY(p.start());
         const QJsonObject mine = say(p.alice, "general", "hello world", "c1");
@@ -80,7 +88,8 @@ private Q_SLOTS:
         QCOMPARE(theirs["ts"].toDouble(), mine["ts"].toDouble());
     }
 
-    void seqCountsUpWithoutGapsPerRoom() {
+    void seqCountsUpWithoutGapsPerRoom()
+    {
         Pair p;
         QVERIFY(p.start());
         p.alice.join("other");
@@ -97,7 +106,8 @@ private Q_SLOTS:
         QCOMPARE(p.bob.join("general")["seq"].toInt(), 10);
     }
 
-    void sendRules() {
+    void sendRules()
+    {
         Pair p;
         QVERIFY(p.start());
         QCOMPARE(code(say(p.alice, "elsewhere", "x")), "not_in_room");
@@ -121,7 +131,8 @@ private Q_SLOTS:
         QVERIFY(p.bob.staysQuiet("message"));
     }
 
-    void resendingTheSameIdStoresNothingNew() {
+    void resendingTheSameIdStoresNothingNew()
+    {
         Pair p;
         QVERIFY(p.start());
         const QJsonObject first = say(p.alice, "general", "only once", "out-1");
@@ -146,7 +157,8 @@ private Q_SLOTS:
         QCOMPARE(say(back, "other", "there", "out-1")["seq"].toInt(), 1);
     }
 
-    void duplicatesWithinOneBatchAreCaughtToo() {
+    void duplicatesWithinOneBatchAreCaughtToo()
+    {
         Pair p;
         QVERIFY(p.start());
         // Both frames arrive in one read, so both are handled before the batch is committed.
@@ -160,7 +172,8 @@ private Q_SLOTS:
         QVERIFY(p.bob.staysQuiet("message"));
     }
 
-    void directMessages() {
+    void directMessages()
+    {
         Pair p;
         QVERIFY(p.start());
         TestClient aliceLaptop;
@@ -207,7 +220,8 @@ private Q_SLOTS:
                  "no_such_user");
     }
 
-    void historyPagesBackwards() {
+    void historyPagesBackwards()
+    {
         Pair p;
         QVERIFY(p.start());
         for (int i = 1; i <= 260; ++i)
@@ -246,7 +260,8 @@ private Q_SLOTS:
         QCOMPARE(code(c.request({{"type", "history"}, {"room", "nowhere"}})), "not_in_room");
     }
 
-    void joinSinceReturnsWhatWasMissed() {
+    void joinSinceReturnsWhatWasMissed()
+    {
         ServerConfig config = testConfig();
         config.limits.burst = 5000;
         config.limits.ratePerSec = 100000;
@@ -266,7 +281,8 @@ private Q_SLOTS:
         QCOMPARE(seqs(c.join("general", {{"since", 0}})["history"].toArray()), range(101, 1100));
     }
 
-    void readPositionsSyncAcrossConnections() {
+    void readPositionsSyncAcrossConnections()
+    {
         Pair p;
         QVERIFY(p.start());
         for (int i = 0; i < 3; ++i)
@@ -295,7 +311,8 @@ private Q_SLOTS:
                  "bad_request");
     }
 
-    void searchFindsWordsAndPrefixesNewestFirst() {
+    void searchFindsWordsAndPrefixesNewestFirst()
+    {
         Pair p;
         QVERIFY(p.start());
         p.alice.join("ops");
@@ -336,7 +353,8 @@ private Q_SLOTS:
         QCOMPARE(p.bob.request({{"type", "search"}, {"q", "!!!"}})["messages"].toArray().size(), 0);
     }
 
-    void aMessageIsSearchableOnceTheSenderHasIt() {
+    void aMessageIsSearchableOnceTheSenderHasIt()
+    {
         Pair p;
         QVERIFY(p.start());
         p.alice.send(
@@ -346,7 +364,8 @@ private Q_SLOTS:
         QCOMPARE(result["messages"].toArray().size(), 1);
     }
 
-    void typingIsRelayedAndThrottled() {
+    void typingIsRelayedAndThrottled()
+    {
         Pair p;
         QVERIFY(p.start());
         p.alice.send({{"type", "typing"}, {"room", "general"}});
@@ -360,7 +379,8 @@ private Q_SLOTS:
         QCOMPARE(code(p.alice.request({{"type", "typing"}, {"room", "nowhere"}})), "not_in_room");
     }
 
-    void messagesCarryTheNewNick() {
+    void messagesCarryTheNewNick()
+    {
         Pair p;
         QVERIFY(p.start());
         p.bob.request({{"type", "nick"}, {"nick", "robert"}});

@@ -10,28 +10,33 @@ using namespace confab;
 using namespace confab::test;
 
 namespace {
-QString code(const QJsonObject &error) {
+QString code(const QJsonObject &error)
+{
     return error.value(QStringLiteral("code")).toString();
 }
 
-QStringList memberNicks(const QJsonObject &joined) {
+QStringList memberNicks(const QJsonObject &joined)
+{
     QStringList nicks;
     for (const QJsonValue &m : joined["members"].toArray())
         nicks.append(m["nick"].toString());
     return nicks;
 }
 
-auto inRoom(const QString &room, const QString &event = QString()) {
+auto inRoom(const QString &room, const QString &event = QString())
+{
     return [=](const QJsonObject &f) {
         return f["room"].toString() == room && (event.isEmpty() || f["event"].toString() == event);
     };
 }
 } // namespace
 
-class TestRooms : public QObject {
+class TestRooms : public QObject
+{
     Q_OBJECT
 private Q_SLOTS:
-    void joinedDescribesTheRoom() {
+    void joinedDescribesTheRoom()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient a;
@@ -50,7 +55,8 @@ private Q_SLOTS:
         QCOMPARE(j["history"].toArray().size(), 0);
     }
 
-    void joinAndLeaveAreAnnouncedToTheOthers() {
+    void joinAndLeaveAreAnnouncedToTheOthers()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b;
@@ -74,7 +80,8 @@ private Q_SLOTS:
         QCOMPARE(leaveEvent["user"]["id"].toString(), b.userId());
     }
 
-    void joiningTwiceAnswersAgainWithoutPresence() {
+    void joiningTwiceAnswersAgainWithoutPresence()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b;
@@ -88,7 +95,8 @@ private Q_SLOTS:
         QVERIFY(a.staysQuiet("presence"));
     }
 
-    void aClosedConnectionLeavesItsRooms() {
+    void aClosedConnectionLeavesItsRooms()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient a;
@@ -109,7 +117,8 @@ private Q_SLOTS:
         QVERIFY(!a.take("presence", inRoom("random", "leave")).isEmpty());
     }
 
-    void roomErrors() {
+    void roomErrors()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient a;
@@ -128,7 +137,8 @@ private Q_SLOTS:
                  "not_in_room");
     }
 
-    void namesAreNfcAndCaseSensitive() {
+    void namesAreNfcAndCaseSensitive()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b, c;
@@ -143,7 +153,8 @@ private Q_SLOTS:
         QCOMPARE(memberNicks(c.join(QStringLiteral("Caf\u00e9"))), QStringList{"carol"});
     }
 
-    void theRoomsListShowsEveryRoomThatExists() {
+    void theRoomsListShowsEveryRoomThatExists()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b;
@@ -174,7 +185,8 @@ private Q_SLOTS:
         QCOMPARE(rooms.at(1)["members"].toInt(), 0);
     }
 
-    void topicsReachEveryMemberTheSetterIncluded() {
+    void topicsReachEveryMemberTheSetterIncluded()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b;
@@ -210,7 +222,8 @@ private Q_SLOTS:
         QCOMPARE(c.join("general")["topic"].toString(), QString(256, u't'));
     }
 
-    void aUserWithTwoConnectionsIsOneMember() {
+    void aUserWithTwoConnectionsIsOneMember()
+    {
         TestServer server;
         QVERIFY(server.start());
         const QJsonObject token{{"token", "shared-token-abcdef"}};
@@ -241,7 +254,8 @@ private Q_SLOTS:
                  phone.userId());
     }
 
-    void aNickBelongsToTheUserAndAllItsConnections() {
+    void aNickBelongsToTheUserAndAllItsConnections()
+    {
         TestServer server;
         QVERIFY(server.start());
         const QJsonObject token{{"token", "shared-token-abcdef"}};

@@ -14,15 +14,18 @@ namespace {
 const QRegularExpression
     uuidV4(QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
 
-QString code(const QJsonObject &error) {
+QString code(const QJsonObject &error)
+{
     return error.value(QStringLiteral("code")).toString();
 }
 } // namespace
 
-class TestSession : public QObject {
+class TestSession : public QObject
+{
     Q_OBJECT
 private Q_SLOTS:
-    void welcomeCarriesUserServerAndLimits() {
+    void welcomeCarriesUserServerAndLimits()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -45,7 +48,8 @@ private Q_SLOTS:
         QCOMPARE(limits["max_queue_bytes"].toInt(), 1048576);
     }
 
-    void guestsGetAGuestNickAndANewIdEachTime() {
+    void guestsGetAGuestNickAndANewIdEachTime()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient a, b;
@@ -58,7 +62,8 @@ private Q_SLOTS:
         QVERIFY(a.userId() != b.userId());
     }
 
-    void aBadNickGetsNoWelcomeButMayRetry() {
+    void aBadNickGetsNoWelcomeButMayRetry()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -70,14 +75,16 @@ private Q_SLOTS:
         QCOMPARE(c.request({{"type", "hello"}, {"nick", "fine"}})["type"].toString(), "welcome");
     }
 
-    void otherProtocolVersionsAreRefusedAndClosed_data() {
+    void otherProtocolVersionsAreRefusedAndClosed_data()
+    {
         QTest::addColumn<QJsonValue>("version");
         QTest::newRow("2") << QJsonValue(2);
         QTest::newRow("0") << QJsonValue(0);
         QTest::newRow("string") << QJsonValue("1");
         QTest::newRow("fraction") << QJsonValue(1.5);
     }
-    void otherProtocolVersionsAreRefusedAndClosed() {
+    void otherProtocolVersionsAreRefusedAndClosed()
+    {
         QFETCH(QJsonValue, version);
         TestServer server;
         QVERIFY(server.start());
@@ -88,7 +95,8 @@ private Q_SLOTS:
         QCOMPARE(c.closeCode(), 1002);
     }
 
-    void framesBeforeWelcomeAreNotReady() {
+    void framesBeforeWelcomeAreNotReady()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -100,7 +108,8 @@ private Q_SLOTS:
         QCOMPARE(c.hello("late")["type"].toString(), "welcome");
     }
 
-    void aSecondHelloIsABadRequest() {
+    void aSecondHelloIsABadRequest()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -110,7 +119,8 @@ private Q_SLOTS:
         QVERIFY(c.isConnected());
     }
 
-    void noHelloInTimeClosesWith4002() {
+    void noHelloInTimeClosesWith4002()
+    {
         ServerConfig config = testConfig();
         config.helloTimeoutMs = 150;
         TestServer server(config);
@@ -123,7 +133,8 @@ private Q_SLOTS:
         QVERIFY(greeted.isConnected());
     }
 
-    void passwords() {
+    void passwords()
+    {
         ServerConfig config = testConfig();
         config.password = QStringLiteral("s3cret");
         TestServer server(config);
@@ -146,7 +157,8 @@ private Q_SLOTS:
         QCOMPARE(right.hello("ok", {{"password", "s3cret"}})["type"].toString(), "welcome");
     }
 
-    void aPasswordIsIgnoredWhenTheServerHasNone() {
+    void aPasswordIsIgnoredWhenTheServerHasNone()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -154,7 +166,8 @@ private Q_SLOTS:
         QCOMPARE(c.hello("x", {{"password", "anything"}})["type"].toString(), "welcome");
     }
 
-    void theSameTokenIsTheSameUser() {
+    void theSameTokenIsTheSameUser()
+    {
         TestServer server;
         QVERIFY(server.start());
         const QString token = QStringLiteral("tok-0123456789abcdef");
@@ -174,14 +187,16 @@ private Q_SLOTS:
         QVERIFY(other.userId() != firstId);
     }
 
-    void malformedTokensAreBadRequests_data() {
+    void malformedTokensAreBadRequests_data()
+    {
         QTest::addColumn<QJsonValue>("token");
         QTest::newRow("short") << QJsonValue(QString(15, u'a'));
         QTest::newRow("long") << QJsonValue(QString(129, u'a'));
         QTest::newRow("space") << QJsonValue("abcdefgh ijklmnopq");
         QTest::newRow("number") << QJsonValue(1234567890123456.0);
     }
-    void malformedTokensAreBadRequests() {
+    void malformedTokensAreBadRequests()
+    {
         QFETCH(QJsonValue, token);
         TestServer server;
         QVERIFY(server.start());
@@ -191,7 +206,8 @@ private Q_SLOTS:
         QVERIFY(c.isConnected());
     }
 
-    void malformedFramesGetClearErrorsAndKeepTheConnection() {
+    void malformedFramesGetClearErrorsAndKeepTheConnection()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -223,7 +239,8 @@ private Q_SLOTS:
         QVERIFY(c.pending().isEmpty());
     }
 
-    void unknownMembersAreIgnored() {
+    void unknownMembersAreIgnored()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -234,7 +251,8 @@ private Q_SLOTS:
         QCOMPARE(c.join("general", {{"colour", "blue"}})["type"].toString(), "joined");
     }
 
-    void atTheCapNewConnectionsAreToldTheServerIsFull() {
+    void atTheCapNewConnectionsAreToldTheServerIsFull()
+    {
         ServerConfig config = testConfig();
         config.maxConnections = 2;
         TestServer server(config);
@@ -256,7 +274,8 @@ private Q_SLOTS:
         QCOMPARE(d.hello("d")["type"].toString(), "welcome");
     }
 
-    void closedConnectionsLeaveNothingBehind() {
+    void closedConnectionsLeaveNothingBehind()
+    {
         TestServer server;
         QVERIFY(server.start());
         for (int i = 0; i < 20; ++i) {
@@ -278,7 +297,8 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(server.server().findChildren<QWebSocket *>().size(), 0, waitMs());
     }
 
-    void theTutorialPathAlsoUpgrades() {
+    void theTutorialPathAlsoUpgrades()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;
@@ -286,7 +306,8 @@ private Q_SLOTS:
         QCOMPARE(c.hello("gopher")["type"].toString(), "welcome");
     }
 
-    void otherPathsDoNotUpgrade() {
+    void otherPathsDoNotUpgrade()
+    {
         TestServer server;
         QVERIFY(server.start());
         TestClient c;

@@ -7,7 +7,8 @@
 
 namespace confab::test {
 
-bool RawClient::open(quint16 port) {
+bool RawClient::open(quint16 port)
+{
     m_socket.connectToHost(QHostAddress::LocalHost, port);
     if (!m_socket.waitForConnected(waitMs()))
         return false;
@@ -24,7 +25,8 @@ bool RawClient::open(quint16 port) {
     return ok && response.startsWith("HTTP/1.1 101");
 }
 
-void RawClient::sendText(const QByteArray &json) {
+void RawClient::sendText(const QByteArray &json)
+{
     QByteArray frame;
     frame.append(char(0x81)); // FIN + text
     const qsizetype n = json.size();
@@ -45,7 +47,8 @@ void RawClient::sendText(const QByteArray &json) {
     m_socket.flush();
 }
 
-void RawClient::stopReading() {
+void RawClient::stopReading()
+{
     m_socket.setReadBufferSize(1);
 }
 

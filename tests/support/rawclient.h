@@ -7,7 +7,8 @@
 
 namespace confab::test {
 
-class RawClient {
+class RawClient
+{
 public:
     // Connects, completes the upgrade on /ws. Returns false on failure.
     bool open(quint16 port);

@@ -6,23 +6,27 @@
 namespace confab::test {
 
 namespace {
-int envInt(const char *name, int fallback) {
+int envInt(const char *name, int fallback)
+{
     bool ok = false;
     const int v = qEnvironmentVariableIntValue(name, &ok);
     return ok && v > 0 ? v : fallback;
 }
 } // namespace
 
-int waitMs() {
+int waitMs()
+{
     return envInt("CONFAB_TEST_WAIT_MS", 5000);
 }
 
-int quietMs() {
+int quietMs()
+{
     return envInt("CONFAB_TEST_QUIET_MS", 250);
 }
 
 TestClient::TestClient(QObject *parent)
-    : QObject(parent) {
+    : QObject(parent)
+{
     m_socket.setMaxAllowedIncomingMessageSize(16 * 1024 * 1024);
     connect(&m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
         m_frames.append(QJsonDocument::fromJson(text.toUtf8()).object());
@@ -33,7 +37,8 @@ TestClient::TestClient(QObject *parent)
     });
 }
 
-bool TestClient::open(quint16 port, const QString &path) {
+bool TestClient::open(quint16 port, const QString &path)
+{
     bool connected = false;
     auto c = connect(&m_socket, &QWebSocket::connected, this, [&connected] { connected = true; });
     m_socket.open(QUrl(QStringLiteral("ws://127.0.0.1:%1%2").arg(port).arg(path)));
@@ -42,7 +47,8 @@ bool TestClient::open(quint16 port, const QString &path) {
     return ok;
 }
 
-QJsonObject TestClient::hello(const QString &nick, const QJsonObject &extra) {
+QJsonObject TestClient::hello(const QString &nick, const QJsonObject &extra)
+{
     QJsonObject frame = extra;
     frame.insert(QStringLiteral("type"), QStringLiteral("hello"));
     if (!nick.isEmpty())
@@ -54,26 +60,31 @@ QJsonObject TestClient::hello(const QString &nick, const QJsonObject &extra) {
     return welcome;
 }
 
-QJsonObject TestClient::join(const QString &room, const QJsonObject &extra) {
+QJsonObject TestClient::join(const QString &room, const QJsonObject &extra)
+{
     QJsonObject frame = extra;
     frame.insert(QStringLiteral("type"), QStringLiteral("join"));
     frame.insert(QStringLiteral("room"), room);
     return request(frame);
 }
 
-void TestClient::send(const QJsonObject &frame) {
+void TestClient::send(const QJsonObject &frame)
+{
     sendText(QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact)));
 }
 
-void TestClient::sendText(const QString &text) {
+void TestClient::sendText(const QString &text)
+{
     m_socket.sendTextMessage(text);
 }
 
-void TestClient::sendBinary(const QByteArray &data) {
+void TestClient::sendBinary(const QByteArray &data)
+{
     m_socket.sendBinaryMessage(data);
 }
 
-const QJsonObject TestClient::request(QJsonObject frame) {
+const QJsonObject TestClient::request(QJsonObject frame)
+{
     if (!frame.contains(QStringLiteral("id")))
         frame.insert(QStringLiteral("id"), QStringLiteral("t%1").arg(++m_nextId));
     const QString id = frame.value(QStringLiteral("id")).toString();
@@ -95,7 +106,8 @@ const QJsonObject TestClient::request(QJsonObject frame) {
 
 const QJsonObject TestClient::take(const QString &type,
                                    const std::function<bool(const QJsonObject &)> &match,
-                                   int timeoutMs) {
+                                   int timeoutMs)
+{
     QJsonObject found;
     auto scan = [&] {
         for (qsizetype i = 0; i < m_frames.size(); ++i) {
@@ -111,7 +123,8 @@ const QJsonObject TestClient::take(const QString &type,
     return found;
 }
 
-bool TestClient::staysQuiet(const QString &type) {
+bool TestClient::staysQuiet(const QString &type)
+{
     auto seen = [&] {
         for (const QJsonObject &f : std::as_const(m_frames)) {
             if (type.isEmpty() || f.value(QStringLiteral("type")).toString() == type)
@@ -122,7 +135,8 @@ bool TestClient::staysQuiet(const QString &type) {
     return !QTest::qWaitFor(seen, quietMs());
 }
 
-bool TestClient::waitClosed(int timeoutMs) {
+bool TestClient::waitClosed(int timeoutMs)
+{
     return QTest::qWaitFor([this] { return m_socket.state() == QAbstractSocket::UnconnectedState; },
                            timeoutMs < 0 ? waitMs() : timeoutMs);
 }

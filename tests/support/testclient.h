@@ -15,7 +15,8 @@ namespace confab::test {
 int waitMs();
 int quietMs();
 
-class TestClient : public QObject {
+class TestClient : public QObject
+{
     Q_OBJECT
 public:
     explicit TestClient(QObject *parent = nullptr);

@@ -7,7 +7,8 @@
 
 namespace confab::test {
 
-ServerConfig testConfig() {
+ServerConfig testConfig()
+{
     ServerConfig c;
     c.bind = QHostAddress::LocalHost;
     c.port = 0;
@@ -18,15 +19,18 @@ ServerConfig testConfig() {
 }
 
 TestServer::TestServer(ServerConfig config)
-    : m_config(std::move(config)) {
+    : m_config(std::move(config))
+{
     m_config.dataDir = m_dir.path();
 }
 
-TestServer::~TestServer() {
+TestServer::~TestServer()
+{
     m_server.reset();
 }
 
-bool TestServer::start() {
+bool TestServer::start()
+{
     m_server = std::make_unique<ChatServer>(m_config);
     if (auto error = m_server->start()) {
         qWarning("test server failed to start: %s", qPrintable(*error));
@@ -35,7 +39,8 @@ bool TestServer::start() {
     return true;
 }
 
-void TestServer::stop() {
+void TestServer::stop()
+{
     if (!m_server)
         return;
     QSignalSpy stopped(m_server.get(), &ChatServer::stopped);
@@ -44,7 +49,8 @@ void TestServer::stop() {
     m_server.reset();
 }
 
-bool TestServer::restart() {
+bool TestServer::restart()
+{
     stop();
     return start();
 }

@@ -14,7 +14,8 @@ namespace confab::test {
 // Defaults for a test server; tests adjust what they exercise.
 ServerConfig testConfig();
 
-class TestServer {
+class TestServer
+{
 public:
     explicit TestServer(ServerConfig config = testConfig());
     ~TestServer();
