@@ -11,11 +11,6 @@ using namespace confab;
 using namespace confab::test;
 
 namespace {
-QString code(const QJsonObject &error)
-{
-    return error.value(QStringLiteral("code")).toString();
-}
-
 // The protocol's default limits (tests elsewhere run with generous ones).
 ServerConfig defaultLimits()
 {
@@ -46,7 +41,7 @@ private Q_SLOTS:
         for (const QJsonObject &f : c.pending()) {
             if (f["type"].toString() == "rooms")
                 ++answered;
-            else if (code(f) == "rate_limited")
+            else if (errorCode(f) == "rate_limited")
                 limited.append(f);
         }
         QCOMPARE(answered, 8); // the burst
@@ -70,8 +65,8 @@ private Q_SLOTS:
         for (int i = 0; i < 10; ++i)
             c.send({{"type", "hello"}, {"nick", ""}});
         QVERIFY(QTest::qWaitFor([&] { return c.pending().size() >= 10; }, waitMs()));
-        QCOMPARE(code(c.pending().at(8)), "bad_nick");
-        QCOMPARE(code(c.pending().at(9)), "rate_limited");
+        QCOMPARE(errorCode(c.pending().at(8)), "bad_nick");
+        QCOMPARE(errorCode(c.pending().at(9)), "rate_limited");
     }
 
     void aFlooderIsClosedWith1008()
@@ -88,7 +83,7 @@ private Q_SLOTS:
         QCOMPARE(flooder.closeCode(), 1008);
         int limited = 0;
         for (const QJsonObject &f : flooder.pending())
-            limited += code(f) == "rate_limited";
+            limited += errorCode(f) == "rate_limited";
         QVERIFY2(limited >= 100, qPrintable(QString::number(limited)));
         QCOMPARE(server.server().metrics().closes.value("flood"), 1u);
         QCOMPARE(bystander.request({{"type", "rooms"}})["type"].toString(), "rooms");

@@ -10,11 +10,6 @@ using namespace confab;
 using namespace confab::test;
 
 namespace {
-QString code(const QJsonObject &error)
-{
-    return error.value(QStringLiteral("code")).toString();
-}
-
 const QJsonObject say(TestClient &c, const QString &room, const QString &text,
                       const QString &id = {})
 {
@@ -40,25 +35,6 @@ QList<qint64> range(qint64 first, qint64 last)
     return out;
 }
 
-// Two clients in "general".
-struct Pair {
-    TestServer server;
-    TestClient alice, bob;
-    explicit Pair(ServerConfig config = testConfig())
-        : server(std::move(config))
-    {}
-    bool start()
-    {
-        if (!server.start() || !alice.open(server.port()) || !bob.open(server.port()))
-            return false;
-        alice.hello("alice", {{"token", "alice-token-0123456789"}});
-        bob.hello("bob");
-        alice.join("general");
-        bob.join("general");
-        alice.take("presence");
-        return true;
-    }
-};
 } // namespace
 
 class TestMessages : public QObject
@@ -67,7 +43,7 @@ class TestMessages : public QObject
 private Q_SLOTS:
     void aMessageReachesEveryMemberTheSenderIncluded()
     {
-        Pair p;
+        TwoUsers p;
         QVERIFY(p.start());
         const QJsonObject mine = say(p.alice, "general", "hello world", "c1");
         QCOMPARE(mine["type"].toString(), "message");
@@ -90,7 +66,7 @@ private Q_SLOTS:
 
     void seqCountsUpWithoutGapsPerRoom()
     {
-        Pair p;
+        TwoUsers p;
         QVERIFY(p.start());
         p.alice.join("other");
         for (int i = 1; i <= 20; ++i)
@@ -108,24 +84,25 @@ private Q_SLOTS:
 
     void sendRules()
     {
-        Pair p;
+        TwoUsers p;
         QVERIFY(p.start());
-        QCOMPARE(code(say(p.alice, "elsewhere", "x")), "not_in_room");
-        QCOMPARE(code(say(p.alice, "bad room", "x")), "bad_room");
-        QCOMPARE(code(say(p.alice, "general", "")), "bad_request");
-        QCOMPARE(code(p.alice.request({{"type", "send"}, {"room", "general"}})), "bad_request");
-        QCOMPARE(code(p.alice.request({{"type", "send"}, {"room", "general"}, {"text", 5}})),
+        QCOMPARE(errorCode(say(p.alice, "elsewhere", "x")), "not_in_room");
+        QCOMPARE(errorCode(say(p.alice, "bad room", "x")), "bad_room");
+        QCOMPARE(errorCode(say(p.alice, "general", "")), "bad_request");
+        QCOMPARE(errorCode(p.alice.request({{"type", "send"}, {"room", "general"}})),
                  "bad_request");
-        QCOMPARE(code(p.alice.request({{"type", "send"}, {"text", "x"}})), "bad_request");
+        QCOMPARE(errorCode(p.alice.request({{"type", "send"}, {"room", "general"}, {"text", 5}})),
+                 "bad_request");
+        QCOMPARE(errorCode(p.alice.request({{"type", "send"}, {"text", "x"}})), "bad_request");
         QCOMPARE(
-            code(p.alice.request(
+            errorCode(p.alice.request(
                 {{"type", "send"}, {"room", "general"}, {"to", p.bob.userId()}, {"text", "x"}})),
             "bad_request");
         // max_text_bytes counts UTF-8 bytes: 2048 two-byte characters fit, one more does not.
         QCOMPARE(say(p.alice, "general", QString(2048, QChar(0xe9)))["type"].toString(), "message");
-        QCOMPARE(code(say(p.alice, "general", QString(2048, QChar(0xe9)) + u'x')), "too_long");
+        QCOMPARE(errorCode(say(p.alice, "general", QString(2048, QChar(0xe9)) + u'x')), "too_long");
         QCOMPARE(say(p.alice, "general", QString(4096, u'a'))["type"].toString(), "message");
-        QCOMPARE(code(say(p.alice, "general", QString(4097, u'a'))), "too_long");
+        QCOMPARE(errorCode(say(p.alice, "general", QString(4097, u'a'))), "too_long");
         QVERIFY(!p.bob.take("message").isEmpty());
         QVERIFY(!p.bob.take("message").isEmpty());
         QVERIFY(p.bob.staysQuiet("message"));
@@ -133,7 +110,7 @@ private Q_SLOTS:
 
     void resendingTheSameIdStoresNothingNew()
     {
-        Pair p;
+        TwoUsers p;
         QVERIFY(p.start());
         const QJsonObject first = say(p.alice, "general", "only once", "out-1");
         QVERIFY(!p.bob.take("message").isEmpty());
@@ -148,7 +125,7 @@ private Q_SLOTS:
         // After a reconnect with the same token, the outbox may resend safely.
         TestClient back;
         QVERIFY(back.open(p.server.port()));
-        back.hello(QString(), {{"token", "alice-token-0123456789"}});
+        back.hello(QString(), {{"token", TwoUsers::aliceToken}});
         back.join("general");
         QCOMPARE(say(back, "general", "only once", "out-1")["seq"].toInt(), 1);
         // The same id from another user, or in another room, is a new message.
@@ -159,7 +136,7 @@ private Q_SLOTS:
 
     void duplicatesWithinOneBatchAreCaughtToo()
     {
-        Pair p;
+        TwoUsers p;
         QVERIFY(p.start());
         // Both frames arrive in one read, so both are handled before the batch is committed.
         p.alice.sendText(R"({"type":"send","room":"general","text":"x","id":"b1"})");
@@ -174,11 +151,11 @@ private Q_SLOTS:
 
     void directMessages()
     {
-        Pair p;
+        TwoUsers p;
         QVERIFY(p.start());
         TestClient aliceLaptop;
         QVERIFY(aliceLaptop.open(p.server.port()));
-        aliceLaptop.hello("alice", {{"token", "alice-token-0123456789"}});
+        aliceLaptop.hello("alice", {{"token", TwoUsers::aliceToken}});
 
         const QJsonObject mine =
             p.alice.request({{"type", "send"}, {"to", p.bob.userId()}, {"text", "psst"}});
@@ -209,20 +186,20 @@ private Q_SLOTS:
         QVERIFY(p.bob.staysQuiet("message"));
 
         QCOMPARE(
-            code(p.alice.request(
+            errorCode(p.alice.request(
                 {{"type", "send"}, {"to", "00000000-0000-4000-8000-000000000000"}, {"text", "x"}})),
             "no_such_user");
         const QString bobId = p.bob.userId();
         p.bob.close();
         QVERIFY(p.bob.waitClosed());
         QTRY_COMPARE_WITH_TIMEOUT(p.server.server().hub().connectionCount(), 2, waitMs());
-        QCOMPARE(code(p.alice.request({{"type", "send"}, {"to", bobId}, {"text", "x"}})),
+        QCOMPARE(errorCode(p.alice.request({{"type", "send"}, {"to", bobId}, {"text", "x"}})),
                  "no_such_user");
     }
 
     void historyPagesBackwards()
     {
-        Pair p;
+        TwoUsers p;
         QVERIFY(p.start());
         for (int i = 1; i <= 260; ++i)
             p.alice.send({{"type", "send"}, {"room", "general"}, {"text", QString::number(i)}});
@@ -253,11 +230,11 @@ private Q_SLOTS:
             seqs(c.request({{"type", "history"}, {"room", "general"}, {"before", 3}})["messages"]
                      .toArray()),
             range(1, 2));
-        QCOMPARE(code(c.request({{"type", "history"}, {"room", "general"}, {"limit", 0}})),
+        QCOMPARE(errorCode(c.request({{"type", "history"}, {"room", "general"}, {"limit", 0}})),
                  "bad_request");
-        QCOMPARE(code(c.request({{"type", "history"}, {"room", "general"}, {"before", "x"}})),
+        QCOMPARE(errorCode(c.request({{"type", "history"}, {"room", "general"}, {"before", "x"}})),
                  "bad_request");
-        QCOMPARE(code(c.request({{"type", "history"}, {"room", "nowhere"}})), "not_in_room");
+        QCOMPARE(errorCode(c.request({{"type", "history"}, {"room", "nowhere"}})), "not_in_room");
     }
 
     void joinSinceReturnsWhatWasMissed()
@@ -265,7 +242,7 @@ private Q_SLOTS:
         ServerConfig config = testConfig();
         config.limits.burst = 5000;
         config.limits.ratePerSec = 100000;
-        Pair p(config);
+        TwoUsers p(config);
         QVERIFY(p.start());
         for (int i = 1; i <= 1100; ++i)
             p.alice.send({{"type", "send"}, {"room", "general"}, {"text", QString::number(i)}});
@@ -283,13 +260,13 @@ private Q_SLOTS:
 
     void readPositionsSyncAcrossConnections()
     {
-        Pair p;
+        TwoUsers p;
         QVERIFY(p.start());
         for (int i = 0; i < 3; ++i)
             say(p.alice, "general", "m");
         TestClient laptop;
         QVERIFY(laptop.open(p.server.port()));
-        laptop.hello(QString(), {{"token", "alice-token-0123456789"}});
+        laptop.hello(QString(), {{"token", TwoUsers::aliceToken}});
         QCOMPARE(laptop.join("general")["read"].toInt(), 0);
 
         p.alice.send({{"type", "read"}, {"room", "general"}, {"seq", 2}});
@@ -305,15 +282,15 @@ private Q_SLOTS:
         QCOMPARE(laptop.take("read")["seq"].toInt(), 3);
         QCOMPARE(laptop.join("general")["read"].toInt(), 3);
 
-        QCOMPARE(code(p.alice.request({{"type", "read"}, {"room", "nowhere"}, {"seq", 1}})),
+        QCOMPARE(errorCode(p.alice.request({{"type", "read"}, {"room", "nowhere"}, {"seq", 1}})),
                  "not_in_room");
-        QCOMPARE(code(p.alice.request({{"type", "read"}, {"room", "general"}, {"seq", -4}})),
+        QCOMPARE(errorCode(p.alice.request({{"type", "read"}, {"room", "general"}, {"seq", -4}})),
                  "bad_request");
     }
 
     void searchFindsWordsAndPrefixesNewestFirst()
     {
-        Pair p;
+        TwoUsers p;
         QVERIFY(p.start());
         p.alice.join("ops");
         say(p.alice, "general", "Deployment finished");
@@ -347,15 +324,15 @@ private Q_SLOTS:
         // Bob is not in "ops": his search does not see it, and asking for it is refused.
         QCOMPARE(p.bob.request({{"type", "search"}, {"q", "deploy"}})["messages"].toArray().size(),
                  1);
-        QCOMPARE(code(p.bob.request({{"type", "search"}, {"q", "deploy"}, {"room", "ops"}})),
+        QCOMPARE(errorCode(p.bob.request({{"type", "search"}, {"q", "deploy"}, {"room", "ops"}})),
                  "not_in_room");
-        QCOMPARE(code(p.bob.request({{"type", "search"}, {"q", ""}})), "bad_request");
+        QCOMPARE(errorCode(p.bob.request({{"type", "search"}, {"q", ""}})), "bad_request");
         QCOMPARE(p.bob.request({{"type", "search"}, {"q", "!!!"}})["messages"].toArray().size(), 0);
     }
 
     void aMessageIsSearchableOnceTheSenderHasIt()
     {
-        Pair p;
+        TwoUsers p;
         QVERIFY(p.start());
         p.alice.send(
             {{"type", "send"}, {"room", "general"}, {"text", "fresh words"}, {"id", "s1"}});
@@ -366,7 +343,7 @@ private Q_SLOTS:
 
     void typingIsRelayedAndThrottled()
     {
-        Pair p;
+        TwoUsers p;
         QVERIFY(p.start());
         p.alice.send({{"type", "typing"}, {"room", "general"}});
         const QJsonObject t = p.bob.take("typing");
@@ -376,12 +353,13 @@ private Q_SLOTS:
         p.alice.send({{"type", "typing"}, {"room", "general"}}); // within 2 s: dropped silently
         QVERIFY(p.bob.staysQuiet("typing"));
         QVERIFY(p.alice.staysQuiet("error"));
-        QCOMPARE(code(p.alice.request({{"type", "typing"}, {"room", "nowhere"}})), "not_in_room");
+        QCOMPARE(errorCode(p.alice.request({{"type", "typing"}, {"room", "nowhere"}})),
+                 "not_in_room");
     }
 
     void messagesCarryTheNewNick()
     {
-        Pair p;
+        TwoUsers p;
         QVERIFY(p.start());
         p.bob.request({{"type", "nick"}, {"nick", "robert"}});
         QCOMPARE(say(p.bob, "general", "hi").value("from")["nick"].toString(), "robert");

@@ -10,11 +10,6 @@ using namespace confab;
 using namespace confab::test;
 
 namespace {
-QString code(const QJsonObject &error)
-{
-    return error.value(QStringLiteral("code")).toString();
-}
-
 QStringList memberNicks(const QJsonObject &joined)
 {
     QStringList nicks;
@@ -82,15 +77,9 @@ private Q_SLOTS:
 
     void joiningTwiceAnswersAgainWithoutPresence()
     {
-        TestServer server;
-        QVERIFY(server.start());
-        TestClient a, b;
-        QVERIFY(a.open(server.port()) && b.open(server.port()));
-        a.hello("alice");
-        b.hello("bob");
-        a.join("general");
-        b.join("general");
-        a.take("presence");
+        TwoUsers p;
+        QVERIFY(p.start());
+        TestClient &a = p.alice, &b = p.bob;
         QCOMPARE(b.join("general")["type"].toString(), "joined");
         QVERIFY(a.staysQuiet("presence"));
     }
@@ -124,16 +113,17 @@ private Q_SLOTS:
         TestClient a;
         QVERIFY(a.open(server.port()));
         a.hello("alice");
-        QCOMPARE(code(a.request({{"type", "join"}, {"room", "no spaces"}})), "bad_room");
-        QCOMPARE(code(a.request({{"type", "join"}, {"room", QString(65, u'r')}})), "bad_room");
-        QCOMPARE(code(a.request({{"type", "join"}, {"room", ""}})), "bad_room");
-        QCOMPARE(code(a.request({{"type", "join"}})), "bad_request");
-        QCOMPARE(code(a.request({{"type", "join"}, {"room", "ok"}, {"since", -1}})), "bad_request");
-        QCOMPARE(code(a.request({{"type", "join"}, {"room", "ok"}, {"since", "3"}})),
+        QCOMPARE(errorCode(a.request({{"type", "join"}, {"room", "no spaces"}})), "bad_room");
+        QCOMPARE(errorCode(a.request({{"type", "join"}, {"room", QString(65, u'r')}})), "bad_room");
+        QCOMPARE(errorCode(a.request({{"type", "join"}, {"room", ""}})), "bad_room");
+        QCOMPARE(errorCode(a.request({{"type", "join"}})), "bad_request");
+        QCOMPARE(errorCode(a.request({{"type", "join"}, {"room", "ok"}, {"since", -1}})),
                  "bad_request");
-        QCOMPARE(code(a.request({{"type", "leave"}, {"room", "general"}})), "not_in_room");
-        QCOMPARE(code(a.request({{"type", "leave"}, {"room", "b@d"}})), "bad_room");
-        QCOMPARE(code(a.request({{"type", "topic"}, {"room", "general"}, {"topic", "x"}})),
+        QCOMPARE(errorCode(a.request({{"type", "join"}, {"room", "ok"}, {"since", "3"}})),
+                 "bad_request");
+        QCOMPARE(errorCode(a.request({{"type", "leave"}, {"room", "general"}})), "not_in_room");
+        QCOMPARE(errorCode(a.request({{"type", "leave"}, {"room", "b@d"}})), "bad_room");
+        QCOMPARE(errorCode(a.request({{"type", "topic"}, {"room", "general"}, {"topic", "x"}})),
                  "not_in_room");
     }
 
@@ -155,14 +145,9 @@ private Q_SLOTS:
 
     void theRoomsListShowsEveryRoomThatExists()
     {
-        TestServer server;
-        QVERIFY(server.start());
-        TestClient a, b;
-        QVERIFY(a.open(server.port()) && b.open(server.port()));
-        a.hello("alice");
-        b.hello("bob");
-        a.join("general");
-        b.join("general");
+        TwoUsers p;
+        QVERIFY(p.start());
+        TestClient &a = p.alice;
         a.join("quiet");
         a.join("kept");
         a.request({{"type", "topic"}, {"room", "general"}, {"topic", "Welcome!"}});
@@ -187,14 +172,10 @@ private Q_SLOTS:
 
     void topicsReachEveryMemberTheSetterIncluded()
     {
-        TestServer server;
-        QVERIFY(server.start());
-        TestClient a, b;
-        QVERIFY(a.open(server.port()) && b.open(server.port()));
-        a.hello("alice");
-        b.hello("bob");
-        a.join("general");
-        b.join("general");
+        TwoUsers p;
+        QVERIFY(p.start());
+        TestClient &a = p.alice, &b = p.bob;
+        auto &server = p.server;
         const QJsonObject mine =
             a.request({{"type", "topic"}, {"room", "general"}, {"topic", "Release day"}});
         QCOMPARE(mine["type"].toString(), "topic");
@@ -205,7 +186,7 @@ private Q_SLOTS:
         QCOMPARE(theirs["topic"].toString(), "Release day");
         QVERIFY(!theirs.contains("re"));
 
-        QCOMPARE(code(a.request(
+        QCOMPARE(errorCode(a.request(
                      {{"type", "topic"}, {"room", "general"}, {"topic", QString(257, u't')}})),
                  "too_long");
         QCOMPARE(
@@ -213,7 +194,7 @@ private Q_SLOTS:
                  {{"type", "topic"}, {"room", "general"}, {"topic", QString(256, u't')}})["type"]
                 .toString(),
             "topic");
-        QCOMPARE(code(a.request({{"type", "topic"}, {"room", "general"}, {"topic", 5}})),
+        QCOMPARE(errorCode(a.request({{"type", "topic"}, {"room", "general"}, {"topic", 5}})),
                  "bad_request");
 
         TestClient c;
@@ -287,7 +268,7 @@ private Q_SLOTS:
         QCOMPARE(bob.take("presence", inRoom("general", "nick"))["user"]["nick"].toString(),
                  "ally");
 
-        QCOMPARE(code(phone.request({{"type", "nick"}, {"nick", "\tbad"}})), "bad_nick");
+        QCOMPARE(errorCode(phone.request({{"type", "nick"}, {"nick", "\tbad"}})), "bad_nick");
     }
 };
 

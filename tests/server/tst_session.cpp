@@ -14,10 +14,6 @@ namespace {
 const QRegularExpression
     uuidV4(QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
 
-QString code(const QJsonObject &error)
-{
-    return error.value(QStringLiteral("code")).toString();
-}
 } // namespace
 
 class TestSession : public QObject
@@ -68,9 +64,10 @@ private Q_SLOTS:
         QVERIFY(server.start());
         TestClient c;
         QVERIFY(c.open(server.port()));
-        QCOMPARE(code(c.request({{"type", "hello"}, {"nick", " padded "}})), "bad_nick");
-        QCOMPARE(code(c.request({{"type", "hello"}, {"nick", QString(33, u'x')}})), "bad_nick");
-        QCOMPARE(code(c.request({{"type", "hello"}, {"nick", 7}})), "bad_nick");
+        QCOMPARE(errorCode(c.request({{"type", "hello"}, {"nick", " padded "}})), "bad_nick");
+        QCOMPARE(errorCode(c.request({{"type", "hello"}, {"nick", QString(33, u'x')}})),
+                 "bad_nick");
+        QCOMPARE(errorCode(c.request({{"type", "hello"}, {"nick", 7}})), "bad_nick");
         QVERIFY(c.pending().isEmpty());
         QCOMPARE(c.request({{"type", "hello"}, {"nick", "fine"}})["type"].toString(), "welcome");
     }
@@ -90,7 +87,7 @@ private Q_SLOTS:
         QVERIFY(server.start());
         TestClient c;
         QVERIFY(c.open(server.port()));
-        QCOMPARE(code(c.request({{"type", "hello"}, {"protocol", version}})), "bad_request");
+        QCOMPARE(errorCode(c.request({{"type", "hello"}, {"protocol", version}})), "bad_request");
         QVERIFY(c.waitClosed());
         QCOMPARE(c.closeCode(), 1002);
     }
@@ -103,7 +100,7 @@ private Q_SLOTS:
         QVERIFY(c.open(server.port()));
         for (const char *type : {"join", "send", "rooms", "nonsense"}) {
             const QJsonObject e = c.request({{"type", type}, {"room", "general"}});
-            QCOMPARE(code(e), "not_ready");
+            QCOMPARE(errorCode(e), "not_ready");
         }
         QCOMPARE(c.hello("late")["type"].toString(), "welcome");
     }
@@ -115,7 +112,7 @@ private Q_SLOTS:
         TestClient c;
         QVERIFY(c.open(server.port()));
         c.hello("alice");
-        QCOMPARE(code(c.request({{"type", "hello"}, {"nick", "again"}})), "bad_request");
+        QCOMPARE(errorCode(c.request({{"type", "hello"}, {"nick", "again"}})), "bad_request");
         QVERIFY(c.isConnected());
     }
 
@@ -142,13 +139,14 @@ private Q_SLOTS:
 
         TestClient missing;
         QVERIFY(missing.open(server.port()));
-        QCOMPARE(code(missing.request({{"type", "hello"}})), "auth_failed");
+        QCOMPARE(errorCode(missing.request({{"type", "hello"}})), "auth_failed");
         QVERIFY(missing.waitClosed());
         QCOMPARE(missing.closeCode(), 4001);
 
         TestClient wrong;
         QVERIFY(wrong.open(server.port()));
-        QCOMPARE(code(wrong.request({{"type", "hello"}, {"password", "guess"}})), "auth_failed");
+        QCOMPARE(errorCode(wrong.request({{"type", "hello"}, {"password", "guess"}})),
+                 "auth_failed");
         QVERIFY(wrong.waitClosed());
         QCOMPARE(wrong.closeCode(), 4001);
 
@@ -202,7 +200,7 @@ private Q_SLOTS:
         QVERIFY(server.start());
         TestClient c;
         QVERIFY(c.open(server.port()));
-        QCOMPARE(code(c.request({{"type", "hello"}, {"token", token}})), "bad_request");
+        QCOMPARE(errorCode(c.request({{"type", "hello"}, {"token", token}})), "bad_request");
         QVERIFY(c.isConnected());
     }
 
@@ -215,23 +213,23 @@ private Q_SLOTS:
         c.hello("alice");
 
         c.sendText(QStringLiteral("{not json"));
-        QCOMPARE(code(c.take("error")), "bad_json");
+        QCOMPARE(errorCode(c.take("error")), "bad_json");
         c.sendText(QStringLiteral("[1,2,3]"));
-        QCOMPARE(code(c.take("error")), "bad_request");
+        QCOMPARE(errorCode(c.take("error")), "bad_request");
         c.sendText(QStringLiteral("\"just a string\""));
-        QCOMPARE(code(c.take("error")), "bad_request");
+        QCOMPARE(errorCode(c.take("error")), "bad_request");
         c.sendText(QStringLiteral("{\"id\":\"n1\",\"room\":\"general\"}"));
         const QJsonObject noType = c.take("error");
-        QCOMPARE(code(noType), "bad_request");
+        QCOMPARE(errorCode(noType), "bad_request");
         QCOMPARE(noType["re"].toString(), "n1");
         c.sendBinary(QByteArray("{\"type\":\"rooms\"}"));
-        QCOMPARE(code(c.take("error")), "bad_request");
+        QCOMPARE(errorCode(c.take("error")), "bad_request");
         c.send({{"type", "rooms"}, {"id", QString(65, u'i')}});
         const QJsonObject longId = c.take("error");
-        QCOMPARE(code(longId), "bad_request");
+        QCOMPARE(errorCode(longId), "bad_request");
         QVERIFY(!longId.contains("re"));
         const QJsonObject unknown = c.request({{"type", "dance"}});
-        QCOMPARE(code(unknown), "unknown_type");
+        QCOMPARE(errorCode(unknown), "unknown_type");
         QVERIFY(!unknown["message"].toString().isEmpty());
 
         // Still connected and served.
@@ -262,7 +260,7 @@ private Q_SLOTS:
         a.hello("a");
         b.hello("b");
         QVERIFY(c.open(server.port()));
-        QCOMPARE(code(c.take("error")), "server_full");
+        QCOMPARE(errorCode(c.take("error")), "server_full");
         QVERIFY(c.waitClosed());
         QCOMPARE(c.closeCode(), 4003);
         // Room again once someone leaves.

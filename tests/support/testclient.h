@@ -15,6 +15,12 @@ namespace confab::test {
 int waitMs();
 int quietMs();
 
+// The code of an error frame ("bad_json", ...), empty for any other frame.
+inline QString errorCode(const QJsonObject &frame)
+{
+    return frame.value(QStringLiteral("code")).toString();
+}
+
 class TestClient : public QObject
 {
     Q_OBJECT

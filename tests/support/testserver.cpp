@@ -55,4 +55,20 @@ bool TestServer::restart()
     return start();
 }
 
+TwoUsers::TwoUsers(ServerConfig config)
+    : server(std::move(config))
+{}
+
+bool TwoUsers::start()
+{
+    if (!server.start() || !alice.open(server.port()) || !bob.open(server.port()))
+        return false;
+    alice.hello(QStringLiteral("alice"),
+                {{QStringLiteral("token"), QLatin1StringView(aliceToken)}});
+    bob.hello(QStringLiteral("bob"));
+    alice.join(QStringLiteral("general"));
+    bob.join(QStringLiteral("general"));
+    return !alice.take(QStringLiteral("presence")).isEmpty();
+}
+
 } // namespace confab::test

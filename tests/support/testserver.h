@@ -5,6 +5,7 @@
 #include "chatserver.h"
 #include "hub.h"
 #include "metrics.h"
+#include "testclient.h"
 
 #include <QTemporaryDir>
 #include <memory>
@@ -35,6 +36,18 @@ private:
     QTemporaryDir m_dir;
     ServerConfig m_config;
     std::unique_ptr<ChatServer> m_server;
+};
+
+// A server with alice (a token user) and bob (a guest), both in "general"; alice has taken
+// bob's join presence.
+struct TwoUsers {
+    explicit TwoUsers(ServerConfig config = testConfig());
+    bool start();
+
+    TestServer server;
+    TestClient alice;
+    TestClient bob;
+    static constexpr const char *aliceToken = "alice-token-0123456789";
 };
 
 } // namespace confab::test
