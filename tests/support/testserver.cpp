@@ -43,6 +43,7 @@ void TestServer::stop()
 {
     if (!m_server)
         return;
+    m_config.port = m_server->port(); // a later start() comes back where clients look for it
     QSignalSpy stopped(m_server.get(), &ChatServer::stopped);
     m_server->stop();
     stopped.wait(waitMs());

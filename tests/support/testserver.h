@@ -22,9 +22,11 @@ public:
     ~TestServer();
 
     bool start();
-    // Stops this server and starts a new one on the same data directory (a restart).
+    // Stops this server and starts a new one on the same data directory (a restart), and on
+    // the same port, so that clients can reconnect to it.
     bool restart();
-    // Graceful stop (1001 to every client); waits until it has finished.
+    // Graceful stop (1001 to every client); waits until it has finished. A later start()
+    // listens on the same port again.
     void stop();
 
     quint16 port() const { return m_server->port(); }

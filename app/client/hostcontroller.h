@@ -1,0 +1,60 @@
+// Host mode: runs a whole Confab server core inside the app, on a worker thread of its own so
+// that a busy room never stutters the UI, and tells which addresses others can join.
+#pragma once
+
+#include <QObject>
+#include <QStringList>
+#include <QtQml/qqmlregistration.h>
+
+class QThread;
+
+namespace confab {
+class ChatServer;
+}
+
+namespace confab::client {
+
+class HostController : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    Q_PROPERTY(bool running READ running NOTIFY runningChanged)
+    Q_PROPERTY(int port READ port NOTIFY runningChanged)
+    Q_PROPERTY(QStringList addresses READ addresses NOTIFY runningChanged)
+    Q_PROPERTY(QString localAddress READ localAddress NOTIFY runningChanged)
+    Q_PROPERTY(QString error READ error NOTIFY errorChanged)
+    Q_PROPERTY(QString dataDir READ dataDir WRITE setDataDir NOTIFY dataDirChanged)
+    Q_PROPERTY(QString bindAddress MEMBER m_bindAddress)
+public:
+    explicit HostController(QObject *parent = nullptr);
+    ~HostController() override;
+
+    // Starts the embedded server (port 0 picks a free one). Returns false and sets error.
+    Q_INVOKABLE bool start(int port, const QString &password, const QString &serverName);
+    // Graceful: every client is told to reconnect (1001). Blocks at most a few seconds.
+    Q_INVOKABLE void stop();
+
+    bool running() const { return m_server != nullptr; }
+    int port() const { return m_port; }
+    QStringList addresses() const;
+    QString localAddress() const;
+    QString error() const { return m_error; }
+    QString dataDir() const { return m_dataDir; }
+    void setDataDir(const QString &dir);
+
+Q_SIGNALS:
+    void runningChanged();
+    void errorChanged();
+    void dataDirChanged();
+
+private:
+    QThread *m_thread = nullptr;
+    QObject *m_context = nullptr; // lives in m_thread
+    ChatServer *m_server = nullptr;
+    int m_port = 0;
+    QString m_error;
+    QString m_dataDir;
+    QString m_bindAddress;
+};
+
+} // namespace confab::client

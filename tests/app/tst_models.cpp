@@ -1,0 +1,187 @@
+// The client's list models: ordering, pending outbox rows, grouping, notices.
+#include "chatclient.h"
+#include "membermodel.h"
+#include "messagemodel.h"
+#include "roomlistmodel.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace confab;
+using namespace confab::client;
+
+namespace {
+protocol::ChatMessage msg(qint64 seq, const QString &user, const QString &text, qint64 ts)
+{
+    protocol::ChatMessage m;
+    m.room = QStringLiteral("general");
+    m.seq = seq;
+    m.id = QStringLiteral("id-%1").arg(seq);
+    m.from = {user, user.toUpper()};
+    m.text = text;
+    m.ts = ts;
+    return m;
+}
+
+QList<qint64> seqs(const MessageModel &model)
+{
+    QList<qint64> out;
+    for (const auto &row : model.rows())
+        out.append(row.pending ? -1 : row.notice ? 0 : row.seq);
+    return out;
+}
+
+const qint64 base = 1732700000000;
+} // namespace
+
+class TestModels : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void messagesStayInSeqOrderWithoutDuplicates()
+    {
+        MessageModel m;
+        m.addMessage(msg(2, "a", "two", base + 2));
+        m.addMessage(msg(4, "a", "four", base + 4));
+        m.addMessage(msg(3, "a", "three", base + 3)); // arrives late
+        m.addMessage(msg(3, "a", "three", base + 3)); // arrives twice
+        m.prependHistory({msg(1, "a", "one", base + 1), msg(2, "a", "two", base + 2)});
+        QCOMPARE(seqs(m), (QList<qint64>{1, 2, 3, 4}));
+        QCOMPARE(m.firstSeq(), 1);
+        QCOMPARE(m.lastSeq(), 4);
+    }
+
+    void pendingRowsStayLastUntilConfirmed()
+    {
+        MessageModel m;
+        m.setOwnUserId("me");
+        m.addMessage(msg(1, "a", "one", base));
+        m.addPending("c-1", {"me", "ME"}, "hello");
+        QCOMPARE(m.data(m.index(1), MessageModel::PendingRole).toBool(), true);
+        QCOMPARE(m.data(m.index(1), MessageModel::OwnRole).toBool(), true);
+        m.addMessage(msg(2, "b", "from b", base + 1)); // goes before the pending row
+        QCOMPARE(seqs(m), (QList<qint64>{1, 2, -1}));
+        m.confirm("c-1", msg(3, "me", "hello", base + 2));
+        QCOMPARE(seqs(m), (QList<qint64>{1, 2, 3}));
+        QCOMPARE(m.data(m.index(2), MessageModel::PendingRole).toBool(), false);
+        // Confirming what was already delivered (e.g. by join since) leaves one copy.
+        m.addPending("c-2", {"me", "ME"}, "again");
+        m.addMessage(msg(4, "me", "again", base + 3));
+        m.confirm("c-2", msg(4, "me", "again", base + 3));
+        QCOMPARE(seqs(m), (QList<qint64>{1, 2, 3, 4}));
+        m.addPending("c-3", {"me", "ME"}, "refused");
+        m.removePending("c-3");
+        QCOMPARE(m.rowCount(), 4);
+    }
+
+    void consecutiveMessagesAreGroupedAndDaysSeparated()
+    {
+        MessageModel m;
+        const qint64 yesterday = QDateTime::currentMSecsSinceEpoch() - 24 * 3600 * 1000;
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        m.addMessage(msg(1, "a", "x", yesterday));
+        m.addMessage(msg(2, "a", "y", now - 60000));
+        m.addMessage(msg(3, "a", "z", now - 30000));
+        m.addMessage(msg(4, "b", "w", now - 20000));
+        m.addMessage(msg(5, "b", "v", now));
+        auto header = [&](int row) {
+            return m.data(m.index(row), MessageModel::ShowHeaderRole).toBool();
+        };
+        auto day = [&](int row) {
+            return m.data(m.index(row), MessageModel::DayTextRole).toString();
+        };
+        QCOMPARE(day(0), QStringLiteral("Yesterday"));
+        QCOMPARE(day(1), QStringLiteral("Today"));
+        QCOMPARE(day(2), QString());
+        QVERIFY(header(1)); // a new day starts a new group
+        QVERIFY(!header(2));
+        QVERIFY(header(3)); // another sender
+        QVERIFY(!header(4));
+        QVERIFY(!m.data(m.index(0), MessageModel::TimeTextRole).toString().isEmpty());
+    }
+
+    void noticesAreRowsOfTheirOwn()
+    {
+        MessageModel m;
+        m.addMessage(msg(1, "a", "x", base));
+        m.addNotice("bob joined", base + 1);
+        m.addMessage(msg(2, "a", "y", base + 2));
+        QCOMPARE(m.data(m.index(1), MessageModel::KindRole).toString(), QStringLiteral("notice"));
+        QVERIFY(m.data(m.index(2), MessageModel::ShowHeaderRole).toBool());
+    }
+
+    void textIsKeptExactlyAsSent()
+    {
+        MessageModel m;
+        m.addMessage(msg(1, "a", "<b>not bold</b> &amp;", base));
+        QCOMPARE(m.data(m.index(0), MessageModel::TextRole).toString(),
+                 QStringLiteral("<b>not bold</b> &amp;"));
+    }
+
+    void roomsSortRoomsBeforeDirectConversations()
+    {
+        RoomListModel r;
+        QSignalSpy count(&r, &RoomListModel::countChanged);
+        r.upsert({"zeta", "zeta", {}, 0, 1, false});
+        r.upsert({"@u1", "Alice", {}, 0, 2, true});
+        r.upsert({"alpha", "alpha", {}, 0, 1, false});
+        QCOMPARE(r.names(), (QStringList{"alpha", "zeta", "@u1"}));
+        r.setUnread("zeta", 3);
+        r.setUnread("@u1", 2);
+        QCOMPARE(r.totalUnread(), 5);
+        QCOMPARE(r.data(r.index(1), RoomListModel::UnreadRole).toInt(), 3);
+        r.remove("zeta");
+        QCOMPARE(r.totalUnread(), 2);
+        QCOMPARE(count.count(), 4);
+    }
+
+    void membersAreSortedByNick()
+    {
+        MemberModel m;
+        m.reset({{"1", "carol"}, {"2", "Alice"}});
+        m.add({"3", "bob"});
+        m.add({"3", "bob"});
+        QCOMPARE(m.rowCount(), 3);
+        QCOMPARE(m.data(m.index(1), MemberModel::NickRole).toString(), QStringLiteral("bob"));
+        m.rename({"2", "zed"});
+        QCOMPARE(m.data(m.index(2), MemberModel::NickRole).toString(), QStringLiteral("zed"));
+        m.remove("1");
+        QCOMPARE(m.rowCount(), 2);
+    }
+
+    void addressesBecomeWebSocketUrls_data()
+    {
+        QTest::addColumn<QString>("address");
+        QTest::addColumn<QString>("url");
+        QTest::newRow("host") << "chat.lan"
+                              << "ws://chat.lan:7300/ws";
+        QTest::newRow("host:port") << "192.168.1.20:7400"
+                                   << "ws://192.168.1.20:7400/ws";
+        QTest::newRow("ipv6") << "[::1]:7301"
+                              << "ws://[::1]:7301/ws";
+        QTest::newRow("ws url") << "ws://example.org:80/chat"
+                                << "ws://example.org:80/chat";
+        QTest::newRow("wss no port") << "wss://example.org"
+                                     << "wss://example.org/ws";
+        QTest::newRow("spaces") << "  box:7300 "
+                                << "ws://box:7300/ws";
+        QTest::newRow("empty") << ""
+                               << "";
+        QTest::newRow("http") << "http://example.org"
+                              << "";
+        QTest::newRow("bad port") << "host:99999"
+                                  << "";
+    }
+    void addressesBecomeWebSocketUrls()
+    {
+        QFETCH(QString, address);
+        QFETCH(QString, url);
+        QString error;
+        const QUrl result = ChatClient::urlFromAddress(address, &error);
+        QCOMPARE(result.toString(), url);
+        QCOMPARE(error.isEmpty(), !url.isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModels)
+#include "tst_models.moc"
