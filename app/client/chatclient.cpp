@@ -700,8 +700,10 @@ QString ChatClient::typingText() const
     for (const auto &[nick, until] : std::as_const(c->typing))
         nicks.append(nick);
     nicks.sort();
-    return nicks.size() == 1 ? tr("%1 is typing…").arg(nicks.first())
-                             : tr("%1 are typing…").arg(nicks.join(u", "_s));
+    if (nicks.size() == 1)
+        return tr("%1 is typing…").arg(nicks.first());
+    const QString last = nicks.takeLast();
+    return tr("%1 and %2 are typing…").arg(nicks.join(u", "_s), last);
 }
 
 void ChatClient::setWindowActive(bool active)

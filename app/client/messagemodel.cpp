@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QLocale>
+#include <QRegularExpression>
 
 namespace confab::client {
 
@@ -56,8 +57,7 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
     case TsRole:
         return r.ts;
     case TimeTextRole:
-        return QLocale().toString(QDateTime::fromMSecsSinceEpoch(r.ts).time(),
-                                  QLocale::ShortFormat);
+        return QDateTime::fromMSecsSinceEpoch(r.ts).toString(QStringLiteral("HH:mm"));
     case DayTextRole:
         return newDay ? dayText(localDate(r.ts)) : QString();
     case ShowHeaderRole:
@@ -67,6 +67,8 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
         return r.pending;
     case OwnRole:
         return !r.notice && r.userId == m_ownUserId;
+    case HtmlRole:
+        return linkified(r.text);
     }
     return {};
 }
@@ -84,7 +86,20 @@ QHash<int, QByteArray> MessageModel::roleNames() const
             {DayTextRole, "dayText"},
             {ShowHeaderRole, "showHeader"},
             {PendingRole, "pending"},
-            {OwnRole, "own"}};
+            {OwnRole, "own"},
+            {HtmlRole, "html"}};
+}
+
+QString MessageModel::linkified(const QString &text)
+{
+    // Escaping comes first, so nothing from the network can become markup; the URL pattern
+    // then only sees escaped text and stops at whitespace, quotes and angle brackets.
+    static const QRegularExpression url(
+        QStringLiteral(R"((https?://[^\s<>"'&]*(?:&amp;[^\s<>"'&]*)*[^\s<>"'&.,;:!?)]))"));
+    QString escaped = text.toHtmlEscaped();
+    escaped.replace(url, QStringLiteral(R"(<a href="\1">\1</a>)"));
+    escaped.replace(QLatin1Char('\n'), QStringLiteral("<br>"));
+    return escaped;
 }
 
 MessageModel::Row MessageModel::rowFrom(const protocol::ChatMessage &m)

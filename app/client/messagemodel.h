@@ -29,6 +29,7 @@ public:
         ShowHeaderRole, // false when the row continues the previous sender's group
         PendingRole,    // still in the outbox
         OwnRole,        // sent by this user
+        HtmlRole,       // the text HTML-escaped, with URLs made links (for StyledText)
     };
 
     struct Row {
@@ -50,6 +51,9 @@ public:
     QHash<int, QByteArray> roleNames() const override;
 
     void setOwnUserId(const QString &id) { m_ownUserId = id; }
+
+    // Plain text to safe StyledText: everything escaped first, then http(s) URLs linked.
+    static QString linkified(const QString &text);
 
     // A delivered message; ignored when its seq (or, for direct messages, id) is already here.
     void addMessage(const protocol::ChatMessage &message);

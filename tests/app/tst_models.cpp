@@ -118,6 +118,18 @@ private Q_SLOTS:
                  QStringLiteral("<b>not bold</b> &amp;"));
     }
 
+    void linksAreMadeFromEscapedTextOnly()
+    {
+        QCOMPARE(MessageModel::linkified("see https://example.org/a?b=1&c=2."),
+                 QStringLiteral("see <a href=\"https://example.org/a?b=1&amp;c=2\">"
+                                "https://example.org/a?b=1&amp;c=2</a>."));
+        QCOMPARE(MessageModel::linkified("<img src=x onerror=alert(1)>"),
+                 QStringLiteral("&lt;img src=x onerror=alert(1)&gt;"));
+        QCOMPARE(MessageModel::linkified("http://a.b/\"onclick=\"x"),
+                 QStringLiteral("<a href=\"http://a.b/\">http://a.b/</a>&quot;onclick=&quot;x"));
+        QCOMPARE(MessageModel::linkified("two\nlines"), QStringLiteral("two<br>lines"));
+    }
+
     void roomsSortRoomsBeforeDirectConversations()
     {
         RoomListModel r;

@@ -1,0 +1,32 @@
+// What the app remembers between runs (QSettings): the nick and the recent servers.
+#pragma once
+
+#include <QObject>
+#include <QStringList>
+#include <QtQml/qqmlregistration.h>
+
+namespace confab::client {
+
+class Preferences : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    Q_PROPERTY(QString nick READ nick WRITE setNick NOTIFY nickChanged)
+    Q_PROPERTY(QStringList recentServers READ recentServers NOTIFY recentServersChanged)
+public:
+    static constexpr int MaxRecent = 8;
+
+    using QObject::QObject;
+
+    QString nick() const;
+    void setNick(const QString &nick);
+    QStringList recentServers() const;
+    // Moves (or adds) the address to the front of the recent servers.
+    Q_INVOKABLE void rememberServer(const QString &address);
+
+Q_SIGNALS:
+    void nickChanged();
+    void recentServersChanged();
+};
+
+} // namespace confab::client

@@ -1,0 +1,64 @@
+// The window: the start screen until the user hosts or joins, then the chat.
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import Confab.Client
+
+ApplicationWindow {
+    id: window
+
+    // Set from the command line (main.cpp).
+    property bool autoHost: false
+    property string autoJoin: ""
+    property string initialNick: ""
+    property int initialPort: 7300
+    property string initialPassword: ""
+
+    width: 1280
+    height: 800
+    minimumWidth: 480
+    minimumHeight: 400
+    visible: true
+    title: chatClient.totalUnread > 0 ? qsTr("(%1) Confab").arg(chatClient.totalUnread) : qsTr("Confab")
+
+    Material.theme: Material.System
+    Material.accent: Material.Teal
+    Material.primary: Material.BlueGrey
+
+    ChatClient {
+        id: chatClient
+        windowActive: window.active
+    }
+
+    HostController {
+        id: hostController
+    }
+
+    StackView {
+        id: stack
+        anchors.fill: parent
+        initialItem: StartPage {
+            client: chatClient
+            host: hostController
+            initialNick: window.initialNick
+            initialPort: window.initialPort
+            initialPassword: window.initialPassword
+            onEntered: stack.push(chatPage)
+        }
+    }
+
+    Component {
+        id: chatPage
+        ChatPage {
+            client: chatClient
+            host: hostController
+        }
+    }
+
+    Component.onCompleted: {
+        if (autoHost)
+            stack.currentItem.hostNow()
+        else if (autoJoin.length > 0)
+            stack.currentItem.joinNow(autoJoin)
+    }
+}

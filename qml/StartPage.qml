@@ -1,0 +1,173 @@
+// Host or join: the two clicks between launching Confab and chatting.
+pragma ComponentBehavior: Bound
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+import Confab.Client
+
+Page {
+    id: page
+
+    required property ChatClient client
+    required property HostController host
+    property string initialNick: ""
+    property int initialPort: 7300
+    property string initialPassword: ""
+
+    signal entered()
+
+    function nickOrDefault() {
+        return nickField.text.trim().length > 0 ? nickField.text.trim() : ""
+    }
+
+    function hostNow() {
+        if (!host.start(Number(portField.text), hostPassword.text, qsTr("%1's Confab").arg(nickOrDefault() || qsTr("Someone"))))
+            return
+        prefs.nick = nickField.text
+        client.connectTo(host.localAddress, nickOrDefault(), hostPassword.text)
+        page.entered()
+    }
+
+    function joinNow(address) {
+        prefs.nick = nickField.text
+        prefs.rememberServer(address)
+        client.connectTo(address, nickOrDefault(), joinPassword.text)
+        page.entered()
+    }
+
+    Preferences {
+        id: prefs
+    }
+
+    background: Rectangle {
+        color: Material.background
+    }
+
+    ScrollView {
+        anchors.fill: parent
+        contentWidth: availableWidth
+
+        ColumnLayout {
+            width: Math.min(parent.width - 48, 460)
+            x: (parent.width - width) / 2
+            spacing: 16
+
+            Item { Layout.preferredHeight: 40 }
+
+            Label {
+                text: qsTr("Confab")
+                font.pixelSize: 40
+                font.weight: Font.DemiBold
+                Layout.alignment: Qt.AlignHCenter
+            }
+            Label {
+                text: qsTr("Chat for your team, class or LAN party")
+                opacity: 0.7
+                Layout.alignment: Qt.AlignHCenter
+            }
+
+            TextField {
+                id: nickField
+                Layout.fillWidth: true
+                placeholderText: qsTr("Your nick")
+                text: page.initialNick.length > 0 ? page.initialNick : prefs.nick
+                maximumLength: 32
+            }
+
+            TabBar {
+                id: tabs
+                Layout.fillWidth: true
+                TabButton { text: qsTr("Host") }
+                TabButton { text: qsTr("Join") }
+            }
+
+            StackLayout {
+                currentIndex: tabs.currentIndex
+                Layout.fillWidth: true
+
+                ColumnLayout {
+                    spacing: 12
+                    Label {
+                        Layout.fillWidth: true
+                        wrapMode: Text.WordWrap
+                        opacity: 0.8
+                        text: qsTr("Start a chat server on this computer. Others on your network join with the address shown next.")
+                    }
+                    RowLayout {
+                        Layout.fillWidth: true
+                        spacing: 12
+                        TextField {
+                            id: portField
+                            Layout.preferredWidth: 110
+                            placeholderText: qsTr("Port")
+                            text: String(page.initialPort)
+                            validator: IntValidator { bottom: 0; top: 65535 }
+                        }
+                        TextField {
+                            id: hostPassword
+                            Layout.fillWidth: true
+                            placeholderText: qsTr("Password (optional)")
+                            echoMode: TextInput.Password
+                            text: page.initialPassword
+                        }
+                    }
+                    Label {
+                        visible: page.host.error.length > 0
+                        text: page.host.error
+                        color: Material.color(Material.Red)
+                        wrapMode: Text.WordWrap
+                        Layout.fillWidth: true
+                    }
+                    Button {
+                        text: qsTr("Start hosting")
+                        highlighted: true
+                        Layout.fillWidth: true
+                        onClicked: page.hostNow()
+                    }
+                }
+
+                ColumnLayout {
+                    spacing: 12
+                    TextField {
+                        id: addressField
+                        Layout.fillWidth: true
+                        placeholderText: qsTr("Address, e.g. 192.168.1.20 or chat.example.org:7300")
+                        onAccepted: joinButton.clicked()
+                    }
+                    TextField {
+                        id: joinPassword
+                        Layout.fillWidth: true
+                        placeholderText: qsTr("Password (if the host set one)")
+                        echoMode: TextInput.Password
+                        text: page.initialPassword
+                    }
+                    Button {
+                        id: joinButton
+                        text: qsTr("Join")
+                        highlighted: true
+                        enabled: addressField.text.trim().length > 0
+                        Layout.fillWidth: true
+                        onClicked: page.joinNow(addressField.text.trim())
+                    }
+                    Label {
+                        visible: recentList.count > 0
+                        text: qsTr("Recent servers")
+                        opacity: 0.7
+                    }
+                    Repeater {
+                        id: recentList
+                        model: prefs.recentServers
+                        delegate: ItemDelegate {
+                            required property string modelData
+                            Layout.fillWidth: true
+                            text: modelData
+                            onClicked: page.joinNow(modelData)
+                        }
+                    }
+                }
+            }
+            Item { Layout.preferredHeight: 24 }
+        }
+    }
+}
