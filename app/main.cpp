@@ -91,10 +91,12 @@ int main(int argc, char *argv[])
                                         QStringLiteral("file"));
     const QCommandLineOption demo(QStringLiteral("demo"),
                                   QStringLiteral("With --host: a few bots hold a conversation."));
+    const QCommandLineOption noAnnounce(
+        QStringLiteral("no-announce"), QStringLiteral("When hosting, do not announce on the LAN."));
     const QCommandLineOption size(QStringLiteral("size"),
                                   QStringLiteral("Window size, e.g. 1280x800."),
                                   QStringLiteral("WxH"));
-    parser.addOptions({host, join, nick, port, password, screenshot, demo, size});
+    parser.addOptions({host, join, nick, port, password, screenshot, demo, noAnnounce, size});
     parser.process(app);
 
     bool portOk = false;
@@ -111,6 +113,7 @@ int main(int argc, char *argv[])
         {QStringLiteral("initialNick"), parser.value(nick)},
         {QStringLiteral("initialPort"), portValue},
         {QStringLiteral("initialPassword"), parser.value(password)},
+        {QStringLiteral("announce"), !parser.isSet(noAnnounce)},
     });
     engine.load(QUrl(QStringLiteral("qrc:/Confab/Ui/Main.qml")));
     if (engine.rootObjects().isEmpty())

@@ -13,6 +13,7 @@ ApplicationWindow {
     property string initialNick: ""
     property int initialPort: 7300
     property string initialPassword: ""
+    property bool announce: true
 
     width: 1280
     height: 800
@@ -32,6 +33,7 @@ ApplicationWindow {
 
     HostController {
         id: hostController
+        announce: window.announce
     }
 
     StackView {

@@ -40,6 +40,11 @@ Page {
         id: prefs
     }
 
+    LanDiscovery {
+        id: discovery
+        Component.onCompleted: listen()
+    }
+
     background: Rectangle {
         color: Material.background
     }
@@ -149,6 +154,29 @@ Page {
                         enabled: addressField.text.trim().length > 0
                         Layout.fillWidth: true
                         onClicked: page.joinNow(addressField.text.trim())
+                    }
+                    Label {
+                        text: discovery.count > 0 ? qsTr("On your network") : qsTr("Looking for hosts on your network…")
+                        opacity: 0.7
+                    }
+                    Repeater {
+                        model: discovery
+                        delegate: ItemDelegate {
+                            required property string name
+                            required property string address
+                            required property bool password
+                            Layout.fillWidth: true
+                            text: name + (password ? "  🔒" : "")
+                            ToolTip.visible: hovered
+                            ToolTip.text: address
+                            onClicked: {
+                                addressField.text = address
+                                if (!password || joinPassword.text.length > 0)
+                                    page.joinNow(address)
+                                else
+                                    joinPassword.forceActiveFocus()
+                            }
+                        }
                     }
                     Label {
                         visible: recentList.count > 0

@@ -74,6 +74,15 @@ bool HostController::start(int port, const QString &password, const QString &ser
     QMetaObject::invokeMethod(
         m_context, [&] { m_port = m_server->port(); }, Qt::BlockingQueuedConnection);
     m_error.clear();
+    if (m_announce) {
+        // A host that only listens on loopback is only worth announcing on loopback.
+        const bool loopbackOnly = config.bind.isLoopback();
+        m_beacon.setTargets(loopbackOnly
+                                ? QList<QHostAddress>{QHostAddress(QHostAddress::LocalHost)}
+                                : LanBeacon::broadcastTargets(),
+                            m_discoveryPort > 0 ? quint16(m_discoveryPort) : DiscoveryPort);
+        m_beacon.start({{}, config.name, quint16(m_port), !password.isEmpty()});
+    }
     Q_EMIT errorChanged();
     Q_EMIT runningChanged();
     return true;
@@ -83,6 +92,7 @@ void HostController::stop()
 {
     if (!m_server)
         return;
+    m_beacon.stop();
     ChatServer *server = std::exchange(m_server, nullptr);
     QThread *thread = std::exchange(m_thread, nullptr);
     QMetaObject::invokeMethod(m_context, [server, thread] {

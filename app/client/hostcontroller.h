@@ -2,6 +2,8 @@
 // that a busy room never stutters the UI, and tells which addresses others can join.
 #pragma once
 
+#include "lanbeacon.h"
+
 #include <QObject>
 #include <QStringList>
 #include <QtQml/qqmlregistration.h>
@@ -25,6 +27,10 @@ class HostController : public QObject
     Q_PROPERTY(QString error READ error NOTIFY errorChanged)
     Q_PROPERTY(QString dataDir READ dataDir WRITE setDataDir NOTIFY dataDirChanged)
     Q_PROPERTY(QString bindAddress MEMBER m_bindAddress)
+    // Announce the host on the LAN (UDP beacon) while it runs. On by default.
+    Q_PROPERTY(bool announce MEMBER m_announce)
+    // Where beacons go; 0 means the standard discovery port (tests use their own).
+    Q_PROPERTY(int discoveryPort MEMBER m_discoveryPort)
 public:
     explicit HostController(QObject *parent = nullptr);
     ~HostController() override;
@@ -55,6 +61,9 @@ private:
     QString m_error;
     QString m_dataDir;
     QString m_bindAddress;
+    bool m_announce = true;
+    int m_discoveryPort = 0;
+    LanBeacon m_beacon;
 };
 
 } // namespace confab::client
