@@ -170,23 +170,24 @@ Page {
             clip: true
             model: page.client.searchResults
             delegate: ItemDelegate {
+                id: result
                 required property var modelData
                 width: ListView.view.width
                 contentItem: ColumnLayout {
                     Label {
-                        text: "#" + modelData.room + " · " + modelData.nick + " · " + modelData.when
+                        text: "#" + result.modelData.room + " · " + result.modelData.nick + " · " + result.modelData.when
                         opacity: 0.7
                         font.pixelSize: 12
                     }
                     Label {
-                        text: modelData.text
+                        text: result.modelData.text
                         textFormat: Text.PlainText
                         wrapMode: Text.Wrap
                         Layout.fillWidth: true
                     }
                 }
                 onClicked: {
-                    page.client.setCurrentRoom(modelData.room)
+                    page.client.currentRoom = result.modelData.room
                     searchPopup.close()
                 }
             }

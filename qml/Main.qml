@@ -1,4 +1,5 @@
 // The window: the start screen until the user hosts or joins, then the chat.
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
@@ -39,14 +40,18 @@ ApplicationWindow {
     StackView {
         id: stack
         anchors.fill: parent
-        initialItem: StartPage {
-            client: chatClient
-            host: hostController
-            initialNick: window.initialNick
-            initialPort: window.initialPort
-            initialPassword: window.initialPassword
-            onEntered: stack.push(chatPage)
-        }
+        initialItem: startPage
+    }
+
+    StartPage {
+        id: startPage
+        visible: false // shown by the StackView
+        client: chatClient
+        host: hostController
+        initialNick: window.initialNick
+        initialPort: window.initialPort
+        initialPassword: window.initialPassword
+        onEntered: stack.push(chatPage)
     }
 
     Component {
@@ -59,8 +64,8 @@ ApplicationWindow {
 
     Component.onCompleted: {
         if (autoHost)
-            stack.currentItem.hostNow()
+            startPage.hostNow()
         else if (autoJoin.length > 0)
-            stack.currentItem.joinNow(autoJoin)
+            startPage.joinNow(autoJoin)
     }
 }

@@ -21,9 +21,16 @@ ListView {
 
     // Stay at the newest message unless the user scrolled up to read.
     property bool followTail: true
-    onCountChanged: if (followTail) Qt.callLater(positionViewAtEnd)
+    onCountChanged: if (followTail) tailTimer.restart()
     onMovementEnded: followTail = atYEnd
-    onModelChanged: { followTail = true; Qt.callLater(positionViewAtEnd) }
+    onModelChanged: { followTail = true; tailTimer.restart() }
+
+    // After the new rows are laid out, not before.
+    Timer {
+        id: tailTimer
+        interval: 0
+        onTriggered: list.positionViewAtEnd()
+    }
     onAtYBeginningChanged: if (atYBeginning && count > 0 && moving) client.loadOlder()
 
     delegate: MessageDelegate {

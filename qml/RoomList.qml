@@ -52,7 +52,7 @@ Pane {
                 width: ListView.view.width
                 highlighted: name === pane.client.currentRoom
                 onClicked: {
-                    pane.client.setCurrentRoom(name)
+                    pane.client.currentRoom = name
                     pane.chosen()
                 }
                 contentItem: RowLayout {
@@ -68,9 +68,8 @@ Pane {
                         radius: height / 2
                         color: Material.accent
                         implicitHeight: 20
-                        implicitWidth: Math.max(20, count.implicitWidth + 10)
+                        implicitWidth: roomItem.unread > 99 ? 32 : roomItem.unread > 9 ? 26 : 20
                         Label {
-                            id: count
                             anchors.centerIn: parent
                             text: roomItem.unread > 99 ? "99+" : roomItem.unread
                             color: "white"
