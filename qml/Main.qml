@@ -32,6 +32,18 @@ ApplicationWindow {
         windowActive: window.active
     }
 
+    Notifier {
+        id: notifier
+        window: window
+    }
+
+    Connections {
+        target: chatClient
+        function onAttentionNeeded(title: string, text: string) {
+            notifier.notify(title, text)
+        }
+    }
+
     HostController {
         id: hostController
         announce: window.announce

@@ -10,7 +10,7 @@ packages=(
   qml6-module-qtquick qml6-module-qtqml qml6-module-qtqml-models qml6-module-qtqml-workerscript
   qml6-module-qtquick-controls qml6-module-qtquick-layouts qml6-module-qtquick-window
   qml6-module-qtquick-templates qml6-module-qttest qml6-module-qtquick-dialogs
-  libhiredis-dev redis-server xvfb xauth dpkg-dev file curl procps
+  libhiredis-dev redis-server xvfb xauth dpkg-dev file curl procps dbus-daemon
 )
 
 missing=()

@@ -1,0 +1,32 @@
+// Desktop notifications for mentions and direct messages: the freedesktop Notifications service
+// over D-Bus (asynchronous, so the UI never waits), or, where there is none, the window asks
+// for attention (a flashing taskbar entry).
+#pragma once
+
+#include <QObject>
+#include <QWindow>
+#include <QtQml/qqmlregistration.h>
+
+namespace confab::client {
+
+class Notifier : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    Q_PROPERTY(QWindow *window MEMBER m_window)
+public:
+    using QObject::QObject;
+
+    // Notification servers may render markup in the body: the text is escaped first.
+    Q_INVOKABLE void notify(const QString &title, const QString &text);
+    // True when a notification service answers on the session bus.
+    Q_INVOKABLE bool serviceAvailable() const;
+
+Q_SIGNALS:
+    void sent(bool viaService);
+
+private:
+    QWindow *m_window = nullptr;
+};
+
+} // namespace confab::client
