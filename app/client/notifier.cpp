@@ -32,8 +32,8 @@ void Notifier::notify(const QString &title, const QString &text)
         Q_EMIT sent(true);
         return;
     }
-    if (m_window)
-        m_window->alert(0); // until the window is activated
+    if (auto *window = qobject_cast<QWindow *>(m_window))
+        window->alert(0); // until the window is activated
     Q_EMIT sent(false);
 }
 

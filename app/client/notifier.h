@@ -13,7 +13,8 @@ class Notifier : public QObject
 {
     Q_OBJECT
     QML_ELEMENT
-    Q_PROPERTY(QWindow *window MEMBER m_window)
+    // The window to flash when there is no notification service (a QObject for qmllint's sake).
+    Q_PROPERTY(QObject *window MEMBER m_window)
 public:
     using QObject::QObject;
 
@@ -26,7 +27,7 @@ Q_SIGNALS:
     void sent(bool viaService);
 
 private:
-    QWindow *m_window = nullptr;
+    QObject *m_window = nullptr;
 };
 
 } // namespace confab::client
