@@ -82,6 +82,38 @@ Page {
         }
     }
 
+    // Full keyboard use: every action has a key.
+    Shortcut {
+        sequences: ["Alt+Down", "Ctrl+Tab"]
+        onActivated: page.client.switchRoom(1)
+    }
+    Shortcut {
+        sequences: ["Alt+Up", "Ctrl+Shift+Tab"]
+        onActivated: page.client.switchRoom(-1)
+    }
+    Shortcut {
+        sequence: "Ctrl+F"
+        onActivated: page.narrow ? searchPopup.open() : searchField.forceActiveFocus()
+    }
+    Shortcut {
+        sequence: "Ctrl+K"
+        onActivated: {
+            if (page.narrow)
+                roomsDrawer.open()
+            else
+                sideRooms.focusNewRoom()
+        }
+    }
+    Shortcut {
+        sequence: "Ctrl+T"
+        enabled: !page.client.currentIsDirect
+        onActivated: topicDialog.open()
+    }
+    Shortcut {
+        sequence: "Ctrl+L"
+        onActivated: composer.focusInput()
+    }
+
     Drawer {
         id: roomsDrawer
         width: Math.min(page.width * 0.8, 300)
@@ -100,6 +132,7 @@ Page {
         spacing: 0
 
         RoomList {
+            id: sideRooms
             visible: !page.narrow
             Layout.preferredWidth: 260
             Layout.fillHeight: true
@@ -129,6 +162,7 @@ Page {
             }
 
             Composer {
+                id: composer
                 Layout.fillWidth: true
                 client: page.client
             }

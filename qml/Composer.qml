@@ -13,6 +13,10 @@ Pane {
     padding: 8
     Material.elevation: 2
 
+    function focusInput() {
+        input.forceActiveFocus()
+    }
+
     function send() {
         if (input.text.trim().length === 0)
             return
@@ -28,6 +32,7 @@ Pane {
             Layout.maximumHeight: 140
             TextArea {
                 id: input
+                objectName: "input"
                 focus: true
                 placeholderText: pane.client.currentIsDirect ? qsTr("Message %1").arg(pane.client.currentTitle) : qsTr("Message #%1").arg(pane.client.currentTitle)
                 wrapMode: TextArea.Wrap

@@ -40,6 +40,7 @@ Item {
         }
 
         Label {
+            objectName: "notice"
             visible: row.kind === "notice"
             text: row.text
             textFormat: Text.PlainText
@@ -60,6 +61,7 @@ Item {
                 color: row.own ? Material.accent : Material.foreground
             }
             Label {
+                objectName: "stamp"
                 text: row.pending ? qsTr("sending…") : row.timeText
                 opacity: 0.55
                 font.pixelSize: 12
@@ -67,6 +69,7 @@ Item {
         }
 
         Label {
+            objectName: "body"
             visible: row.kind === "message"
             text: row.html
             textFormat: Text.StyledText

@@ -14,6 +14,10 @@ Pane {
     required property HostController host
     signal chosen()
 
+    function focusNewRoom() {
+        newRoom.forceActiveFocus()
+    }
+
     padding: 0
     Material.elevation: 1
 
@@ -87,7 +91,7 @@ Pane {
             TextField {
                 id: newRoom
                 Layout.fillWidth: true
-                placeholderText: qsTr("Join or create a room")
+                placeholderText: qsTr("Join or create a room (Ctrl+K)")
                 onAccepted: {
                     pane.client.joinRoom(text)
                     text = ""

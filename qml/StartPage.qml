@@ -104,6 +104,7 @@ Page {
                         spacing: 12
                         TextField {
                             id: portField
+                            objectName: "portField"
                             Layout.preferredWidth: 110
                             placeholderText: qsTr("Port")
                             text: String(page.initialPort)
@@ -118,13 +119,14 @@ Page {
                         }
                     }
                     Label {
-                        visible: page.host.error.length > 0
-                        text: page.host.error
+                        visible: text.length > 0
+                        text: page.host ? page.host.error : ""
                         color: Material.color(Material.Red)
                         wrapMode: Text.WordWrap
                         Layout.fillWidth: true
                     }
                     Button {
+                        objectName: "hostButton"
                         text: qsTr("Start hosting")
                         highlighted: true
                         Layout.fillWidth: true

@@ -649,6 +649,16 @@ void ChatClient::refreshDirectory()
     sendFrame({{"type"_L1, "rooms"_L1}});
 }
 
+void ChatClient::switchRoom(int delta)
+{
+    const QStringList names = m_rooms.names();
+    if (names.isEmpty())
+        return;
+    const int i = int(names.indexOf(m_current));
+    const int n = int(names.size());
+    setCurrentRoom(names[((i < 0 ? 0 : i + delta) % n + n) % n]);
+}
+
 void ChatClient::setCurrentRoom(const QString &name)
 {
     if (name == m_current)

@@ -71,6 +71,8 @@ public:
     Q_INVOKABLE void openDirect(const QString &userId, const QString &nick);
     Q_INVOKABLE void search(const QString &query);
     Q_INVOKABLE void refreshDirectory();
+    // Switches to the next (+1) or previous (-1) conversation in the list, wrapping around.
+    Q_INVOKABLE void switchRoom(int delta);
 
     State state() const { return m_state; }
     QString statusText() const { return m_statusText; }

@@ -1,0 +1,78 @@
+// The start page hosts with one click, and the composer sends with Enter: the message comes
+// back from the server into the client's model.
+import QtQuick
+import QtTest
+import Confab.Client
+import Confab.Ui
+
+TestCase {
+    id: test
+    name: "ChatFlow"
+    width: 1000
+    height: 700
+    visible: true
+    when: windowShown
+
+    ChatClient {
+        id: chatClient
+        token: "qml-test-token-0123456789"
+    }
+
+    Component {
+        id: composerComponent
+        Composer {
+            width: 600
+            client: chatClient
+        }
+    }
+
+    Component {
+        id: hostComponent
+        HostController {
+            dataDir: testDataDir
+            bindAddress: "127.0.0.1"
+            announce: false
+        }
+    }
+
+    Component {
+        id: startComponent
+        StartPage {
+            width: 800
+            height: 600
+        }
+    }
+
+    SignalSpy {
+        id: entered
+        signalName: "entered"
+    }
+
+    function test_1_composerSendsWithEnter() {
+        chatClient.connectTo("127.0.0.1:" + testPort, "qml")
+        tryCompare(chatClient, "state", ChatClient.Online, 5000)
+        tryCompare(chatClient, "currentRoom", "general", 5000)
+        const composer = createTemporaryObject(composerComponent, test)
+        const input = findChild(composer, "input")
+        input.forceActiveFocus()
+        input.text = "typed in QML"
+        keyClick(Qt.Key_Return)
+        compare(input.text, "")
+        tryVerify(() => chatClient.messages.count === 1 && chatClient.outboxSize === 0, 5000)
+        chatClient.disconnectFromServer()
+    }
+
+    function test_2_startPageHostsWithOneClick() {
+        const host = createTemporaryObject(hostComponent, test)
+        const hostClient = chatClient
+        const page = createTemporaryObject(startComponent, test, {client: hostClient, host: host})
+        entered.target = page
+        findChild(page, "portField").text = "0"
+        mouseClick(findChild(page, "hostButton"))
+        compare(entered.count, 1)
+        verify(host.running)
+        tryCompare(hostClient, "state", ChatClient.Online, 5000)
+        verify(hostClient.address.indexOf(":" + host.port + "/ws") > 0)
+        host.stop()
+    }
+}
