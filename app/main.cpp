@@ -57,6 +57,9 @@ int main(int argc, char *argv[])
         return 0;
     }
 
+    // Light or dark as the system is; QT_QUICK_CONTROLS_MATERIAL_THEME=Dark|Light overrides.
+    if (!qEnvironmentVariableIsSet("QT_QUICK_CONTROLS_MATERIAL_THEME"))
+        qputenv("QT_QUICK_CONTROLS_MATERIAL_THEME", "System");
     QGuiApplication app(argc, argv);
     QGuiApplication::setOrganizationName(QStringLiteral("Confab"));
     QGuiApplication::setApplicationName(QStringLiteral("confab"));

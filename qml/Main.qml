@@ -23,7 +23,6 @@ ApplicationWindow {
     visible: true
     title: chatClient.totalUnread > 0 ? qsTr("(%1) Confab").arg(chatClient.totalUnread) : qsTr("Confab")
 
-    Material.theme: Material.System
     Material.accent: Material.Teal
     Material.primary: Material.BlueGrey
 

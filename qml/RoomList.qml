@@ -103,8 +103,10 @@ Pane {
         Pane {
             visible: pane.host.running
             Layout.fillWidth: true
-            Material.background: Material.color(Material.Teal, Material.Shade50)
-            Material.foreground: "#00332c"
+            background: Rectangle {
+                color: Material.accent
+                opacity: 0.15 // a tint that works in light and dark
+            }
             ColumnLayout {
                 width: parent.width
                 spacing: 2

@@ -259,6 +259,59 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Reconnecting, waitMs());
     }
 
+    void theHostingAppLosesNothingWhenItsServerRestarts()
+    {
+        QTemporaryDir dir;
+        HostController host;
+        host.setDataDir(dir.path());
+        host.setProperty("bindAddress", "127.0.0.1");
+        host.setProperty("announce", false);
+        QVERIFY(host.start(0, QString(), "party"));
+        const int port = host.port();
+        App app;
+        app.client.connectTo(host.localAddress(), "host");
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.currentRoom(), QStringLiteral("general"), waitMs());
+
+        auto friendJoins = [&](TestClient &c) {
+            return c.open(quint16(port))
+                   && !c.hello("friend", {{"token", "friend-token-0123456789"}}).isEmpty()
+                   && !c.join("general").isEmpty();
+        };
+        auto friendSays = [](TestClient &c, const QString &text, const QString &id) {
+            return c.request({{"type", "send"}, {"room", "general"}, {"text", text}, {"id", id}});
+        };
+        {
+            TestClient friendClient;
+            QVERIFY(friendJoins(friendClient));
+            friendSays(friendClient, "hi host", "f1");
+            app.client.sendMessage("hi friend");
+            QCOMPARE(friendClient
+                         .take("message",
+                               [](const QJsonObject &f) { return f["text"] == "hi friend"; })["seq"]
+                         .toInt(),
+                     2);
+            QTRY_COMPARE_WITH_TIMEOUT(texts(app.client.messages(), false),
+                                      (QStringList{"hi host", "hi friend"}), waitMs());
+        }
+
+        host.stop(); // the cut: every client is told to go away
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Reconnecting, waitMs());
+        app.client.sendMessage("said while cut off");
+        QVERIFY(host.start(port, QString(), "party")); // restored on the same port and data
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Online, waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.outboxSize(), 0, waitMs());
+
+        TestClient friendAgain;
+        QVERIFY(friendJoins(friendAgain));
+        friendSays(friendAgain, "hi host", "f1"); // the friend's outbox resends: no duplicate
+        friendSays(friendAgain, "back again", "f2");
+        QTRY_COMPARE_WITH_TIMEOUT(
+            texts(app.client.messages(), false),
+            (QStringList{"hi host", "hi friend", "said while cut off", "back again"}), waitMs());
+        QCOMPARE(seqs(app.client.messages()), (QList<qint64>{1, 2, 3, 4}));
+        host.stop();
+    }
+
     void aPortInUseIsReported()
     {
         TestServer other;
