@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache git clang-format
   qt6-base-dev qt6-websockets-dev qt6-declarative-dev qt6-httpserver-dev libgl-dev
-  libqt6sql6-sqlite sqlite3
+  libqt6sql6-sqlite sqlite3 qt6-declarative-dev-tools fonts-dejavu-core
   qml6-module-qtquick qml6-module-qtqml qml6-module-qtqml-models qml6-module-qtqml-workerscript
   qml6-module-qtquick-controls qml6-module-qtquick-layouts qml6-module-qtquick-window
   qml6-module-qtquick-templates qml6-module-qttest qml6-module-qtquick-dialogs
