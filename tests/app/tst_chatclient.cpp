@@ -98,6 +98,34 @@ private Q_SLOTS:
         QCOMPARE(app.client.messages()->rows().first().notice, true);
     }
 
+    void olderHistoryLoadsOnRequest()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient guest;
+        QVERIFY(guest.open(server.port()));
+        guest.hello("guest");
+        guest.join("general");
+        for (int i = 1; i <= 120; ++i)
+            guest.send({{"type", "send"}, {"room", "general"}, {"text", QString::number(i)}});
+        QTRY_COMPARE_WITH_TIMEOUT(guest.pending().size(), 120, waitMs());
+        App app;
+        QVERIFY(app.connectTo(server.port()));
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.messages()->messageCount(), 50, waitMs());
+        QCOMPARE(app.client.messages()->firstSeq(), 71);
+        app.client.loadOlder(); // what scrolling to the top does
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.messages()->messageCount(), 100, waitMs());
+        app.client.loadOlder();
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.messages()->messageCount(), 120, waitMs());
+        app.client.loadOlder(); // nothing older: no request, no change
+        QTest::qWait(quietMs());
+        QCOMPARE(app.client.messages()->messageCount(), 120);
+        QList<qint64> expected;
+        for (int i = 1; i <= 120; ++i)
+            expected.append(i);
+        QCOMPARE(seqs(app.client.messages()), expected);
+    }
+
     void unreadCountsFollowReadPositions()
     {
         TestServer server;
