@@ -82,6 +82,8 @@ bool HostController::start(int port, const QString &password, const QString &ser
                                 : LanBeacon::broadcastTargets(),
                             m_discoveryPort > 0 ? quint16(m_discoveryPort) : DiscoveryPort);
         m_beacon.start({{}, config.name, quint16(m_port), !password.isEmpty()});
+        if (!loopbackOnly)
+            m_dnssd.publish(config.name, quint16(m_port), !password.isEmpty());
     }
     Q_EMIT errorChanged();
     Q_EMIT runningChanged();
@@ -93,6 +95,7 @@ void HostController::stop()
     if (!m_server)
         return;
     m_beacon.stop();
+    m_dnssd.withdraw();
     ChatServer *server = std::exchange(m_server, nullptr);
     QThread *thread = std::exchange(m_thread, nullptr);
     QMetaObject::invokeMethod(m_context, [server, thread] {

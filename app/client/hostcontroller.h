@@ -2,6 +2,7 @@
 // that a busy room never stutters the UI, and tells which addresses others can join.
 #pragma once
 
+#include "dnssdpublisher.h"
 #include "lanbeacon.h"
 
 #include <QObject>
@@ -64,6 +65,7 @@ private:
     bool m_announce = true;
     int m_discoveryPort = 0;
     LanBeacon m_beacon;
+    DnsSdPublisher m_dnssd;
 };
 
 } // namespace confab::client
