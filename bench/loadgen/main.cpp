@@ -1,0 +1,71 @@
+// confab-loadgen: drives a server that speaks PROTOCOL v1 (Confab or a peer) and reports what
+// arrived, in what order, and how fast. See bench/README.md.
+#include "loadgenerator.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <cstdio>
+
+int main(int argc, char *argv[])
+{
+    qputenv("QT_NO_GLIB", "1"); // Qt's own dispatcher scales to thousands of sockets
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Load generator for PROTOCOL v1 servers."));
+    parser.addHelpOption();
+    const QList<QCommandLineOption> options{
+        {"url", "Server URL.", "url", "ws://127.0.0.1:7300/ws"},
+        {"members", "Connections.", "n", "100"},
+        {"rooms", "Rooms (members are spread evenly).", "n", "1"},
+        {"publishers", "Members that publish.", "n", "10"},
+        {"rate", "Messages per second in total; 0 saturates.", "n", "100"},
+        {"window", "In-flight messages per publisher when saturating.", "n", "16"},
+        {"duration", "Seconds measured.", "s", "10"},
+        {"warmup", "Seconds of load before measuring.", "s", "1"},
+        {"size", "Payload text bytes.", "bytes", "100"},
+        {"connect-batch", "Handshakes under way at once.", "n", "200"},
+        {"server-pid", "Read this process's CPU time and memory from /proc.", "pid", "0"},
+        {"timeout", "Give up connecting after this long.", "s", "60"},
+        {"idle", "Only connect and say hello (memory per idle connection, connect storms)."},
+        {"json", "Print one JSON object instead of text."},
+    };
+    parser.addOptions(options);
+    parser.process(app);
+
+    confab::bench::LoadConfig c;
+    c.url = QUrl(parser.value("url"));
+    c.members = parser.value("members").toInt();
+    c.rooms = parser.value("rooms").toInt();
+    c.publishers = parser.value("publishers").toInt();
+    c.rate = parser.value("rate").toDouble();
+    c.window = parser.value("window").toInt();
+    c.duration = parser.value("duration").toDouble();
+    c.warmup = parser.value("warmup").toDouble();
+    c.size = parser.value("size").toInt();
+    c.connectBatch = parser.value("connect-batch").toInt();
+    c.serverPid = parser.value("server-pid").toLongLong();
+    c.timeout = parser.value("timeout").toDouble();
+    c.idle = parser.isSet("idle");
+    if (c.members < 1 || c.rooms < 1 || c.publishers < 0 || c.rate < 0 || c.window < 1
+        || c.duration <= 0 || c.size < 40 || c.connectBatch < 1) {
+        std::fprintf(stderr, "confab-loadgen: invalid options (see --help)\n");
+        return 2;
+    }
+
+    confab::bench::LoadGenerator generator(c);
+    int exitCode = 0;
+    QObject::connect(&generator, &confab::bench::LoadGenerator::finished, &app, [&](bool ok) {
+        const auto &r = generator.result();
+        if (parser.isSet("json"))
+            std::printf("%s\n",
+                        QJsonDocument(r.toJson(c)).toJson(QJsonDocument::Compact).constData());
+        else
+            std::printf("%s", qPrintable(r.toText(c)));
+        exitCode = ok ? 0 : 1;
+        app.quit();
+    });
+    generator.start();
+    app.exec();
+    return exitCode;
+}
