@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Runs every benchmark scenario against Confab and the peers (Go on nhooyr.io/websocket, Node.js
+# on ws), the server pinned to core 0 and the load generator to core 1, a fresh server for each
+# run, and prints the medians with ratios against the best peer. Durable storage stays on.
+#
+#   bench/run.sh                 all scenarios, 3 runs each, 10 s measured
+#   RUNS=1 DURATION=5 bench/run.sh fanout sat100    a quick look at two scenarios
+#
+# Needs a build in build/ (scripts/build.sh) and installs the peers' toolchains if missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10}
+SERVERS=${SERVERS:-"confab go node"}
+work=$(mktemp -d)
+trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# --- peers -----------------------------------------------------------------------------------
+if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/nhooyr.io/websocket ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    golang-go golang-nhooyr-websocket-dev >/dev/null
+fi
+command -v node >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null
+GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$work/gocache" \
+  go build -o "$work/confab-peer-go" ./bench/peers/go
+(cd bench/peers/node && npm ci --no-audit --no-fund --silent)
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+loadgen=./build/bench/loadgen/confab-loadgen
+[ -x "$loadgen" ] && [ -x ./build/server/confab-server ] || { echo "build first: scripts/build.sh" >&2; exit 1; }
+
+# --- scenarios: name | load generator arguments | metric reported ---------------------------
+declare -A ARGS METRIC
+ARGS[fanout]="--members 500 --rooms 1 --publishers 10 --rate 200";           METRIC[fanout]=p99_ms
+ARGS[sat100]="--members 100 --rooms 1 --publishers 10 --rate 0 --window 16";  METRIC[sat100]=delivered_per_s
+ARGS[sat1000]="--members 1000 --rooms 1 --publishers 10 --rate 0 --window 16"; METRIC[sat1000]=delivered_per_s
+ARGS[rooms]="--members 1000 --rooms 100 --publishers 1000 --rate 1000";        METRIC[rooms]=p99_ms
+ARGS[durable]="--members 200 --rooms 200 --publishers 200 --rate 0 --window 16"; METRIC[durable]=delivered_per_s
+ARGS[idle5000]="--members 5000 --idle --connect-batch 500";                    METRIC[idle5000]=kib_per_conn
+ARGS[idle20000]="--members 20000 --idle --connect-batch 500 --timeout 120";   METRIC[idle20000]=kib_per_conn
+ARGS[storm5000]="--members 5000 --idle --connect-batch 5000";                 METRIC[storm5000]=connect_s
+ALL="fanout sat100 sat1000 rooms durable idle5000 idle20000 storm5000"
+SCENARIOS=${*:-$ALL}
+
+start_server() { # $1 = confab|go|node; prints "pid port"
+  local log="$work/server.log"
+  : >"$log"
+  case $1 in
+    confab) rm -rf "$work/data"
+      taskset -c 0 ./build/server/confab-server --bind 127.0.0.1 --port 0 --data-dir "$work/data" \
+        --rate 1000000 --burst 1000000 --max-connections 100000 >"$log" 2>&1 & ;;
+    go) taskset -c 0 "$work/confab-peer-go" -listen 127.0.0.1:0 >"$log" 2>&1 & ;;
+    node) taskset -c 0 node bench/peers/node/server.js 0 >"$log" 2>&1 & ;;
+  esac
+  local pid=$! port=""
+  for _ in $(seq 1 100); do
+    port=$(grep -ao 'port [0-9]*' "$log" | head -1 | cut -d' ' -f2 || true)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  echo "$pid $port"
+}
+
+field() { grep -o "\"$2\":[0-9.e+-]*" <<<"$1" | head -1 | cut -d: -f2; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "n/a")}'; }
+
+declare -A RESULT
+for scenario in $SCENARIOS; do
+  for server in $SERVERS; do
+    values=""
+    for run in $(seq 1 "$RUNS"); do
+      read -r pid port < <(start_server "$server")
+      sleep 0.3
+      base=$(grep VmRSS /proc/"$pid"/status | awk '{print $2}')
+      out=$(taskset -c 1 "$loadgen" --url "ws://127.0.0.1:$port/ws" ${ARGS[$scenario]} \
+              --duration "$DURATION" --server-pid "$pid" --json 2>/dev/null || true)
+      kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+      echo "$scenario $server run $run: $out" >>"$work/raw.txt"
+      case ${METRIC[$scenario]} in
+        kib_per_conn) conns=$(field "$out" connected); rss=$(field "$out" server_rss_kib)
+          v=$(awk -v r="${rss:-0}" -v b="$base" -v n="${conns:-0}" 'BEGIN{ if (n>0) printf "%.1f", (r-b)/n; else print "n/a"}') ;;
+        *) v=$(field "$out" "${METRIC[$scenario]}")
+           [ "$(field "$out" delivered)" = 0 ] && v="" ;;
+      esac
+      lost=$(field "$out" lost); ooo=$(field "$out" out_of_order)
+      echo "  $scenario / $server / run $run: ${METRIC[$scenario]}=${v:-n/a} lost=${lost:-?} out_of_order=${ooo:-?}" >&2
+      values+="${v:-n/a}"$'\n'
+    done
+    RESULT[$scenario,$server]=$(grep -v -e n/a -e '^$' <<<"$values" | median)
+  done
+done
+
+echo
+echo "| scenario | metric | $(sed 's/ / | /g' <<<"$SERVERS") | Confab vs best peer |"
+echo "|---|---|$(for _ in $SERVERS; do printf -- '---|'; done)---|"
+for scenario in $SCENARIOS; do
+  row="| $scenario | ${METRIC[$scenario]} |"
+  best=""
+  for server in $SERVERS; do
+    v=${RESULT[$scenario,$server]}
+    row+=" $v |"
+    if [ "$server" != confab ] && [ "$v" != n/a ]; then
+      if [ -z "$best" ]; then best=$v
+      elif [ "${METRIC[$scenario]}" = delivered_per_s ]; then best=$(awk -v a="$best" -v b="$v" 'BEGIN{print (b>a)?b:a}')
+      else best=$(awk -v a="$best" -v b="$v" 'BEGIN{print (b<a)?b:a}'); fi
+    fi
+  done
+  c=${RESULT[$scenario,confab]:-n/a}
+  if [ -n "$best" ] && [ "$c" != n/a ]; then
+    if [ "${METRIC[$scenario]}" = delivered_per_s ]; then ratio=$(awk -v c="$c" -v b="$best" 'BEGIN{printf "%.2fx", c/b}')
+    else ratio=$(awk -v c="$c" -v b="$best" 'BEGIN{printf "%.2fx (lower is better)", c/b}'); fi
+  else ratio=n/a; fi
+  echo "$row $ratio |"
+done
+cp "$work/raw.txt" bench/last-run.txt
