@@ -25,14 +25,15 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     m_http = std::make_unique<HttpApi>(m_config, *m_hub, *m_metrics);
     m_door = new FrontDoor(
         m_config, [this](const HttpRequest &r) { return m_http->handle(r); }, this);
-    connect(m_door, &FrontDoor::webSocketConnected, this, [this](QWebSocket *socket) {
-        if (m_stopping) {
-            socket->close(QWebSocketProtocol::CloseCodeGoingAway);
-            socket->deleteLater();
-            return;
-        }
-        m_hub->attach(new Connection(socket, m_config, *m_metrics));
-    });
+    connect(m_door, &FrontDoor::webSocketConnected, this,
+            [this](QWebSocket *socket, QTcpSocket *tcp) {
+                if (m_stopping) {
+                    socket->close(QWebSocketProtocol::CloseCodeGoingAway);
+                    socket->deleteLater();
+                    return;
+                }
+                m_hub->attach(new Connection(socket, tcp, m_config, *m_metrics));
+            });
     connect(&m_keepAlive, &QTimer::timeout, this, &ChatServer::keepAlive);
     m_stopGrace.setSingleShot(true);
     connect(&m_stopGrace, &QTimer::timeout, this, &ChatServer::finishStop);

@@ -11,10 +11,11 @@ quint64 nextSerial = 0;
 constexpr qint64 NsPerMs = 1000000;
 } // namespace
 
-Connection::Connection(QWebSocket *socket, const ServerConfig &config, Metrics &metrics,
-                       QObject *parent)
+Connection::Connection(QWebSocket *socket, QTcpSocket *tcp, const ServerConfig &config,
+                       Metrics &metrics, QObject *parent)
     : QObject(parent)
     , m_socket(socket)
+    , m_tcp(tcp)
     , m_config(config)
     , m_metrics(metrics)
     , m_serial(++nextSerial)
@@ -70,12 +71,21 @@ Connection::~Connection()
     m_socket->disconnect(this);
 }
 
-void Connection::send(const QByteArray &json)
+void Connection::send(const QByteArray &frame)
 {
     if (m_closing)
         return;
     ++m_metrics.framesOut;
-    m_socket->sendTextMessage(QString::fromUtf8(json));
+    // A server never masks, so the same frame bytes serve every recipient. QWebSocket writes its
+    // own frames (pong, close) to the same socket, whole, on this thread: they never interleave.
+    if (m_tcp) {
+        m_tcp->write(frame);
+    } else {
+        // Not expected (the front door always finds the socket); correct, only slower.
+        const int lengthCode = frame.size() > 1 ? frame[1] & 0x7F : 0;
+        const int header = lengthCode < 126 ? 2 : lengthCode == 126 ? 4 : 10;
+        m_socket->sendTextMessage(QString::fromUtf8(frame.mid(header)));
+    }
     if (m_socket->bytesToWrite() > m_config.limits.maxQueueBytes) {
         qCInfo(lcConnection) << "connection" << m_serial << "too slow:" << m_socket->bytesToWrite()
                              << "bytes waiting";

@@ -7,7 +7,9 @@
 #include "serverconfig.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QSet>
+#include <QTcpSocket>
 #include <QTimer>
 #include <QWebSocket>
 #include <memory>
@@ -21,17 +23,18 @@ class Connection : public QObject
 {
     Q_OBJECT
 public:
-    // Takes ownership of the socket.
-    Connection(QWebSocket *socket, const ServerConfig &config, Metrics &metrics,
+    // Takes ownership of the socket. tcp is the QWebSocket's own TCP socket (owned by it):
+    // ready frames are written to it directly.
+    Connection(QWebSocket *socket, QTcpSocket *tcp, const ServerConfig &config, Metrics &metrics,
                QObject *parent = nullptr);
     ~Connection() override;
 
     quint64 serial() const { return m_serial; }
     bool isOpen() const { return !m_closing; }
 
-    // Queues one text frame (compact JSON). A connection whose queue grows past
-    // max_queue_bytes is closed as too slow; nothing waits for it.
-    void send(const QByteArray &json);
+    // Queues one complete WebSocket frame (protocol::textFrame). A connection whose queue grows
+    // past max_queue_bytes is closed as too slow; nothing waits for it.
+    void send(const QByteArray &frame);
     // Sends a close frame, then aborts if the peer has not finished closing within the grace.
     void closeWith(quint16 code, const QString &reason, const QString &metricReason);
     // Drops the TCP connection at once (dead peer).
@@ -69,6 +72,7 @@ private:
     void onDisconnected();
 
     std::unique_ptr<QWebSocket> m_socket;
+    QPointer<QTcpSocket> m_tcp;
     const ServerConfig &m_config;
     Metrics &m_metrics;
     quint64 m_serial;

@@ -190,7 +190,7 @@ void FrontDoor::adopt(QWebSocket *webSocket)
     } else {
         qCWarning(lcConnection) << "no TCP socket found for an upgraded connection";
     }
-    Q_EMIT webSocketConnected(webSocket);
+    Q_EMIT webSocketConnected(webSocket, socket);
 }
 
 } // namespace confab

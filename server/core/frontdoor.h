@@ -35,7 +35,8 @@ public:
     static constexpr qsizetype MaxHeadBytes = 16 * 1024;
 
 Q_SIGNALS:
-    void webSocketConnected(QWebSocket *socket);
+    // tcp is the socket under the QWebSocket (its child); null if it could not be matched.
+    void webSocketConnected(QWebSocket *socket, QTcpSocket *tcp);
 
 private:
     void onNewConnection();

@@ -47,8 +47,8 @@ void Hub::attach(Connection *c)
     c->setParent(this);
     if (m_connections.size() >= m_config.maxConnections) {
         qCWarning(lcHub) << "connection cap reached:" << m_config.maxConnections;
-        c->send(protocol::encode(
-            protocol::errorFrame(Error::ServerFull, u"the server is full"_s, std::nullopt)));
+        c->send(
+            wire(protocol::errorFrame(Error::ServerFull, u"the server is full"_s, std::nullopt)));
         c->closeWith(protocol::CloseServerFull, u"server full"_s, u"server_full"_s);
         c->release();
         return;
@@ -86,13 +86,13 @@ void Hub::onText(Connection *c, const QByteArray &utf8)
             e.insert("re"_L1, f->id);
         else if (const auto *d = std::get_if<protocol::DecodeFailure>(&decoded); d && d->hasRe)
             e.insert("re"_L1, d->re);
-        sendTo(c, protocol::encode(e));
+        sendTo(c, wire(e));
         return;
     }
     if (const auto *failure = std::get_if<protocol::DecodeFailure>(&decoded)) {
-        sendTo(c, protocol::encode(protocol::errorFrame(failure->error, failure->message,
-                                                        failure->hasRe ? std::optional(failure->re)
-                                                                       : std::nullopt)));
+        sendTo(c, wire(protocol::errorFrame(failure->error, failure->message,
+                                            failure->hasRe ? std::optional(failure->re)
+                                                           : std::nullopt)));
         return;
     }
     dispatch(c, std::get<Frame>(decoded));
@@ -104,7 +104,7 @@ void Hub::onBinary(Connection *c)
         if (c->isOpen()) {
             QJsonObject e = protocol::errorFrame(Error::RateLimited, u"too many frames"_s, {});
             e.insert("retry_ms"_L1, double(c->retryMs()));
-            sendTo(c, protocol::encode(e));
+            sendTo(c, wire(e));
         }
         return;
     }
@@ -141,6 +141,11 @@ void Hub::onGone(Connection *c)
     c->release();
 }
 
+QByteArray Hub::wire(const QJsonObject &frame)
+{
+    return protocol::textFrame(protocol::encode(frame));
+}
+
 void Hub::sendTo(Connection *c, const QByteArray &json)
 {
     if (m_store.hasPending() || !m_held.isEmpty())
@@ -160,7 +165,7 @@ void Hub::flushHeld()
 
 void Hub::reply(Connection *c, const Frame &request, const QJsonObject &frame)
 {
-    sendTo(c, protocol::encode(protocol::withRe(frame, request)));
+    sendTo(c, wire(protocol::withRe(frame, request)));
 }
 
 void Hub::sendError(Connection *c, const Frame *request, Error error, const QString &message)
@@ -168,7 +173,7 @@ void Hub::sendError(Connection *c, const Frame *request, Error error, const QStr
     std::optional<QString> re;
     if (request && request->hasId)
         re = request->id;
-    sendTo(c, protocol::encode(protocol::errorFrame(error, message, re)));
+    sendTo(c, wire(protocol::errorFrame(error, message, re)));
 }
 
 void Hub::broadcast(const Room &room, const QByteArray &json, const User *exceptUser)

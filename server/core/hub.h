@@ -104,12 +104,15 @@ private:
     void deliverRoomMessage(Room &room, const protocol::ChatMessage &m, Connection *sender,
                             const Frame *request);
 
+    // A ready WebSocket frame for this JSON: encoded once, written to any number of sockets.
+    static QByteArray wire(const QJsonObject &frame);
+
     // Output. sendTo holds frames back while the store has uncommitted writes.
-    void sendTo(Connection *c, const QByteArray &json);
+    void sendTo(Connection *c, const QByteArray &frame);
     void reply(Connection *c, const Frame &request, const QJsonObject &frame);
     void sendError(Connection *c, const Frame *request, Error error, const QString &message);
     // To every connection in the room except those of `exceptUser`.
-    void broadcast(const Room &room, const QByteArray &json, const User *exceptUser = nullptr);
+    void broadcast(const Room &room, const QByteArray &frame, const User *exceptUser = nullptr);
     void flushHeld();
 
     const ServerConfig &m_config;

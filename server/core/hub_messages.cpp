@@ -90,7 +90,7 @@ void Hub::deliverRoomMessage(Room &room, const ChatMessage &m, Connection *sende
                              const Frame *request)
 {
     const QJsonObject frame = protocol::toJson(m);
-    const QByteArray plain = protocol::encode(frame);
+    const QByteArray plain = wire(frame);
     for (Connection *member : std::as_const(room.connections)) {
         ++m_metrics.messagesOut;
         if (member == sender && request)
@@ -134,7 +134,7 @@ void Hub::sendDirect(Connection *c, const Frame &f, const QString &text)
     }
 
     const QJsonObject frame = protocol::toJson(m);
-    const QByteArray plain = protocol::encode(frame);
+    const QByteArray plain = wire(frame);
     QList<Connection *> targets = sender->connections;
     if (recipient != sender)
         targets += recipient->connections;
@@ -183,8 +183,8 @@ void Hub::handleRead(Connection *c, const Frame &f)
     user->reads.insert(room->name, position);
     if (!user->tokenHash.isEmpty())
         m_store.saveReadPosition(user->id, room->name, position);
-    const QByteArray frame = protocol::encode(
-        {{"type"_L1, "read"_L1}, {"room"_L1, room->name}, {"seq"_L1, double(position)}});
+    const QByteArray frame =
+        wire({{"type"_L1, "read"_L1}, {"room"_L1, room->name}, {"seq"_L1, double(position)}});
     for (Connection *other : std::as_const(user->connections)) {
         if (other != c && other->rooms.contains(room->name))
             sendTo(other, frame);
@@ -231,9 +231,9 @@ void Hub::handleTyping(Connection *c, const Frame &f)
         return; // throttled: dropped silently
     room->lastTypingNs.insert(c->user, now);
     broadcast(*room,
-              protocol::encode({{"type"_L1, "typing"_L1},
-                                {"room"_L1, room->name},
-                                {"user"_L1, protocol::toJson(c->user->info())}}),
+              wire({{"type"_L1, "typing"_L1},
+                    {"room"_L1, room->name},
+                    {"user"_L1, protocol::toJson(c->user->info())}}),
               c->user);
 }
 

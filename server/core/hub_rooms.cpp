@@ -86,7 +86,7 @@ void Hub::handleJoin(Connection *c, const Frame &f)
         room.connections.append(c);
         if (room.connectionsOf[user]++ == 0) {
             room.members.append(user);
-            broadcast(room, protocol::encode(presence(room.name, "join", *user)), user);
+            broadcast(room, wire(presence(room.name, "join", *user)), user);
         }
     }
 
@@ -127,7 +127,7 @@ void Hub::removeFromRoom(Connection *c, Room &room)
         room.connectionsOf.remove(user);
         room.lastTypingNs.remove(user);
         room.members.removeOne(user);
-        broadcast(room, protocol::encode(presence(room.name, "leave", *user)));
+        broadcast(room, wire(presence(room.name, "leave", *user)));
     }
     // A room exists while it has members or stored messages.
     if (room.connections.isEmpty() && room.lastSeq == 0) {
@@ -168,7 +168,7 @@ void Hub::handleTopic(Connection *c, const Frame &f)
                             {"topic"_L1, topic},
                             {"by"_L1, protocol::toJson(c->user->info())},
                             {"ts"_L1, double(QDateTime::currentMSecsSinceEpoch())}};
-    const QByteArray plain = protocol::encode(frame);
+    const QByteArray plain = wire(frame);
     for (Connection *member : std::as_const(room->connections)) {
         if (member == c)
             reply(c, f, frame);

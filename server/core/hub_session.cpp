@@ -148,7 +148,7 @@ void Hub::changeNick(User *user, const QString &nick, Connection *requester, con
 
     const QJsonObject answer{
         {"type"_L1, "nick"_L1}, {"user"_L1, protocol::toJson(user->info())}, {"old"_L1, old}};
-    const QByteArray plain = protocol::encode(answer);
+    const QByteArray plain = wire(answer);
     for (Connection *c : std::as_const(user->connections)) {
         if (c == requester && request)
             reply(c, *request, answer);
@@ -164,12 +164,12 @@ void Hub::changeNick(User *user, const QString &nick, Connection *requester, con
     for (const QString &name : std::as_const(rooms)) {
         const Room *room = m_rooms.value(name);
         broadcast(*room,
-                  protocol::encode({{"type"_L1, "presence"_L1},
-                                    {"room"_L1, name},
-                                    {"event"_L1, "nick"_L1},
-                                    {"user"_L1, protocol::toJson(user->info())},
-                                    {"old"_L1, old},
-                                    {"ts"_L1, double(ts)}}),
+                  wire({{"type"_L1, "presence"_L1},
+                        {"room"_L1, name},
+                        {"event"_L1, "nick"_L1},
+                        {"user"_L1, protocol::toJson(user->info())},
+                        {"old"_L1, old},
+                        {"ts"_L1, double(ts)}}),
                   user);
     }
 }

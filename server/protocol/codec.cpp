@@ -47,6 +47,27 @@ QByteArray encode(const QJsonObject &frame)
     return QJsonDocument(frame).toJson(QJsonDocument::Compact);
 }
 
+QByteArray textFrame(QByteArrayView payload)
+{
+    const qsizetype n = payload.size();
+    QByteArray frame;
+    frame.reserve(n + 10);
+    frame.append(char(0x81)); // FIN, text
+    if (n < 126) {
+        frame.append(char(n));
+    } else if (n <= 0xFFFF) {
+        frame.append(char(126));
+        frame.append(char(n >> 8));
+        frame.append(char(n & 0xFF));
+    } else {
+        frame.append(char(127));
+        for (int shift = 56; shift >= 0; shift -= 8)
+            frame.append(char((quint64(n) >> shift) & 0xFF));
+    }
+    frame.append(payload.data(), n);
+    return frame;
+}
+
 QJsonObject toJson(const UserInfo &user)
 {
     return QJsonObject{{"id"_L1, user.id}, {"nick"_L1, user.nick}};

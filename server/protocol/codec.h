@@ -57,6 +57,10 @@ std::variant<Frame, DecodeFailure> decodeFrame(QByteArrayView utf8);
 // Compact JSON for one outbound frame.
 QByteArray encode(const QJsonObject &frame);
 
+// A complete, unmasked WebSocket text frame (RFC 6455 section 5.2) around a UTF-8 payload, as a
+// server sends it. Built once, the same bytes can be written to every recipient's socket.
+QByteArray textFrame(QByteArrayView payload);
+
 QJsonObject toJson(const UserInfo &user);
 QJsonObject toJson(const ChatMessage &message);
 QJsonArray toJson(const QList<ChatMessage> &messages);

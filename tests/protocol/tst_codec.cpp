@@ -98,6 +98,27 @@ private Q_SLOTS:
         QVERIFY(!without.contains(QLatin1StringView("re")));
     }
 
+    void textFramesHaveTheRightHeader_data()
+    {
+        QTest::addColumn<int>("length");
+        QTest::addColumn<QByteArray>("header");
+        QTest::newRow("0") << 0 << QByteArray("\x81\x00", 2);
+        QTest::newRow("125") << 125 << QByteArray("\x81\x7d", 2);
+        QTest::newRow("126") << 126 << QByteArray("\x81\x7e\x00\x7e", 4);
+        QTest::newRow("65535") << 65535 << QByteArray("\x81\x7e\xff\xff", 4);
+        QTest::newRow("65536") << 65536
+                               << QByteArray("\x81\x7f\x00\x00\x00\x00\x00\x01\x00\x00", 10);
+    }
+    void textFramesHaveTheRightHeader()
+    {
+        QFETCH(int, length);
+        QFETCH(QByteArray, header);
+        const QByteArray payload(length, 'p');
+        const QByteArray frame = textFrame(payload);
+        QCOMPARE(frame.left(header.size()), header);
+        QCOMPARE(frame.mid(header.size()), payload);
+    }
+
     void everyErrorHasItsWireName()
     {
         QCOMPARE(errorName(Error::RateLimited), QStringLiteral("rate_limited"));
