@@ -26,8 +26,9 @@ const char *const schema[] = {
     // Case-insensitive words; diacritics are kept (a search for "cafe" does not find "café").
     "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(text, content='messages',"
     " content_rowid='rowid', tokenize='unicode61 remove_diacritics 0')",
-    "CREATE TRIGGER IF NOT EXISTS messages_ai AFTER INSERT ON messages BEGIN"
-    " INSERT INTO messages_fts(rowid, text) VALUES (new.rowid, new.text); END",
+    // The search index is derived data, written in batches of its own (see indexPending).
+    "DROP TRIGGER IF EXISTS messages_ai",
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('fts_rowid', '0')",
     "CREATE TABLE IF NOT EXISTS users(token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL,"
     " nick TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS reads(user_id TEXT NOT NULL, room TEXT NOT NULL,"
@@ -54,11 +55,44 @@ ChatMessage messageFromRow(const QSqlQuery &q)
 Store::Store(QObject *parent)
     : QObject(parent)
     , m_connectionName(QStringLiteral("confab-store-") + QUuid::createUuid().toString())
-{}
+{
+    m_indexTimer.setSingleShot(true);
+    m_indexTimer.setInterval(IndexDelayMs);
+    connect(&m_indexTimer, &QTimer::timeout, this, &Store::indexPending);
+}
 
 Store::~Store()
 {
     close();
+}
+
+void Store::indexPending()
+{
+    m_indexTimer.stop();
+    if (m_unindexed.empty() || !m_db.isOpen())
+        return;
+    // One transaction for many rows: FTS5 then writes few, larger segments.
+    m_db.transaction();
+    QSqlQuery insert(m_db);
+    insert.prepare(QStringLiteral("INSERT INTO messages_fts(rowid, text) VALUES (?, ?)"));
+    qint64 last = m_indexedRowid;
+    for (const auto &[rowid, text] : m_unindexed) {
+        insert.bindValue(0, rowid);
+        insert.bindValue(1, text);
+        if (exec(insert, "index message"))
+            last = std::max(last, rowid);
+    }
+    QSqlQuery mark(m_db);
+    mark.prepare(QStringLiteral("UPDATE meta SET value = ? WHERE key = 'fts_rowid'"));
+    mark.addBindValue(QString::number(last));
+    exec(mark, "index position");
+    if (m_db.commit()) {
+        m_indexedRowid = last;
+        m_unindexed.clear();
+    } else {
+        qCCritical(lcStore) << "indexing failed:" << m_db.lastError().text();
+        m_db.rollback();
+    }
 }
 
 std::optional<QString> Store::open(const QString &dataDir)
@@ -90,6 +124,21 @@ std::optional<QString> Store::open(const QString &dataDir)
     purge.exec(
         QStringLiteral("DELETE FROM rooms WHERE name NOT IN (SELECT DISTINCT room FROM messages)"));
 
+    // Index what a crash left unindexed (messages are durable; the index catches up).
+    {
+        QSqlQuery q(m_db);
+        q.exec(QStringLiteral("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_rowid'"));
+        m_indexedRowid = q.next() ? q.value(0).toLongLong() : 0;
+        QSqlQuery rows(m_db);
+        rows.prepare(
+            QStringLiteral("SELECT rowid, text FROM messages WHERE rowid > ? ORDER BY rowid"));
+        rows.addBindValue(m_indexedRowid);
+        if (exec(rows, "unindexed messages")) {
+            while (rows.next())
+                m_unindexed.push_back({rows.value(0).toLongLong(), rows.value(1).toString()});
+        }
+        indexPending();
+    }
     m_insertMessage = std::make_unique<QSqlQuery>(
         prepare(QStringLiteral("INSERT INTO messages(room, seq, id, user_id, nick, text, ts,"
                                " client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")));
@@ -114,6 +163,7 @@ void Store::close()
     if (!m_db.isValid())
         return;
     commit();
+    indexPending();
     m_insertMessage.reset();
     m_saveRoom.reset();
     m_deleteRoom.reset();
@@ -168,6 +218,8 @@ void Store::commit()
                             << "writes:" << m_db.lastError().text();
         m_db.rollback();
     }
+    if (!m_unindexed.empty() && !m_indexTimer.isActive())
+        m_indexTimer.start();
     Q_EMIT committed();
 }
 
@@ -221,7 +273,8 @@ void Store::appendMessage(const ChatMessage &m, const QString &clientId)
         m_insertMessage->bindValue(5, m.text);
         m_insertMessage->bindValue(6, m.ts);
         m_insertMessage->bindValue(7, clientId.isEmpty() ? QVariant() : QVariant(clientId));
-        exec(*m_insertMessage, "insert message");
+        if (exec(*m_insertMessage, "insert message"))
+            m_unindexed.push_back({m_insertMessage->lastInsertId().toLongLong(), m.text});
     });
 }
 
@@ -269,6 +322,7 @@ QList<ChatMessage> Store::search(const QStringList &rooms, const QStringList &wo
     if (rooms.isEmpty() || words.isEmpty())
         return {};
     commit();
+    indexPending(); // a message is searchable as soon as its sender has its copy
     QStringList terms;
     for (const QString &w : words) // words hold letters and digits only: no quoting needed
         terms.append(QLatin1Char('"') + w + QStringLiteral("\"*"));

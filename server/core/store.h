@@ -13,6 +13,7 @@
 #include <QObject>
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QTimer>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -69,6 +70,9 @@ public:
 public Q_SLOTS:
     // Writes everything queued in one transaction. Cheap when nothing is queued.
     void commit();
+    // Writes the search index for messages committed since the last call (also done on a timer,
+    // before every search, and on close).
+    void indexPending();
 
 Q_SIGNALS:
     void committed();
@@ -84,6 +88,10 @@ private:
     std::vector<std::function<void()>> m_pending;
     QHash<QString, protocol::ChatMessage> m_pendingByClientId;
     bool m_commitScheduled = false;
+    static constexpr int IndexDelayMs = 200;
+    QTimer m_indexTimer;
+    std::vector<std::pair<qint64, QString>> m_unindexed; // rowid, text
+    qint64 m_indexedRowid = 0;
     std::unique_ptr<QSqlQuery> m_insertMessage, m_saveRoom, m_deleteRoom, m_saveUser, m_saveRead;
 };
 

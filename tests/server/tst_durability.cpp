@@ -186,6 +186,14 @@ private Q_SLOTS:
             QCOMPARE(qint64(history[i]["seq"].toDouble()),
                      qint64(history[i - 1]["seq"].toDouble()) + 1);
         QCOMPARE(history.last()["text"].toString(), QString::number(last));
+        // The search index catches up with what was stored but not yet indexed at the kill.
+        const QJsonArray found = after
+                                     .request({{"type", "search"},
+                                               {"q", QString::number(last)},
+                                               {"room", "general"}})["messages"]
+                                     .toArray();
+        QCOMPARE(found.size(), 1);
+        QCOMPARE(qint64(found[0]["seq"].toDouble()), last);
         // The next message continues the seq.
         QCOMPARE(
             qint64(after.request({{"type", "send"}, {"room", "general"}, {"text", "next"}})["seq"]
