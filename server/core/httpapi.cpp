@@ -110,9 +110,9 @@ HttpResponse HttpApi::publish(const HttpRequest &request)
         body.value("room"_L1).toString(), body.value("text"_L1).toString(), {m_apiUserId, nick});
     if (const auto *error = std::get_if<protocol::Error>(&result))
         return errorResponse(400, protocol::errorName(*error));
-    const auto name = protocol::normalizeRoomName(body.value("room"_L1).toString());
+    const auto &published = std::get<Published>(result);
     return HttpResponse::json(202,
-                              {{"room"_L1, *name}, {"seq"_L1, double(std::get<qint64>(result))}});
+                              {{"room"_L1, published.room}, {"seq"_L1, double(published.seq)}});
 }
 
 } // namespace confab

@@ -69,46 +69,45 @@ void Hub::shutdown()
         c->closeWith(protocol::CloseGoingAway, u"server shutting down"_s, u"shutdown"_s);
 }
 
+bool Hub::admit(Connection *c, const std::optional<QString> &re)
+{
+    if (c->admit())
+        return true;
+    if (c->isOpen()) { // else it was just closed for flooding
+        QJsonObject e = protocol::errorFrame(Error::RateLimited, u"too many frames"_s, re);
+        e.insert("retry_ms"_L1, double(c->retryMs()));
+        sendTo(c, wire(e));
+    }
+    return false;
+}
+
 void Hub::onText(Connection *c, const QByteArray &utf8)
 {
-    auto decoded = protocol::decodeFrame(utf8);
-    const bool isHello =
-        std::holds_alternative<Frame>(decoded) && std::get<Frame>(decoded).type == u"hello";
+    const auto decoded = protocol::decodeFrame(utf8);
+    const Frame *frame = std::get_if<Frame>(&decoded);
+    const auto *failure = std::get_if<protocol::DecodeFailure>(&decoded);
+    const bool isHello = frame && frame->type == u"hello";
     const bool freeHello = isHello && !c->helloSeen;
     c->helloSeen = c->helloSeen || isHello;
-    if (!freeHello && !c->admit()) {
-        if (!c->isOpen())
-            return; // closed for flooding
-        QJsonObject e =
-            protocol::errorFrame(Error::RateLimited, u"too many frames"_s, std::nullopt);
-        e.insert("retry_ms"_L1, double(c->retryMs()));
-        if (const Frame *f = std::get_if<Frame>(&decoded); f && f->hasId)
-            e.insert("re"_L1, f->id);
-        else if (const auto *d = std::get_if<protocol::DecodeFailure>(&decoded); d && d->hasRe)
-            e.insert("re"_L1, d->re);
-        sendTo(c, wire(e));
+    std::optional<QString> re;
+    if (frame && frame->hasId)
+        re = frame->id;
+    else if (failure && failure->hasRe)
+        re = failure->re;
+    if (!freeHello && !admit(c, re))
+        return;
+    if (failure) {
+        sendTo(c, wire(protocol::errorFrame(failure->error, failure->message, re)));
         return;
     }
-    if (const auto *failure = std::get_if<protocol::DecodeFailure>(&decoded)) {
-        sendTo(c, wire(protocol::errorFrame(failure->error, failure->message,
-                                            failure->hasRe ? std::optional(failure->re)
-                                                           : std::nullopt)));
-        return;
-    }
-    dispatch(c, std::get<Frame>(decoded));
+    dispatch(c, *frame);
 }
 
 void Hub::onBinary(Connection *c)
 {
-    if (!c->admit()) {
-        if (c->isOpen()) {
-            QJsonObject e = protocol::errorFrame(Error::RateLimited, u"too many frames"_s, {});
-            e.insert("retry_ms"_L1, double(c->retryMs()));
-            sendTo(c, wire(e));
-        }
-        return;
-    }
-    sendError(c, nullptr, Error::BadRequest, u"binary frames are not accepted; send JSON text"_s);
+    if (admit(c, std::nullopt))
+        sendError(c, nullptr, Error::BadRequest,
+                  u"binary frames are not accepted; send JSON text"_s);
 }
 
 void Hub::dispatch(Connection *c, const Frame &f)
@@ -146,12 +145,12 @@ QByteArray Hub::wire(const QJsonObject &frame)
     return protocol::textFrame(protocol::encode(frame));
 }
 
-void Hub::sendTo(Connection *c, const QByteArray &json)
+void Hub::sendTo(Connection *c, const QByteArray &frame)
 {
     if (m_store.hasPending() || !m_held.isEmpty())
-        m_held.append({c, json});
+        m_held.append({c, frame});
     else
-        c->send(json);
+        c->send(frame);
 }
 
 void Hub::flushHeld()

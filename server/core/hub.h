@@ -42,8 +42,12 @@ struct Room {
     QHash<User *, qint64> lastTypingNs;
 };
 
-// The result of an HTTP publish: the new seq, or the error code.
-using PublishResult = std::variant<qint64, protocol::Error>;
+// The result of an HTTP publish: where it went, or the error code.
+struct Published {
+    QString room; // NFC-normalized
+    qint64 seq = 0;
+};
+using PublishResult = std::variant<Published, protocol::Error>;
 
 class Hub : public QObject
 {
@@ -69,6 +73,8 @@ private:
     using Frame = protocol::Frame;
     using Error = protocol::Error;
 
+    // Charges one frame to the connection's bucket; answers rate_limited when it is empty.
+    bool admit(Connection *c, const std::optional<QString> &re);
     void onText(Connection *c, const QByteArray &utf8);
     void onBinary(Connection *c);
     void onGone(Connection *c);
@@ -92,6 +98,9 @@ private:
     Room *memberRoom(Connection *c, const Frame &f);
 
     // hub_messages.cpp
+    // The send rules for a message text (present, not empty, at most max_text_bytes), shared by
+    // WebSocket sends and HTTP publishes.
+    std::optional<std::pair<Error, QString>> textError(const QJsonValue &text) const;
     void handleSend(Connection *c, const Frame &f);
     void sendToRoom(Connection *c, const Frame &f, const QString &text);
     void sendDirect(Connection *c, const Frame &f, const QString &text);

@@ -34,20 +34,25 @@ std::optional<std::optional<qint64>> optionalInteger(const protocol::Frame &f,
 
 } // namespace
 
+std::optional<std::pair<Error, QString>> Hub::textError(const QJsonValue &text) const
+{
+    if (!text.isString() || text.toString().isEmpty())
+        return std::pair{Error::BadRequest, u"\"text\" must be a non-empty string"_s};
+    if (text.toString().toUtf8().size() > m_config.limits.maxTextBytes)
+        return std::pair{Error::TooLong, u"a message has at most %1 bytes of UTF-8"_s.arg(
+                                             m_config.limits.maxTextBytes)};
+    return std::nullopt;
+}
+
 void Hub::handleSend(Connection *c, const Frame &f)
 {
     const bool hasRoom = f.object.contains("room"_L1);
     const bool hasTo = f.object.contains("to"_L1);
     if (hasRoom == hasTo)
         return sendError(c, &f, Error::BadRequest, u"a send names either \"room\" or \"to\""_s);
-    const QJsonValue textValue = f.value("text"_L1);
-    if (!textValue.isString() || textValue.toString().isEmpty())
-        return sendError(c, &f, Error::BadRequest, u"\"text\" must be a non-empty string"_s);
-    const QString text = textValue.toString();
-    if (text.toUtf8().size() > m_config.limits.maxTextBytes)
-        return sendError(
-            c, &f, Error::TooLong,
-            u"a message has at most %1 bytes of UTF-8"_s.arg(m_config.limits.maxTextBytes));
+    if (const auto error = textError(f.value("text"_L1)))
+        return sendError(c, &f, error->first, error->second);
+    const QString text = f.value("text"_L1).toString();
     if (hasRoom)
         sendToRoom(c, f, text);
     else
@@ -243,14 +248,12 @@ PublishResult Hub::publish(const QString &roomValue, const QString &text,
     const auto name = protocol::normalizeRoomName(roomValue);
     if (!name)
         return Error::BadRoom;
-    if (text.isEmpty())
-        return Error::BadRequest;
-    if (text.toUtf8().size() > m_config.limits.maxTextBytes)
-        return Error::TooLong;
+    if (const auto error = textError(text))
+        return error->first;
     Room &room = roomFor(*name);
     const ChatMessage m = storeRoomMessage(room, from, text, QString());
     deliverRoomMessage(room, m, nullptr, nullptr);
-    return m.seq;
+    return Published{room.name, m.seq};
 }
 
 } // namespace confab

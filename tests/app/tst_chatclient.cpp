@@ -81,9 +81,7 @@ private Q_SLOTS:
         QCOMPARE(app.client.members()->rowCount(), 1);
 
         TestClient guest;
-        QVERIFY(guest.open(server.port()));
-        guest.hello("guest");
-        guest.join("general");
+        QVERIFY(guest.enter(server.port(), "guest"));
         QTRY_COMPARE_WITH_TIMEOUT(app.client.members()->rowCount(), 2, waitMs());
 
         guest.request({{"type", "send"}, {"room", "general"}, {"text", "hi from the network"}});
@@ -103,9 +101,7 @@ private Q_SLOTS:
         TestServer server;
         QVERIFY(server.start());
         TestClient guest;
-        QVERIFY(guest.open(server.port()));
-        guest.hello("guest");
-        guest.join("general");
+        QVERIFY(guest.enter(server.port(), "guest"));
         for (int i = 1; i <= 120; ++i)
             guest.send({{"type", "send"}, {"room", "general"}, {"text", QString::number(i)}});
         QTRY_COMPARE_WITH_TIMEOUT(guest.pending().size(), 120, waitMs());
@@ -135,9 +131,7 @@ private Q_SLOTS:
         app.client.joinRoom("random");
         QTRY_COMPARE_WITH_TIMEOUT(app.client.currentRoom(), QStringLiteral("random"), waitMs());
         TestClient guest;
-        QVERIFY(guest.open(server.port()));
-        guest.hello("guest");
-        guest.join("general");
+        QVERIFY(guest.enter(server.port(), "guest"));
         for (int i = 0; i < 3; ++i)
             guest.request({{"type", "send"}, {"room", "general"}, {"text", "unseen"}});
         QTRY_COMPARE_WITH_TIMEOUT(app.client.totalUnread(), 3, waitMs());
@@ -188,9 +182,7 @@ private Q_SLOTS:
         QVERIFY(app.connectTo(server.port()));
         app.client.setProperty("reconnectBaseMs", 300);
         TestClient guest;
-        QVERIFY(guest.open(server.port()));
-        guest.hello("guest");
-        guest.join("general");
+        QVERIFY(guest.enter(server.port(), "guest"));
         guest.request({{"type", "send"}, {"room", "general"}, {"text", "one"}});
         QTRY_COMPARE_WITH_TIMEOUT(texts(app.client.messages()).size(), 1, waitMs());
 

@@ -47,6 +47,12 @@ bool TestClient::open(quint16 port, const QString &path)
     return ok;
 }
 
+bool TestClient::enter(quint16 port, const QString &nick, const QString &room)
+{
+    return open(port) && !hello(nick).isEmpty()
+           && join(room).value(QStringLiteral("type")).toString() == QStringLiteral("joined");
+}
+
 QJsonObject TestClient::hello(const QString &nick, const QJsonObject &extra)
 {
     QJsonObject frame = extra;
