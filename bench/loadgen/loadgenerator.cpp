@@ -2,8 +2,10 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <string>
 
 namespace confab::bench {
 
@@ -24,23 +26,23 @@ QString roomName(int room)
 
 // Parses the payload "lg|room|publisher|seq|sendNs|padding" out of a message frame without a
 // JSON parser (the generator must not be the bottleneck).
-bool parsePayload(const QString &frame, int &room, int &publisher, qint64 &seq, qint64 &sentNs)
+bool parsePayload(std::string_view frame, int &room, int &publisher, qint64 &seq, qint64 &sentNs)
 {
-    static const QString marker = QStringLiteral("\"text\":\"lg|");
-    const qsizetype at = frame.indexOf(marker);
-    if (at < 0)
+    static constexpr std::string_view marker = "\"text\":\"lg|";
+    const size_t at = frame.find(marker);
+    if (at == std::string_view::npos)
         return false;
-    qsizetype pos = at + marker.size();
+    size_t pos = at + marker.size();
     qint64 values[4];
     for (qint64 &v : values) {
         v = 0;
         bool digit = false;
-        while (pos < frame.size() && frame[pos].isDigit()) {
-            v = v * 10 + frame[pos].digitValue();
+        while (pos < frame.size() && frame[pos] >= '0' && frame[pos] <= '9') {
+            v = v * 10 + (frame[pos] - '0');
             ++pos;
             digit = true;
         }
-        if (!digit || pos >= frame.size() || frame[pos] != u'|')
+        if (!digit || pos >= frame.size() || frame[pos] != '|')
             return false;
         ++pos;
     }
@@ -51,24 +53,42 @@ bool parsePayload(const QString &frame, int &room, int &publisher, qint64 &seq, 
     return true;
 }
 
-} // namespace
-
-LoadGenerator::LoadGenerator(LoadConfig config, QObject *parent)
-    : QObject(parent)
-    , m_config(std::move(config))
+bool isMessageFrame(std::string_view text)
 {
-    m_ticker.setTimerType(Qt::PreciseTimer);
-    connect(&m_ticker, &QTimer::timeout, this, &LoadGenerator::tick);
-    m_deadline.setSingleShot(true);
-    connect(&m_deadline, &QTimer::timeout, this, [this] {
-        std::fprintf(stderr, "loadgen: gave up: %d of %d members ready\n", m_ready,
-                     m_config.members);
-        Q_EMIT finished(false);
-    });
+    // Confab sorts keys (type comes last), the peers put it first. A joined frame holds
+    // messages in its history, so only the frame's own type counts.
+    return text.ends_with("\"type\":\"message\"}") || text.starts_with("{\"type\":\"message\"");
 }
 
-void LoadGenerator::start()
+constexpr qint64 Ms = 1000000;
+
+} // namespace
+
+LoadGenerator::LoadGenerator(LoadConfig config)
+    : m_config(std::move(config))
+    , m_clients(
+          {[this](int id) {
+               m_clients.sendText(
+                   id,
+                   QStringLiteral("{\"type\":\"hello\",\"nick\":\"lg%1\"}").arg(id).toStdString());
+           },
+           [this](int id, std::string_view text) { onText(id, text); },
+           [this](int, const std::string &why) {
+               if (m_result.closed++ == 0)
+                   std::fprintf(stderr, "loadgen: a connection was lost: %s\n", why.c_str());
+           }})
+{}
+
+bool LoadGenerator::run()
 {
+    std::string error;
+    const QByteArray path =
+        m_config.url.path().isEmpty() ? QByteArray("/") : m_config.url.path().toUtf8();
+    if (!m_clients.setTarget(m_config.url.host().toStdString(), uint16_t(m_config.url.port(80)),
+                             path.toStdString(), &error)) {
+        std::fprintf(stderr, "loadgen: %s\n", error.c_str());
+        return false;
+    }
     const int rooms = std::max(1, m_config.rooms);
     const int publishers = m_config.idle ? 0 : std::min(m_config.publishers, m_config.members);
     m_members.resize(size_t(m_config.members));
@@ -86,44 +106,41 @@ void LoadGenerator::start()
         m.lastSeq.assign(size_t(publishers), 0);
     if (m_config.serverPid > 0)
         m_result.serverBefore = readProcStats(m_config.serverPid);
-    m_clock.start();
-    m_deadline.start(int(m_config.timeout * 1000));
+    m_startNs = nowNs();
+    m_phaseEndNs = m_startNs + qint64(m_config.timeout * 1e9);
     openBatch();
+    while (m_phase != Phase::Done) {
+        m_clients.poll(pollTimeoutMs(nowNs()));
+        onTime(nowNs());
+    }
+    m_clients.closeAll();
+    return m_ok;
+}
+
+int LoadGenerator::pollTimeoutMs(qint64 now) const
+{
+    if (m_phase == Phase::Warming || m_phase == Phase::Measuring) {
+        if (m_config.rate > 0)
+            return 1; // pacing ticks
+    }
+    if (m_phase == Phase::Draining)
+        return 5;
+    return int(std::clamp<qint64>((m_phaseEndNs - now) / Ms, 0, 50));
 }
 
 void LoadGenerator::openBatch()
 {
     // Keep at most connectBatch handshakes under way at once.
     while (m_opened < m_config.members && m_opened - m_ready < m_config.connectBatch) {
-        const int i = m_opened++;
-        Member &m = m_members[size_t(i)];
-        m.socket = std::make_unique<QWebSocket>();
-        m.socket->setMaxAllowedIncomingMessageSize(16 * 1024 * 1024);
-        QWebSocket *socket = m.socket.get();
-        connect(socket, &QWebSocket::connected, this, [this, socket, i] {
-            socket->sendTextMessage(
-                QStringLiteral("{\"type\":\"hello\",\"nick\":\"lg%1\"}").arg(i));
-        });
-        connect(socket, &QWebSocket::textMessageReceived, this,
-                [this, i](const QString &text) { onText(i, text); });
-        connect(socket, &QWebSocket::disconnected, this, [this] { ++m_result.closed; });
-        socket->open(m_config.url);
+        ++m_opened;
+        m_clients.open();
     }
 }
 
-void LoadGenerator::onText(int index, const QString &text)
+void LoadGenerator::onText(int index, std::string_view text)
 {
     Member &m = m_members[size_t(index)];
-    // The frame's own type, cheaply: Confab sorts keys (type comes last), the peers put it
-    // first; anything else is parsed properly. (A joined frame holds messages in its history.)
-    QString type;
-    if (text.endsWith(QLatin1String("\"type\":\"message\"}"))
-        || text.startsWith(QLatin1String("{\"type\":\"message\"")))
-        type = QStringLiteral("message");
-    else
-        type =
-            QJsonDocument::fromJson(text.toUtf8()).object().value(QLatin1String("type")).toString();
-    if (type == u"message") {
+    if (isMessageFrame(text)) {
         int room = 0, publisher = 0;
         qint64 seq = 0, sentNs = 0;
         if (!parsePayload(text, room, publisher, seq, sentNs))
@@ -131,10 +148,13 @@ void LoadGenerator::onText(int index, const QString &text)
         if (publisher == m.publisher && publisher >= 0) {
             Publisher &p = m_publishers[size_t(publisher)];
             p.inFlight = std::max(0, p.inFlight - 1);
-            if (m_sending && m_config.rate <= 0)
+            const bool sending = m_phase == Phase::Warming || m_phase == Phase::Measuring;
+            if (sending && m_config.rate <= 0)
                 publish(publisher);
         }
-        if (!m_measuring || sentNs < m_measureStartNs)
+        if (m_phase < Phase::Measuring || sentNs < m_measureStartNs)
+            return;
+        if (publisher < 0 || size_t(publisher) >= m.lastSeq.size())
             return;
         ++m_result.delivered;
         if (room != m.room)
@@ -149,13 +169,19 @@ void LoadGenerator::onText(int index, const QString &text)
     }
     if (m.ready)
         return;
+    const QString type =
+        QJsonDocument::fromJson(QByteArray::fromRawData(text.data(), qsizetype(text.size())))
+            .object()
+            .value(QLatin1String("type"))
+            .toString();
     if (type == u"welcome") {
         if (m_config.idle) {
             m.ready = true;
             memberReady();
         } else {
-            m.socket->sendTextMessage(
-                QStringLiteral("{\"type\":\"join\",\"room\":\"%1\"}").arg(roomName(m.room)));
+            m_clients.sendText(index, QStringLiteral("{\"type\":\"join\",\"room\":\"%1\"}")
+                                          .arg(roomName(m.room))
+                                          .toStdString());
         }
     } else if (type == u"joined") {
         m.ready = true;
@@ -172,44 +198,78 @@ void LoadGenerator::memberReady()
         openBatch();
     if (m_ready < m_config.members)
         return;
-    m_deadline.stop();
+    const qint64 now = nowNs();
     m_result.connected = m_ready;
-    m_result.connectSeconds = double(m_clock.nsecsElapsed()) / 1e9;
+    m_result.connectSeconds = double(now - m_startNs) / 1e9;
     if (m_config.idle) {
         // Let the server settle, then read its memory.
-        QTimer::singleShot(1000, this, &LoadGenerator::finish);
+        m_phase = Phase::Settling;
+        m_phaseEndNs = now + 1000 * Ms;
         return;
     }
-    beginLoad();
+    beginLoad(now);
 }
 
-void LoadGenerator::beginLoad()
+void LoadGenerator::beginLoad(qint64 now)
 {
-    m_sending = true;
-    m_loadStartNs = nowNs();
-    if (m_config.rate > 0) {
-        m_ticker.start(1);
-    } else {
+    m_phase = Phase::Warming;
+    m_loadStartNs = now;
+    m_phaseEndNs = now + qint64(m_config.warmup * 1e9);
+    if (m_config.rate <= 0) {
         for (size_t p = 0; p < m_publishers.size(); ++p) {
             for (int w = 0; w < m_config.window; ++w)
                 publish(int(p));
         }
     }
-    QTimer::singleShot(int(m_config.warmup * 1000), this, &LoadGenerator::beginMeasuring);
 }
 
-void LoadGenerator::beginMeasuring()
+void LoadGenerator::onTime(qint64 now)
 {
-    if (m_config.serverPid > 0)
-        m_result.serverBefore = readProcStats(m_config.serverPid);
-    m_measureStartNs = nowNs();
-    m_measuring = true;
-    QTimer::singleShot(int(m_config.duration * 1000), this, &LoadGenerator::stopSending);
+    if (m_phase == Phase::Warming || m_phase == Phase::Measuring)
+        tick(now);
+    if (now < m_phaseEndNs
+        && !(m_phase == Phase::Draining && m_result.delivered >= m_result.expected))
+        return;
+    switch (m_phase) {
+    case Phase::Connecting:
+        std::fprintf(stderr, "loadgen: gave up: %d of %d members ready\n", m_ready,
+                     m_config.members);
+        m_ok = false;
+        m_phase = Phase::Done;
+        break;
+    case Phase::Settling:
+        m_phase = Phase::Done;
+        break;
+    case Phase::Warming:
+        if (m_config.serverPid > 0)
+            m_result.serverBefore = readProcStats(m_config.serverPid);
+        m_measureStartNs = now;
+        m_phase = Phase::Measuring;
+        m_phaseEndNs = now + qint64(m_config.duration * 1e9);
+        break;
+    case Phase::Measuring:
+        m_result.seconds = double(now - m_measureStartNs) / 1e9;
+        if (m_config.serverPid > 0)
+            m_result.serverAfter = readProcStats(m_config.serverPid);
+        // Drain: wait until everything expected arrived, at most 5 s.
+        m_phase = Phase::Draining;
+        m_phaseEndNs = now + 5000 * Ms;
+        break;
+    case Phase::Draining:
+        m_phase = Phase::Done;
+        break;
+    case Phase::Done:
+        break;
+    }
+    if (m_phase == Phase::Done && m_config.serverPid > 0 && !m_result.serverAfter.ok)
+        m_result.serverAfter = readProcStats(m_config.serverPid);
 }
 
-void LoadGenerator::tick()
+void LoadGenerator::tick(qint64 now)
 {
-    const double elapsed = double(nowNs() - m_loadStartNs) / 1e9;
+    if (m_config.rate <= 0)
+        return;
+    const double elapsed = double(now - m_loadStartNs) / 1e9;
     const auto due = qint64(elapsed * m_config.rate);
     while (m_paced < due && !m_publishers.empty()) {
         publish(m_nextPublisher);
@@ -221,47 +281,22 @@ void LoadGenerator::tick()
 void LoadGenerator::publish(int index)
 {
     Publisher &p = m_publishers[size_t(index)];
-    const qint64 sent = nowNs();
-    QString text =
-        QStringLiteral("lg|%1|%2|%3|%4|").arg(p.room).arg(index).arg(p.nextSeq++).arg(sent);
-    if (text.size() < m_config.size)
-        text += QString(m_config.size - text.size(), u'x');
+    char text[64];
+    const int n =
+        std::snprintf(text, sizeof text, "lg|%d|%d|%lld|%lld|", p.room, index,
+                      static_cast<long long>(p.nextSeq++), static_cast<long long>(nowNs()));
+    std::string frame =
+        "{\"type\":\"send\",\"room\":\"bench" + std::to_string(p.room) + "\",\"text\":\"";
+    frame.append(text, size_t(n));
+    if (n < m_config.size)
+        frame.append(size_t(m_config.size - n), 'x');
+    frame += "\"}";
     ++p.inFlight;
-    if (m_measuring) {
+    if (m_phase == Phase::Measuring) {
         ++m_result.sent;
         m_result.expected += m_roomSize[size_t(p.room)];
     }
-    m_members[size_t(p.member)].socket->sendTextMessage(
-        QStringLiteral("{\"type\":\"send\",\"room\":\"%1\",\"text\":\"%2\"}")
-            .arg(roomName(p.room), text));
-}
-
-void LoadGenerator::stopSending()
-{
-    m_sending = false;
-    m_ticker.stop();
-    m_result.seconds = double(nowNs() - m_measureStartNs) / 1e9;
-    if (m_config.serverPid > 0)
-        m_result.serverAfter = readProcStats(m_config.serverPid);
-    // Drain: wait until everything expected arrived, at most 5 s.
-    auto *drain = new QTimer(this);
-    QElapsedTimer waited;
-    waited.start();
-    connect(drain, &QTimer::timeout, this, [this, drain, waited] {
-        if (m_result.delivered >= m_result.expected || waited.elapsed() > 5000) {
-            drain->stop();
-            finish();
-        }
-    });
-    drain->start(20);
-}
-
-void LoadGenerator::finish()
-{
-    if (m_config.serverPid > 0 && !m_result.serverAfter.ok)
-        m_result.serverAfter = readProcStats(m_config.serverPid);
-    m_measuring = false;
-    Q_EMIT finished(true);
+    m_clients.sendText(p.member, frame);
 }
 
 QJsonObject LoadResult::toJson(const LoadConfig &c) const

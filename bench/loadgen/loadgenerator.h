@@ -6,14 +6,11 @@
 
 #include "histogram.h"
 #include "procstats.h"
+#include "wsclients.h"
 
-#include <QElapsedTimer>
 #include <QJsonObject>
-#include <QObject>
-#include <QTimer>
 #include <QUrl>
-#include <QWebSocket>
-#include <memory>
+#include <string_view>
 #include <vector>
 
 namespace confab::bench {
@@ -52,20 +49,17 @@ struct LoadResult {
     QString toText(const LoadConfig &config) const;
 };
 
-class LoadGenerator : public QObject
+// Runs on its own epoll loop (WsClients), not on Qt's event loop: see wsclients.h.
+class LoadGenerator
 {
-    Q_OBJECT
 public:
-    explicit LoadGenerator(LoadConfig config, QObject *parent = nullptr);
-    void start();
+    explicit LoadGenerator(LoadConfig config);
+    // Connects, loads, measures and drains; false if the members could not all get ready.
+    bool run();
     const LoadResult &result() const { return m_result; }
-
-Q_SIGNALS:
-    void finished(bool ok);
 
 private:
     struct Member {
-        std::unique_ptr<QWebSocket> socket;
         int room = 0;
         int publisher = -1; // index among publishers, or -1
         bool ready = false;
@@ -77,33 +71,33 @@ private:
         qint64 nextSeq = 1;
         int inFlight = 0;
     };
+    enum class Phase { Connecting, Settling, Warming, Measuring, Draining, Done };
 
     void openBatch();
-    void onText(int member, const QString &text);
+    void onText(int member, std::string_view text);
     void memberReady();
-    void beginLoad();
-    void beginMeasuring();
-    void tick();
+    void beginLoad(qint64 now);
+    void onTime(qint64 now);
+    void tick(qint64 now);
     void publish(int publisher);
-    void stopSending();
-    void finish();
+    int pollTimeoutMs(qint64 now) const;
 
     LoadConfig m_config;
     LoadResult m_result;
+    WsClients m_clients;
     std::vector<Member> m_members;
     std::vector<Publisher> m_publishers;
     std::vector<int> m_roomSize;
     int m_opened = 0;
     int m_ready = 0;
-    bool m_sending = false;
-    bool m_measuring = false;
+    Phase m_phase = Phase::Connecting;
+    bool m_ok = true;
+    qint64 m_startNs = 0;
+    qint64 m_phaseEndNs = 0; // when the current phase ends (or gives up)
     qint64 m_measureStartNs = 0;
     qint64 m_loadStartNs = 0;
     qint64 m_paced = 0;
     int m_nextPublisher = 0;
-    QElapsedTimer m_clock;
-    QTimer m_ticker;
-    QTimer m_deadline;
 };
 
 } // namespace confab::bench

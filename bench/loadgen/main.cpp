@@ -9,7 +9,6 @@
 
 int main(int argc, char *argv[])
 {
-    qputenv("QT_NO_GLIB", "1"); // Qt's own dispatcher scales to thousands of sockets
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Load generator for PROTOCOL v1 servers."));
@@ -54,18 +53,11 @@ int main(int argc, char *argv[])
     }
 
     confab::bench::LoadGenerator generator(c);
-    int exitCode = 0;
-    QObject::connect(&generator, &confab::bench::LoadGenerator::finished, &app, [&](bool ok) {
-        const auto &r = generator.result();
-        if (parser.isSet("json"))
-            std::printf("%s\n",
-                        QJsonDocument(r.toJson(c)).toJson(QJsonDocument::Compact).constData());
-        else
-            std::printf("%s", qPrintable(r.toText(c)));
-        exitCode = ok ? 0 : 1;
-        app.quit();
-    });
-    generator.start();
-    app.exec();
-    return exitCode;
+    const bool ok = generator.run();
+    const auto &r = generator.result();
+    if (parser.isSet("json"))
+        std::printf("%s\n", QJsonDocument(r.toJson(c)).toJson(QJsonDocument::Compact).constData());
+    else
+        std::printf("%s", qPrintable(r.toText(c)));
+    return ok ? 0 : 1;
 }

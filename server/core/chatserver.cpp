@@ -7,6 +7,7 @@
 #include "logging.h"
 #include "metrics.h"
 #include "store.h"
+#include "writebatch.h"
 
 namespace confab {
 
@@ -20,6 +21,7 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     , m_config(std::move(config))
     , m_metrics(std::make_unique<Metrics>())
     , m_store(std::make_unique<Store>())
+    , m_writes(new WriteBatch(this))
 {
     m_hub = std::make_unique<Hub>(m_config, *m_store, *m_metrics);
     m_http = std::make_unique<HttpApi>(m_config, *m_hub, *m_metrics);
@@ -32,7 +34,7 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
                     socket->deleteLater();
                     return;
                 }
-                m_hub->attach(new Connection(socket, tcp, m_config, *m_metrics));
+                m_hub->attach(new Connection(socket, tcp, m_config, *m_metrics, *m_writes));
             });
     connect(&m_keepAlive, &QTimer::timeout, this, &ChatServer::keepAlive);
     m_stopGrace.setSingleShot(true);

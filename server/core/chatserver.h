@@ -15,6 +15,7 @@ class FrontDoor;
 class HttpApi;
 class Hub;
 class Store;
+class WriteBatch;
 struct Metrics;
 
 class ChatServer : public QObject
@@ -48,6 +49,7 @@ private:
     ServerConfig m_config;
     std::unique_ptr<Metrics> m_metrics;
     std::unique_ptr<Store> m_store;
+    WriteBatch *m_writes; // a child: lives on this server's thread
     std::unique_ptr<Hub> m_hub;
     std::unique_ptr<HttpApi> m_http;
     FrontDoor *m_door; // a child, so that tests can look at the sockets it holds

@@ -3,6 +3,9 @@
 #include "logging.h"
 #include "metrics.h"
 #include "protocol.h"
+#include "writebatch.h"
+
+#include <sys/socket.h>
 
 namespace confab {
 
@@ -12,12 +15,13 @@ constexpr qint64 NsPerMs = 1000000;
 } // namespace
 
 Connection::Connection(QWebSocket *socket, QTcpSocket *tcp, const ServerConfig &config,
-                       Metrics &metrics, QObject *parent)
+                       Metrics &metrics, WriteBatch &batch, QObject *parent)
     : QObject(parent)
     , m_socket(socket)
     , m_tcp(tcp)
     , m_config(config)
     , m_metrics(metrics)
+    , m_batch(batch)
     , m_serial(++nextSerial)
     , m_bucket(config.limits.ratePerSec, config.limits.burst, monotonicNs())
     , m_flood(config.floodMaxDrops, qint64(config.floodWindowMs) * NsPerMs)
@@ -69,6 +73,8 @@ Connection::~Connection()
     // The socket outlives this object's other members during destruction; keep its last
     // signals (disconnected, from QWebSocket's destructor) away from them.
     m_socket->disconnect(this);
+    if (m_inBatch)
+        m_batch.forget(this);
 }
 
 void Connection::send(const QByteArray &frame)
@@ -76,18 +82,42 @@ void Connection::send(const QByteArray &frame)
     if (m_closing)
         return;
     ++m_metrics.framesOut;
-    // A server never masks, so the same frame bytes serve every recipient. QWebSocket writes its
-    // own frames (pong, close) to the same socket, whole, on this thread: they never interleave.
-    if (m_tcp) {
-        m_tcp->write(frame);
-    } else {
+    if (!m_tcp) {
         // Not expected (the front door always finds the socket); correct, only slower.
         const int lengthCode = frame.size() > 1 ? frame[1] & 0x7F : 0;
         const int header = lengthCode < 126 ? 2 : lengthCode == 126 ? 4 : 10;
         m_socket->sendTextMessage(QString::fromUtf8(frame.mid(header)));
+        return;
     }
-    if (m_socket->bytesToWrite() > m_config.limits.maxQueueBytes) {
-        qCInfo(lcConnection) << "connection" << m_serial << "too slow:" << m_socket->bytesToWrite()
+    // A server never masks, so the same frame bytes serve every recipient.
+    m_out.append(frame);
+    if (!m_inBatch) {
+        m_inBatch = true;
+        m_batch.enqueue(this);
+    }
+}
+
+void Connection::flushOut()
+{
+    m_inBatch = false;
+    if (m_out.isEmpty() || !m_tcp)
+        return;
+    const QByteArray out = std::exchange(m_out, {});
+    qsizetype written = 0;
+    // When Qt holds nothing for this socket, give the bytes straight to the kernel: no ring
+    // buffer, no write notifier. Whatever the kernel does not take goes to Qt's buffer, which
+    // then keeps the order. QWebSocket's own frames (pong, close) also go through Qt's buffer,
+    // whole, on this thread: they never land inside one of ours.
+    if (m_tcp->bytesToWrite() == 0 && m_tcp->state() == QAbstractSocket::ConnectedState) {
+        const ssize_t n = ::send(int(m_tcp->socketDescriptor()), out.constData(),
+                                 size_t(out.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0)
+            written = n;
+    }
+    if (written < out.size())
+        m_tcp->write(out.constData() + written, out.size() - written);
+    if (m_tcp->bytesToWrite() > m_config.limits.maxQueueBytes) {
+        qCInfo(lcConnection) << "connection" << m_serial << "too slow:" << m_tcp->bytesToWrite()
                              << "bytes waiting";
         closeWith(protocol::ClosePolicy, QStringLiteral("too slow"), QStringLiteral("slow"));
     }
@@ -99,6 +129,7 @@ void Connection::closeWith(quint16 code, const QString &reason, const QString &m
         return;
     qCDebug(lcConnection) << "closing" << m_serial << code << reason;
     m_closeReason = metricReason;
+    flushOut(); // what was queued before the close goes before the close frame
     m_closing = true;
     m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
     m_graceTimer.start();

@@ -18,23 +18,27 @@ namespace confab {
 
 struct Metrics;
 struct User;
+class WriteBatch;
 
 class Connection : public QObject
 {
     Q_OBJECT
 public:
     // Takes ownership of the socket. tcp is the QWebSocket's own TCP socket (owned by it):
-    // ready frames are written to it directly.
+    // ready frames are written to it directly, gathered per event-loop turn by batch.
     Connection(QWebSocket *socket, QTcpSocket *tcp, const ServerConfig &config, Metrics &metrics,
-               QObject *parent = nullptr);
+               WriteBatch &batch, QObject *parent = nullptr);
     ~Connection() override;
 
     quint64 serial() const { return m_serial; }
     bool isOpen() const { return !m_closing; }
 
-    // Queues one complete WebSocket frame (protocol::textFrame). A connection whose queue grows
-    // past max_queue_bytes is closed as too slow; nothing waits for it.
+    // Queues one complete WebSocket frame (protocol::textFrame); it is written at the end of
+    // the event-loop turn. A connection whose queue grows past max_queue_bytes is closed as too
+    // slow; nothing waits for it.
     void send(const QByteArray &frame);
+    // Hands the frames queued this turn to the kernel (WriteBatch calls it).
+    void flushOut();
     // Sends a close frame, then aborts if the peer has not finished closing within the grace.
     void closeWith(quint16 code, const QString &reason, const QString &metricReason);
     // Drops the TCP connection at once (dead peer).
@@ -75,6 +79,9 @@ private:
     QPointer<QTcpSocket> m_tcp;
     const ServerConfig &m_config;
     Metrics &m_metrics;
+    WriteBatch &m_batch;
+    QByteArray m_out; // frames queued this turn
+    bool m_inBatch = false;
     quint64 m_serial;
     TokenBucket m_bucket;
     FloodWindow m_flood;
