@@ -6,6 +6,7 @@
 
 #include <QCommandLineParser>
 #include <QGuiApplication>
+#include <QIcon>
 #include <QQmlApplicationEngine>
 #include <QQuickStyle>
 #include <QQuickWindow>
@@ -61,6 +62,7 @@ int main(int argc, char *argv[])
     if (!qEnvironmentVariableIsSet("QT_QUICK_CONTROLS_MATERIAL_THEME"))
         qputenv("QT_QUICK_CONTROLS_MATERIAL_THEME", "System");
     QGuiApplication app(argc, argv);
+    QGuiApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/org.confab.Confab.png")));
     QGuiApplication::setOrganizationName(QStringLiteral("Confab"));
     QGuiApplication::setApplicationName(QStringLiteral("confab"));
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Confab"));

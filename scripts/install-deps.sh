@@ -11,6 +11,7 @@ packages=(
   qml6-module-qtquick-controls qml6-module-qtquick-layouts qml6-module-qtquick-window
   qml6-module-qtquick-templates qml6-module-qttest qml6-module-qtquick-dialogs
   libhiredis-dev redis-server xvfb xauth dpkg-dev file curl procps dbus-daemon
+  librsvg2-bin appstream desktop-file-utils caddy systemd
 )
 
 missing=()
@@ -35,3 +36,9 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# Debian's caddy package starts a web server on port 80 where systemd runs. Confab only needs the
+# binary (its tests run caddy on their own ports), so a caddy installed just now is stopped again.
+if [[ " ${missing[*]} " == *" caddy "* ]] && [ -d /run/systemd/system ]; then
+  systemctl disable --now caddy.service >/dev/null 2>&1 || true
+fi

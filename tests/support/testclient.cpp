@@ -39,9 +39,14 @@ TestClient::TestClient(QObject *parent)
 
 bool TestClient::open(quint16 port, const QString &path)
 {
+    return open(QUrl(QStringLiteral("ws://127.0.0.1:%1%2").arg(port).arg(path)));
+}
+
+bool TestClient::open(const QUrl &url)
+{
     bool connected = false;
     auto c = connect(&m_socket, &QWebSocket::connected, this, [&connected] { connected = true; });
-    m_socket.open(QUrl(QStringLiteral("ws://127.0.0.1:%1%2").arg(port).arg(path)));
+    m_socket.open(url);
     const bool ok = QTest::qWaitFor([&] { return connected; }, waitMs());
     disconnect(c);
     return ok;

@@ -28,6 +28,8 @@ public:
     explicit TestClient(QObject *parent = nullptr);
 
     bool open(quint16 port, const QString &path = QStringLiteral("/ws"));
+    // Any URL, ws:// or wss:// (set socket()'s TLS configuration first).
+    bool open(const QUrl &url);
     // open + hello + join: true when all three were answered.
     bool enter(quint16 port, const QString &nick, const QString &room = QStringLiteral("general"));
     // Sends hello (with these extra members) and waits for welcome. Returns the welcome.
