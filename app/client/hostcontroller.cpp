@@ -1,6 +1,7 @@
 #include "hostcontroller.h"
 
 #include "chatserver.h"
+#include "epolldispatcher.h"
 
 #include <QNetworkInterface>
 #include <QStandardPaths>
@@ -42,6 +43,9 @@ bool HostController::start(int port, const QString &password, const QString &ser
 
     m_thread = new QThread(this);
     m_thread->setObjectName(QStringLiteral("confab-host"));
+    // The server's thread has no GUI: it gets the epoll dispatcher, like confab-server.
+    if (epollDispatcherWanted())
+        m_thread->setEventDispatcher(new EpollEventDispatcher);
     m_context = new QObject;
     m_context->moveToThread(m_thread);
     connect(m_thread, &QThread::finished, m_context, &QObject::deleteLater);

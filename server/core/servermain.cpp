@@ -2,6 +2,7 @@
 
 #include "chatserver.h"
 #include "configloader.h"
+#include "epolldispatcher.h"
 #include "logging.h"
 #include "unixsignals.h"
 
@@ -13,9 +14,13 @@ namespace confab {
 
 int serverMain(int argc, char *argv[], const char *programName)
 {
-    // Qt's own poll dispatcher scales to thousands of sockets; GLib's costs O(n) per socket
-    // write (see ../shared/QT64-NOTES.md). Must be chosen before the application exists.
-    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+    // The event loop runs on epoll (see epolldispatcher.h). Where that is switched off
+    // (CONFAB_EVENT_DISPATCHER=qt), Qt's own poll dispatcher still beats GLib's, which costs O(n)
+    // per socket write (see ../shared/QT64-NOTES.md). Both must be chosen before the
+    // application exists.
+    if (epollDispatcherWanted())
+        QCoreApplication::setEventDispatcher(new EpollEventDispatcher);
+    else if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QString::fromLatin1(programName));

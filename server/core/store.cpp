@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include "logging.h"
+#include "walcheckpointer.h"
 
 #include <QDir>
 #include <QSqlError>
@@ -58,7 +59,7 @@ Store::Store(QObject *parent)
 {
     m_indexTimer.setSingleShot(true);
     m_indexTimer.setInterval(IndexDelayMs);
-    connect(&m_indexTimer, &QTimer::timeout, this, &Store::indexPending);
+    connect(&m_indexTimer, &QTimer::timeout, this, &Store::indexSome);
 }
 
 Store::~Store()
@@ -66,17 +67,31 @@ Store::~Store()
     close();
 }
 
+void Store::indexSome()
+{
+    indexRows(IndexBatchRows);
+    if (!m_unindexed.empty())
+        m_indexTimer.start(0); // the rest after whatever else is waiting
+}
+
 void Store::indexPending()
+{
+    indexRows(m_unindexed.size());
+}
+
+void Store::indexRows(size_t limit)
 {
     m_indexTimer.stop();
     if (m_unindexed.empty() || !m_db.isOpen())
         return;
+    const size_t count = std::min(limit, m_unindexed.size());
     // One transaction for many rows: FTS5 then writes few, larger segments.
     m_db.transaction();
     QSqlQuery insert(m_db);
     insert.prepare(QStringLiteral("INSERT INTO messages_fts(rowid, text) VALUES (?, ?)"));
     qint64 last = m_indexedRowid;
-    for (const auto &[rowid, text] : m_unindexed) {
+    for (size_t i = 0; i < count; ++i) {
+        const auto &[rowid, text] = m_unindexed[i];
         insert.bindValue(0, rowid);
         insert.bindValue(1, text);
         if (exec(insert, "index message"))
@@ -88,7 +103,7 @@ void Store::indexPending()
     exec(mark, "index position");
     if (m_db.commit()) {
         m_indexedRowid = last;
-        m_unindexed.clear();
+        m_unindexed.erase(m_unindexed.begin(), m_unindexed.begin() + qsizetype(count));
     } else {
         qCCritical(lcStore) << "indexing failed:" << m_db.lastError().text();
         m_db.rollback();
@@ -107,8 +122,10 @@ std::optional<QString> Store::open(const QString &dataDir)
 
     // WAL with synchronous=NORMAL: a committed transaction survives the process being killed
     // (it is in the WAL file); only a power loss can take the last transactions.
-    for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                               "PRAGMA busy_timeout=5000", "PRAGMA temp_store=MEMORY"}) {
+    // Checkpoints run on a thread of their own (walcheckpointer.h), not inside our commits.
+    for (const char *pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
+          "PRAGMA temp_store=MEMORY", "PRAGMA wal_autocheckpoint=0"}) {
         QSqlQuery q(m_db);
         if (!q.exec(QString::fromLatin1(pragma)))
             return QStringLiteral("%1 failed: %2").arg(pragma, q.lastError().text());
@@ -154,6 +171,8 @@ std::optional<QString> Store::open(const QString &dataDir)
     m_saveRead = std::make_unique<QSqlQuery>(
         prepare(QStringLiteral("INSERT INTO reads(user_id, room, seq) VALUES (?, ?, ?)"
                                " ON CONFLICT(user_id, room) DO UPDATE SET seq = excluded.seq")));
+    m_checkpointer = std::make_unique<WalCheckpointer>(m_db.databaseName(), CheckpointIntervalMs);
+    m_checkpointer->start(QThread::IdlePriority); // SCHED_IDLE: never ahead of the event loop
     qCInfo(lcStore) << "opened" << m_db.databaseName();
     return std::nullopt;
 }
@@ -164,6 +183,9 @@ void Store::close()
         return;
     commit();
     indexPending();
+    m_checkpointer.reset(); // stops its thread
+    // Leave a database that needs no WAL: everything copied back, the log emptied.
+    QSqlQuery(m_db).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
     m_insertMessage.reset();
     m_saveRoom.reset();
     m_deleteRoom.reset();
@@ -219,7 +241,7 @@ void Store::commit()
         m_db.rollback();
     }
     if (!m_unindexed.empty() && !m_indexTimer.isActive())
-        m_indexTimer.start();
+        m_indexTimer.start(IndexDelayMs);
     Q_EMIT committed();
 }
 

@@ -33,6 +33,8 @@ struct StoredUser {
     QString nick;
 };
 
+class WalCheckpointer;
+
 class Store : public QObject
 {
     Q_OBJECT
@@ -84,11 +86,18 @@ private:
     static QString dedupKey(const QString &room, const QString &userId, const QString &clientId);
 
     QString m_connectionName;
+    std::unique_ptr<WalCheckpointer> m_checkpointer;
     QSqlDatabase m_db;
     std::vector<std::function<void()>> m_pending;
     QHash<QString, protocol::ChatMessage> m_pendingByClientId;
     bool m_commitScheduled = false;
-    static constexpr int IndexDelayMs = 200;
+    // Index every 50 ms, at most 128 rows per event-loop turn: each batch then holds the loop
+    // for about a millisecond instead of several (p99 latency at 1,000 msgs/s in 100 rooms).
+    static constexpr int IndexDelayMs = 50;
+    static constexpr int CheckpointIntervalMs = 1000;
+    static constexpr size_t IndexBatchRows = 128;
+    void indexSome();
+    void indexRows(size_t limit);
     QTimer m_indexTimer;
     std::vector<std::pair<qint64, QString>> m_unindexed; // rowid, text
     qint64 m_indexedRowid = 0;

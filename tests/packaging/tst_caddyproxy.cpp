@@ -1,6 +1,7 @@
 // The shipped Caddyfile (packaging/docker/Caddyfile), run for real: Debian's caddy in front of a
 // real Confab server on loopback, TLS from Caddy's own CA, and a WebSocket chat through it.
 // Docker cannot run on our machines; this is the part of the compose setup that can.
+#include "servertestmain.h"
 #include "testclient.h"
 #include "testserver.h"
 
@@ -179,5 +180,5 @@ private:
     QString m_lastLocation;
 };
 
-QTEST_GUILESS_MAIN(CaddyProxy)
+CONFAB_SERVER_TEST_MAIN(CaddyProxy)
 #include "tst_caddyproxy.moc"

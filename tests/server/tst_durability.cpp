@@ -1,5 +1,6 @@
 // What survives: a graceful restart keeps history, seq, topics, tokens and read positions;
 // kill -9 loses no message anyone saw. Also the confab-server binary's command line.
+#include "servertestmain.h"
 #include "testclient.h"
 #include "testserver.h"
 
@@ -276,5 +277,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestDurability)
+CONFAB_SERVER_TEST_MAIN(TestDurability)
 #include "tst_durability.moc"

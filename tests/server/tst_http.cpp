@@ -1,4 +1,5 @@
 // HTTP on the chat port: /healthz, /metrics, POST /api/publish and its errors.
+#include "servertestmain.h"
 #include "testclient.h"
 #include "testserver.h"
 
@@ -238,5 +239,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestHttp)
+CONFAB_SERVER_TEST_MAIN(TestHttp)
 #include "tst_http.moc"

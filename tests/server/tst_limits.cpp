@@ -1,6 +1,7 @@
 // The limits that protect everyone: rate limit, flood close, frame size, slow consumers,
 // keep-alive and dead peers, and the graceful shutdown.
 #include "rawclient.h"
+#include "servertestmain.h"
 #include "testclient.h"
 #include "testserver.h"
 
@@ -218,5 +219,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestLimits)
+CONFAB_SERVER_TEST_MAIN(TestLimits)
 #include "tst_limits.moc"

@@ -1,5 +1,6 @@
 // Messages: room sends with seq, de-duplication, direct messages, history paging, join with
 // since, read positions, search and typing.
+#include "servertestmain.h"
 #include "testclient.h"
 #include "testserver.h"
 
@@ -367,5 +368,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestMessages)
+CONFAB_SERVER_TEST_MAIN(TestMessages)
 #include "tst_messages.moc"

@@ -1,5 +1,6 @@
 // Rooms: join with members and history, presence, leave, the rooms list, topics, NFC names,
 // and users with several connections.
+#include "servertestmain.h"
 #include "testclient.h"
 #include "testserver.h"
 
@@ -272,5 +273,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestRooms)
+CONFAB_SERVER_TEST_MAIN(TestRooms)
 #include "tst_rooms.moc"

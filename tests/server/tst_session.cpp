@@ -1,5 +1,6 @@
 // Session start: hello/welcome, guests, nicks, passwords, tokens, and everything a client may
 // get wrong before and after it.
+#include "servertestmain.h"
 #include "testclient.h"
 #include "testserver.h"
 
@@ -315,5 +316,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestSession)
+CONFAB_SERVER_TEST_MAIN(TestSession)
 #include "tst_session.moc"
