@@ -5,6 +5,7 @@
 #
 #   bench/run.sh                 all scenarios, 3 runs each, 10 s measured
 #   RUNS=1 DURATION=5 bench/run.sh fanout sat100    a quick look at two scenarios
+#   CONFAB_BIN=../old/build/server/confab-server SERVERS=confab bench/run.sh    another build
 #
 # Needs a build in build/ (scripts/build.sh) and installs the peers' toolchains if missing.
 set -euo pipefail
@@ -12,6 +13,8 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
 SERVERS=${SERVERS:-"confab go node"}
+# Another confab-server build to measure (levers: an older commit, a variant).
+CONFAB_BIN=${CONFAB_BIN:-./build/server/confab-server}
 work=$(mktemp -d)
 trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -27,7 +30,7 @@ GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$work/gocache" \
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 loadgen=./build/bench/loadgen/confab-loadgen
-[ -x "$loadgen" ] && [ -x ./build/server/confab-server ] || { echo "build first: scripts/build.sh" >&2; exit 1; }
+[ -x "$loadgen" ] && [ -x "$CONFAB_BIN" ] || { echo "build first: scripts/build.sh" >&2; exit 1; }
 
 # --- scenarios: name | load generator arguments | metric reported ---------------------------
 declare -A ARGS METRIC
@@ -47,7 +50,7 @@ start_server() { # $1 = confab|go|node; prints "pid port"
   : >"$log"
   case $1 in
     confab) rm -rf "$work/data"
-      taskset -c 0 ./build/server/confab-server --bind 127.0.0.1 --port 0 --data-dir "$work/data" \
+      taskset -c 0 "$CONFAB_BIN" --bind 127.0.0.1 --port 0 --data-dir "$work/data" \
         --rate 1000000 --burst 1000000 --max-connections 100000 >"$log" 2>&1 & ;;
     go) taskset -c 0 "$work/confab-peer-go" -listen 127.0.0.1:0 >"$log" 2>&1 & ;;
     node) taskset -c 0 node bench/peers/node/server.js 0 >"$log" 2>&1 & ;;

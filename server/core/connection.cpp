@@ -97,9 +97,16 @@ void Connection::send(const QByteArray &frame)
     }
 }
 
+void Connection::flushFromBatch()
+{
+    m_inBatch = false; // the batch has dropped it: from here on it may be deleted freely
+    flushOut();
+}
+
 void Connection::flushOut()
 {
-    m_inBatch = false;
+    // Called by the batch, and directly before a close; m_inBatch stays as it is, so that a
+    // connection still listed in the batch is always forgotten by it before it goes.
     if (m_out.isEmpty() || !m_tcp)
         return;
     const QByteArray out = std::exchange(m_out, {});

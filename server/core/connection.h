@@ -37,8 +37,10 @@ public:
     // the event-loop turn. A connection whose queue grows past max_queue_bytes is closed as too
     // slow; nothing waits for it.
     void send(const QByteArray &frame);
-    // Hands the frames queued this turn to the kernel (WriteBatch calls it).
+    // Hands the frames queued this turn to the kernel.
     void flushOut();
+    // The same, called by WriteBatch as it takes the connection off its list.
+    void flushFromBatch();
     // Sends a close frame, then aborts if the peer has not finished closing within the grace.
     void closeWith(quint16 code, const QString &reason, const QString &metricReason);
     // Drops the TCP connection at once (dead peer).

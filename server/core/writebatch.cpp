@@ -24,12 +24,11 @@ void WriteBatch::forget(Connection *c)
 void WriteBatch::flush()
 {
     m_posted = false;
-    // A flush may close a slow connection, which may enqueue nothing new but may forget().
+    // Take one connection off the list at a time: flushing one may close it (too slow), and a
+    // closed connection may be deleted later, but only once it is off this list.
     auto dirty = std::exchange(m_dirty, {});
-    for (Connection *c : dirty) {
-        if (c)
-            c->flushOut();
-    }
+    for (Connection *c : dirty)
+        c->flushFromBatch();
 }
 
 } // namespace confab
