@@ -90,6 +90,12 @@ void Connection::send(const QByteArray &frame)
         return;
     }
     // A server never masks, so the same frame bytes serve every recipient.
+    if (!m_batch.enabled()) {
+        m_tcp->write(frame); // Qt's buffer; the slow check runs as for a batch
+        if (m_tcp->bytesToWrite() > m_config.limits.maxQueueBytes)
+            closeWith(protocol::ClosePolicy, QStringLiteral("too slow"), QStringLiteral("slow"));
+        return;
+    }
     m_out.append(frame);
     if (!m_inBatch) {
         m_inBatch = true;

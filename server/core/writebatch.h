@@ -17,6 +17,8 @@ class WriteBatch : public QObject
     Q_OBJECT
 public:
     using QObject::QObject;
+    // CONFAB_WRITE_BATCH=0 writes each frame through Qt's socket buffer instead (to measure).
+    bool enabled() const { return m_enabled; }
     // The connection has bytes waiting; flush it at the end of this turn.
     void enqueue(Connection *c);
     // The connection goes away before the flush.
@@ -27,6 +29,7 @@ public:
 private:
     std::vector<Connection *> m_dirty;
     bool m_posted = false;
+    const bool m_enabled = qEnvironmentVariable("CONFAB_WRITE_BATCH") != QLatin1String("0");
 };
 
 } // namespace confab
