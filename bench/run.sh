@@ -41,8 +41,10 @@ ARGS[rooms]="--members 1000 --rooms 100 --publishers 1000 --rate 1000";        M
 ARGS[durable]="--members 200 --rooms 200 --publishers 200 --rate 0 --window 16"; METRIC[durable]=delivered_per_s
 ARGS[idle5000]="--members 5000 --idle --connect-batch 500";                    METRIC[idle5000]=kib_per_conn
 ARGS[idle20000]="--members 20000 --idle --connect-batch 500 --timeout 120";   METRIC[idle20000]=kib_per_conn
+# The most connections this machine's per-process open-files limit (20,000) lets both sides hold.
+ARGS[idle19000]="--members 19000 --idle --connect-batch 500 --timeout 120";   METRIC[idle19000]=kib_per_conn
 ARGS[storm5000]="--members 5000 --idle --connect-batch 5000";                 METRIC[storm5000]=connect_s
-ALL="fanout sat100 sat1000 rooms durable idle5000 idle20000 storm5000"
+ALL="fanout sat100 sat1000 rooms durable idle5000 idle19000 idle20000 storm5000"
 SCENARIOS=${*:-$ALL}
 
 start_server() { # $1 = confab|go|node; prints "pid port"

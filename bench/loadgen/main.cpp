@@ -1,5 +1,5 @@
 // confab-loadgen: drives a server that speaks PROTOCOL v1 (Confab or a peer) and reports what
-// arrived, in what order, and how fast. See bench/README.md.
+// arrived, in what order, and how fast. Scenarios and results: docs/benchmarks.md.
 #include "loadgenerator.h"
 
 #include <QCommandLineParser>
