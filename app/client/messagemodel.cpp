@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QLocale>
 #include <QRegularExpression>
+#include <QSet>
 
 namespace confab::client {
 
@@ -116,9 +117,16 @@ MessageModel::Row MessageModel::rowFrom(const protocol::ChatMessage &m)
 
 int MessageModel::indexOfSeq(qint64 seq) const
 {
+    // Delivered rows are in seq order: search from the end, where new messages land, and stop
+    // at the first smaller seq. (A resume that brings 1,000 messages stays linear.)
     for (int i = int(m_rows.size()) - 1; i >= 0; --i) {
-        if (!m_rows[i].notice && !m_rows[i].pending && m_rows[i].seq == seq)
+        const Row &r = m_rows[i];
+        if (r.notice || r.pending || r.seq <= 0)
+            continue;
+        if (r.seq == seq)
             return i;
+        if (r.seq < seq)
+            return -1;
     }
     return -1;
 }
@@ -134,18 +142,24 @@ int MessageModel::indexOfId(const QString &messageId) const
 
 int MessageModel::insertPositionFor(qint64 seq) const
 {
-    // Before the first delivered message with a higher seq; else before the pending rows.
-    int firstPending = int(m_rows.size());
-    for (int i = 0; i < m_rows.size(); ++i) {
+    // Before the first delivered message with a higher seq; else before the pending rows (which
+    // always end the list). Searched from the end, where new messages land.
+    int position = int(m_rows.size());
+    for (int i = int(m_rows.size()) - 1; i >= 0; --i) {
         const Row &r = m_rows[i];
         if (r.pending) {
-            firstPending = std::min(firstPending, i);
+            position = i;
             continue;
         }
-        if (!r.notice && seq > 0 && r.seq > seq)
-            return i;
+        if (r.notice)
+            continue;
+        if (seq > 0 && r.seq > seq) {
+            position = i;
+            continue;
+        }
+        break; // delivered rows before this one all have smaller seqs
     }
-    return firstPending;
+    return position;
 }
 
 void MessageModel::insertRow(int position, const Row &row)
@@ -170,9 +184,14 @@ void MessageModel::addMessage(const protocol::ChatMessage &m)
 
 void MessageModel::prependHistory(const QList<protocol::ChatMessage> &messages)
 {
+    QSet<qint64> known;
+    for (const Row &r : std::as_const(m_rows)) {
+        if (!r.notice && !r.pending)
+            known.insert(r.seq);
+    }
     QList<Row> older;
     for (const auto &m : messages) {
-        if (indexOfSeq(m.seq) < 0)
+        if (!known.contains(m.seq))
             older.append(rowFrom(m));
     }
     if (older.isEmpty())

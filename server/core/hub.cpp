@@ -137,6 +137,11 @@ void Hub::onGone(Connection *c)
     if (!m_connections.removeOne(c))
         return;
     detach(c);
+    // Frames held for it until the next commit go nowhere; after release() it may be deleted.
+    for (auto &held : m_held) {
+        if (held.first == c)
+            held.first = nullptr;
+    }
     c->release();
 }
 

@@ -51,6 +51,30 @@ private Q_SLOTS:
         QCOMPARE(m.lastSeq(), 4);
     }
 
+    void aResumeOfManyMessagesKeepsOrderNoticesAndPendingRows()
+    {
+        MessageModel m;
+        m.setOwnUserId("me");
+        m.addMessage(msg(1, "a", "one", base));
+        m.addNotice("b joined", base + 1);
+        m.addMessage(msg(3, "a", "three", base + 3));
+        m.addPending("c-1", {"me", "ME"}, "typed while away");
+        // What a resume brings: everything after 3, some twice, one that fills the gap at 2.
+        for (int seq = 4; seq <= 1003; ++seq)
+            m.addMessage(msg(seq, "b", "resumed", base + seq));
+        for (int seq = 1000; seq <= 1003; ++seq)
+            m.addMessage(msg(seq, "b", "resumed", base + seq));
+        m.addMessage(msg(2, "a", "two", base + 2));
+        QList<qint64> expected{1, 0, 2, 3}; // 0: the notice
+        for (qint64 seq = 4; seq <= 1003; ++seq)
+            expected.append(seq);
+        expected.append(-1); // the pending row, still last
+        QCOMPARE(seqs(m), expected);
+        // The late "two" went after the notice that came between one and three.
+        QCOMPARE(m.data(m.index(1), MessageModel::TextRole).toString(), u"b joined");
+        QCOMPARE(m.data(m.index(2), MessageModel::TextRole).toString(), u"two");
+    }
+
     void pendingRowsStayLastUntilConfirmed()
     {
         MessageModel m;
