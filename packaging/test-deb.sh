@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the .deb from a build directory, installs it for real with apt, checks what it holds and
 # that the installed programs work, and removes it again. Needs root (CTest: package_deb).
+# Recommends (avahi-daemon) are left out: the test must not pull new services onto the machine.
 #   packaging/test-deb.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:?build dir}" && pwd)
@@ -49,7 +50,7 @@ dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -qx './conffiles' || fail "no con
 if dpkg-deb -c "$deb" | grep -q "build/"; then fail "build paths leaked into the package"; fi
 
 echo "== apt-get install ./$(basename "$deb")"
-(cd "$work/pkg" && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$(basename "$deb")") >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get install failed"; }
+(cd "$work/pkg" && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "./$(basename "$deb")") >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get install failed"; }
 command -v confab-server >/dev/null || fail "confab-server not on PATH after install"
 
 echo "== metadata validates"
