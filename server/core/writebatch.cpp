@@ -24,8 +24,9 @@ void WriteBatch::forget(Connection *c)
 void WriteBatch::flush()
 {
     m_posted = false;
-    // Take one connection off the list at a time: flushing one may close it (too slow), and a
-    // closed connection may be deleted later, but only once it is off this list.
+    // Flushing may close a connection (too slow). A closed connection is deleted later, by the
+    // event loop, never during this loop, so every pointer taken here stays valid until its
+    // flushFromBatch(). One deleted before the flush began has been forget()-ed already.
     auto dirty = std::exchange(m_dirty, {});
     for (Connection *c : dirty)
         c->flushFromBatch();
