@@ -3,8 +3,9 @@
 // SQLite normally does this inside a commit once the WAL passes 1,000 pages, and with
 // synchronous=NORMAL that checkpoint fsyncs the WAL and the database: 2 to 8 ms on these
 // machines, during which the event loop (and every delivery waiting for a commit) stands still.
-// The store turns automatic checkpoints off and this thread runs a PASSIVE checkpoint every
-// interval on its own connection; writers go on appending to the WAL meanwhile.
+// The store moves SQLite's automatic checkpoint out to 4,000 pages (a safety net) and this
+// thread runs a PASSIVE checkpoint every interval on its own connection; writers go on
+// appending to the WAL meanwhile.
 #pragma once
 
 #include <QMutex>
