@@ -48,6 +48,10 @@ for dep in libqt6core6 libqt6websockets6 libqt6quick6 libqt6sql6-sqlite qml6-mod
 done
 dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -qx './conffiles' || fail "no conffiles"
 if dpkg-deb -c "$deb" | grep -q "build/"; then fail "build paths leaked into the package"; fi
+grep -qx /usr/share/doc/confab/changelog.gz "$work/files" || fail "no changelog"
+echo "== lintian"
+lintian --fail-on error,warning --tag-display-limit 0 "$deb" 2>&1 | grep -v "root privileges" || true
+lintian --fail-on error,warning "$deb" >/dev/null 2>&1 || fail "lintian found errors or warnings"
 
 echo "== apt-get install ./$(basename "$deb")"
 (cd "$work/pkg" && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "./$(basename "$deb")") >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get install failed"; }

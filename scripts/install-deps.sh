@@ -11,7 +11,7 @@ packages=(
   qml6-module-qtquick-controls qml6-module-qtquick-layouts qml6-module-qtquick-window
   qml6-module-qtquick-templates qml6-module-qttest qml6-module-qtquick-dialogs
   libhiredis-dev redis-server xvfb xauth dpkg-dev file curl procps dbus-daemon
-  librsvg2-bin appstream desktop-file-utils caddy systemd
+  librsvg2-bin appstream desktop-file-utils caddy systemd lintian
 )
 
 missing=()
