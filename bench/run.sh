@@ -10,6 +10,7 @@
 # Needs a build in build/ (scripts/build.sh) and installs the peers' toolchains if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/listening-port.sh
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
 SERVERS=${SERVERS:-"confab go node"}
@@ -57,12 +58,8 @@ start_server() { # $1 = confab|go|node; prints "pid port"
     go) taskset -c 0 "$work/confab-peer-go" -listen 127.0.0.1:0 >"$log" 2>&1 & ;;
     node) taskset -c 0 node bench/peers/node/server.js 0 >"$log" 2>&1 & ;;
   esac
-  local pid=$! port=""
-  for _ in $(seq 1 100); do
-    port=$(grep -ao 'port [0-9]*' "$log" | head -1 | cut -d' ' -f2 || true)
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
+  local pid=$! port
+  port=$(listening_port "$log") || true
   echo "$pid $port"
 }
 

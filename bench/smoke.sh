@@ -3,6 +3,7 @@
 # everything sent must arrive, in order, in the right room. Asserts correctness, never speed.
 # Usage: bench/smoke.sh BUILD_DIR
 set -euo pipefail
+source "$(dirname "$0")/../scripts/listening-port.sh"
 build=${1:?build dir}
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -10,12 +11,7 @@ trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm
 "$build/server/confab-server" --bind 127.0.0.1 --port 0 --data-dir "$work/data" \
   --rate 1000000 --burst 1000000 >"$work/server.log" 2>&1 &
 server=$!
-for _ in $(seq 1 100); do
-  port=$(grep -o 'port [0-9]*' "$work/server.log" | head -1 | cut -d' ' -f2 || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "${port:-}" ] || { cat "$work/server.log"; exit 1; }
+port=$(listening_port "$work/server.log") || { cat "$work/server.log"; exit 1; }
 
 check() {
   echo "$1"

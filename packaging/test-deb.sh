@@ -6,6 +6,7 @@
 set -euo pipefail
 build=$(cd "${1:?build dir}" && pwd)
 src=$(cd "$(dirname "$0")/.." && pwd)
+source "$src/scripts/listening-port.sh"
 if [ "$(id -u)" -ne 0 ]; then
   echo "package test: needs root to install the package; skipped"
   exit 77
@@ -75,13 +76,7 @@ echo "== installed confab-server on loopback, with the shipped config"
 /usr/bin/confab-server --config /etc/confab/confab-server.conf --bind 127.0.0.1 --port 0 \
   --data-dir "$work/data" >"$work/server.log" 2>&1 &
 server=$!
-port=""
-for _ in $(seq 1 100); do
-  port=$(grep -o 'port [0-9]*' "$work/server.log" | head -1 | cut -d' ' -f2 || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/server.log"; fail "the installed server did not start"; }
+port=$(listening_port "$work/server.log") || { cat "$work/server.log"; fail "the installed server did not start"; }
 health=$(curl -fsS "http://127.0.0.1:$port/healthz")
 echo "/healthz: $health"
 grep -q '"status":"ok"' <<<"$health" || fail "/healthz said $health"

@@ -19,9 +19,10 @@ qint64 nowNs()
         .count();
 }
 
-QString roomName(int room)
+// Room names, nicks and frames are built as UTF-8 bytes: that is what goes on the wire.
+std::string roomName(int room)
 {
-    return QStringLiteral("bench%1").arg(room);
+    return "bench" + std::to_string(room);
 }
 
 // Parses the payload "lg|room|publisher|seq|sendNs|padding" out of a message frame without a
@@ -66,17 +67,15 @@ constexpr qint64 Ms = 1000000;
 
 LoadGenerator::LoadGenerator(LoadConfig config)
     : m_config(std::move(config))
-    , m_clients(
-          {[this](int id) {
-               m_clients.sendText(
-                   id,
-                   QStringLiteral("{\"type\":\"hello\",\"nick\":\"lg%1\"}").arg(id).toStdString());
-           },
-           [this](int id, std::string_view text) { onText(id, text); },
-           [this](int, const std::string &why) {
-               if (m_result.closed++ == 0)
-                   std::fprintf(stderr, "loadgen: a connection was lost: %s\n", why.c_str());
-           }})
+    , m_clients({[this](int id) {
+                     m_clients.sendText(id, "{\"type\":\"hello\",\"nick\":\"lg" + std::to_string(id)
+                                                + "\"}");
+                 },
+                 [this](int id, std::string_view text) { onText(id, text); },
+                 [this](int, const std::string &why) {
+                     if (m_result.closed++ == 0)
+                         std::fprintf(stderr, "loadgen: a connection was lost: %s\n", why.c_str());
+                 }})
 {}
 
 bool LoadGenerator::run()
@@ -179,9 +178,7 @@ void LoadGenerator::onText(int index, std::string_view text)
             m.ready = true;
             memberReady();
         } else {
-            m_clients.sendText(index, QStringLiteral("{\"type\":\"join\",\"room\":\"%1\"}")
-                                          .arg(roomName(m.room))
-                                          .toStdString());
+            m_clients.sendText(index, "{\"type\":\"join\",\"room\":\"" + roomName(m.room) + "\"}");
         }
     } else if (type == u"joined") {
         m.ready = true;
@@ -285,8 +282,7 @@ void LoadGenerator::publish(int index)
     const int n =
         std::snprintf(text, sizeof text, "lg|%d|%d|%lld|%lld|", p.room, index,
                       static_cast<long long>(p.nextSeq++), static_cast<long long>(nowNs()));
-    std::string frame =
-        "{\"type\":\"send\",\"room\":\"bench" + std::to_string(p.room) + "\",\"text\":\"";
+    std::string frame = "{\"type\":\"send\",\"room\":\"" + roomName(p.room) + "\",\"text\":\"";
     frame.append(text, size_t(n));
     if (n < m_config.size)
         frame.append(size_t(m_config.size - n), 'x');

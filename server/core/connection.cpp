@@ -91,9 +91,8 @@ void Connection::send(const QByteArray &frame)
     }
     // A server never masks, so the same frame bytes serve every recipient.
     if (!m_batch.enabled()) {
-        m_tcp->write(frame); // Qt's buffer; the slow check runs as for a batch
-        if (m_tcp->bytesToWrite() > m_config.limits.maxQueueBytes)
-            closeWith(protocol::ClosePolicy, QStringLiteral("too slow"), QStringLiteral("slow"));
+        m_tcp->write(frame); // through Qt's buffer, one frame at a time
+        closeIfTooSlow();
         return;
     }
     m_out.append(frame);
@@ -129,11 +128,17 @@ void Connection::flushOut()
     }
     if (written < out.size())
         m_tcp->write(out.constData() + written, out.size() - written);
-    if (m_tcp->bytesToWrite() > m_config.limits.maxQueueBytes) {
-        qCInfo(lcConnection) << "connection" << m_serial << "too slow:" << m_tcp->bytesToWrite()
-                             << "bytes waiting";
-        closeWith(protocol::ClosePolicy, QStringLiteral("too slow"), QStringLiteral("slow"));
-    }
+    closeIfTooSlow();
+}
+
+void Connection::closeIfTooSlow()
+{
+    // What the kernel would not take waits in Qt's buffer; past the bound, nobody waits for it.
+    if (m_tcp->bytesToWrite() <= m_config.limits.maxQueueBytes)
+        return;
+    qCInfo(lcConnection) << "connection" << m_serial << "too slow:" << m_tcp->bytesToWrite()
+                         << "bytes waiting";
+    closeWith(protocol::ClosePolicy, QStringLiteral("too slow"), QStringLiteral("slow"));
 }
 
 void Connection::closeWith(quint16 code, const QString &reason, const QString &metricReason)

@@ -74,6 +74,7 @@ Q_SIGNALS:
     void gone(confab::Connection *connection);
 
 private:
+    void closeIfTooSlow();
     void markGone();
     void onDisconnected();
 

@@ -1,10 +1,11 @@
 #include "epolldispatcher.h"
 
+#include "monotonicclock.h"
+
 #include <QCoreApplication>
 #include <QSocketNotifier>
 #include <QTimerEvent>
 #include <cerrno>
-#include <chrono>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -12,13 +13,6 @@
 namespace confab {
 
 namespace {
-
-qint64 nowNs()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 constexpr qint64 NsPerMs = 1000000;
 // Ready descriptors handled per turn, before the turn's group commit and writes. Measured (medians
@@ -148,7 +142,7 @@ void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::Timer
     if (auto old = m_timers.find(timerId); old != m_timers.end())
         unschedule(timerId, *old);
     Timer &stored = m_timers[timerId] = t;
-    schedule(timerId, stored, nowNs() + interval * NsPerMs);
+    schedule(timerId, stored, monotonicNs() + interval * NsPerMs);
 }
 
 bool EpollEventDispatcher::unregisterTimer(int timerId)
@@ -192,12 +186,12 @@ int EpollEventDispatcher::remainingTime(int timerId)
     auto it = m_timers.find(timerId);
     if (it == m_timers.end())
         return -1;
-    return int(std::max<qint64>(0, (it->deadlineNs - nowNs() + NsPerMs - 1) / NsPerMs));
+    return int(std::max<qint64>(0, (it->deadlineNs - monotonicNs() + NsPerMs - 1) / NsPerMs));
 }
 
 int EpollEventDispatcher::activateTimers()
 {
-    const qint64 now = nowNs();
+    const qint64 now = monotonicNs();
     // Collect first: timer events may start, stop or re-register any timer.
     QVarLengthArray<int, 32> due;
     for (auto it = m_deadlines.begin(); it != m_deadlines.end() && it->first <= now; ++it)
@@ -226,7 +220,7 @@ int EpollEventDispatcher::timeoutMs() const
     for (const auto &[deadline, id] : m_deadlines) {
         if (m_timers.value(id).firing)
             continue; // delivering now, inside a nested loop: not a reason to spin
-        const qint64 wait = deadline - nowNs();
+        const qint64 wait = deadline - monotonicNs();
         return wait <= 0 ? 0
                          : int(std::min<qint64>((wait + NsPerMs - 1) / NsPerMs, 24 * 3600 * 1000));
     }

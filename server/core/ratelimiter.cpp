@@ -1,17 +1,9 @@
 #include "ratelimiter.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 namespace confab {
-
-qint64 monotonicNs()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 TokenBucket::TokenBucket(double ratePerSec, double burst, qint64 nowNs)
     : m_ratePerNs(ratePerSec / 1e9)

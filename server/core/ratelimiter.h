@@ -2,13 +2,12 @@
 // that notices a peer that keeps flooding after it was told to slow down.
 #pragma once
 
+#include "monotonicclock.h"
+
 #include <QtGlobal>
 #include <vector>
 
 namespace confab {
-
-// Nanoseconds on a monotonic clock (never jumps with the wall clock).
-qint64 monotonicNs();
 
 class TokenBucket
 {

@@ -2,16 +2,17 @@
 // the real system bus and multicast interfaces), so a peer that implements the two Avahi
 // interfaces answers on a private bus, and the test checks every call and argument.
 #include "dnssdpublisher.h"
+#include "privatebus.h"
 #include "testclient.h"
 
 #include <QDBusConnection>
 #include <QDBusMetaType>
 #include <QDBusObjectPath>
-#include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
 
 using namespace confab::client;
+using confab::test::PrivateBus;
 using confab::test::waitMs;
 
 class AvahiEntryGroup : public QObject
@@ -55,23 +56,15 @@ class TestDnsSd : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        m_bus.start(QStringLiteral("dbus-daemon"),
-                    {"--session", "--nofork", "--nopidfile", "--print-address"});
-        QVERIFY(m_bus.waitForStarted(waitMs()));
-        QVERIFY(QTest::qWaitFor([&] { return m_bus.canReadLine(); }, waitMs()));
-        const QByteArray address = m_bus.readLine().trimmed();
+        const QByteArray address = m_bus.start();
+        QVERIFY2(!address.isEmpty(), "dbus-daemon is needed (package dbus-daemon)");
         // The publisher talks to "the system bus": make that the private one.
         qputenv("DBUS_SYSTEM_BUS_ADDRESS", address);
         m_peer = QDBusConnection::connectToBus(QString::fromUtf8(address), "avahi");
         QVERIFY(m_peer.isConnected());
     }
 
-    void cleanupTestCase()
-    {
-        QDBusConnection::disconnectFromBus("avahi");
-        m_bus.kill();
-        m_bus.waitForFinished();
-    }
+    void cleanupTestCase() { QDBusConnection::disconnectFromBus("avahi"); }
 
     void withoutAvahiNothingHappens()
     {
@@ -111,7 +104,7 @@ private Q_SLOTS:
     }
 
 private:
-    QProcess m_bus;
+    PrivateBus m_bus;
     QDBusConnection m_peer{QString()};
 };
 

@@ -1,16 +1,17 @@
 // Notifications reach a real freedesktop Notifications peer on a private D-Bus session bus,
 // escaped; without a service, the app falls back to asking for attention.
 #include "notifier.h"
+#include "privatebus.h"
 #include "testclient.h"
 
 #include <QDBusConnection>
 #include <QDBusConnectionInterface>
 #include <QGuiApplication>
-#include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
 
 using namespace confab::client;
+using confab::test::PrivateBus;
 using confab::test::waitMs;
 
 // The receiving side: what a desktop's notification daemon exposes.
@@ -36,23 +37,15 @@ class TestNotifier : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        m_bus.start(QStringLiteral("dbus-daemon"),
-                    {"--session", "--nofork", "--nopidfile", "--print-address"});
-        QVERIFY2(m_bus.waitForStarted(waitMs()), "dbus-daemon is needed (package dbus-daemon)");
-        QVERIFY(QTest::qWaitFor([&] { return m_bus.canReadLine(); }, waitMs()));
-        const QByteArray address = m_bus.readLine().trimmed();
+        const QByteArray address = m_bus.start();
+        QVERIFY2(!address.isEmpty(), "dbus-daemon is needed (package dbus-daemon)");
         // The app under test uses the session bus; point it at the private one.
         qputenv("DBUS_SESSION_BUS_ADDRESS", address);
         m_server = QDBusConnection::connectToBus(QString::fromUtf8(address), "server");
         QVERIFY(m_server.isConnected());
     }
 
-    void cleanupTestCase()
-    {
-        QDBusConnection::disconnectFromBus("server");
-        m_bus.kill();
-        m_bus.waitForFinished();
-    }
+    void cleanupTestCase() { QDBusConnection::disconnectFromBus("server"); }
 
     void withoutAServiceTheWindowAsksForAttention()
     {
@@ -82,7 +75,7 @@ private Q_SLOTS:
     }
 
 private:
-    QProcess m_bus;
+    PrivateBus m_bus;
     QDBusConnection m_server{QString()};
 };
 
