@@ -361,24 +361,22 @@ void ChatClient::handleMessage(const QJsonObject &f)
         return;
     const QString re = f.value("re"_L1).toString();
     const bool mine = m->from.id == m_user.id;
-    QString name;
-    if (m->isDirect()) {
-        const bool toMe = m->to == m_user.id;
-        const UserInfo peer = mine && !toMe ? UserInfo{m->to, QString()} : m->from;
-        name = u"@"_s + peer.id;
-        Conversation &c = conversation(name, true);
-        if (!peer.nick.isEmpty() && c.title != peer.nick) {
-            c.title = peer.nick;
-            m_rooms.upsert({name, c.title, {}, c.unreadDirect, 2, true});
-        }
-    }
-    if (name.isEmpty())
-        name = m->room;
+    // A direct message belongs to the conversation with the other user ("@<id>").
+    UserInfo peer;
+    if (m->isDirect())
+        peer = mine && m->to != m_user.id ? UserInfo{m->to, QString()} : m->from;
+    const QString name = m->isDirect() ? u"@"_s + peer.id : m->room;
     Conversation &c = conversation(name, m->isDirect());
+    if (!peer.nick.isEmpty() && c.title != peer.nick) {
+        c.title = peer.nick;
+        m_rooms.upsert({name, c.title, {}, c.unreadDirect, 2, true});
+    }
 
-    const auto pending = std::find_if(m_outbox.begin(), m_outbox.end(),
-                                      [&](const Outgoing &o) { return o.clientId == re; });
-    if (!re.isEmpty() && pending != m_outbox.end()) {
+    const auto pending = re.isEmpty()
+                             ? m_outbox.end()
+                             : std::find_if(m_outbox.begin(), m_outbox.end(),
+                                            [&](const Outgoing &o) { return o.clientId == re; });
+    if (pending != m_outbox.end()) {
         m_outbox.erase(pending);
         c.messages.confirm(re, *m);
         Q_EMIT outboxChanged();

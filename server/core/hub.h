@@ -99,7 +99,7 @@ private:
     // hub_messages.cpp
     // The send rules for a message text (present, not empty, at most max_text_bytes), shared by
     // WebSocket sends and HTTP publishes.
-    std::optional<std::pair<Error, QString>> textError(const QJsonValue &text) const;
+    std::optional<std::pair<Error, QString>> textError(const QString &text) const;
     void handleSend(Connection *c, const Frame &f);
     void sendToRoom(Connection *c, const Frame &f, const QString &text);
     void sendDirect(Connection *c, const Frame &f, const QString &text);

@@ -34,11 +34,11 @@ std::optional<std::optional<qint64>> optionalInteger(const protocol::Frame &f,
 
 } // namespace
 
-std::optional<std::pair<Error, QString>> Hub::textError(const QJsonValue &text) const
+std::optional<std::pair<Error, QString>> Hub::textError(const QString &text) const
 {
-    if (!text.isString() || text.toString().isEmpty())
+    if (text.isEmpty())
         return std::pair{Error::BadRequest, u"\"text\" must be a non-empty string"_s};
-    if (text.toString().toUtf8().size() > m_config.limits.maxTextBytes)
+    if (text.toUtf8().size() > m_config.limits.maxTextBytes)
         return std::pair{Error::TooLong, u"a message has at most %1 bytes of UTF-8"_s.arg(
                                              m_config.limits.maxTextBytes)};
     return std::nullopt;
@@ -50,9 +50,9 @@ void Hub::handleSend(Connection *c, const Frame &f)
     const bool hasTo = f.object.contains("to"_L1);
     if (hasRoom == hasTo)
         return sendError(c, &f, Error::BadRequest, u"a send names either \"room\" or \"to\""_s);
-    if (const auto error = textError(f.value("text"_L1)))
+    const QString text = f.value("text"_L1).toString(); // empty unless a string
+    if (const auto error = textError(text))
         return sendError(c, &f, error->first, error->second);
-    const QString text = f.value("text"_L1).toString();
     if (hasRoom)
         sendToRoom(c, f, text);
     else
