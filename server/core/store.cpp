@@ -87,20 +87,16 @@ void Store::indexRows(size_t limit)
     const size_t count = std::min(limit, m_unindexed.size());
     // One transaction for many rows: FTS5 then writes few, larger segments.
     m_db.transaction();
-    QSqlQuery insert(m_db);
-    insert.prepare(QStringLiteral("INSERT INTO messages_fts(rowid, text) VALUES (?, ?)"));
     qint64 last = m_indexedRowid;
     for (size_t i = 0; i < count; ++i) {
         const auto &[rowid, text] = m_unindexed[i];
-        insert.bindValue(0, rowid);
-        insert.bindValue(1, text);
-        if (exec(insert, "index message"))
+        m_indexMessage->bindValue(0, rowid);
+        m_indexMessage->bindValue(1, text);
+        if (exec(*m_indexMessage, "index message"))
             last = std::max(last, rowid);
     }
-    QSqlQuery mark(m_db);
-    mark.prepare(QStringLiteral("UPDATE meta SET value = ? WHERE key = 'fts_rowid'"));
-    mark.addBindValue(QString::number(last));
-    exec(mark, "index position");
+    m_markIndexed->bindValue(0, QString::number(last));
+    exec(*m_markIndexed, "index position");
     if (m_db.commit()) {
         m_indexedRowid = last;
         m_unindexed.erase(m_unindexed.begin(), m_unindexed.begin() + qsizetype(count));
@@ -143,6 +139,10 @@ std::optional<QString> Store::open(const QString &dataDir)
     purge.exec(
         QStringLiteral("DELETE FROM rooms WHERE name NOT IN (SELECT DISTINCT room FROM messages)"));
 
+    m_indexMessage = std::make_unique<QSqlQuery>(
+        prepare(QStringLiteral("INSERT INTO messages_fts(rowid, text) VALUES (?, ?)")));
+    m_markIndexed = std::make_unique<QSqlQuery>(
+        prepare(QStringLiteral("UPDATE meta SET value = ? WHERE key = 'fts_rowid'")));
     // Index what a crash left unindexed (messages are durable; the index catches up).
     {
         QSqlQuery q(m_db);
@@ -195,6 +195,8 @@ void Store::close()
     m_deleteRoom.reset();
     m_saveUser.reset();
     m_saveRead.reset();
+    m_indexMessage.reset();
+    m_markIndexed.reset();
     m_db.close();
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(m_connectionName);

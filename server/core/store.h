@@ -102,6 +102,7 @@ private:
     std::vector<std::pair<qint64, QString>> m_unindexed; // rowid, text
     qint64 m_indexedRowid = 0;
     std::unique_ptr<QSqlQuery> m_insertMessage, m_saveRoom, m_deleteRoom, m_saveUser, m_saveRead;
+    std::unique_ptr<QSqlQuery> m_indexMessage, m_markIndexed;
 };
 
 } // namespace confab
