@@ -11,46 +11,30 @@ namespace confab {
 
 namespace {
 quint64 nextSerial = 0;
-constexpr qint64 NsPerMs = 1000000;
+// What one read takes from the socket: a whole frame of the largest size plus its header.
+constexpr qint64 ReadChunkBytes = 64 * 1024 + 16;
 } // namespace
 
-Connection::Connection(QWebSocket *socket, QTcpSocket *tcp, const ServerConfig &config,
-                       Metrics &metrics, WriteBatch &batch, QObject *parent)
+Connection::Connection(QTcpSocket *socket, const QByteArray &handshakeResponse,
+                       const ServerConfig &config, Metrics &metrics, WriteBatch &batch,
+                       QObject *parent)
     : QObject(parent)
-    , m_socket(socket)
-    , m_tcp(tcp)
+    , m_tcp(socket)
     , m_config(config)
     , m_metrics(metrics)
     , m_batch(batch)
+    , m_decoder(config.limits.maxFrameBytes)
+    , m_peer(socket->peerAddress())
     , m_serial(++nextSerial)
     , m_bucket(config.limits.ratePerSec, config.limits.burst, monotonicNs())
+    , m_controlBucket(ControlFramesPerSec, ControlFrameBurst, monotonicNs())
     , m_flood(config.floodMaxDrops, qint64(config.floodWindowMs) * NsPerMs)
     , m_lastHeardNs(monotonicNs())
     , m_lastPingNs(m_lastHeardNs)
 {
-    m_socket->setParent(nullptr);
-    // Qt's defaults accept messages of about 2 GiB; the protocol allows max_frame_bytes.
-    const auto maxBytes = quint64(config.limits.maxFrameBytes);
-    m_socket->setMaxAllowedIncomingFrameSize(maxBytes);
-    m_socket->setMaxAllowedIncomingMessageSize(maxBytes);
-    m_socket->setReadBufferSize(qMax<qint64>(64 * 1024, qint64(maxBytes) + 16));
-
-    connect(m_socket.get(), &QWebSocket::textMessageReceived, this, [this](const QString &text) {
-        m_lastHeardNs = monotonicNs();
-        if (!m_closing) {
-            ++m_metrics.framesIn;
-            Q_EMIT textReceived(this, text.toUtf8());
-        }
-    });
-    connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this, [this] {
-        m_lastHeardNs = monotonicNs();
-        if (!m_closing) {
-            ++m_metrics.framesIn;
-            Q_EMIT binaryReceived(this);
-        }
-    });
-    connect(m_socket.get(), &QWebSocket::pong, this, [this] { m_lastHeardNs = monotonicNs(); });
-    connect(m_socket.get(), &QWebSocket::disconnected, this, &Connection::onDisconnected);
+    m_tcp->setParent(this);
+    // Qt reads at most this much ahead of us; the kernel's buffer and TCP hold back the rest.
+    m_tcp->setReadBufferSize(std::max<qint64>(ReadChunkBytes, config.limits.maxFrameBytes + 16));
 
     m_helloTimer.setSingleShot(true);
     m_helloTimer.setInterval(config.helloTimeoutMs);
@@ -63,18 +47,135 @@ Connection::Connection(QWebSocket *socket, QTcpSocket *tcp, const ServerConfig &
 
     m_graceTimer.setSingleShot(true);
     m_graceTimer.setInterval(config.slowCloseGraceMs);
-    connect(&m_graceTimer, &QTimer::timeout, this, [this] { m_socket->abort(); });
-    qCDebug(lcConnection) << "connection" << m_serial << "from"
-                          << m_socket->peerAddress().toString();
+    connect(&m_graceTimer, &QTimer::timeout, this, [this] { m_tcp->abort(); });
+    qCDebug(lcConnection) << "connection" << m_serial << "from" << m_peer.toString();
+    // The 101 is the first thing written, whatever the hub does next (even a server_full).
+    queue(handshakeResponse);
 }
 
 Connection::~Connection()
 {
-    // The socket outlives this object's other members during destruction; keep its last
-    // signals (disconnected, from QWebSocket's destructor) away from them.
-    m_socket->disconnect(this);
+    // Delete the socket now, while this object is whole: its destructor aborts a connected
+    // socket and emits disconnected, which must not reach a half-destroyed connection.
+    m_tcp->disconnect(this);
+    delete m_tcp;
     if (m_inBatch)
         m_batch.forget(this);
+}
+
+void Connection::start(const QByteArray &early)
+{
+    if (m_started)
+        return;
+    m_started = true;
+    connect(m_tcp, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
+    connect(m_tcp, &QTcpSocket::disconnected, this, &Connection::onDisconnected);
+    if (m_tcp->state() != QAbstractSocket::ConnectedState) {
+        onDisconnected();
+        return;
+    }
+    m_decoder.feed(early);
+    // Bytes already in Qt's buffer raise no new readyRead.
+    onReadyRead();
+}
+
+void Connection::onReadyRead()
+{
+    while (!m_disconnected && m_tcp->bytesAvailable() > 0) {
+        const QByteArray bytes = m_tcp->read(ReadChunkBytes);
+        if (bytes.isEmpty())
+            break;
+        m_decoder.feed(bytes);
+        decode();
+    }
+    if (!m_disconnected)
+        decode(); // the early bytes, when nothing else came
+}
+
+void Connection::decode()
+{
+    while (!m_disconnected) {
+        std::optional<ws::Event> event = m_decoder.next();
+        if (!event)
+            break;
+        const qint64 now = monotonicNs();
+        m_lastHeardNs = now;
+        using Kind = ws::Event::Kind;
+        switch (event->kind) {
+        case Kind::Text:
+            if (!m_closing) {
+                ++m_metrics.framesIn;
+                Q_EMIT textReceived(this, event->payload);
+            }
+            break;
+        case Kind::Binary:
+            if (!m_closing) {
+                ++m_metrics.framesIn;
+                Q_EMIT binaryReceived(this);
+            }
+            break;
+        case Kind::Fragment:
+        case Kind::Ping:
+        case Kind::Pong:
+            if (!m_controlBucket.tryTake(now)) {
+                qCInfo(lcConnection) << "connection" << m_serial << "closed: too many control"
+                                     << "frames or fragments";
+                closeWith(protocol::ClosePolicy, QStringLiteral("flooding"),
+                          QStringLiteral("flood"));
+                return;
+            }
+            if (event->kind == Kind::Ping && !m_closing)
+                queuePong(event->payload);
+            break;
+        case Kind::Close:
+            onCloseFrame(event->closeCode);
+            return; // nothing after a close frame counts
+        }
+    }
+    if (const auto &failure = m_decoder.failure(); failure && !m_closing) {
+        qCInfo(lcConnection) << "connection" << m_serial << "framing error:" << failure->reason;
+        closeWith(failure->code, failure->reason,
+                  failure->code == ws::CloseTooBig ? QStringLiteral("too_big")
+                                                   : QStringLiteral("protocol"));
+    }
+}
+
+void Connection::onCloseFrame(quint16 code)
+{
+    if (!m_closeSent) {
+        // The peer starts the close: answer with the same code, then close TCP (the server
+        // closes first, RFC 6455 section 7.1.1).
+        if (m_closeReason.isEmpty())
+            m_closeReason = QStringLiteral("peer");
+        m_closeSent = true;
+        m_closing = true;
+        m_pongPending = false;
+        m_out.append(code == ws::CloseNoStatus ? ws::serverFrame(ws::Opcode::Close, {})
+                                               : ws::closeFrame(code, {}));
+        flushOut();
+        markGone();
+    }
+    // Either way the close handshake is complete: what is queued is written, then TCP closes.
+    m_tcp->disconnectFromHost();
+    if (!m_graceTimer.isActive() && !m_disconnected)
+        m_graceTimer.start();
+}
+
+void Connection::queue(const QByteArray &bytes)
+{
+    if (!m_batch.enabled()) {
+        m_tcp->write(bytes); // through Qt's buffer, one frame at a time
+        closeIfTooSlow();
+        return;
+    }
+    m_out.append(bytes);
+    if (!m_inBatch) {
+        m_inBatch = true;
+        m_batch.enqueue(this);
+    }
+    // What waits this turn counts as much as what Qt holds.
+    if (m_out.size() + m_tcp->bytesToWrite() > m_config.limits.maxQueueBytes)
+        closeIfTooSlow();
 }
 
 void Connection::send(const QByteArray &frame)
@@ -82,20 +183,19 @@ void Connection::send(const QByteArray &frame)
     if (m_closing)
         return;
     ++m_metrics.framesOut;
-    if (!m_tcp) {
-        // Not expected (the front door always finds the socket); correct, only slower.
-        const int lengthCode = frame.size() > 1 ? frame[1] & 0x7F : 0;
-        const int header = lengthCode < 126 ? 2 : lengthCode == 126 ? 4 : 10;
-        m_socket->sendTextMessage(QString::fromUtf8(frame.mid(header)));
-        return;
-    }
-    // A server never masks, so the same frame bytes serve every recipient.
+    queue(frame); // a server never masks, so the same frame bytes serve every recipient
+}
+
+void Connection::queuePong(const QByteArray &payload)
+{
+    // One pong per turn, for the newest ping: a peer that pings and never reads gains nothing
+    // by pinging faster, and what does wait is counted in the queue like everything else.
+    m_pongPayload = payload;
     if (!m_batch.enabled()) {
-        m_tcp->write(frame); // through Qt's buffer, one frame at a time
-        closeIfTooSlow();
+        queue(ws::serverFrame(ws::Opcode::Pong, payload));
         return;
     }
-    m_out.append(frame);
+    m_pongPending = true;
     if (!m_inBatch) {
         m_inBatch = true;
         m_batch.enqueue(this);
@@ -112,14 +212,21 @@ void Connection::flushOut()
 {
     // Called by the batch, and directly before a close; m_inBatch stays as it is, so that a
     // connection still listed in the batch is always forgotten by it before it goes.
-    if (m_out.isEmpty() || !m_tcp)
+    if (m_pongPending) {
+        m_pongPending = false;
+        m_out.append(ws::serverFrame(ws::Opcode::Pong, m_pongPayload));
+        m_pongPayload = QByteArray();
+    }
+    // Nothing is written to a socket that has closed (Qt would warn "device not open").
+    if (m_out.isEmpty() || m_disconnected || !m_tcp->isOpen()) {
+        m_out = QByteArray();
         return;
+    }
     const QByteArray out = std::exchange(m_out, {});
     qsizetype written = 0;
     // When Qt holds nothing for this socket, give the bytes straight to the kernel: no ring
     // buffer, no write notifier. Whatever the kernel does not take goes to Qt's buffer, which
-    // then keeps the order. QWebSocket's own frames (pong, close) also go through Qt's buffer,
-    // whole, on this thread: they never land inside one of ours.
+    // then keeps the order.
     if (m_tcp->bytesToWrite() == 0 && m_tcp->state() == QAbstractSocket::ConnectedState) {
         const ssize_t n = ::send(int(m_tcp->socketDescriptor()), out.constData(),
                                  size_t(out.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -131,14 +238,15 @@ void Connection::flushOut()
     closeIfTooSlow();
 }
 
-void Connection::closeIfTooSlow()
+bool Connection::closeIfTooSlow()
 {
     // What the kernel would not take waits in Qt's buffer; past the bound, nobody waits for it.
-    if (m_tcp->bytesToWrite() <= m_config.limits.maxQueueBytes)
-        return;
-    qCInfo(lcConnection) << "connection" << m_serial << "too slow:" << m_tcp->bytesToWrite()
-                         << "bytes waiting";
+    const qint64 waiting = m_tcp->bytesToWrite() + m_out.size();
+    if (m_closing || waiting <= m_config.limits.maxQueueBytes)
+        return false;
+    qCInfo(lcConnection) << "connection" << m_serial << "too slow:" << waiting << "bytes waiting";
     closeWith(protocol::ClosePolicy, QStringLiteral("too slow"), QStringLiteral("slow"));
+    return true;
 }
 
 void Connection::closeWith(quint16 code, const QString &reason, const QString &metricReason)
@@ -147,9 +255,12 @@ void Connection::closeWith(quint16 code, const QString &reason, const QString &m
         return;
     qCDebug(lcConnection) << "closing" << m_serial << code << reason;
     m_closeReason = metricReason;
-    flushOut(); // what was queued before the close goes before the close frame
     m_closing = true;
-    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
+    m_closeSent = true;
+    m_pongPending = false; // nothing follows a close frame
+    // What was queued before the close goes before the close frame.
+    m_out.append(ws::closeFrame(code, reason.toUtf8()));
+    flushOut();
     m_graceTimer.start();
     markGone();
 }
@@ -160,7 +271,7 @@ void Connection::abort(const QString &metricReason)
         m_closeReason = metricReason;
     m_closing = true;
     markGone();
-    m_socket->abort();
+    m_tcp->abort();
 }
 
 bool Connection::admit()
@@ -185,7 +296,7 @@ void Connection::ping()
 {
     m_lastPingNs = monotonicNs();
     if (!m_closing)
-        m_socket->ping();
+        queue(ws::serverFrame(ws::Opcode::Ping, {}));
 }
 
 void Connection::markGone()
@@ -199,15 +310,15 @@ void Connection::markGone()
 
 void Connection::onDisconnected()
 {
-    if (m_closeReason.isEmpty()) {
-        // Closed by the peer, or by QWebSocket itself for an oversized message (1009).
-        const auto code = m_socket->closeCode();
-        m_closeReason = code == QWebSocketProtocol::CloseCodeTooMuchData ? QStringLiteral("too_big")
-                                                                         : QStringLiteral("peer");
-    }
+    if (m_disconnected)
+        return;
+    if (m_closeReason.isEmpty())
+        m_closeReason = QStringLiteral("peer"); // closed by the peer without a close frame
     m_metrics.countClose(m_closeReason);
     m_closing = true;
     m_disconnected = true;
+    m_out = QByteArray();
+    m_pongPending = false;
     m_graceTimer.stop();
     markGone();
     if (m_released)

@@ -1,18 +1,19 @@
-// One client's WebSocket: what it is allowed to send (rate limit, flood window, frame size),
-// what waits to be written to it (bounded), and how it ends (close codes, keep-alive).
-// The protocol itself lives in Hub; a Connection only carries frames.
+// One client's WebSocket, framed by the project itself (server/protocol/websocket.h) over the
+// accepted QTcpSocket: what the client may send (rate limit, flood window, a budget for control
+// frames, frame size), what waits to be written to it (every byte, control frames included,
+// bounded by max_queue_bytes), and how it ends (close handshake, close codes, keep-alive).
+// It carries frames; their meaning lives in Hub.
 #pragma once
 
 #include "ratelimiter.h"
 #include "serverconfig.h"
+#include "websocket.h"
 
+#include <QHostAddress>
 #include <QObject>
-#include <QPointer>
 #include <QSet>
 #include <QTcpSocket>
 #include <QTimer>
-#include <QWebSocket>
-#include <memory>
 
 namespace confab {
 
@@ -24,14 +25,19 @@ class Connection : public QObject
 {
     Q_OBJECT
 public:
-    // Takes ownership of the socket. tcp is the QWebSocket's own TCP socket (owned by it):
-    // ready frames are written to it directly, gathered per event-loop turn by batch.
-    Connection(QWebSocket *socket, QTcpSocket *tcp, const ServerConfig &config, Metrics &metrics,
-               WriteBatch &batch, QObject *parent = nullptr);
+    // Takes ownership of the socket, whose opening handshake the front door has read, and
+    // queues the handshake's 101 response as the first bytes to write.
+    Connection(QTcpSocket *socket, const QByteArray &handshakeResponse, const ServerConfig &config,
+               Metrics &metrics, WriteBatch &batch, QObject *parent = nullptr);
     ~Connection() override;
+
+    // Starts reading: `early` holds the bytes that arrived with the handshake (a client may send
+    // its hello in the same segment). Call once the hub has attached the connection.
+    void start(const QByteArray &early);
 
     quint64 serial() const { return m_serial; }
     bool isOpen() const { return !m_closing; }
+    QHostAddress peerAddress() const { return m_peer; }
 
     // Queues one complete WebSocket frame (protocol::textFrame); it is written at the end of
     // the event-loop turn. A connection whose queue grows past max_queue_bytes is closed as too
@@ -62,6 +68,12 @@ public:
     qint64 lastPingNs() const { return m_lastPingNs; }
     void ping();
 
+    // Control frames (ping, pong) and message fragments cost nothing from the rate bucket but
+    // come out of this budget: a peer past it is closed with 1008, so that a flood of tiny
+    // frames costs neither memory nor a core.
+    static constexpr double ControlFramesPerSec = 100;
+    static constexpr double ControlFrameBurst = 1000;
+
     // Session state, owned by the hub.
     User *user = nullptr;
     bool helloSeen = false; // the first hello is free of the rate limit, later ones are not
@@ -74,25 +86,36 @@ Q_SIGNALS:
     void gone(confab::Connection *connection);
 
 private:
-    void closeIfTooSlow();
+    void onReadyRead();
+    void decode();
+    void onCloseFrame(quint16 code);
+    void queue(const QByteArray &bytes);
+    void queuePong(const QByteArray &payload);
+    bool closeIfTooSlow();
     void markGone();
     void onDisconnected();
 
-    std::unique_ptr<QWebSocket> m_socket;
-    QPointer<QTcpSocket> m_tcp;
+    QTcpSocket *m_tcp; // a child of this connection
     const ServerConfig &m_config;
     Metrics &m_metrics;
     WriteBatch &m_batch;
-    QByteArray m_out; // frames queued this turn
+    ws::FrameDecoder m_decoder;
+    QHostAddress m_peer;
+    QByteArray m_out;         // frames queued this turn
+    QByteArray m_pongPayload; // only the newest ping is answered (RFC 6455 section 5.5.3)
+    bool m_pongPending = false;
     bool m_inBatch = false;
+    bool m_started = false;
     quint64 m_serial;
     TokenBucket m_bucket;
+    TokenBucket m_controlBucket;
     FloodWindow m_flood;
     qint64 m_lastHeardNs;
     qint64 m_lastPingNs;
     QTimer m_helloTimer;
     QTimer m_graceTimer;
-    bool m_closing = false;
+    bool m_closing = false;   // a close frame was sent or received, or the socket aborted
+    bool m_closeSent = false; // our close frame is queued
     bool m_goneEmitted = false;
     bool m_released = false;
     bool m_disconnected = false;

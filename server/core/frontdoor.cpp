@@ -1,100 +1,94 @@
 #include "frontdoor.h"
 
 #include "logging.h"
+#include "upgrade.h"
 
 #include <QTcpSocket>
 #include <QTimer>
-#include <QWebSocket>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace confab {
 
 namespace {
+constexpr int MinBackoffMs = 50;
+constexpr int MaxBackoffMs = 1000;
 
-bool isWebSocketPath(const QByteArray &path)
+int openSpareFd()
 {
-    // /ws is the protocol's path; /subscribe is where the Go tutorial's clients connect.
-    return path == "/ws" || path == "/subscribe";
+    return ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
+} // namespace
 
-// Reads one HTTP request from a fresh socket and decides what it is. Deletes itself.
+// Reads one HTTP request from a fresh socket and decides what it is. A child of its socket until
+// it is done.
 class RequestReader : public QObject
 {
 public:
-    RequestReader(QTcpSocket *socket, const ServerConfig &config,
-                  const FrontDoor::HttpHandler &handler, std::function<void(QTcpSocket *)> upgrade)
+    RequestReader(QTcpSocket *socket, FrontDoor &door)
         : QObject(socket)
         , m_socket(socket)
-        , m_handler(handler)
-        , m_upgrade(std::move(upgrade))
+        , m_door(door)
     {
         connect(socket, &QTcpSocket::readyRead, this, &RequestReader::onReadyRead);
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         m_timer.setSingleShot(true);
         connect(&m_timer, &QTimer::timeout, this,
                 [this] { respond(HttpResponse::text(408, "request timeout\n")); });
-        m_timer.start(config.requestTimeoutMs);
+        m_timer.start(door.config().requestTimeoutMs);
         if (socket->bytesAvailable())
             QTimer::singleShot(0, this, &RequestReader::onReadyRead);
     }
+
+    ~RequestReader() override { m_door.readerDone(this); }
+
+    // Makes room for a newer socket.
+    void drop() { m_socket->abort(); }
+    QTcpSocket *socket() const { return m_socket; }
 
 private:
     void onReadyRead()
     {
         if (m_answered)
             return;
-        if (!m_headDone && !readHead())
+        if (!m_headDone) {
+            m_buffer += m_socket->read(FrontDoor::MaxHeadBytes - m_buffer.size());
+            const HeadParse head = parseRequestHead(m_buffer, FrontDoor::MaxHeadBytes, m_request);
+            if (head.state == HeadParse::State::Incomplete)
+                return;
+            if (head.state == HeadParse::State::Invalid)
+                return respond(HttpResponse::text(head.status, head.reason));
+            m_headDone = true;
+            m_headBytes = head.headBytes;
+            if (isWebSocketPath(m_request.path) && wantsWebSocket(m_request))
+                return upgrade();
+            if (m_request.contentLength > FrontDoor::MaxBodyBytes)
+                return respond(HttpResponse::json(
+                    413, {{QStringLiteral("error"), QStringLiteral("too_large")}}));
+        }
+        const qsizetype want = m_headBytes + qsizetype(m_request.contentLength);
+        if (m_buffer.size() < want)
+            m_buffer += m_socket->read(want - m_buffer.size());
+        if (m_buffer.size() < want)
             return;
-        m_request.body += m_socket->read(m_bodyLength - m_request.body.size());
-        if (m_request.body.size() < m_bodyLength)
-            return;
-        respond(m_handler(m_request));
+        m_request.body = m_buffer.sliced(m_headBytes, qsizetype(m_request.contentLength));
+        respond(m_door.handler()(m_request));
     }
 
-    // Returns true once the head is read and a body (possibly empty) is expected.
-    bool readHead()
+    void upgrade()
     {
-        const QByteArray peeked = m_socket->peek(FrontDoor::MaxHeadBytes);
-        const qsizetype end = peeked.indexOf("\r\n\r\n");
-        if (end < 0) {
-            if (peeked.size() >= FrontDoor::MaxHeadBytes)
-                respond(HttpResponse::text(431, "request head too large\n"));
-            return false;
-        }
-        if (!parseRequestHead(peeked.left(end), m_request)) {
-            respond(HttpResponse::text(400, "malformed HTTP request\n"));
-            return false;
-        }
-        const bool upgrade = m_request.header("upgrade").toLower().contains("websocket");
-        if (upgrade && isWebSocketPath(m_request.path) && m_request.method == "GET") {
-            // The handshake bytes stay unread in the socket for QWebSocketServer to parse.
-            m_timer.stop();
-            disconnect(m_socket, nullptr, this, nullptr);
-            disconnect(m_socket, &QTcpSocket::disconnected, m_socket, &QObject::deleteLater);
-            auto upgradeFn = m_upgrade;
-            QTcpSocket *socket = m_socket;
-            deleteLater();
-            upgradeFn(socket);
-            return false;
-        }
-        m_socket->read(end + 4);
-        m_headDone = true;
-        if (m_request.header("transfer-encoding").size()) {
-            respond(HttpResponse::text(411, "send a Content-Length\n"));
-            return false;
-        }
-        bool ok = true;
-        const QByteArray length = m_request.header("content-length");
-        m_bodyLength = length.isEmpty() ? 0 : length.toLongLong(&ok);
-        if (!ok || m_bodyLength < 0) {
-            respond(HttpResponse::text(400, "bad Content-Length\n"));
-            return false;
-        }
-        if (m_bodyLength > FrontDoor::MaxBodyBytes) {
-            respond(
-                HttpResponse::json(413, {{QStringLiteral("error"), QStringLiteral("too_large")}}));
-            return false;
-        }
-        return true;
+        auto answer = answerUpgrade(m_request);
+        if (auto *refusal = std::get_if<HttpResponse>(&answer))
+            return respond(*refusal);
+        m_answered = true;
+        m_timer.stop();
+        disconnect(m_socket, nullptr, this, nullptr);
+        disconnect(m_socket, &QTcpSocket::disconnected, m_socket, &QObject::deleteLater);
+        m_socket->setParent(nullptr);
+        const QByteArray early = m_buffer.sliced(m_headBytes);
+        m_door.upgraded(this, m_socket, std::get<QByteArray>(answer), early);
+        deleteLater(); // no longer the socket's child
     }
 
     void respond(const HttpResponse &response)
@@ -103,38 +97,42 @@ private:
             return;
         m_answered = true;
         m_timer.stop();
-        m_socket->write(response.serialize());
+        m_socket->write(response.serialize(m_request.method == "HEAD"));
         m_socket->disconnectFromHost();
     }
 
     QTcpSocket *m_socket;
-    const FrontDoor::HttpHandler &m_handler;
-    std::function<void(QTcpSocket *)> m_upgrade;
+    FrontDoor &m_door;
     QTimer m_timer;
+    QByteArray m_buffer;
     HttpRequest m_request;
-    qint64 m_bodyLength = 0;
+    qsizetype m_headBytes = 0;
     bool m_headDone = false;
     bool m_answered = false;
 };
-
-} // namespace
 
 FrontDoor::FrontDoor(const ServerConfig &config, HttpHandler handler, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_handler(std::move(handler))
-    , m_ws(QStringLiteral("confab/") + QStringLiteral(CONFAB_VERSION),
-           QWebSocketServer::NonSecureMode)
+    , m_spareFd(openSpareFd())
 {
     m_tcp.setListenBacklogSize(4096);
     m_tcp.setMaxPendingConnections(4096);
-    m_ws.setMaxPendingConnections(4096);
-    m_ws.setHandshakeTimeout(config.requestTimeoutMs);
     connect(&m_tcp, &QTcpServer::newConnection, this, &FrontDoor::onNewConnection);
-    connect(&m_ws, &QWebSocketServer::newConnection, this, [this] {
-        while (QWebSocket *socket = m_ws.nextPendingConnection())
-            adopt(socket);
-    });
+    connect(&m_tcp, &QTcpServer::acceptError, this, &FrontDoor::onAcceptError);
+    m_acceptBackoff.setSingleShot(true);
+    connect(&m_acceptBackoff, &QTimer::timeout, this, [this] { m_tcp.resumeAccepting(); });
+}
+
+FrontDoor::~FrontDoor()
+{
+    // Readers are children of their sockets, which are children of m_tcp: delete them while
+    // this object is whole (each reader's destructor takes itself off m_reading).
+    while (!m_reading.isEmpty())
+        delete m_reading.first()->socket();
+    if (m_spareFd >= 0)
+        ::close(m_spareFd);
 }
 
 std::optional<QString> FrontDoor::listen(const QHostAddress &address, quint16 port)
@@ -149,48 +147,58 @@ std::optional<QString> FrontDoor::listen(const QHostAddress &address, quint16 po
 
 void FrontDoor::close()
 {
+    m_acceptBackoff.stop();
     m_tcp.close();
 }
 
 void FrontDoor::onNewConnection()
 {
+    m_backoffMs = 0;
     while (QTcpSocket *socket = m_tcp.nextPendingConnection()) {
         // Chat frames are small and latency matters more than packet count.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        new RequestReader(socket, m_config, m_handler, [this](QTcpSocket *s) { handOver(s); });
-    }
-}
-
-void FrontDoor::handOver(QTcpSocket *socket)
-{
-    // Qt 6.4 gives nobody the ownership of an upgraded socket. Until the handshake is done it
-    // is ours: a socket that disconnects first (failed handshake) is deleted here.
-    const PeerKey key{socket->peerAddress().toString(), socket->peerPort()};
-    m_handshaking.insert(key, socket);
-    socket->setParent(this);
-    connect(socket, &QTcpSocket::disconnected, this, [this, socket, key] {
-        if (m_handshaking.value(key) == socket) {
-            m_handshaking.remove(key);
-            socket->deleteLater();
+        if (m_reading.size() >= MaxReading) {
+            qCInfo(lcConnection) << "too many sockets still sending a request: dropping the"
+                                 << "oldest";
+            m_reading.takeFirst()->drop();
         }
-    });
-    m_ws.handleConnection(socket);
+        m_reading.append(new RequestReader(socket, *this));
+    }
 }
 
-void FrontDoor::adopt(QWebSocket *webSocket)
+void FrontDoor::onAcceptError(QAbstractSocket::SocketError error)
 {
-    // The peer's address and port name exactly one connected TCP socket.
-    QTcpSocket *socket =
-        m_handshaking.take({webSocket->peerAddress().toString(), webSocket->peerPort()});
-    if (socket) {
-        disconnect(socket, &QTcpSocket::disconnected, this, nullptr);
-        // The QWebSocket uses the socket until its destructor has run; as its child, the socket
-        // is deleted right after that.
-        socket->setParent(webSocket);
-    } else {
-        qCWarning(lcConnection) << "no TCP socket found for an upgraded connection";
+    if (error != QAbstractSocket::SocketResourceError) {
+        qCWarning(lcConnection) << "accept failed:" << m_tcp.errorString();
+        return;
     }
-    Q_EMIT webSocketConnected(webSocket, socket);
+    if (m_backoffMs == 0)
+        qCWarning(lcConnection) << "out of file descriptors: refusing connections until some"
+                                << "close";
+    // Take one waiting connection with the spare descriptor and close it: that client sees its
+    // connection end at once instead of waiting in the backlog.
+    if (m_spareFd >= 0) {
+        ::close(m_spareFd);
+        const int fd = ::accept4(int(m_tcp.socketDescriptor()), nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd >= 0)
+            ::close(fd);
+        m_spareFd = openSpareFd();
+    }
+    m_backoffMs = std::clamp(m_backoffMs * 2, MinBackoffMs, MaxBackoffMs);
+    m_tcp.pauseAccepting();
+    m_acceptBackoff.start(m_backoffMs);
+}
+
+void FrontDoor::readerDone(RequestReader *reader)
+{
+    m_reading.removeOne(reader);
+}
+
+void FrontDoor::upgraded(RequestReader *reader, QTcpSocket *socket, const QByteArray &response,
+                         const QByteArray &early)
+{
+    m_reading.removeOne(reader);
+    Q_EMIT webSocketConnected(socket, response, early);
 }
 
 } // namespace confab

@@ -1,21 +1,24 @@
-// The one listening port. Each accepted TCP connection is either a WebSocket upgrade on /ws
-// (handed to QWebSocketServer::handleConnection, so the project keeps the QTcpSocket) or one
-// plain HTTP request, answered by the HTTP handler. Keeping the accept loop in our hands is what
-// later lets sockets be spread over worker threads.
+// The one listening port. Each accepted TCP connection sends one HTTP request: a WebSocket
+// upgrade on /ws is answered here (the handshake is ours, so the bytes that follow it in the
+// same segment are kept) and handed over as a socket plus those bytes; anything else is one
+// plain HTTP request, answered by the HTTP handler and closed. Keeping the accept loop in our
+// hands is what later lets sockets be spread over worker threads.
 #pragma once
 
 #include "http.h"
 #include "serverconfig.h"
 
-#include <QHash>
+#include <QList>
 #include <QObject>
 #include <QTcpServer>
-#include <QWebSocketServer>
+#include <QTimer>
 #include <functional>
 
 class QTcpSocket;
 
 namespace confab {
+
+class RequestReader;
 
 class FrontDoor : public QObject
 {
@@ -24,6 +27,7 @@ public:
     using HttpHandler = std::function<HttpResponse(const HttpRequest &)>;
 
     FrontDoor(const ServerConfig &config, HttpHandler handler, QObject *parent = nullptr);
+    ~FrontDoor() override;
 
     // Returns an error message on failure.
     std::optional<QString> listen(const QHostAddress &address, quint16 port);
@@ -33,23 +37,37 @@ public:
     // The largest HTTP body accepted (413 beyond).
     static constexpr qsizetype MaxBodyBytes = 64 * 1024;
     static constexpr qsizetype MaxHeadBytes = 16 * 1024;
+    // Sockets still sending their request head or body. Past this, the oldest is dropped to make
+    // room: a crowd of silent sockets slows nobody else's handshake.
+    static constexpr int MaxReading = 1024;
+
+    // For RequestReader.
+    void readerDone(RequestReader *reader);
+    void upgraded(RequestReader *reader, QTcpSocket *socket, const QByteArray &response,
+                  const QByteArray &early);
+    const ServerConfig &config() const { return m_config; }
+    const HttpHandler &handler() const { return m_handler; }
 
 Q_SIGNALS:
-    // tcp is the socket under the QWebSocket (its child); null if it could not be matched.
-    void webSocketConnected(QWebSocket *socket, QTcpSocket *tcp);
+    // A WebSocket opening handshake succeeded: the socket is the receiver's, `response` is the
+    // 101 to write first, `early` the bytes that came after the handshake.
+    void webSocketConnected(QTcpSocket *socket, const QByteArray &response,
+                            const QByteArray &early);
 
 private:
     void onNewConnection();
-    void handOver(QTcpSocket *socket);
-    void adopt(QWebSocket *webSocket);
-
-    using PeerKey = std::pair<QString, quint16>;
+    void onAcceptError(QAbstractSocket::SocketError error);
 
     const ServerConfig &m_config;
     HttpHandler m_handler;
     QTcpServer m_tcp;
-    QWebSocketServer m_ws;
-    QHash<PeerKey, QTcpSocket *> m_handshaking; // upgrades handed to m_ws, not yet done
+    QList<RequestReader *> m_reading; // oldest first
+    // Out of file descriptors, accept() fails at once and the listening socket stays readable:
+    // accepting pauses with a backoff instead of spinning, and a spare descriptor lets the
+    // server take one waiting connection and close it, so the client is not left hanging.
+    QTimer m_acceptBackoff;
+    int m_backoffMs = 0;
+    int m_spareFd = -1;
 };
 
 } // namespace confab

@@ -3,6 +3,7 @@
 #include "hub.h"
 #include "logging.h"
 #include "metrics.h"
+#include "upgrade.h"
 #include "validation.h"
 
 #include <QCryptographicHash>
@@ -65,7 +66,7 @@ HttpResponse HttpApi::handle(const HttpRequest &request)
             return HttpResponse::text(405, "use POST\n");
         return publish(request);
     }
-    if (request.path == "/ws" || request.path == "/subscribe")
+    if (isWebSocketPath(request.path))
         return HttpResponse::text(426, "this is a WebSocket endpoint\n");
     if (request.path == "/" && get)
         return HttpResponse::text(200, "Hello Chat!\n"); // as the Go tutorial answered

@@ -45,7 +45,7 @@ void Hub::loadRooms()
 void Hub::attach(Connection *c)
 {
     c->setParent(this);
-    if (m_connections.size() >= m_config.maxConnections) {
+    if (m_connections.size() >= m_config.maxConnections && !evictSilent()) {
         qCWarning(lcHub) << "connection cap reached:" << m_config.maxConnections;
         c->send(
             wire(protocol::errorFrame(Error::ServerFull, u"the server is full"_s, std::nullopt)));
@@ -54,11 +54,32 @@ void Hub::attach(Connection *c)
         return;
     }
     m_connections.append(c);
+    ++m_silent;
     connect(c, &Connection::textReceived, this, &Hub::onText);
     connect(c, &Connection::binaryReceived, this, &Hub::onBinary);
     // Queued: a connection may close while a handler iterates over a room; it is detached
     // after that handler has finished, never in the middle of it.
     connect(c, &Connection::gone, this, &Hub::onGone, Qt::QueuedConnection);
+}
+
+bool Hub::evictSilent()
+{
+    // Sockets that have not said hello never keep out one that might: the oldest of them makes
+    // room (behind a proxy every client has the same address, so a per-address limit would not
+    // do). A silent socket is in m_connections until its queued gone() is handled: skip those
+    // already closing.
+    if (m_silent == 0)
+        return false;
+    for (Connection *c : std::as_const(m_connections)) {
+        if (!c->user && c->isOpen()) {
+            qCInfo(lcHub) << "server full: closing connection" << c->serial()
+                          << "which has not said hello";
+            c->closeWith(protocol::CloseHelloTimeout, u"no hello in time (server full)"_s,
+                         u"evicted"_s);
+            return true;
+        }
+    }
+    return false;
 }
 
 void Hub::shutdown()
@@ -136,6 +157,8 @@ void Hub::onGone(Connection *c)
 {
     if (!m_connections.removeOne(c))
         return;
+    if (!c->user)
+        --m_silent;
     detach(c);
     // Frames held for it until the next commit go nowhere; after release() it may be deleted.
     for (auto &held : m_held) {

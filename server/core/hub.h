@@ -77,6 +77,8 @@ private:
     void onText(Connection *c, const QByteArray &utf8);
     void onBinary(Connection *c);
     void onGone(Connection *c);
+    // At the cap: closes the oldest connection that has not said hello. False when there is none.
+    bool evictSilent();
     void dispatch(Connection *c, const Frame &f);
 
     // hub_session.cpp
@@ -127,6 +129,7 @@ private:
     Store &m_store;
     Metrics &m_metrics;
     QList<Connection *> m_connections;
+    qsizetype m_silent = 0;                // connections in m_connections that have not said hello
     QHash<QString, User *> m_users;        // by id
     QHash<QString, User *> m_usersByToken; // by token hash
     QHash<QString, Room *> m_rooms;        // by NFC name

@@ -91,6 +91,7 @@ void Hub::handleHello(Connection *c, const Frame &f)
     }
     user->connections.append(c);
     c->user = user;
+    --m_silent;
     qCDebug(lcHub) << "connection" << c->serial() << "is user" << user->id;
 
     const auto &limits = m_config.limits;

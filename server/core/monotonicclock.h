@@ -6,6 +6,8 @@
 
 namespace confab {
 
+inline constexpr qint64 NsPerMs = 1000000;
+
 // Nanoseconds on a monotonic clock (CLOCK_MONOTONIC).
 inline qint64 monotonicNs()
 {

@@ -1,6 +1,7 @@
 #include "codec.h"
 
 #include "validation.h"
+#include "websocket.h"
 
 #include <QJsonDocument>
 #include <QJsonParseError>
@@ -49,23 +50,7 @@ QByteArray encode(const QJsonObject &frame)
 
 QByteArray textFrame(QByteArrayView payload)
 {
-    const qsizetype n = payload.size();
-    QByteArray frame;
-    frame.reserve(n + 10);
-    frame.append(char(0x81)); // FIN, text
-    if (n < 126) {
-        frame.append(char(n));
-    } else if (n <= 0xFFFF) {
-        frame.append(char(126));
-        frame.append(char(n >> 8));
-        frame.append(char(n & 0xFF));
-    } else {
-        frame.append(char(127));
-        for (int shift = 56; shift >= 0; shift -= 8)
-            frame.append(char((quint64(n) >> shift) & 0xFF));
-    }
-    frame.append(payload.data(), n);
-    return frame;
+    return ws::serverFrame(ws::Opcode::Text, payload);
 }
 
 QJsonObject toJson(const UserInfo &user)

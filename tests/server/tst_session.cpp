@@ -1,5 +1,6 @@
 // Session start: hello/welcome, guests, nicks, passwords, tokens, and everything a client may
 // get wrong before and after it.
+#include "connection.h"
 #include "servertestmain.h"
 #include "testclient.h"
 #include "testserver.h"
@@ -292,8 +293,8 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor([&] { return bad.state() == QAbstractSocket::UnconnectedState; },
                                 waitMs()));
         QTRY_COMPARE_WITH_TIMEOUT(server.server().hub().connectionCount(), 0, waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(server.server().findChildren<Connection *>().size(), 0, waitMs());
         QTRY_COMPARE_WITH_TIMEOUT(server.server().findChildren<QTcpSocket *>().size(), 0, waitMs());
-        QTRY_COMPARE_WITH_TIMEOUT(server.server().findChildren<QWebSocket *>().size(), 0, waitMs());
     }
 
     void theTutorialPathAlsoUpgrades()
