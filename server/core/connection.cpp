@@ -81,14 +81,18 @@ void Connection::start(const QByteArray &early)
 
 void Connection::onReadyRead()
 {
-    while (!m_disconnected && m_tcp->bytesAvailable() > 0) {
+    if (m_closeReceived) {
+        m_tcp->readAll(); // nothing after a close frame counts
+        return;
+    }
+    while (!m_disconnected && !m_closeReceived && m_tcp->bytesAvailable() > 0) {
         const QByteArray bytes = m_tcp->read(ReadChunkBytes);
         if (bytes.isEmpty())
             break;
         m_decoder.feed(bytes);
         decode();
     }
-    if (!m_disconnected)
+    if (!m_disconnected && !m_closeReceived)
         decode(); // the early bytes, when nothing else came
 }
 
@@ -117,19 +121,21 @@ void Connection::decode()
         case Kind::Fragment:
         case Kind::Ping:
         case Kind::Pong:
+            if (m_closing)
+                break; // once closing, only the peer's close frame matters
             if (!m_controlBucket.tryTake(now)) {
                 qCInfo(lcConnection) << "connection" << m_serial << "closed: too many control"
                                      << "frames or fragments";
                 closeWith(protocol::ClosePolicy, QStringLiteral("flooding"),
                           QStringLiteral("flood"));
-                return;
+                break;
             }
-            if (event->kind == Kind::Ping && !m_closing)
+            if (event->kind == Kind::Ping)
                 queuePong(event->payload);
             break;
         case Kind::Close:
             onCloseFrame(event->closeCode);
-            return; // nothing after a close frame counts
+            return;
         }
     }
     if (const auto &failure = m_decoder.failure(); failure && !m_closing) {
@@ -142,6 +148,7 @@ void Connection::decode()
 
 void Connection::onCloseFrame(quint16 code)
 {
+    m_closeReceived = true;
     if (!m_closeSent) {
         // The peer starts the close: answer with the same code, then close TCP (the server
         // closes first, RFC 6455 section 7.1.1).

@@ -116,6 +116,7 @@ private:
     QTimer m_graceTimer;
     bool m_closing = false;   // a close frame was sent or received, or the socket aborted
     bool m_closeSent = false; // our close frame is queued
+    bool m_closeReceived = false;
     bool m_goneEmitted = false;
     bool m_released = false;
     bool m_disconnected = false;

@@ -7,6 +7,7 @@
 #include "validation.h"
 
 #include <QCryptographicHash>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QUuid>
 
@@ -93,8 +94,14 @@ HttpResponse HttpApi::publish(const HttpRequest &request)
     }
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(request.body, &parseError);
-    if (parseError.error != QJsonParseError::NoError)
-        return errorResponse(400, protocol::errorName(protocol::Error::BadJson));
+    if (parseError.error != QJsonParseError::NoError) {
+        // QJsonDocument parses only arrays and objects at the top level: a scalar such as 42 is
+        // valid JSON, merely not an object (bad_request, as for a WebSocket frame).
+        const QJsonDocument wrapped = QJsonDocument::fromJson("[" + request.body + "]");
+        const bool scalar = wrapped.isArray() && wrapped.array().size() == 1;
+        return errorResponse(400, protocol::errorName(scalar ? protocol::Error::BadRequest
+                                                             : protocol::Error::BadJson));
+    }
     const QJsonObject body = doc.object();
     if (!doc.isObject() || !body.value("room"_L1).isString() || !body.value("text"_L1).isString())
         return errorResponse(400, protocol::errorName(protocol::Error::BadRequest));

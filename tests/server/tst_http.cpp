@@ -48,6 +48,30 @@ Reply http(quint16 port, const QByteArray &method, const QByteArray &path,
     return r;
 }
 
+// Any bytes as a request; the server answers and closes.
+Reply rawHttp(quint16 port, const QByteArray &bytes)
+{
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, port);
+    if (!s.waitForConnected(waitMs()))
+        return {};
+    s.write(bytes);
+    QByteArray raw;
+    (void)QTest::qWaitFor(
+        [&] {
+            raw += s.readAll();
+            return s.state() == QAbstractSocket::UnconnectedState;
+        },
+        waitMs());
+    raw += s.readAll();
+    Reply r;
+    const qsizetype split = raw.indexOf("\r\n\r\n");
+    r.head = raw.left(split);
+    r.body = split < 0 ? QByteArray() : raw.mid(split + 4);
+    r.status = raw.mid(9, 3).toInt();
+    return r;
+}
+
 const QByteArray bearer = "Authorization: Bearer deploy-secret\r\n";
 
 ServerConfig withApi()
@@ -236,6 +260,114 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor([&] { return s.state() == QAbstractSocket::UnconnectedState; },
                                 waitMs()));
         QVERIFY(s.readAll().startsWith("HTTP/1.1 408"));
+    }
+
+    // Found from outside (issue 9): each of these was answered differently before.
+    void headIsAnsweredWithoutABody()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        const Reply r = rawHttp(server.port(), "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.head.contains("Content-Length: 12"));
+        QCOMPARE(r.body, QByteArray());
+    }
+
+    void bareLfLineEndsAreAccepted()
+    {
+        ServerConfig config = testConfig();
+        config.requestTimeoutMs = 30000; // before, the request hung until this timeout
+        TestServer server(config);
+        QVERIFY(server.start());
+        QCOMPARE(rawHttp(server.port(), "GET /healthz HTTP/1.1\nHost: x\n\n").status, 200);
+        QCOMPARE(rawHttp(server.port(), "\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status,
+                 200); // an empty line before the request line is ignored (RFC 9112 2.2)
+        QCOMPARE(rawHttp(server.port(), "GET /healthz HTTP/1.1\rHost: x\r\n\r\n").status, 400);
+    }
+
+    void requestsAProxyCouldReadTwoWaysAre400_data()
+    {
+        // N is the body's true length: a lax server takes each of these requests (202).
+        QTest::addColumn<QByteArray>("headers");
+        QTest::newRow("duplicate Content-Length")
+            << QByteArray("Content-Length: N\r\nContent-Length: N\r\n");
+        QTest::newRow("conflicting Content-Length")
+            << QByteArray("Content-Length: 2\r\nContent-Length: N\r\n");
+        QTest::newRow("space before colon") << QByteArray("Content-Length : N\r\n");
+        QTest::newRow("signed length") << QByteArray("Content-Length: +N\r\n");
+        QTest::newRow("length list") << QByteArray("Content-Length: N, N\r\n");
+        QTest::newRow("length and chunked")
+            << QByteArray("Content-Length: N\r\nTransfer-Encoding: chunked\r\n");
+        QTest::newRow("two Authorization")
+            << QByteArray("Content-Length: N\r\nAuthorization: Bearer deploy-secret\r\n");
+        QTest::newRow("two Host") << QByteArray("Content-Length: N\r\nHost: y\r\n");
+        QTest::newRow("obs-fold") << QByteArray("Content-Length: N\r\nX-A: b\r\n c\r\n");
+        QTest::newRow("space in a name") << QByteArray("Content-Length: N\r\nX A: b\r\n");
+    }
+
+    void requestsAProxyCouldReadTwoWaysAre400()
+    {
+        QFETCH(QByteArray, headers);
+        TestServer server(withApi());
+        QVERIFY(server.start());
+        const QByteArray body = R"({"room":"general","text":"smuggled"})";
+        headers.replace("N", QByteArray::number(body.size()));
+        const Reply r = rawHttp(server.port(), "POST /api/publish HTTP/1.1\r\nHost: x\r\n" + bearer
+                                                   + headers + "\r\n" + body);
+        QCOMPARE(r.status, 400);
+        // The same request framed once is taken: the rows above fail for their framing only.
+        QCOMPARE(http(server.port(), "POST", "/api/publish", body, bearer).status, 202);
+    }
+
+    void absoluteFormTargetsAreAccepted()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        const QByteArray target = "http://127.0.0.1:" + QByteArray::number(server.port());
+        QCOMPARE(
+            rawHttp(server.port(), "GET " + target + "/healthz HTTP/1.1\r\nHost: x\r\n\r\n").status,
+            200);
+        QCOMPARE(rawHttp(server.port(), "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n").body,
+                 "Hello Chat!\n");
+    }
+
+    void aScalarJsonBodyIsABadRequest()
+    {
+        TestServer server(withApi());
+        QVERIFY(server.start());
+        for (const QByteArray &body :
+             {QByteArray("42"), QByteArray("\"hi\""), QByteArray("null")}) {
+            const Reply r = http(server.port(), "POST", "/api/publish", body, bearer);
+            QCOMPARE(r.status, 400);
+            QCOMPARE(r.json()["error"].toString(), "bad_request");
+        }
+    }
+
+    void malformedUpgradesGet400WithTheVersion_data()
+    {
+        QTest::addColumn<QByteArray>("headers");
+        const QByteArray key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+        const QByteArray upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\n";
+        QTest::newRow("no key") << upgrade + "Sec-WebSocket-Version: 13\r\n";
+        QTest::newRow("bad key") << upgrade + "Sec-WebSocket-Key: short\r\n"
+                                        + "Sec-WebSocket-Version: 13\r\n";
+        QTest::newRow("version 8") << upgrade + key + "Sec-WebSocket-Version: 8\r\n";
+        QTest::newRow("no version") << upgrade + key;
+        QTest::newRow("no Connection: Upgrade")
+            << "Upgrade: websocket\r\n" + key + "Sec-WebSocket-Version: 13\r\n";
+        QTest::newRow("no Upgrade")
+            << "Connection: Upgrade\r\n" + key + "Sec-WebSocket-Version: 13\r\n";
+    }
+
+    void malformedUpgradesGet400WithTheVersion()
+    {
+        QFETCH(QByteArray, headers);
+        TestServer server;
+        QVERIFY(server.start());
+        const Reply r =
+            rawHttp(server.port(), "GET /ws HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n");
+        QCOMPARE(r.status, 400);
+        QVERIFY2(r.head.contains("Sec-WebSocket-Version: 13"), r.head.constData());
     }
 };
 

@@ -1,0 +1,317 @@
+// What an attacker or a careless client tries against the WebSocket layer, each with a bystander
+// whose round trips are timed while the other misbehaves: it must keep being served. Found by
+// attacking the server from outside (issue 9); each test failed before its fix.
+#include "rawclient.h"
+#include "servertestmain.h"
+#include "testclient.h"
+#include "testserver.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+#include <unistd.h>
+
+using namespace confab;
+using namespace confab::test;
+
+namespace {
+
+ServerConfig protocolLimits()
+{
+    ServerConfig c = testConfig();
+    c.limits = protocol::Limits{};
+    return c;
+}
+
+// A client that asks for `rooms` now and then (within the protocol's rate limit) and remembers
+// its slowest round trip.
+struct Bystander {
+    TestClient client;
+    qint64 worstMs = 0;
+    QElapsedTimer sinceLast;
+
+    bool start(quint16 port) { return client.enter(port, QStringLiteral("bystander")); }
+    bool check()
+    {
+        if (sinceLast.isValid() && sinceLast.elapsed() < 150)
+            return true;
+        sinceLast.start();
+        QElapsedTimer t;
+        t.start();
+        const bool ok = client.request({{"type", "rooms"}})["type"].toString() == "rooms";
+        worstMs = std::max(worstMs, t.elapsed());
+        return ok;
+    }
+};
+
+// Writes bytes from a client living on the test's (and the server's) thread: the event loop
+// must run while they go out.
+bool writeAll(RawClient &raw, const QByteArray &bytes)
+{
+    raw.socket().write(bytes);
+    return QTest::qWaitFor([&] { return raw.socket().bytesToWrite() == 0 || !raw.isConnected(); },
+                           waitMs());
+}
+
+// CPU time (user + system) a process has used, in milliseconds.
+qint64 cpuMs(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray line = stat.readAll();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+    const qint64 ticks = fields.value(11).toLongLong() + fields.value(12).toLongLong();
+    return ticks * 1000 / sysconf(_SC_CLK_TCK);
+}
+
+// Qt's own warnings (category "default", such as QIODevice::write on a closed device).
+QStringList qtWarnings;
+void collectQtWarnings(QtMsgType type, const QMessageLogContext &context, const QString &text)
+{
+    if (type == QtWarningMsg && QByteArrayView(context.category) == "default")
+        qtWarnings.append(text);
+}
+
+} // namespace
+
+class TestSecurity : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void aPingFloodFromANonReaderIsClosed()
+    {
+        // Before: Qt's automatic pongs bypassed max_queue_bytes; one such client grew the
+        // server to gigabytes, also before hello.
+        TestServer server(protocolLimits());
+        QVERIFY(server.start());
+        Bystander bystander;
+        QVERIFY(bystander.start(server.port()));
+        RawClient attacker;
+        QVERIFY(attacker.open(server.port()));
+        attacker.stopReading();
+        const QByteArray ping = RawClient::frame(0x9, QByteArray(125, 'p'));
+        QByteArray burst;
+        for (int i = 0; i < 500; ++i)
+            burst += ping;
+        qint64 sent = 0;
+        // The attacker cannot see the close (it does not read): watch from the server's side.
+        auto closed = [&] {
+            return server.server().hub().connectionCount() == 1;
+        };
+        while (!closed() && sent < 64 * 1024 * 1024) {
+            writeAll(attacker, burst);
+            sent += burst.size();
+            QVERIFY(bystander.check());
+        }
+        QVERIFY2(closed(),
+                 qPrintable(QStringLiteral("still open after %1 bytes of pings").arg(sent)));
+        QTRY_COMPARE_WITH_TIMEOUT(server.server().metrics().closes.value("flood"), 1u, waitMs());
+        QVERIFY2(bystander.worstMs < 500, qPrintable(QString::number(bystander.worstMs)));
+    }
+
+    void emptyContinuationFramesAreBudgetedToo()
+    {
+        TestServer server(protocolLimits());
+        QVERIFY(server.start());
+        Bystander bystander;
+        QVERIFY(bystander.start(server.port()));
+        RawClient attacker;
+        QVERIFY(attacker.open(server.port()));
+        QVERIFY(writeAll(attacker, RawClient::frame(0x1, "{", false)));
+        const QByteArray empty = RawClient::frame(0x0, {}, false);
+        QByteArray burst;
+        for (int i = 0; i < 20000; ++i)
+            burst += empty;
+        for (int round = 0; round < 50 && attacker.isConnected(); ++round) {
+            writeAll(attacker, burst);
+            QVERIFY(bystander.check());
+        }
+        QCOMPARE(attacker.waitCloseCode(), 1008);
+        QVERIFY2(bystander.worstMs < 500, qPrintable(QString::number(bystander.worstMs)));
+    }
+
+    void unmaskedClientFramesCloseWith1002()
+    {
+        // RFC 6455 section 5.1: a server must close on an unmasked client frame.
+        TestServer server;
+        QVERIFY(server.start());
+        RawClient raw;
+        QVERIFY(raw.open(server.port()));
+        raw.sendRaw(RawClient::frame(0x1, R"({"type":"hello","nick":"bare"})", true, false));
+        QCOMPARE(raw.waitCloseCode(), 1002);
+    }
+
+    void aHelloInTheSameSegmentAsTheUpgradeIsKept()
+    {
+        // Before: those bytes were lost and the connection closed at 10 s with 4002.
+        TestServer server;
+        QVERIFY(server.start());
+        RawClient raw;
+        QVERIFY(raw.open(server.port(),
+                         RawClient::frame(0x1, R"({"type":"hello","nick":"eager","id":"h"})")));
+        const auto frame = raw.waitFrame(0x1);
+        QVERIFY(frame);
+        const QJsonObject welcome = QJsonDocument::fromJson(frame->payload).object();
+        QCOMPARE(welcome["type"].toString(), "welcome");
+        QCOMPARE(welcome["re"].toString(), "h");
+    }
+
+    void silentSocketsNeverKeepOutOneThatSpeaks()
+    {
+        // Before: sockets that never said hello filled the cap and locked every user out.
+        ServerConfig config = testConfig();
+        config.maxConnections = 5;
+        TestServer server(config);
+        QVERIFY(server.start());
+        std::vector<std::unique_ptr<RawClient>> silent;
+        for (int i = 0; i < config.maxConnections; ++i) {
+            silent.push_back(std::make_unique<RawClient>());
+            QVERIFY(silent.back()->open(server.port()));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(server.server().hub().connectionCount(), 5, waitMs());
+        TestClient speaker;
+        QVERIFY(speaker.open(server.port()));
+        QCOMPARE(speaker.hello("speaker")["type"].toString(), "welcome");
+        QCOMPARE(silent.front()->waitCloseCode(), 4002); // the oldest silent one made room
+        // Users who have said hello are never evicted: at the cap, the next gets server_full.
+        std::vector<std::unique_ptr<TestClient>> users;
+        for (int i = 0; i < config.maxConnections; ++i) {
+            users.push_back(std::make_unique<TestClient>());
+            QVERIFY(users.back()->open(server.port()));
+            users.back()->hello(QStringLiteral("user%1").arg(i));
+        }
+        QVERIFY(speaker.isConnected());
+        TestClient late;
+        QVERIFY(late.open(server.port()));
+        QVERIFY(late.waitClosed());
+        QCOMPARE(late.closeCode(), 4003);
+    }
+
+    void keepAlivePingsAreNotLate()
+    {
+        // Before: the keep-alive timer ticked at a quarter of the interval, so a ping could go
+        // out that much late (37.5 s instead of 30).
+        ServerConfig config = testConfig();
+        config.pingIntervalMs = 1700; // the old tick (idle / 4 = 400 ms) does not divide it
+        config.idleTimeoutMs = 1600;
+        TestServer server(config);
+        QVERIFY(server.start());
+        RawClient raw;
+        QVERIFY(raw.open(server.port()));
+        raw.sendText(R"({"type":"hello","nick":"pinged"})");
+        QList<qint64> pings;
+        QElapsedTimer clock;
+        clock.start();
+        QElapsedTimer sinceSent;
+        sinceSent.start();
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                while (auto f = raw.nextFrame()) {
+                    if (f->opcode == 0x9) {
+                        pings.append(clock.elapsed());
+                        raw.sendRaw(RawClient::frame(0xA, f->payload));
+                    }
+                }
+                if (sinceSent.elapsed() > 300) { // stay heard within the idle timeout
+                    raw.sendText(R"({"type":"rooms"})");
+                    sinceSent.restart();
+                }
+                return pings.size() >= 3 || !raw.isConnected();
+            },
+            15000));
+        for (int i = 1; i < pings.size(); ++i) {
+            const qint64 gap = pings[i] - pings[i - 1];
+            QVERIFY2(gap <= config.pingIntervalMs + 150, qPrintable(QString::number(gap)));
+        }
+    }
+
+    void theAcceptLoopBacksOffWhenOutOfDescriptors()
+    {
+        // Before: with every descriptor in use, accept() failed at once, the listening socket
+        // stayed readable and the server spun at 93% of a core.
+        QTemporaryDir dir;
+        QProcess server;
+        server.setProcessChannelMode(QProcess::MergedChannels);
+        server.start(QStringLiteral("bash"),
+                     {"-c",
+                      "ulimit -n 40 && exec \"$0\" --bind 127.0.0.1 --port 0 --data-dir \"$1\"",
+                      QStringLiteral(CONFAB_SERVER_BINARY), dir.path()});
+        quint16 port = 0;
+        QByteArray output;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                output += server.readAll();
+                const auto m = QRegularExpression(QStringLiteral("port (\\d+)"))
+                                   .match(QString::fromUtf8(output));
+                if (m.hasMatch())
+                    port = quint16(m.captured(1).toUInt());
+                return port != 0;
+            },
+            waitMs()));
+        std::vector<std::unique_ptr<QTcpSocket>> crowd;
+        for (int i = 0; i < 60; ++i) {
+            crowd.push_back(std::make_unique<QTcpSocket>());
+            crowd.back()->connectToHost(QHostAddress::LocalHost, port);
+        }
+        QTest::qWait(500);
+        const qint64 before = cpuMs(server.processId());
+        QTest::qWait(2000);
+        const qint64 used = cpuMs(server.processId()) - before;
+        QVERIFY2(used < 400, qPrintable(QStringLiteral("%1 ms of CPU in 2 s").arg(used)));
+        crowd.clear(); // descriptors come back; the server accepts again by itself
+        QTcpSocket probe;
+        probe.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(probe.waitForConnected(waitMs()));
+        probe.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        QByteArray answer;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                answer += probe.readAll();
+                return answer.contains("\r\n\r\n");
+            },
+            waitMs()));
+        QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
+        server.terminate();
+        QVERIFY(server.waitForFinished(waitMs()));
+    }
+
+    void clientsThatVanishLeaveNoQtWarnings()
+    {
+        // Before: clients disconnecting under load made Qt print "QIODevice::write
+        // (QTcpSocket): device not open" hundreds of times.
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient sender;
+        QVERIFY(sender.enter(server.port(), QStringLiteral("sender")));
+        std::vector<std::unique_ptr<RawClient>> crowd;
+        for (int i = 0; i < 40; ++i) {
+            crowd.push_back(std::make_unique<RawClient>());
+            QVERIFY(crowd.back()->open(server.port()));
+            crowd.back()->sendText(R"({"type":"hello"})");
+            crowd.back()->sendText(R"({"type":"join","room":"general"})");
+        }
+        QTest::qWait(200);
+        qtWarnings.clear();
+        const QtMessageHandler previous = qInstallMessageHandler(collectQtWarnings);
+        for (int i = 0; i < 40; ++i) {
+            // The reset and the messages reach the server in the same turn: frames get queued
+            // for a socket that closes before they are written.
+            crowd[i]->socket().abort();
+            for (int k = 0; k < 5; ++k)
+                sender.send({{"type", "send"}, {"room", "general"}, {"text", QString(2000, 'x')}});
+            QTest::qWait(5);
+        }
+        QTest::qWait(300);
+        qInstallMessageHandler(previous);
+        QVERIFY2(qtWarnings.isEmpty(), qPrintable(qtWarnings.join(QLatin1Char('\n'))));
+    }
+};
+
+CONFAB_SERVER_TEST_MAIN(TestSecurity)
+#include "tst_security.moc"
