@@ -4,13 +4,13 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config ccache git clang-format
+  build-essential cmake ninja-build pkg-config ccache git clang-format clang libclang-rt-14-dev
   qt6-base-dev qt6-websockets-dev qt6-declarative-dev qt6-httpserver-dev libgl-dev
   libqt6sql6-sqlite sqlite3 qt6-declarative-dev-tools fonts-dejavu-core
   qml6-module-qtquick qml6-module-qtqml qml6-module-qtqml-models qml6-module-qtqml-workerscript
   qml6-module-qtquick-controls qml6-module-qtquick-layouts qml6-module-qtquick-window
   qml6-module-qtquick-templates qml6-module-qttest qml6-module-qtquick-dialogs
-  libhiredis-dev redis-server xvfb xauth dpkg-dev file curl procps dbus-daemon
+  xvfb xauth dpkg-dev file curl procps dbus-daemon
   librsvg2-bin appstream desktop-file-utils caddy systemd lintian
 )
 
