@@ -61,8 +61,12 @@ private:
                 return respond(HttpResponse::text(head.status, head.reason));
             m_headDone = true;
             m_headBytes = head.headBytes;
-            if (isWebSocketPath(m_request.path) && wantsWebSocket(m_request))
+            if (wantsWebSocket(m_request)) {
+                if (!isWebSocketPath(m_request.path))
+                    return respond(HttpResponse::json(
+                        404, {{QStringLiteral("error"), QStringLiteral("not_found")}}));
                 return upgrade();
+            }
             if (m_request.contentLength > FrontDoor::MaxBodyBytes)
                 return respond(HttpResponse::json(
                     413, {{QStringLiteral("error"), QStringLiteral("too_large")}}));

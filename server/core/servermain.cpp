@@ -16,7 +16,8 @@ int serverMain(int argc, char *argv[], const char *programName)
 {
     // The event loop runs on epoll (see epolldispatcher.h). Where that is switched off
     // (CONFAB_EVENT_DISPATCHER=qt), Qt's own poll dispatcher still beats GLib's, which costs O(n)
-    // per socket write (see ../shared/QT64-NOTES.md). Both must be chosen before the
+    // per socket write (un-registering a write notifier scans every notifier; with 5,000 members a
+    // broadcast took 1.3 s, against 88 ms on Qt's). Both must be chosen before the
     // application exists.
     if (epollDispatcherWanted())
         QCoreApplication::setEventDispatcher(new EpollEventDispatcher);

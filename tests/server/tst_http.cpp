@@ -234,6 +234,11 @@ private Q_SLOTS:
         QCOMPARE(http(port, "GET", "/nothing-here").status, 404);
         QCOMPARE(http(port, "GET", "/ws").status, 426);
         QCOMPARE(http(port, "POST", "/healthz", "").status, 405);
+        QCOMPARE(rawHttp(port, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: "
+                               "Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                               "Sec-WebSocket-Version: 13\r\n\r\n")
+                     .status,
+                 404); // an upgrade on a path that is not a chat socket
         const Reply hello = http(port, "GET", "/");
         QCOMPARE(hello.status, 200);
         QCOMPARE(hello.body, "Hello Chat!\n");
