@@ -106,6 +106,7 @@ private:
     void handleHistory(Connection *c, const Frame &f);
     void handleRead(Connection *c, const Frame &f);
     void handleSearch(Connection *c, const Frame &f);
+    void onSearched(quint64 ticket, const QList<protocol::ChatMessage> &messages);
     void handleTyping(Connection *c, const Frame &f);
     protocol::ChatMessage storeRoomMessage(Room &room, const protocol::UserInfo &from,
                                            const QString &text, const QString &clientId);
@@ -115,8 +116,10 @@ private:
     // A ready WebSocket frame for this JSON: encoded once, written to any number of sockets.
     static QByteArray wire(const QJsonObject &frame);
 
-    // Output. sendTo holds frames back while the store has uncommitted writes.
+    // Output. sendTo keeps a connection's frames behind its searches (m_waiting), and
+    // deliver holds frames back while the store has uncommitted writes.
     void sendTo(Connection *c, const QByteArray &frame);
+    void deliver(Connection *c, const QByteArray &frame);
     void reply(Connection *c, const Frame &request, const QJsonObject &frame);
     void sendError(Connection *c, const Frame *request, Error error, const QString &message);
     // To every connection in the room except those of `exceptUser`.
@@ -133,6 +136,16 @@ private:
     // Frames waiting for the store's commit. Plain pointers (a QPointer per recipient per message
     // cost 2% of fan-out): onGone() clears a connection's entries before it can be deleted.
     QList<std::pair<Connection *, QByteArray>> m_held;
+    // Searches run on the store's search thread. Until a connection's search is answered, what
+    // else is for that connection waits behind it, so frames reach it in the order they were
+    // produced: each entry is a frame (ticket 0) or the place of a search answer still to come.
+    struct PendingSearch {
+        Connection *connection;
+        QJsonObject answer; // without "messages"
+    };
+    QHash<quint64, PendingSearch> m_searches; // by ticket
+    QHash<Connection *, QList<std::pair<quint64, QByteArray>>> m_waiting;
+    quint64 m_lastTicket = 0;
 
     // Direct messages are not stored; their de-duplication lives here, bounded.
     QHash<QString, protocol::ChatMessage> m_directByClientId;
