@@ -31,6 +31,7 @@ public:
     ~Connection() override;
 
     quint64 serial() const { return m_serial; }
+    QHostAddress peerAddress() const { return m_socket->peerAddress(); }
     bool isOpen() const { return !m_closing; }
 
     // Queues one complete WebSocket frame (protocol::textFrame); it is written at the end of

@@ -14,6 +14,8 @@ Hub::Hub(const ServerConfig &config, Store &store, Metrics &metrics, QObject *pa
     , m_config(config)
     , m_store(store)
     , m_metrics(metrics)
+    , m_authThrottle(QStringLiteral("password"), lcHub,
+                     {config.authFailureBurst, config.authRetryMs, config.authLogIntervalMs})
 {
     connect(&m_store, &Store::committed, this, &Hub::flushHeld);
     connect(&m_store, &Store::searchFinished, this, &Hub::onSearched);

@@ -5,6 +5,7 @@
 // a message is on disk before anyone receives it.
 #pragma once
 
+#include "auththrottle.h"
 #include "codec.h"
 #include "metrics.h"
 #include "serverconfig.h"
@@ -81,6 +82,8 @@ private:
 
     // hub_session.cpp
     void handleHello(Connection *c, const Frame &f);
+    // The password check of a hello, throttled (auththrottle.h). False when refused (answered).
+    bool passwordAccepted(Connection *c, const Frame &f);
     void handleNick(Connection *c, const Frame &f);
     User *userForToken(const QString &tokenHash);
     void changeNick(User *user, const QString &nick, Connection *requester, const Frame *request);
@@ -133,6 +136,7 @@ private:
     QHash<QString, User *> m_users;        // by id
     QHash<QString, User *> m_usersByToken; // by token hash
     QHash<QString, Room *> m_rooms;        // by NFC name
+    AuthThrottle m_authThrottle;           // failed passwords, per address or known token
     // Frames waiting for the store's commit. Plain pointers (a QPointer per recipient per message
     // cost 2% of fan-out): onGone() clears a connection's entries before it can be deleted.
     QList<std::pair<Connection *, QByteArray>> m_held;
