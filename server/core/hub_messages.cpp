@@ -40,6 +40,9 @@ std::optional<std::pair<Error, QString>> Hub::textError(const QString &text) con
 {
     if (text.isEmpty())
         return std::pair{Error::BadRequest, u"\"text\" must be a non-empty string"_s};
+    if (!protocol::isValidUnicode(text)) // else the stored copy would differ from the live one
+        return std::pair{Error::BadRequest,
+                         u"\"text\" must be Unicode text (no lone surrogates such as \\ud800)"_s};
     if (text.toUtf8().size() > m_config.limits.maxTextBytes)
         return std::pair{Error::TooLong, u"a message has at most %1 bytes of UTF-8"_s.arg(
                                              m_config.limits.maxTextBytes)};

@@ -164,6 +164,14 @@ private Q_SLOTS:
                  (std::pair{400, QStringLiteral("bad_request")}));
         QCOMPARE(error(R"({"room":"g","text":"x","from":" "})"),
                  (std::pair{400, QStringLiteral("bad_nick")}));
+        // A JSON escape of a lone surrogate is no Unicode text (live and stored copies would
+        // differ).
+        QCOMPARE(error(R"({"room":"g","text":"A\ud800B"})"),
+                 (std::pair{400, QStringLiteral("bad_request")}));
+        QCOMPARE(error(R"({"room":"g","text":"x","from":"bot\udc00"})"),
+                 (std::pair{400, QStringLiteral("bad_nick")}));
+        QCOMPARE(error(R"({"room":"g\ud800","text":"x"})"),
+                 (std::pair{400, QStringLiteral("bad_room")}));
         QCOMPARE(error(QByteArray(R"({"room":"g","text":")") + QByteArray(4097, 'a') + "\"}"),
                  (std::pair{400, QStringLiteral("too_long")}));
         QCOMPARE(http(port, "POST", "/api/publish", QByteArray(64 * 1024 + 1, ' '), bearer).status,

@@ -97,6 +97,8 @@ private Q_SLOTS:
         TestClient c;
         QVERIFY(c.open(server.port()));
         QCOMPARE(errorCode(c.request({{"type", "hello"}, {"nick", " padded "}})), "bad_nick");
+        c.sendText(R"({"type":"hello","nick":"al\ud800ice"})"); // a lone surrogate
+        QCOMPARE(errorCode(c.take("error")), "bad_nick");
         QCOMPARE(errorCode(c.request({{"type", "hello"}, {"nick", QString(33, u'x')}})),
                  "bad_nick");
         QCOMPARE(errorCode(c.request({{"type", "hello"}, {"nick", 7}})), "bad_nick");
