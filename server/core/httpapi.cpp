@@ -31,6 +31,8 @@ HttpApi::HttpApi(const ServerConfig &config, Hub &hub, Metrics &metrics)
     : m_config(config)
     , m_hub(hub)
     , m_metrics(metrics)
+    , m_tokenThrottle(QStringLiteral("API token"), lcHttp,
+                      {config.authFailureBurst, config.authRetryMs, config.authLogIntervalMs})
 {
     if (!config.apiToken.isEmpty()) {
         m_apiUserId =
@@ -79,12 +81,20 @@ HttpResponse HttpApi::publish(const HttpRequest &request)
     const QByteArray auth = request.header("authorization");
     const QByteArray expected = "Bearer " + m_config.apiToken.toUtf8();
     // Compare digests so the time taken does not depend on where the strings differ.
-    if (QCryptographicHash::hash(auth, QCryptographicHash::Sha256)
-        != QCryptographicHash::hash(expected, QCryptographicHash::Sha256)) {
-        qCInfo(lcHttp) << "publish refused: wrong API token";
+    const QByteArray presented = QCryptographicHash::hash(auth, QCryptographicHash::Sha256);
+    const qint64 now = monotonicNs();
+    const QString who = u"clients of /api/publish"_s; // one log subject: values are not logged
+    if (const qint64 wait = m_tokenThrottle.retryMs(presented, now); wait > 0) {
+        m_tokenThrottle.refused(who);
+        HttpResponse r = HttpResponse::json(
+            401, {{"error"_L1, "unauthorized"_L1}, {"retry_ms"_L1, double(wait)}});
+        r.extraHeaders.append({"Retry-After", QByteArray::number((wait + 999) / 1000)});
+        return r;
+    }
+    if (presented != QCryptographicHash::hash(expected, QCryptographicHash::Sha256)) {
+        m_tokenThrottle.failed(presented, who, now);
         return errorResponse(401, u"unauthorized"_s);
     }
-    const qint64 now = monotonicNs();
     if (!m_publishBucket->tryTake(now)) {
         ++m_metrics.framesDropped;
         HttpResponse r = HttpResponse::json(

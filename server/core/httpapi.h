@@ -2,6 +2,7 @@
 // POST /publish, made safe with a bearer token, a rate limit and the protocol's rules).
 #pragma once
 
+#include "auththrottle.h"
 #include "http.h"
 #include "ratelimiter.h"
 #include "serverconfig.h"
@@ -28,6 +29,10 @@ private:
     Metrics &m_metrics;
     QString m_apiUserId;
     std::unique_ptr<TokenBucket> m_publishBucket;
+    // Wrong tokens, per presented value (digested): a bot retrying a stale token in a loop is
+    // answered without a check and logged once per interval. The right token never fails, so
+    // nothing here ever holds it up.
+    AuthThrottle m_tokenThrottle;
 };
 
 } // namespace confab

@@ -14,8 +14,11 @@ Hub::Hub(const ServerConfig &config, Store &store, Metrics &metrics, QObject *pa
     , m_config(config)
     , m_store(store)
     , m_metrics(metrics)
+    , m_authThrottle(QStringLiteral("password"), lcHub,
+                     {config.authFailureBurst, config.authRetryMs, config.authLogIntervalMs})
 {
     connect(&m_store, &Store::committed, this, &Hub::flushHeld);
+    connect(&m_store, &Store::searchFinished, this, &Hub::onSearched);
 }
 
 Hub::~Hub()
@@ -165,6 +168,8 @@ void Hub::onGone(Connection *c)
         if (held.first == c)
             held.first = nullptr;
     }
+    m_waiting.remove(c); // and its searches' answers, when they come, go nowhere
+    m_searches.removeIf([c](const auto &search) { return search.value().connection == c; });
     c->release();
 }
 
@@ -174,6 +179,18 @@ QByteArray Hub::wire(const QJsonObject &frame)
 }
 
 void Hub::sendTo(Connection *c, const QByteArray &frame)
+{
+    if (!m_waiting.isEmpty()) { // one look-up per frame only while some search is running
+        const auto waiting = m_waiting.find(c);
+        if (waiting != m_waiting.end()) {
+            waiting->emplace_back(0, frame);
+            return;
+        }
+    }
+    deliver(c, frame);
+}
+
+void Hub::deliver(Connection *c, const QByteArray &frame)
 {
     if (m_store.hasPending() || !m_held.isEmpty())
         m_held.append({c, frame});

@@ -5,6 +5,7 @@
 // a message is on disk before anyone receives it.
 #pragma once
 
+#include "auththrottle.h"
 #include "codec.h"
 #include "metrics.h"
 #include "serverconfig.h"
@@ -83,6 +84,8 @@ private:
 
     // hub_session.cpp
     void handleHello(Connection *c, const Frame &f);
+    // The password check of a hello, throttled (auththrottle.h). False when refused (answered).
+    bool passwordAccepted(Connection *c, const Frame &f);
     void handleNick(Connection *c, const Frame &f);
     User *userForToken(const QString &tokenHash);
     void changeNick(User *user, const QString &nick, Connection *requester, const Frame *request);
@@ -108,6 +111,7 @@ private:
     void handleHistory(Connection *c, const Frame &f);
     void handleRead(Connection *c, const Frame &f);
     void handleSearch(Connection *c, const Frame &f);
+    void onSearched(quint64 ticket, const QList<protocol::ChatMessage> &messages);
     void handleTyping(Connection *c, const Frame &f);
     protocol::ChatMessage storeRoomMessage(Room &room, const protocol::UserInfo &from,
                                            const QString &text, const QString &clientId);
@@ -117,8 +121,10 @@ private:
     // A ready WebSocket frame for this JSON: encoded once, written to any number of sockets.
     static QByteArray wire(const QJsonObject &frame);
 
-    // Output. sendTo holds frames back while the store has uncommitted writes.
+    // Output. sendTo keeps a connection's frames behind its searches (m_waiting), and
+    // deliver holds frames back while the store has uncommitted writes.
     void sendTo(Connection *c, const QByteArray &frame);
+    void deliver(Connection *c, const QByteArray &frame);
     void reply(Connection *c, const Frame &request, const QJsonObject &frame);
     void sendError(Connection *c, const Frame *request, Error error, const QString &message);
     // To every connection in the room except those of `exceptUser`.
@@ -133,9 +139,20 @@ private:
     QHash<QString, User *> m_users;        // by id
     QHash<QString, User *> m_usersByToken; // by token hash
     QHash<QString, Room *> m_rooms;        // by NFC name
+    AuthThrottle m_authThrottle;           // failed passwords, per address or known token
     // Frames waiting for the store's commit. Plain pointers (a QPointer per recipient per message
     // cost 2% of fan-out): onGone() clears a connection's entries before it can be deleted.
     QList<std::pair<Connection *, QByteArray>> m_held;
+    // Searches run on the store's search thread. Until a connection's search is answered, what
+    // else is for that connection waits behind it, so frames reach it in the order they were
+    // produced: each entry is a frame (ticket 0) or the place of a search answer still to come.
+    struct PendingSearch {
+        Connection *connection;
+        QJsonObject answer; // without "messages"
+    };
+    QHash<quint64, PendingSearch> m_searches; // by ticket
+    QHash<Connection *, QList<std::pair<quint64, QByteArray>>> m_waiting;
+    quint64 m_lastTicket = 0;
 
     // Direct messages are not stored; their de-duplication lives here, bounded.
     QHash<QString, protocol::ChatMessage> m_directByClientId;

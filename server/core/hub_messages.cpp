@@ -19,6 +19,8 @@ using protocol::Error;
 namespace {
 
 constexpr int MaxRememberedDirects = 100000;
+// Searches of one connection waiting for the search thread, at most: past it, rate_limited.
+constexpr int MaxSearchesInFlight = 4;
 
 // An optional integer field: nothing when absent, the fallback marker when malformed.
 std::optional<std::optional<qint64>> optionalInteger(const protocol::Frame &f,
@@ -38,6 +40,9 @@ std::optional<std::pair<Error, QString>> Hub::textError(const QString &text) con
 {
     if (text.isEmpty())
         return std::pair{Error::BadRequest, u"\"text\" must be a non-empty string"_s};
+    if (!protocol::isValidUnicode(text)) // else the stored copy would differ from the live one
+        return std::pair{Error::BadRequest,
+                         u"\"text\" must be Unicode text (no lone surrogates such as \\ud800)"_s};
     if (text.toUtf8().size() > m_config.limits.maxTextBytes)
         return std::pair{Error::TooLong, u"a message has at most %1 bytes of UTF-8"_s.arg(
                                              m_config.limits.maxTextBytes)};
@@ -201,28 +206,73 @@ void Hub::handleSearch(Connection *c, const Frame &f)
     const QJsonValue q = f.value("q"_L1);
     if (!q.isString() || q.toString().trimmed().isEmpty())
         return sendError(c, &f, Error::BadRequest, u"\"q\" must be a non-empty string"_s);
+    const QString query = q.toString();
+    // Bounded before it is split: each word is a prefix term for FTS5 to expand, and one frame
+    // can hold thousands of them.
+    if (query.toUtf8().size() > protocol::MaxSearchBytes)
+        return sendError(
+            c, &f, Error::BadRequest,
+            u"a search query has at most %1 bytes of UTF-8"_s.arg(protocol::MaxSearchBytes));
+    QStringList words = protocol::searchWords(query);
+    if (words.size() > protocol::MaxSearchWords)
+        return sendError(c, &f, Error::BadRequest,
+                         u"a search query has at most %1 words"_s.arg(protocol::MaxSearchWords));
     const auto limit = optionalInteger(f, "limit"_L1, 1);
     if (!limit)
         return sendError(c, &f, Error::BadRequest, u"\"limit\" must be a positive integer"_s);
-    QStringList rooms;
+    QSet<QString> rooms;
     if (f.object.contains("room"_L1)) {
         Room *room = memberRoom(c, f);
         if (!room)
             return;
-        rooms.append(room->name);
+        rooms.insert(room->name);
     } else {
-        QSet<QString> all;
         for (const Connection *own : std::as_const(c->user->connections))
-            all.unite(own->rooms);
-        rooms = QStringList(all.cbegin(), all.cend());
+            rooms.unite(own->rooms);
+    }
+    auto &waiting = m_waiting[c];
+    const auto inFlight = std::count_if(waiting.cbegin(), waiting.cend(),
+                                        [](const auto &entry) { return entry.first != 0; });
+    if (inFlight >= MaxSearchesInFlight) {
+        QJsonObject e = protocol::errorFrame(
+            Error::RateLimited, u"at most %1 searches at a time"_s.arg(MaxSearchesInFlight),
+            f.hasId ? std::optional(f.id) : std::nullopt);
+        e.insert("retry_ms"_L1, Store::SearchBudgetMs);
+        waiting.emplace_back(0, wire(e));
+        return;
     }
     const int count = int(
         std::min<qint64>(limit->value_or(protocol::DefaultSearchLimit), protocol::MaxSearchLimit));
-    const auto found = m_store.search(rooms, protocol::searchWords(q.toString()), count);
-    reply(c, f,
-          {{"type"_L1, "search"_L1},
-           {"q"_L1, q.toString()},
-           {"messages"_L1, protocol::toJson(found)}});
+    const quint64 ticket = ++m_lastTicket;
+    m_searches.insert(ticket,
+                      {c, protocol::withRe({{"type"_L1, "search"_L1}, {"q"_L1, query}}, f)});
+    waiting.emplace_back(ticket, QByteArray());
+    m_store.startSearch(ticket, std::move(rooms), std::move(words), count);
+}
+
+void Hub::onSearched(quint64 ticket, const QList<ChatMessage> &messages)
+{
+    const auto search = m_searches.constFind(ticket);
+    if (search == m_searches.cend())
+        return; // its connection is gone
+    Connection *c = search->connection;
+    QJsonObject answer = search->answer;
+    m_searches.erase(search);
+    answer.insert("messages"_L1, protocol::toJson(messages));
+    const auto waiting = m_waiting.find(c);
+    if (waiting == m_waiting.end())
+        return;
+    for (auto &entry : *waiting) {
+        if (entry.first == ticket) {
+            entry = {0, wire(answer)};
+            break;
+        }
+    }
+    // What waited behind this answer goes now, up to the next search still running.
+    while (!waiting->isEmpty() && waiting->first().first == 0)
+        deliver(c, waiting->takeFirst().second);
+    if (waiting->isEmpty())
+        m_waiting.erase(waiting);
 }
 
 void Hub::handleTyping(Connection *c, const Frame &f)
@@ -232,7 +282,7 @@ void Hub::handleTyping(Connection *c, const Frame &f)
         return;
     const qint64 now = monotonicNs();
     const auto last = room->lastTypingNs.constFind(c->user);
-    if (last != room->lastTypingNs.cend() && now - *last < protocol::TypingIntervalMs * 1000000)
+    if (last != room->lastTypingNs.cend() && now - *last < protocol::TypingIntervalMs * NsPerMs)
         return; // throttled: dropped silently
     room->lastTypingNs.insert(c->user, now);
     broadcast(*room,

@@ -159,6 +159,9 @@ void Hub::handleTopic(Connection *c, const Frame &f)
     if (!value.isString())
         return sendError(c, &f, Error::BadRequest, u"\"topic\" must be a string"_s);
     const QString topic = value.toString();
+    if (!protocol::isValidUnicode(topic))
+        return sendError(c, &f, Error::BadRequest,
+                         u"\"topic\" must be Unicode text (no lone surrogates such as \\ud800)"_s);
     if (protocol::codePointCount(topic) > protocol::MaxTopicChars)
         return sendError(c, &f, Error::TooLong, u"a topic has at most 256 characters"_s);
     room->topic = topic;

@@ -3,6 +3,7 @@
 #include "connection.h"
 #include "hub.h"
 #include "logging.h"
+#include "monotonicclock.h"
 #include "store.h"
 #include "validation.h"
 
@@ -47,16 +48,8 @@ void Hub::handleHello(Connection *c, const Frame &f)
         c->closeWith(protocol::CloseProtocolError, u"unsupported protocol"_s, u"protocol"_s);
         return;
     }
-    if (!m_config.password.isEmpty()) {
-        const QJsonValue password = f.value("password"_L1);
-        // Compare digests so the time taken does not depend on where the strings differ.
-        if (!password.isString() || sha256(password.toString()) != sha256(m_config.password)) {
-            qCInfo(lcHub) << "connection" << c->serial() << "failed authentication";
-            sendError(c, &f, Error::AuthFailed, u"wrong or missing password"_s);
-            c->closeWith(protocol::CloseAuthFailed, u"auth failed"_s, u"auth_failed"_s);
-            return;
-        }
-    }
+    if (!m_config.password.isEmpty() && !passwordAccepted(c, f))
+        return;
     const QJsonValue token = f.value("token"_L1);
     if (!token.isUndefined() && !(token.isString() && protocol::isValidToken(token.toString())))
         return sendError(c, &f, Error::BadRequest,
@@ -107,6 +100,46 @@ void Hub::handleHello(Connection *c, const Frame &f)
                                         {"rate_per_sec"_L1, limits.ratePerSec},
                                         {"burst"_L1, limits.burst},
                                         {"max_queue_bytes"_L1, double(limits.maxQueueBytes)}}}});
+}
+
+bool Hub::passwordAccepted(Connection *c, const Frame &f)
+{
+    // Failures are counted per client address, except for a device that has passed the
+    // password before (its token belongs to a stored user): it has a budget of its own, so a
+    // flood of wrong passwords from its address (behind a reverse proxy every client has the
+    // proxy's) does not lock it out.
+    const QJsonValue token = f.value("token"_L1);
+    QString tokenHash;
+    if (token.isString() && protocol::isValidToken(token.toString()))
+        tokenHash = QString::fromLatin1(sha256(token.toString()).toHex());
+    const bool knownDevice =
+        !tokenHash.isEmpty()
+        && (m_usersByToken.contains(tokenHash) || m_store.userForToken(tokenHash));
+    const QByteArray key =
+        knownDevice ? "t" + tokenHash.toLatin1() : "a" + AuthThrottle::addressKey(c->peerAddress());
+    const QString who =
+        c->peerAddress().toString() + (knownDevice ? u" (a known token)"_s : QString());
+    const qint64 now = monotonicNs();
+    auto refuse = [&](const QString &message, qint64 retryMs) {
+        QJsonObject e = protocol::errorFrame(Error::AuthFailed, message,
+                                             f.hasId ? std::optional(f.id) : std::nullopt);
+        if (retryMs > 0)
+            e.insert("retry_ms"_L1, double(retryMs));
+        sendTo(c, wire(e));
+        c->closeWith(protocol::CloseAuthFailed, u"auth failed"_s, u"auth_failed"_s);
+        return false;
+    };
+    if (const qint64 wait = m_authThrottle.retryMs(key, now); wait > 0) {
+        m_authThrottle.refused(who);
+        return refuse(u"too many failed attempts; try again later"_s, wait);
+    }
+    const QJsonValue password = f.value("password"_L1);
+    // Compare digests so the time taken does not depend on where the strings differ.
+    if (!password.isString() || sha256(password.toString()) != sha256(m_config.password)) {
+        m_authThrottle.failed(key, who, now);
+        return refuse(u"wrong or missing password"_s, 0);
+    }
+    return true;
 }
 
 User *Hub::userForToken(const QString &tokenHash)

@@ -37,6 +37,12 @@ qint64 TokenBucket::msUntilNext(qint64 nowNs)
     return qint64(std::ceil((1.0 - m_tokens) / m_ratePerNs / 1e6));
 }
 
+bool TokenBucket::isFull(qint64 nowNs)
+{
+    refill(nowNs);
+    return m_tokens >= m_burst;
+}
+
 FloodWindow::FloodWindow(int maxDrops, qint64 windowNs)
     : m_ring(size_t(std::max(maxDrops, 0)) + 1, 0)
     , m_windowNs(windowNs)

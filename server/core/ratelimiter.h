@@ -18,6 +18,8 @@ public:
     bool tryTake(qint64 nowNs);
     // Milliseconds until the next token is available (0 when one is there now).
     qint64 msUntilNext(qint64 nowNs);
+    // True when the bucket has refilled to its burst (nothing to remember about it).
+    bool isFull(qint64 nowNs);
 
 private:
     void refill(qint64 nowNs);

@@ -27,6 +27,12 @@ struct ServerConfig {
     int slowCloseGraceMs = 1000;  // a slow reader gets this long to take its close frame
     int floodMaxDrops = 100;      // more drops than this within floodWindowMs: close 1008
     int floodWindowMs = 10000;
+    // Failed authentications (hello password, API token; auththrottle.h): this many in a row
+    // per client address (or known token, or presented API token) are checked, then one more
+    // every authRetryMs. At most one log line per address per authLogIntervalMs.
+    int authFailureBurst = 10;
+    int authRetryMs = 1000;
+    int authLogIntervalMs = 60000;
 };
 
 // The default data directory: $XDG_DATA_HOME/confab (~/.local/share/confab).

@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include "logging.h"
+#include "searchworker.h"
 #include "walcheckpointer.h"
 
 #include <QDir>
@@ -39,6 +40,8 @@ const char *const schema[] = {
 
 const char *const messageColumns = "room, seq, id, user_id, nick, text, ts";
 
+} // namespace
+
 ChatMessage messageFromRow(const QSqlQuery &q)
 {
     ChatMessage m;
@@ -50,8 +53,6 @@ ChatMessage messageFromRow(const QSqlQuery &q)
     m.ts = q.value(6).toLongLong();
     return m;
 }
-
-} // namespace
 
 Store::Store(QObject *parent)
     : QObject(parent)
@@ -177,6 +178,9 @@ std::optional<QString> Store::open(const QString &dataDir)
     // Normal priority: at SCHED_IDLE it starved on a saturated core, the WAL grew and durable
     // publishes fell 13%.
     m_checkpointer->start();
+    m_searcher = std::make_unique<SearchWorker>(m_db.databaseName(), SearchBudgetMs);
+    connect(m_searcher.get(), &SearchWorker::finished, this, &Store::searchFinished);
+    m_searcher->start();
     qCInfo(lcStore) << "opened" << m_db.databaseName();
     return std::nullopt;
 }
@@ -187,6 +191,7 @@ void Store::close()
         return;
     commit();
     indexPending();
+    m_searcher.reset();     // stops its thread; searches not yet answered never will be
     m_checkpointer.reset(); // stops its thread
     // Leave a database that needs no WAL: everything copied back, the log emptied.
     QSqlQuery(m_db).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
@@ -345,32 +350,16 @@ QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 be
     return messages;
 }
 
-QList<ChatMessage> Store::search(const QStringList &rooms, const QStringList &words, int limit)
+void Store::startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit)
 {
-    if (rooms.isEmpty() || words.isEmpty())
-        return {};
     commit();
-    indexPending(); // a message is searchable as soon as its sender has its copy
-    QStringList terms;
-    for (const QString &w : words) // words hold letters and digits only: no quoting needed
-        terms.append(QLatin1Char('"') + w + QStringLiteral("\"*"));
-    QStringList placeholders(rooms.size(), QStringLiteral("?"));
-    QSqlQuery q(m_db);
-    q.prepare(QStringLiteral("SELECT m.room, m.seq, m.id, m.user_id, m.nick, m.text, m.ts"
-                             " FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid"
-                             " WHERE messages_fts MATCH ? AND m.room IN (%1)"
-                             " ORDER BY m.rowid DESC LIMIT ?")
-                  .arg(placeholders.join(QLatin1Char(','))));
-    q.addBindValue(terms.join(QLatin1Char(' ')));
-    for (const QString &room : rooms)
-        q.addBindValue(room);
-    q.addBindValue(limit);
-    QList<ChatMessage> messages;
-    if (exec(q, "search")) {
-        while (q.next())
-            messages.append(messageFromRow(q));
+    indexPending();    // a message is searchable as soon as its sender has its copy
+    if (!m_searcher) { // not open: nothing to find, answered all the same
+        QMetaObject::invokeMethod(
+            this, [this, ticket] { Q_EMIT searchFinished(ticket, {}); }, Qt::QueuedConnection);
+        return;
     }
-    return messages;
+    m_searcher->post({ticket, std::move(rooms), std::move(words), limit, m_indexedRowid});
 }
 
 std::optional<StoredUser> Store::userForToken(const QString &tokenHash)

@@ -11,6 +11,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTimer>
@@ -33,6 +34,10 @@ struct StoredUser {
     QString nick;
 };
 
+// A message from a row whose first columns are room, seq, id, user_id, nick, text, ts.
+protocol::ChatMessage messageFromRow(const QSqlQuery &row);
+
+class SearchWorker;
 class WalCheckpointer;
 
 class Store : public QObject
@@ -58,9 +63,12 @@ public:
     // The last `limit` messages with afterSeq < seq < beforeSeq, ascending.
     QList<protocol::ChatMessage> latest(const QString &room, qint64 afterSeq, qint64 beforeSeq,
                                         int limit);
-    // Messages in `rooms` matching every word (each as a prefix), newest first.
-    QList<protocol::ChatMessage> search(const QStringList &rooms, const QStringList &words,
-                                        int limit);
+    // Starts a search for messages in `rooms` matching every word (each as a prefix), newest
+    // first, of at most `limit`. It runs on the search thread (searchworker.h) and sees the
+    // store as it is now: everything queued is committed and indexed first, so a message is
+    // searchable as soon as its sender has its copy. searchFinished() answers, later, in the
+    // order the searches were started.
+    void startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit);
 
     std::optional<StoredUser> userForToken(const QString &tokenHash);
     void saveUser(const QString &tokenHash, const QString &userId, const QString &nick);
@@ -68,6 +76,9 @@ public:
     void saveReadPosition(const QString &userId, const QString &room, qint64 seq);
 
     bool hasPending() const { return !m_pending.empty(); }
+
+    // The longest one search walks matches on the search thread (see SearchWorker::search).
+    static constexpr int SearchBudgetMs = 250;
 
 public Q_SLOTS:
     // Writes everything queued in one transaction. Cheap when nothing is queued.
@@ -78,6 +89,7 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void committed();
+    void searchFinished(quint64 ticket, const QList<confab::protocol::ChatMessage> &messages);
 
 private:
     void enqueue(std::function<void()> op);
@@ -87,6 +99,7 @@ private:
 
     QString m_connectionName;
     std::unique_ptr<WalCheckpointer> m_checkpointer;
+    std::unique_ptr<SearchWorker> m_searcher;
     QSqlDatabase m_db;
     std::vector<std::function<void()>> m_pending;
     QHash<QString, protocol::ChatMessage> m_pendingByClientId;

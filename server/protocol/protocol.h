@@ -21,6 +21,9 @@ inline constexpr int DefaultHistoryLimit = 50;
 inline constexpr int MaxHistoryLimit = 200;
 inline constexpr int DefaultSearchLimit = 20;
 inline constexpr int MaxSearchLimit = 100;
+// A search query's bounds (docs/protocol.md, search): past either, bad_request.
+inline constexpr int MaxSearchWords = 16;
+inline constexpr int MaxSearchBytes = 256;
 inline constexpr qint64 TypingIntervalMs = 2000;
 inline constexpr qint64 DedupWindowMs = 24 * 3600 * 1000;
 

@@ -6,6 +6,11 @@
 
 namespace confab::protocol {
 
+bool isValidUnicode(QStringView text)
+{
+    return text.isValidUtf16();
+}
+
 qsizetype codePointCount(QStringView text)
 {
     qsizetype count = text.size();
@@ -20,6 +25,8 @@ qsizetype codePointCount(QStringView text)
 
 std::optional<QString> normalizeRoomName(const QString &name)
 {
+    if (!isValidUnicode(name))
+        return std::nullopt;
     const QString normalized = name.normalized(QString::NormalizationForm_C);
     qsizetype count = 0;
     for (const char32_t c : normalized.toUcs4()) {
@@ -35,13 +42,13 @@ std::optional<QString> normalizeRoomName(const QString &name)
 
 std::optional<QString> normalizeNick(const QString &nick)
 {
+    if (!isValidUnicode(nick)) // toUcs4() below would turn a lone surrogate into U+FFFD
+        return std::nullopt;
     const QString normalized = nick.normalized(QString::NormalizationForm_C);
     qsizetype count = 0;
     char32_t first = 0;
     char32_t last = 0;
     for (const char32_t c : normalized.toUcs4()) {
-        if (QChar::isSurrogate(c)) // a lone surrogate
-            return std::nullopt;
         const auto category = QChar::category(c);
         if (category == QChar::Other_Control || category == QChar::Other_Format)
             return std::nullopt;

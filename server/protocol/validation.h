@@ -9,15 +9,22 @@
 
 namespace confab::protocol {
 
+// True when the text is Unicode: well-formed UTF-16, every surrogate in a pair. A JSON escape of
+// a lone surrogate ("\ud800") is valid JSON but no text: UTF-8 (the wire, the store) cannot
+// carry it, so a stored copy would differ from the live one. Every text the server keeps or
+// relays (message texts, nicks, room names, topics) must pass.
+bool isValidUnicode(QStringView text);
+
 // Length in Unicode code points (the protocol's "characters").
 qsizetype codePointCount(QStringView text);
 
-// NFC-normalizes a room name and checks it: 1-64 characters, each a letter (L*), a decimal
-// digit (Nd), '-', '_' or '.'. Returns the normalized name, or nothing when invalid.
+// NFC-normalizes a room name and checks it: Unicode (isValidUnicode), 1-64 characters, each a
+// letter (L*), a decimal digit (Nd), '-', '_' or '.'. Returns the normalized name, or nothing when
+// invalid.
 std::optional<QString> normalizeRoomName(const QString &name);
 
-// NFC-normalizes a nick and checks it: 1-32 characters, no control or format characters
-// (Cc, Cf), no leading or trailing whitespace.
+// NFC-normalizes a nick and checks it: Unicode (isValidUnicode), 1-32 characters, no control or
+// format characters (Cc, Cf), no leading or trailing whitespace.
 std::optional<QString> normalizeNick(const QString &nick);
 
 // A client token: 16-128 characters, each from '!' to '~'.

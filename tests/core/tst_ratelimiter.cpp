@@ -40,6 +40,15 @@ private Q_SLOTS:
         QCOMPARE(taken, 8);
     }
 
+    void isFullOnceRefilledToTheBurst()
+    {
+        TokenBucket b(10, 2, 0);
+        QVERIFY(b.isFull(0));
+        b.tryTake(0);
+        QVERIFY(!b.isFull(99 * Ms));
+        QVERIFY(b.isFull(100 * Ms));
+    }
+
     void ignoresAClockThatGoesBack()
     {
         TokenBucket b(1, 1, 1000 * Ms);

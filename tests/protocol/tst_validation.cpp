@@ -37,6 +37,7 @@ private Q_SLOTS:
         QTest::newRow("emoji") << QString::fromUcs4(U"\U0001F600") << QString();
         QTest::newRow("case kept") << "General"
                                    << "General";
+        QTest::newRow("lone surrogate") << QStringLiteral("a") + QChar(0xd800) << QString();
     }
     void roomNames()
     {
@@ -62,12 +63,30 @@ private Q_SLOTS:
         QTest::newRow("control") << "al\x01ice" << false;
         QTest::newRow("format (ZWJ)") << QString::fromUcs4(U"al\u200dice") << false;
         QTest::newRow("empty") << "" << false;
+        // Lone surrogates (from a JSON escape like "\ud800") are no Unicode: UTF-8 cannot
+        // carry them, so the stored copy would differ from the live one.
+        QTest::newRow("lone high surrogate")
+            << QStringLiteral("al") + QChar(0xd800) + QStringLiteral("ice") << false;
+        QTest::newRow("lone low surrogate at the end")
+            << QStringLiteral("alice") + QChar(0xdc00) << false;
+        QTest::newRow("swapped pair")
+            << QStringLiteral("a") + QChar(0xde00) + QChar(0xd83d) << false;
     }
     void nicks()
     {
         QFETCH(QString, input);
         QFETCH(bool, valid);
         QCOMPARE(normalizeNick(input).has_value(), valid);
+    }
+
+    void unicodeText()
+    {
+        QVERIFY(isValidUnicode(u"plain"));
+        QVERIFY(isValidUnicode(u""));
+        QVERIFY(isValidUnicode(QString::fromUcs4(U"\U0001F600 and \uFFFD"))); // pairs are fine
+        QVERIFY(!isValidUnicode(QStringLiteral("A") + QChar(0xd800) + QStringLiteral("B")));
+        QVERIFY(!isValidUnicode(QString(QChar(0xdc00))));
+        QVERIFY(!isValidUnicode(QStringLiteral("x") + QChar(0xd83d))); // high one at the end
     }
 
     void tokens()

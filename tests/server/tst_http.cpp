@@ -1,4 +1,5 @@
 // HTTP on the chat port: /healthz, /metrics, POST /api/publish and its errors.
+#include "logcapture.h"
 #include "servertestmain.h"
 #include "testclient.h"
 #include "testserver.h"
@@ -187,6 +188,14 @@ private Q_SLOTS:
                  (std::pair{400, QStringLiteral("bad_request")}));
         QCOMPARE(error(R"({"room":"g","text":"x","from":" "})"),
                  (std::pair{400, QStringLiteral("bad_nick")}));
+        // A JSON escape of a lone surrogate is no Unicode text (live and stored copies would
+        // differ).
+        QCOMPARE(error(R"({"room":"g","text":"A\ud800B"})"),
+                 (std::pair{400, QStringLiteral("bad_request")}));
+        QCOMPARE(error(R"({"room":"g","text":"x","from":"bot\udc00"})"),
+                 (std::pair{400, QStringLiteral("bad_nick")}));
+        QCOMPARE(error(R"({"room":"g\ud800","text":"x"})"),
+                 (std::pair{400, QStringLiteral("bad_room")}));
         QCOMPARE(error(QByteArray(R"({"room":"g","text":")") + QByteArray(4097, 'a') + "\"}"),
                  (std::pair{400, QStringLiteral("too_long")}));
         QCOMPARE(http(port, "POST", "/api/publish", QByteArray(64 * 1024 + 1, ' '), bearer).status,
@@ -215,6 +224,37 @@ private Q_SLOTS:
         QCOMPARE(limited.status, 429);
         QCOMPARE(limited.json()["error"].toString(), "rate_limited");
         QVERIFY(limited.json()["retry_ms"].toInt() > 0);
+    }
+
+    void wrongApiTokensAreThrottledPerTokenValue()
+    {
+        LogCapture log;
+        ServerConfig config = withApi();
+        config.authFailureBurst = 3;
+        config.authRetryMs = 1000;
+        TestServer server(config);
+        QVERIFY(server.start());
+        const QByteArray body = R"({"room":"g","text":"x"})";
+        const QByteArray wrong = "Authorization: Bearer wrong-token\r\n";
+        for (int i = 0; i < 3; ++i) {
+            const Reply r = http(server.port(), "POST", "/api/publish", body, wrong);
+            QCOMPARE(r.status, 401);
+            QVERIFY(!r.json().contains("retry_ms"));
+        }
+        const Reply throttled = http(server.port(), "POST", "/api/publish", body, wrong);
+        QCOMPARE(throttled.status, 401);
+        QCOMPARE(throttled.json()["error"].toString(), "unauthorized");
+        const int retry = throttled.json()["retry_ms"].toInt();
+        QVERIFY2(retry > 0 && retry <= 1000, qPrintable(QString::number(retry)));
+        QVERIFY(throttled.head.toLower().contains("retry-after: 1"));
+        // The right token is never held up by wrong ones; another wrong value has its own count.
+        QCOMPARE(http(server.port(), "POST", "/api/publish", body, bearer).status, 202);
+        const Reply other =
+            http(server.port(), "POST", "/api/publish", body, "Authorization: Bearer other\r\n");
+        QCOMPARE(other.status, 401);
+        QVERIFY(!other.json().contains("retry_ms"));
+        // Five refusals, one log line.
+        QCOMPARE(log.matching("API token").size(), 1);
     }
 
     void publishIsDisabledWithoutAnApiToken()

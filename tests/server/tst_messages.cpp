@@ -342,6 +342,41 @@ private Q_SLOTS:
         QCOMPARE(result["messages"].toArray().size(), 1);
     }
 
+    void loneSurrogatesAreRefusedSoLiveAndStoredCopiesAgree()
+    {
+        TwoUsers p;
+        QVERIFY(p.start());
+        // "\ud800" is a JSON escape of a lone surrogate: valid JSON, but no Unicode text.
+        auto raw = [&](const QString &json) {
+            p.alice.sendText(json);
+            return p.alice.take("error");
+        };
+        QCOMPARE(errorCode(raw(R"({"type":"send","room":"general","text":"A\ud800B"})")),
+                 "bad_request");
+        QCOMPARE(errorCode(raw(R"({"type":"send","room":"general","text":"A\udc00"})")),
+                 "bad_request");
+        QCOMPARE(errorCode(raw(R"({"type":"nick","nick":"al\ud800"})")), "bad_nick");
+        QCOMPARE(errorCode(raw(R"({"type":"topic","room":"general","topic":"t\ud800"})")),
+                 "bad_request");
+        QCOMPARE(errorCode(raw(R"({"type":"join","room":"r\ud800"})")), "bad_room");
+        QVERIFY(p.bob.staysQuiet("message"));
+        QCOMPARE(p.alice.request({{"type", "history"}, {"room", "general"}})["messages"]
+                     .toArray()
+                     .size(),
+                 0);
+        QCOMPARE(p.alice.nick(), "alice");
+
+        // A surrogate pair is one character like any other: live and stored copies agree.
+        p.alice.sendText(R"({"type":"send","room":"general","text":"A\ud83d\ude00B","id":"pair"})");
+        const QJsonObject live = p.bob.take("message");
+        QCOMPARE(live["text"].toString(), QString::fromUcs4(U"A\U0001F600B"));
+        const QJsonArray stored =
+            p.alice.request({{"type", "history"}, {"room", "general"}})["messages"].toArray();
+        QCOMPARE(stored.size(), 1);
+        QCOMPARE(stored.first().toObject()["text"].toString(), live["text"].toString());
+        QCOMPARE(stored.first().toObject(), live);
+    }
+
     void typingIsRelayedAndThrottled()
     {
         TwoUsers p;

@@ -1,6 +1,7 @@
 // Session start: hello/welcome, guests, nicks, passwords, tokens, and everything a client may
 // get wrong before and after it.
 #include "connection.h"
+#include "logcapture.h"
 #include "servertestmain.h"
 #include "testclient.h"
 #include "testserver.h"
@@ -15,6 +16,36 @@ using namespace confab::test;
 namespace {
 const QRegularExpression
     uuidV4(QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
+
+// A server with a password that allows 3 failures in a row, then one try a second.
+ServerConfig guarded()
+{
+    ServerConfig c = testConfig();
+    c.password = QStringLiteral("s3cret");
+    c.authFailureBurst = 3;
+    c.authRetryMs = 1000;
+    return c;
+}
+
+struct HelloResult {
+    QJsonObject answer;
+    int closeCode = -1;
+};
+
+// One connection, one hello: its answer and, when it was refused, the close code.
+HelloResult tryHello(quint16 port, const QString &password, const QString &token = {})
+{
+    TestClient c;
+    if (!c.open(port))
+        return {};
+    QJsonObject hello{{"type", "hello"}, {"password", password}};
+    if (!token.isEmpty())
+        hello.insert("token", token);
+    HelloResult r{c.request(hello)};
+    if (r.answer["type"].toString() != "welcome" && c.waitClosed())
+        r.closeCode = c.closeCode();
+    return r;
+}
 
 } // namespace
 
@@ -67,6 +98,8 @@ private Q_SLOTS:
         TestClient c;
         QVERIFY(c.open(server.port()));
         QCOMPARE(errorCode(c.request({{"type", "hello"}, {"nick", " padded "}})), "bad_nick");
+        c.sendText(R"({"type":"hello","nick":"al\ud800ice"})"); // a lone surrogate
+        QCOMPARE(errorCode(c.take("error")), "bad_nick");
         QCOMPARE(errorCode(c.request({{"type", "hello"}, {"nick", QString(33, u'x')}})),
                  "bad_nick");
         QCOMPARE(errorCode(c.request({{"type", "hello"}, {"nick", 7}})), "bad_nick");
@@ -155,6 +188,56 @@ private Q_SLOTS:
         TestClient right;
         QVERIFY(right.open(server.port()));
         QCOMPARE(right.hello("ok", {{"password", "s3cret"}})["type"].toString(), "welcome");
+    }
+
+    void wrongPasswordsAreThrottledPerAddress()
+    {
+        LogCapture log;
+        TestServer server(guarded());
+        QVERIFY(server.start());
+        // The burst: checked, refused, no retry time.
+        for (int i = 0; i < 3; ++i) {
+            const HelloResult r = tryHello(server.port(), "guess");
+            QCOMPARE(errorCode(r.answer), "auth_failed");
+            QVERIFY(!r.answer.contains("retry_ms"));
+            QCOMPARE(r.closeCode, 4001);
+        }
+        // Then the address must wait: not even the right password is checked.
+        const HelloResult wrong = tryHello(server.port(), "guess");
+        QCOMPARE(errorCode(wrong.answer), "auth_failed");
+        QCOMPARE(wrong.closeCode, 4001);
+        const int retry = wrong.answer["retry_ms"].toInt();
+        QVERIFY2(retry > 0 && retry <= 1000, qPrintable(QString::number(retry)));
+        const HelloResult unchecked = tryHello(server.port(), "s3cret");
+        QCOMPARE(errorCode(unchecked.answer), "auth_failed");
+        QVERIFY(unchecked.answer["retry_ms"].toInt() > 0);
+        QCOMPARE(unchecked.closeCode, 4001);
+        // Once the window has passed, the right password works.
+        QTest::qWait(unchecked.answer["retry_ms"].toInt() + 20);
+        QCOMPARE(tryHello(server.port(), "s3cret").answer["type"].toString(), "welcome");
+        // Five refusals, one log line (the rest go into a summary per interval).
+        QCOMPARE(log.matching("authentication").size(), 1);
+        QVERIFY(log.matching("authentication").first().contains("127.0.0.1"));
+    }
+
+    void aKnownTokenIsNotLockedOutByItsAddressesFailures()
+    {
+        TestServer server(guarded());
+        QVERIFY(server.start());
+        const QString device = QStringLiteral("device-token-0123456789");
+        QCOMPARE(tryHello(server.port(), "s3cret", device).answer["type"].toString(), "welcome");
+        // Someone else at the same address (all clients of a reverse proxy share one) floods.
+        for (int i = 0; i < 5; ++i)
+            tryHello(server.port(), "guess");
+        const HelloResult fresh =
+            tryHello(server.port(), "s3cret", QStringLiteral("new-device-0123456789"));
+        QVERIFY(fresh.answer["retry_ms"].toInt() > 0);
+        // The device that has passed the password before has a budget of its own.
+        QCOMPARE(tryHello(server.port(), "s3cret", device).answer["type"].toString(), "welcome");
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(!tryHello(server.port(), "typo", device).answer.contains("retry_ms"));
+        QVERIFY(tryHello(server.port(), "typo", device).answer["retry_ms"].toInt() > 0);
+        QVERIFY(tryHello(server.port(), "s3cret", device).answer["retry_ms"].toInt() > 0);
     }
 
     void aPasswordIsIgnoredWhenTheServerHasNone()

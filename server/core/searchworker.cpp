@@ -1,0 +1,135 @@
+#include "searchworker.h"
+
+#include "logging.h"
+#include "store.h"
+
+#include <QElapsedTimer>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+
+namespace confab {
+
+using protocol::ChatMessage;
+
+namespace {
+
+// Matches newest first, by the FTS index's own rowid order (no sort), the messages table
+// looked up per match (CROSS JOIN keeps that order of the loops). Rooms are filtered by the
+// walker, not by SQL: a user in 10,000 rooms made a 10,000-value IN list, and SQLite then
+// walked the rooms instead of the matches.
+const char *const searchSql =
+    "SELECT m.room, m.seq, m.id, m.user_id, m.nick, m.text, m.ts FROM messages_fts"
+    " CROSS JOIN messages m ON m.rowid = messages_fts.rowid"
+    " WHERE messages_fts MATCH ? AND messages_fts.rowid <= ? ORDER BY messages_fts.rowid DESC";
+
+} // namespace
+
+SearchWorker::SearchWorker(QString databasePath, int budgetMs)
+    : m_path(std::move(databasePath))
+    , m_budgetMs(budgetMs)
+{
+    setObjectName(QStringLiteral("confab-search"));
+}
+
+SearchWorker::~SearchWorker()
+{
+    stop();
+}
+
+void SearchWorker::post(SearchRequest request)
+{
+    QMutexLocker lock(&m_mutex);
+    m_queue.push_back(std::move(request));
+    m_wake.wakeOne();
+}
+
+void SearchWorker::stop()
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        m_stopping = true;
+        m_queue.clear();
+        m_wake.wakeAll();
+    }
+    wait();
+}
+
+void SearchWorker::run()
+{
+    // A connection of this thread's own: QSqlDatabase connections stay on their thread.
+    const QString name = QStringLiteral("confab-search-") + QUuid::createUuid().toString();
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(m_path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=1000"));
+        if (!db.open())
+            qCCritical(lcStore) << "search connection failed:" << db.lastError().text();
+        QSqlQuery query(db);
+        query.setForwardOnly(true);
+        const bool ready = db.isOpen() && query.prepare(QString::fromLatin1(searchSql));
+        if (db.isOpen() && !ready)
+            qCCritical(lcStore) << "search prepare failed:" << query.lastError().text();
+        for (;;) {
+            SearchRequest request;
+            {
+                QMutexLocker lock(&m_mutex);
+                while (m_queue.empty() && !m_stopping)
+                    m_wake.wait(&m_mutex);
+                if (m_stopping)
+                    break;
+                request = std::move(m_queue.front());
+                m_queue.pop_front();
+            }
+            QList<ChatMessage> found;
+            if (ready)
+                found = search(query, request);
+            QMetaObject::invokeMethod(
+                this,
+                [this, ticket = request.ticket, found = std::move(found)] {
+                    Q_EMIT finished(ticket, found);
+                },
+                Qt::QueuedConnection);
+        }
+        query = QSqlQuery(); // finalized before its connection closes
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+}
+
+QList<ChatMessage> SearchWorker::search(QSqlQuery &query, const SearchRequest &request)
+{
+    if (request.rooms.isEmpty() || request.words.isEmpty() || request.limit <= 0)
+        return {};
+    QStringList terms;
+    for (const QString &w : request.words) // letters and digits only: no quoting needed
+        terms.append(QLatin1Char('"') + w + QStringLiteral("\"*"));
+    query.bindValue(0, terms.join(QLatin1Char(' ')));
+    query.bindValue(1, request.maxRowid);
+    if (!query.exec()) {
+        qCCritical(lcStore) << "search failed:" << query.lastError().text();
+        return {};
+    }
+    // A query whose matches lie mostly in other rooms walks many rows: past the budget it
+    // answers with the newest matches found so far, so one search cannot delay the next ones
+    // for long.
+    QElapsedTimer clock;
+    clock.start();
+    QList<ChatMessage> found;
+    qint64 examined = 0;
+    while (found.size() < request.limit && query.next()) {
+        ++examined;
+        if (request.rooms.contains(query.value(0).toString()))
+            found.append(messageFromRow(query));
+        if (clock.hasExpired(m_budgetMs) || m_stopping) {
+            qCDebug(lcStore) << "search stopped after" << clock.elapsed() << "ms," << examined
+                             << "matches examined," << found.size() << "found";
+            break;
+        }
+    }
+    query.finish();
+    return found;
+}
+
+} // namespace confab

@@ -1,0 +1,248 @@
+// Search under load: a query is bounded (words and bytes), and no search, however heavy, holds
+// the event loop: a bystander's round trips stay fast while another user searches hard.
+#include "protocol.h"
+#include "servertestmain.h"
+#include "testclient.h"
+#include "testserver.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QTest>
+
+using namespace confab;
+using namespace confab::test;
+
+namespace {
+
+ServerConfig unlimited()
+{
+    ServerConfig c = testConfig();
+    c.limits.ratePerSec = 1e6; // set-up sends tens of thousands of frames
+    c.limits.burst = 1000000;
+    c.limits.maxQueueBytes = 1LL << 30;
+    return c;
+}
+
+QString oneLetterWords(int count)
+{
+    QStringList words;
+    for (int i = 0; i < count; ++i)
+        words.append(QString(QChar(u'a' + i % 26)));
+    return words.join(u' ');
+}
+
+// Sends every frame at once, then waits for as many answers of this type.
+bool pipeline(TestClient &c, const QList<QJsonObject> &frames, const QString &answerType)
+{
+    c.clear();
+    for (const QJsonObject &f : frames)
+        c.send(f);
+    const bool ok = QTest::qWaitFor(
+        [&] {
+            qsizetype n = 0;
+            for (const QJsonObject &f : c.pending())
+                n += f["type"].toString() == answerType;
+            return n >= frames.size();
+        },
+        60000);
+    c.clear();
+    return ok;
+}
+
+} // namespace
+
+class TestSearch : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void anOversizeQueryIsABadRequestNamingTheLimit()
+    {
+        TwoUsers p;
+        QVERIFY(p.start());
+        const int maxWords = protocol::MaxSearchWords;
+        const QJsonObject atLimit =
+            p.alice.request({{"type", "search"}, {"q", oneLetterWords(maxWords)}});
+        QCOMPARE(atLimit["type"].toString(), "search");
+
+        const QJsonObject tooManyWords =
+            p.alice.request({{"type", "search"}, {"q", oneLetterWords(maxWords + 1)}});
+        QCOMPARE(errorCode(tooManyWords), "bad_request");
+        QVERIFY2(tooManyWords["message"].toString().contains(QString::number(maxWords)),
+                 qPrintable(tooManyWords["message"].toString()));
+
+        // Bytes count too: one long word, and separators alone.
+        const QString longWord(protocol::MaxSearchBytes + 1, u'x');
+        const QJsonObject tooLong = p.alice.request({{"type", "search"}, {"q", longWord}});
+        QCOMPARE(errorCode(tooLong), "bad_request");
+        QVERIFY2(tooLong["message"].toString().contains(QString::number(protocol::MaxSearchBytes)),
+                 qPrintable(tooLong["message"].toString()));
+        const QString exactly(protocol::MaxSearchBytes, u'x');
+        QCOMPARE(p.alice.request({{"type", "search"}, {"q", exactly}})["type"].toString(),
+                 "search");
+        QCOMPARE(errorCode(p.alice.request(
+                     {{"type", "search"}, {"q", QString(protocol::MaxSearchBytes + 1, u'!')}})),
+                 "bad_request");
+        // Multi-byte characters count as their UTF-8 bytes.
+        QCOMPARE(errorCode(p.alice.request(
+                     {{"type", "search"}, {"q", QString(protocol::MaxSearchBytes / 2 + 1, u'é')}})),
+                 "bad_request");
+
+        // What was sent before keeps working.
+        QVERIFY(p.alice.isConnected());
+        QCOMPARE(p.alice.request({{"type", "search"}, {"q", "hello"}})["type"].toString(),
+                 "search");
+    }
+
+    void heavySearchesDoNotHoldTheLoop()
+    {
+        TestServer server(unlimited());
+        QVERIFY(server.start());
+        TestClient heavy, bystander;
+        QVERIFY(heavy.open(server.port()) && bystander.open(server.port()));
+        heavy.hello("heavy");
+        bystander.hello("bystander");
+        bystander.join("quiet");
+
+        // The heavy user is in 10,000 rooms, and every room has messages that match.
+        constexpr int Rooms = 10000;
+        QList<QJsonObject> joins, sends;
+        for (int i = 0; i < Rooms; ++i) {
+            const QString room = QStringLiteral("r%1").arg(i);
+            joins.append({{"type", "join"}, {"room", room}, {"id", room}});
+            sends.append({{"type", "send"},
+                          {"room", room},
+                          {"text", oneLetterWords(26) + QStringLiteral(" n%1").arg(i)},
+                          {"id", room}});
+        }
+        QVERIFY(pipeline(heavy, joins, "joined"));
+        QVERIFY(pipeline(heavy, sends, "message"));
+
+        // The heaviest query the limits allow, over every room (no "room").
+        const QJsonObject search{{"type", "search"},
+                                 {"q", oneLetterWords(protocol::MaxSearchWords)},
+                                 {"limit", protocol::MaxSearchLimit}};
+        QElapsedTimer alone;
+        alone.start();
+        const QJsonObject first = heavy.request(search);
+        qInfo("one heavy search answered in %lld ms", alone.elapsed());
+        const QJsonArray found = first["messages"].toArray();
+        QCOMPARE(found.size(), protocol::MaxSearchLimit);
+        QCOMPARE(found[0]["room"].toString(), QStringLiteral("r%1").arg(Rooms - 1)); // newest
+        QCOMPARE(found.last()["room"].toString(),
+                 QStringLiteral("r%1").arg(Rooms - protocol::MaxSearchLimit));
+
+        // A search a round trip while the bystander times its own round trips.
+        constexpr int Rounds = 20;
+        qint64 worst = 0;
+        for (int i = 0; i < Rounds; ++i) {
+            QJsonObject s = search;
+            s.insert("id", QStringLiteral("s%1").arg(i));
+            heavy.send(s);
+            QElapsedTimer t;
+            t.start();
+            const QJsonObject answer =
+                bystander.request({{"type", "history"}, {"room", "quiet"}, {"limit", 1}});
+            QCOMPARE(answer["type"].toString(), "history");
+            worst = std::max(worst, t.elapsed());
+        }
+        qInfo("bystander's slowest round trip: %lld ms", worst);
+        QVERIFY2(worst < 200, qPrintable(QString("%1 ms").arg(worst)));
+
+        // Every heavy search was answered, in the order asked.
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                qsizetype n = 0;
+                for (const QJsonObject &f : heavy.pending())
+                    n += f["type"].toString() == "search";
+                return n == Rounds;
+            },
+            120000));
+        int next = 0;
+        for (const QJsonObject &f : heavy.pending()) {
+            if (f["type"].toString() != "search")
+                continue;
+            QCOMPARE(f["re"].toString(), QStringLiteral("s%1").arg(next++));
+            QCOMPARE(f["messages"].toArray().size(), protocol::MaxSearchLimit);
+        }
+    }
+
+    void aSearchAnswerKeepsItsPlaceAmongTheConnectionsFrames()
+    {
+        TwoUsers p;
+        QVERIFY(p.start());
+        for (int i = 0; i < 50; ++i)
+            p.alice.send({{"type", "send"}, {"room", "general"}, {"text", "needle hay"}});
+        // search, send, search, rooms, pipelined: the answers come back in that order.
+        p.alice.clear();
+        p.alice.send({{"type", "search"}, {"q", "needle"}, {"id", "q1"}});
+        p.alice.send({{"type", "send"}, {"room", "general"}, {"text", "needle new"}, {"id", "m"}});
+        p.alice.send({{"type", "search"}, {"q", "needle"}, {"id", "q2"}});
+        p.alice.send({{"type", "rooms"}, {"id", "r"}});
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const QJsonObject &f : p.alice.pending())
+                    if (f["re"].toString() == "r")
+                        return true;
+                return false;
+            },
+            waitMs()));
+        QStringList order;
+        for (const QJsonObject &f : p.alice.pending()) {
+            if (f.contains("re"))
+                order.append(f["re"].toString());
+        }
+        QCOMPARE(order, QStringList({"q1", "m", "q2", "r"}));
+        QJsonArray first, second;
+        for (const QJsonObject &f : p.alice.pending()) {
+            if (f["re"].toString() == "q1")
+                first = f["messages"].toArray();
+            if (f["re"].toString() == "q2")
+                second = f["messages"].toArray();
+        }
+        // The second search ran after the send: it finds the new message first.
+        QCOMPARE(first.size(), 20);
+        QCOMPARE(first.first().toObject()["seq"].toInt(), 50);
+        QCOMPARE(second.first().toObject()["text"].toString(), "needle new");
+        QCOMPARE(second.first().toObject()["seq"].toInt(), 51);
+    }
+
+    void aConnectionHasAtMostFourSearchesWaiting()
+    {
+        TwoUsers p;
+        QVERIFY(p.start());
+        p.alice.clear();
+        // Pipelined: handled in one go, before the search thread can answer any of them.
+        for (int i = 0; i < 10; ++i)
+            p.alice.send({{"type", "search"}, {"q", "x"}, {"id", QStringLiteral("s%1").arg(i)}});
+        QVERIFY(QTest::qWaitFor([&] { return p.alice.pending().size() == 10; }, waitMs()));
+        for (int i = 0; i < 10; ++i) {
+            const QJsonObject &f = p.alice.pending()[i];
+            QCOMPARE(f["re"].toString(), QStringLiteral("s%1").arg(i)); // in order
+            if (i < 4) {
+                QCOMPARE(f["type"].toString(), "search");
+            } else {
+                QCOMPARE(errorCode(f), "rate_limited");
+                QVERIFY(f["retry_ms"].toInt() > 0);
+            }
+        }
+        // Once answered, searching works again.
+        QCOMPARE(p.alice.request({{"type", "search"}, {"q", "x"}})["type"].toString(), "search");
+    }
+
+    void aClosedConnectionsSearchesGoNowhere()
+    {
+        TwoUsers p;
+        QVERIFY(p.start());
+        for (int i = 0; i < 20; ++i)
+            p.alice.send({{"type", "send"}, {"room", "general"}, {"text", "gone soon"}});
+        for (int i = 0; i < 20; ++i)
+            p.bob.send({{"type", "search"}, {"q", "gone"}});
+        p.bob.abort();
+        // The server carries on, and answers others.
+        QCOMPARE(p.alice.request({{"type", "search"}, {"q", "gone"}})["messages"].toArray().size(),
+                 20);
+    }
+};
+
+CONFAB_SERVER_TEST_MAIN(TestSearch)
+#include "tst_search.moc"
