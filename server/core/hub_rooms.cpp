@@ -44,8 +44,13 @@ Room &Hub::roomFor(const QString &name)
         return *room;
     auto *room = new Room;
     room->name = name;
-    room->epoch = QUuid::createUuid().toString(QUuid::WithoutBraces);
     m_rooms.insert(name, room);
+    if (const auto kept = m_dormantRooms.constFind(name); kept != m_dormantRooms.cend()) {
+        std::tie(room->epoch, room->topic) = *kept; // still stored as it was
+        m_dormantRooms.erase(kept);
+        return *room;
+    }
+    room->epoch = QUuid::createUuid().toString(QUuid::WithoutBraces);
     m_store.saveRoom(room->name, room->epoch, room->topic);
     qCDebug(lcHub) << "room created:" << name;
     return *room;
@@ -131,6 +136,8 @@ void Hub::removeFromRoom(Connection *c, Room &room)
     }
     // A room exists while it has members or stored messages.
     if (room.connections.isEmpty() && room.lastSeq == 0) {
+        if (!room.topic.isEmpty()) // its topic outlives it (the store keeps the row)
+            m_dormantRooms.insert(room.name, {room.epoch, room.topic});
         m_store.deleteRoom(room.name);
         m_rooms.remove(room.name);
         delete &room;
