@@ -17,8 +17,18 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// The namespace for API user ids: uuid v5 of the API token within it.
-const QUuid ApiUserNamespace(u"6f1c2a4e-7d3b-4e59-9a0c-3c1b5e8f2d71"_s);
+// The API user's id: a user id like any other (v4 format, lower-case, no braces), the same for
+// the same token across restarts, and unguessable without it: 16 bytes of SHA-256 over a fixed
+// label and the token, with the version (4) and variant (RFC 4122) bits set.
+QString apiUserId(const QString &apiToken)
+{
+    QByteArray bytes = QCryptographicHash::hash("confab api user id\n" + apiToken.toUtf8(),
+                                                QCryptographicHash::Sha256)
+                           .left(16);
+    bytes[6] = char((bytes[6] & 0x0f) | 0x40);
+    bytes[8] = char((bytes[8] & 0x3f) | 0x80);
+    return QUuid::fromRfc4122(bytes).toString(QUuid::WithoutBraces);
+}
 
 HttpResponse errorResponse(int status, const QString &code)
 {
@@ -35,8 +45,7 @@ HttpApi::HttpApi(const ServerConfig &config, Hub &hub, Metrics &metrics)
                       {config.authFailureBurst, config.authRetryMs, config.authLogIntervalMs})
 {
     if (!config.apiToken.isEmpty()) {
-        m_apiUserId =
-            QUuid::createUuidV5(ApiUserNamespace, config.apiToken).toString(QUuid::WithoutBraces);
+        m_apiUserId = apiUserId(config.apiToken);
         m_publishBucket = std::make_unique<TokenBucket>(config.limits.ratePerSec,
                                                         config.limits.burst, monotonicNs());
     }

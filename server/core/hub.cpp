@@ -35,6 +35,10 @@ void Hub::loadRooms()
 {
     const QList<StoredRoom> stored = m_store.loadRooms();
     for (const StoredRoom &s : stored) {
+        if (s.lastSeq == 0) { // no messages: only its topic was kept
+            m_dormantRooms.insert(s.name, {s.epoch, s.topic});
+            continue;
+        }
         auto *room = new Room;
         room->name = s.name;
         room->epoch = s.epoch;

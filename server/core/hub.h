@@ -139,7 +139,10 @@ private:
     QHash<QString, User *> m_users;        // by id
     QHash<QString, User *> m_usersByToken; // by token hash
     QHash<QString, Room *> m_rooms;        // by NFC name
-    AuthThrottle m_authThrottle;           // failed passwords, per address or known token
+    // Rooms that ceased to exist (no members, no messages) but had a topic: name -> (epoch,
+    // topic), kept in the store too, and given back when the room is created again.
+    QHash<QString, std::pair<QString, QString>> m_dormantRooms;
+    AuthThrottle m_authThrottle; // failed passwords, per address or known token
     // Frames waiting for the store's commit. Plain pointers (a QPointer per recipient per message
     // cost 2% of fan-out): onGone() clears a connection's entries before it can be deleted.
     QList<std::pair<Connection *, QByteArray>> m_held;

@@ -33,7 +33,9 @@ std::variant<QString, std::pair<Error, QString>> roomName(const protocol::Frame 
         return std::pair{Error::BadRequest, u"\"room\" must be a string"_s};
     if (auto name = protocol::normalizeRoomName(value.toString()))
         return *name;
-    return std::pair{Error::BadRoom, u"a room name has 1 to 64 letters, digits, '-', '_' or '.'"_s};
+    return std::pair{
+        Error::BadRoom,
+        u"a room name has 1 to %1 letters, digits, '-', '_' or '.'"_s.arg(protocol::MaxRoomChars)};
 }
 
 } // namespace
@@ -44,8 +46,13 @@ Room &Hub::roomFor(const QString &name)
         return *room;
     auto *room = new Room;
     room->name = name;
-    room->epoch = QUuid::createUuid().toString(QUuid::WithoutBraces);
     m_rooms.insert(name, room);
+    if (const auto kept = m_dormantRooms.constFind(name); kept != m_dormantRooms.cend()) {
+        std::tie(room->epoch, room->topic) = *kept; // still stored as it was
+        m_dormantRooms.erase(kept);
+        return *room;
+    }
+    room->epoch = QUuid::createUuid().toString(QUuid::WithoutBraces);
     m_store.saveRoom(room->name, room->epoch, room->topic);
     qCDebug(lcHub) << "room created:" << name;
     return *room;
@@ -131,6 +138,8 @@ void Hub::removeFromRoom(Connection *c, Room &room)
     }
     // A room exists while it has members or stored messages.
     if (room.connections.isEmpty() && room.lastSeq == 0) {
+        if (!room.topic.isEmpty()) // its topic outlives it (the store keeps the row)
+            m_dormantRooms.insert(room.name, {room.epoch, room.topic});
         m_store.deleteRoom(room.name);
         m_rooms.remove(room.name);
         delete &room;
@@ -163,7 +172,8 @@ void Hub::handleTopic(Connection *c, const Frame &f)
         return sendError(c, &f, Error::BadRequest,
                          u"\"topic\" must be Unicode text (no lone surrogates such as \\ud800)"_s);
     if (protocol::codePointCount(topic) > protocol::MaxTopicChars)
-        return sendError(c, &f, Error::TooLong, u"a topic has at most 256 characters"_s);
+        return sendError(c, &f, Error::TooLong,
+                         u"a topic has at most %1 characters"_s.arg(protocol::MaxTopicChars));
     room->topic = topic;
     m_store.saveRoom(room->name, room->epoch, room->topic);
     const QJsonObject frame{{"type"_L1, "topic"_L1},

@@ -28,6 +28,12 @@ QString guestNick()
     return u"guest-%1"_s.arg(QRandomGenerator::global()->bounded(0x10000), 4, 16, QLatin1Char('0'));
 }
 
+QString badNick()
+{
+    return u"a nick has 1 to %1 characters, no control characters and no surrounding spaces"_s.arg(
+        protocol::MaxNickChars);
+}
+
 QByteArray sha256(const QString &secret)
 {
     return QCryptographicHash::hash(secret.toUtf8(), QCryptographicHash::Sha256);
@@ -44,7 +50,7 @@ void Hub::handleHello(Connection *c, const Frame &f)
     if (!protocolValue.isUndefined()
         && protocol::integerValue(protocolValue, 1, 1) != std::optional<qint64>(1)) {
         sendError(c, &f, Error::BadRequest,
-                  u"unsupported protocol version; this server speaks 1"_s);
+                  u"unsupported protocol version; this server speaks %1"_s.arg(protocol::Version));
         c->closeWith(protocol::CloseProtocolError, u"unsupported protocol"_s, u"protocol"_s);
         return;
     }
@@ -52,16 +58,16 @@ void Hub::handleHello(Connection *c, const Frame &f)
         return;
     const QJsonValue token = f.value("token"_L1);
     if (!token.isUndefined() && !(token.isString() && protocol::isValidToken(token.toString())))
-        return sendError(c, &f, Error::BadRequest,
-                         u"token must be 16 to 128 characters from '!' to '~'"_s);
+        return sendError(
+            c, &f, Error::BadRequest,
+            u"token must be %1 to %2 characters from '!' to '~'"_s.arg(protocol::MinTokenChars)
+                .arg(protocol::MaxTokenChars));
     std::optional<QString> nick;
     const QJsonValue nickValue = f.value("nick"_L1);
     if (!nickValue.isUndefined()) {
         nick = nickValue.isString() ? protocol::normalizeNick(nickValue.toString()) : std::nullopt;
         if (!nick)
-            return sendError(c, &f, Error::BadNick,
-                             u"a nick has 1 to 32 characters, no control characters and no"
-                             " surrounding spaces"_s);
+            return sendError(c, &f, Error::BadNick, badNick());
     }
 
     User *user = nullptr;
@@ -167,9 +173,7 @@ void Hub::handleNick(Connection *c, const Frame &f)
     const QJsonValue value = f.value("nick"_L1);
     const auto nick = value.isString() ? protocol::normalizeNick(value.toString()) : std::nullopt;
     if (!nick)
-        return sendError(c, &f, Error::BadNick,
-                         u"a nick has 1 to 32 characters, no control characters and no"
-                         " surrounding spaces"_s);
+        return sendError(c, &f, Error::BadNick, badNick());
     changeNick(c->user, *nick, c, &f);
 }
 

@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include "logging.h"
+#include "schema.h"
 #include "searchworker.h"
 #include "walcheckpointer.h"
 
@@ -15,28 +16,6 @@ namespace confab {
 using protocol::ChatMessage;
 
 namespace {
-
-const char *const schema[] = {
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS rooms(name TEXT PRIMARY KEY, epoch TEXT NOT NULL,"
-    " topic TEXT NOT NULL DEFAULT '')",
-    "CREATE TABLE IF NOT EXISTS messages(rowid INTEGER PRIMARY KEY, room TEXT NOT NULL,"
-    " seq INTEGER NOT NULL, id TEXT NOT NULL, user_id TEXT NOT NULL, nick TEXT NOT NULL,"
-    " text TEXT NOT NULL, ts INTEGER NOT NULL, client_id TEXT, UNIQUE(room, seq))",
-    "CREATE INDEX IF NOT EXISTS messages_dedup ON messages(room, user_id, client_id)"
-    " WHERE client_id IS NOT NULL",
-    // Case-insensitive words; diacritics are kept (a search for "cafe" does not find "café").
-    "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(text, content='messages',"
-    " content_rowid='rowid', tokenize='unicode61 remove_diacritics 0')",
-    // The search index is derived data, written in batches of its own (see indexPending).
-    "DROP TRIGGER IF EXISTS messages_ai",
-    "INSERT OR IGNORE INTO meta(key, value) VALUES ('fts_rowid', '0')",
-    "CREATE TABLE IF NOT EXISTS users(token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL,"
-    " nick TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS reads(user_id TEXT NOT NULL, room TEXT NOT NULL,"
-    " seq INTEGER NOT NULL, PRIMARY KEY(user_id, room)) WITHOUT ROWID",
-    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '1')",
-};
 
 const char *const messageColumns = "room, seq, id, user_id, nick, text, ts";
 
@@ -122,6 +101,23 @@ std::optional<QString> Store::open(const QString &dataDir)
     // Checkpoints run on a thread of their own (walcheckpointer.h), not inside our commits. The
     // automatic one stays as a safety net at 4,000 pages (16 MiB): if that thread gets no CPU,
     // the WAL still cannot grow without bound.
+    // Before anything is written: a database from a newer server is left as it is.
+    QString versionError;
+    const auto version = schema::version(m_db, &versionError);
+    if (!version || *version > schema::CurrentVersion) {
+        const QString why =
+            version ? QStringLiteral("it has schema version %1, newer than this server's %2: it"
+                                     " was written by a newer Confab; run that version (or a"
+                                     " later one) on it")
+                          .arg(*version)
+                          .arg(schema::CurrentVersion)
+                    : QStringLiteral("cannot read its schema version: %1").arg(versionError);
+        const QString name = m_db.databaseName();
+        m_db.close(); // without close()'s final checkpoint: nothing is written
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+        return QStringLiteral("cannot use database '%1': %2").arg(name, why);
+    }
     for (const char *pragma :
          {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
           "PRAGMA temp_store=MEMORY", "PRAGMA wal_autocheckpoint=4000"}) {
@@ -129,16 +125,15 @@ std::optional<QString> Store::open(const QString &dataDir)
         if (!q.exec(QString::fromLatin1(pragma)))
             return QStringLiteral("%1 failed: %2").arg(pragma, q.lastError().text());
     }
-    for (const char *statement : schema) {
-        QSqlQuery q(m_db);
-        if (!q.exec(QString::fromLatin1(statement)))
-            return QStringLiteral("cannot create schema (%1): %2")
-                .arg(QString::fromLatin1(statement).left(60), q.lastError().text());
-    }
-    // A room row without messages belonged to a room that only lived while it had members.
+    if (auto error = schema::migrate(m_db))
+        return QStringLiteral("cannot bring database '%1' up to date: %2")
+            .arg(m_db.databaseName(), *error);
+    m_schemaVersion = schema::CurrentVersion;
+    // A room row without messages belonged to a room that only lived while it had members;
+    // one with a topic is kept, so the topic is there again when the room is (hub.h).
     QSqlQuery purge(m_db);
-    purge.exec(
-        QStringLiteral("DELETE FROM rooms WHERE name NOT IN (SELECT DISTINCT room FROM messages)"));
+    purge.exec(QStringLiteral("DELETE FROM rooms WHERE topic = '' AND NOT EXISTS"
+                              " (SELECT 1 FROM messages m WHERE m.room = rooms.name)"));
 
     m_indexMessage = std::make_unique<QSqlQuery>(
         prepare(QStringLiteral("INSERT INTO messages_fts(rowid, text) VALUES (?, ?)")));
@@ -166,8 +161,8 @@ std::optional<QString> Store::open(const QString &dataDir)
         QStringLiteral("INSERT INTO rooms(name, epoch, topic) VALUES (?, ?, ?) ON CONFLICT"
                        "(name) DO UPDATE SET epoch = excluded.epoch, topic = excluded.topic")));
     m_deleteRoom = std::make_unique<QSqlQuery>(
-        prepare(QStringLiteral("DELETE FROM rooms WHERE name = ? AND NOT EXISTS (SELECT 1 FROM "
-                               "messages WHERE room = ?)")));
+        prepare(QStringLiteral("DELETE FROM rooms WHERE name = ? AND topic = '' AND NOT EXISTS"
+                               " (SELECT 1 FROM messages WHERE room = ?)")));
     m_saveUser = std::make_unique<QSqlQuery>(
         prepare(QStringLiteral("INSERT INTO users(token_hash, user_id, nick) VALUES (?, ?, ?)"
                                " ON CONFLICT(token_hash) DO UPDATE SET nick = excluded.nick")));
@@ -205,6 +200,7 @@ void Store::close()
     m_db.close();
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(m_connectionName);
+    m_schemaVersion = 0;
 }
 
 QSqlQuery Store::prepare(const QString &sql)

@@ -47,12 +47,17 @@ public:
     explicit Store(QObject *parent = nullptr);
     ~Store() override;
 
-    // Opens (creating if needed) <dataDir>/confab.db. Returns an error message on failure.
+    // Opens (creating if needed) <dataDir>/confab.db and brings its schema up to date
+    // (schema.h). Returns an error message on failure, and for a database a newer server wrote.
     std::optional<QString> open(const QString &dataDir);
     void close();
+    // The open database's schema version (schema::CurrentVersion); 0 when not open.
+    int schemaVersion() const { return m_schemaVersion; }
 
+    // Every stored room: with messages (lastSeq > 0), or without but with a topic.
     QList<StoredRoom> loadRooms();
     void saveRoom(const QString &name, const QString &epoch, const QString &topic);
+    // Forgets a room that has no messages and no topic (else keeps it).
     void deleteRoom(const QString &name);
 
     // Queues a room message; clientId (the send's frame id) may be empty.
@@ -101,6 +106,7 @@ private:
     std::unique_ptr<WalCheckpointer> m_checkpointer;
     std::unique_ptr<SearchWorker> m_searcher;
     QSqlDatabase m_db;
+    int m_schemaVersion = 0;
     std::vector<std::function<void()>> m_pending;
     QHash<QString, protocol::ChatMessage> m_pendingByClientId;
     bool m_commitScheduled = false;

@@ -31,7 +31,9 @@ std::variant<Frame, DecodeFailure> decodeFrame(QByteArrayView utf8)
     if (!id.isUndefined()) {
         if (!isValidFrameId(id))
             return DecodeFailure{
-                Error::BadRequest, u"\"id\" must be a string of at most 64 characters"_s, {}};
+                Error::BadRequest,
+                u"\"id\" must be a string of at most %1 characters"_s.arg(MaxFrameIdChars),
+                {}};
         frame.id = id.toString();
         frame.hasId = true;
     }

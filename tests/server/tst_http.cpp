@@ -5,6 +5,7 @@
 #include "testserver.h"
 
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QTcpSocket>
 #include <QTest>
 #include <QUuid>
@@ -163,6 +164,34 @@ private Q_SLOTS:
         QCOMPARE(r.status, 202);
         QCOMPARE(r.json()["room"].toString(), "releases");
         QCOMPARE(a.join("releases")["history"][0]["text"].toString(), "v1");
+    }
+
+    void theApiUserIdIsAV4FormatIdStableAcrossRestarts()
+    {
+        const QRegularExpression v4(QStringLiteral(
+            "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
+        TestServer server(withApi());
+        QVERIFY(server.start());
+        auto publishedBy = [&](const QByteArray &authorization) {
+            TestClient a;
+            if (!a.open(server.port()))
+                return QString();
+            a.hello("a");
+            a.join("general");
+            http(server.port(), "POST", "/api/publish", R"({"room":"general","text":"x"})",
+                 authorization);
+            return a.take("message")["from"]["id"].toString();
+        };
+        const QString id = publishedBy(bearer);
+        QVERIFY2(v4.match(id).hasMatch(), qPrintable(id));
+        QVERIFY(server.restart());
+        QCOMPARE(publishedBy(bearer), id);
+        // Another token is another user.
+        server.config().apiToken = QStringLiteral("another-secret");
+        QVERIFY(server.restart());
+        const QString other = publishedBy("Authorization: Bearer another-secret\r\n");
+        QVERIFY2(v4.match(other).hasMatch(), qPrintable(other));
+        QVERIFY(other != id);
     }
 
     void publishErrors()

@@ -204,6 +204,49 @@ private Q_SLOTS:
         QCOMPARE(c.join("general")["topic"].toString(), QString(256, u't'));
     }
 
+    void theTopicOfARoomWithoutMessagesSurvivesARestart()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        QString epoch;
+        {
+            TestClient host;
+            QVERIFY(host.open(server.port()));
+            host.hello("host");
+            epoch = host.join("plans")["epoch"].toString();
+            host.request({{"type", "topic"}, {"room", "plans"}, {"topic", "kept"}});
+            host.join("scratch"); // no topic, no messages: gone with its last member
+            // The host goes (its connection closes), and the room has no member left.
+        }
+        QVERIFY(server.restart());
+        TestClient guest;
+        QVERIFY(guest.open(server.port()));
+        guest.hello("guest");
+        // Without members or messages the room does not exist: it is not listed...
+        QCOMPARE(guest.request({{"type", "rooms"}})["rooms"].toArray().size(), 0);
+        // ...but joining it again brings its topic back, with its (empty) history's epoch.
+        const QJsonObject joined = guest.join("plans");
+        QCOMPARE(joined["topic"].toString(), "kept");
+        QCOMPARE(joined["epoch"].toString(), epoch);
+        QCOMPARE(guest.join("scratch")["topic"].toString(), "");
+
+        // The same while the server runs: left empty, unlisted, and the topic comes back.
+        guest.request({{"type", "leave"}, {"room", "plans"}});
+        guest.request({{"type", "leave"}, {"room", "scratch"}});
+        QCOMPARE(guest.request({{"type", "rooms"}})["rooms"].toArray().size(), 0);
+        QCOMPARE(guest.join("plans")["topic"].toString(), "kept");
+        // A cleared topic is nothing to keep.
+        guest.request({{"type", "topic"}, {"room", "plans"}, {"topic", ""}});
+        guest.request({{"type", "leave"}, {"room", "plans"}});
+        QVERIFY(server.restart());
+        TestClient later;
+        QVERIFY(later.open(server.port()));
+        later.hello("later");
+        const QJsonObject again = later.join("plans");
+        QCOMPARE(again["topic"].toString(), "");
+        QVERIFY(again["epoch"].toString() != epoch); // it had ceased to exist
+    }
+
     void aUserWithTwoConnectionsIsOneMember()
     {
         TestServer server;

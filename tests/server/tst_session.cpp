@@ -240,6 +240,44 @@ private Q_SLOTS:
         QVERIFY(tryHello(server.port(), "s3cret", device).answer["retry_ms"].toInt() > 0);
     }
 
+    void errorTextsNameTheLimitsOfProtocolH()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient c;
+        QVERIFY(c.open(server.port()));
+        auto message = [&](const QJsonObject &frame) {
+            return c.request(frame)["message"].toString();
+        };
+        auto names = [](const QString &text, std::initializer_list<int> numbers) {
+            for (int n : numbers) {
+                if (!text.contains(QString::number(n)) || text.contains('%'))
+                    return false;
+            }
+            return true;
+        };
+        const QString token = message({{"type", "hello"}, {"token", "short"}});
+        QVERIFY2(names(token, {protocol::MinTokenChars, protocol::MaxTokenChars}),
+                 qPrintable(token));
+        const QString nick = message({{"type", "hello"}, {"nick", ""}});
+        QVERIFY2(names(nick, {protocol::MaxNickChars}), qPrintable(nick));
+        c.hello("ok");
+        const QString room = message({{"type", "join"}, {"room", "a b"}});
+        QVERIFY2(names(room, {protocol::MaxRoomChars}), qPrintable(room));
+        c.join("general");
+        const QString topic =
+            message({{"type", "topic"}, {"room", "general"}, {"topic", QString(300, u't')}});
+        QVERIFY2(names(topic, {protocol::MaxTopicChars}), qPrintable(topic));
+        c.sendText(QStringLiteral(R"({"type":"rooms","id":"%1"})").arg(QString(65, u'i')));
+        const QString id = c.take("error")["message"].toString();
+        QVERIFY2(names(id, {protocol::MaxFrameIdChars}), qPrintable(id));
+        TestClient other;
+        QVERIFY(other.open(server.port()));
+        const QString version =
+            other.request({{"type", "hello"}, {"protocol", 2}})["message"].toString();
+        QVERIFY2(names(version, {protocol::Version}), qPrintable(version));
+    }
+
     void aPasswordIsIgnoredWhenTheServerHasNone()
     {
         TestServer server;

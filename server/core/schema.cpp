@@ -1,0 +1,123 @@
+#include "schema.h"
+
+#include "logging.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace confab::schema {
+
+const QList<Migration> &migrations()
+{
+    static const QList<Migration> steps{
+        {1,
+         {
+             // Each statement may find its object there already: databases made before the
+             // schema had numbered steps were all created by these same statements.
+             "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+             "CREATE TABLE IF NOT EXISTS rooms(name TEXT PRIMARY KEY, epoch TEXT NOT NULL,"
+             " topic TEXT NOT NULL DEFAULT '')",
+             "CREATE TABLE IF NOT EXISTS messages(rowid INTEGER PRIMARY KEY, room TEXT NOT NULL,"
+             " seq INTEGER NOT NULL, id TEXT NOT NULL, user_id TEXT NOT NULL, nick TEXT NOT NULL,"
+             " text TEXT NOT NULL, ts INTEGER NOT NULL, client_id TEXT, UNIQUE(room, seq))",
+             "CREATE INDEX IF NOT EXISTS messages_dedup ON messages(room, user_id, client_id)"
+             " WHERE client_id IS NOT NULL",
+             // Case-insensitive words; diacritics are kept (a search for "cafe" does not find
+             // "café").
+             "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5(text,"
+             " content='messages', content_rowid='rowid',"
+             " tokenize='unicode61 remove_diacritics 0')",
+             // The search index is derived data, written in batches of its own (see
+             // Store::indexPending); an early version wrote it from this trigger.
+             "DROP TRIGGER IF EXISTS messages_ai",
+             "INSERT OR IGNORE INTO meta(key, value) VALUES ('fts_rowid', '0')",
+             "CREATE TABLE IF NOT EXISTS users(token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL,"
+             " nick TEXT NOT NULL)",
+             "CREATE TABLE IF NOT EXISTS reads(user_id TEXT NOT NULL, room TEXT NOT NULL,"
+             " seq INTEGER NOT NULL, PRIMARY KEY(user_id, room)) WITHOUT ROWID",
+         }},
+    };
+    return steps;
+}
+
+std::optional<int> version(QSqlDatabase &db, QString *error)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'"))
+        || !q.next()) {
+        *error = q.lastError().text();
+        return std::nullopt;
+    }
+    if (q.value(0).toInt() == 0)
+        return 0;
+    if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema'"))) {
+        *error = q.lastError().text();
+        return std::nullopt;
+    }
+    if (!q.next())
+        return 0; // made before the version was recorded: step 1 finds everything in place
+    bool ok = false;
+    const int v = q.value(0).toString().toInt(&ok);
+    if (!ok || v < 0) {
+        *error = QStringLiteral("unreadable schema version '%1'").arg(q.value(0).toString());
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<QString> migrate(QSqlDatabase &db, const QList<Migration> &steps)
+{
+    QString error;
+    const auto current = version(db, &error);
+    if (!current)
+        return QStringLiteral("cannot read the schema version: %1").arg(error);
+    const int latest = steps.isEmpty() ? 0 : steps.last().version;
+    if (*current > latest)
+        return QStringLiteral("the database has schema version %1, newer than this server's %2:"
+                              " it was written by a newer Confab; run that version (or a"
+                              " later one) on it")
+            .arg(*current)
+            .arg(latest);
+    for (const Migration &step : steps) {
+        if (step.version <= *current)
+            continue;
+        if (!db.transaction())
+            return QStringLiteral("schema step %1: BEGIN failed: %2")
+                .arg(step.version)
+                .arg(db.lastError().text());
+        std::optional<QString> failure;
+        for (const char *statement : step.statements) {
+            QSqlQuery q(db);
+            if (!q.exec(QString::fromLatin1(statement))) {
+                failure = QStringLiteral("schema step %1 (%2): %3")
+                              .arg(step.version)
+                              .arg(QString::fromLatin1(statement).left(60), q.lastError().text());
+                break;
+            }
+        }
+        if (!failure) {
+            QSqlQuery q(db);
+            q.prepare(QStringLiteral("INSERT INTO meta(key, value) VALUES ('schema', ?)"
+                                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+            q.addBindValue(QString::number(step.version));
+            if (!q.exec())
+                failure = QStringLiteral("schema step %1: recording the version: %2")
+                              .arg(step.version)
+                              .arg(q.lastError().text());
+        }
+        if (!failure && !db.commit())
+            failure = QStringLiteral("schema step %1: COMMIT failed: %2")
+                          .arg(step.version)
+                          .arg(db.lastError().text());
+        if (failure) {
+            db.rollback();
+            return failure;
+        }
+    }
+    if (*current > 0 && *current < latest) // a new database is no news
+        qCInfo(lcStore) << "schema moved from version" << *current << "to" << latest;
+    return std::nullopt;
+}
+
+} // namespace confab::schema
