@@ -12,7 +12,18 @@ packages=(
   qml6-module-qtquick-templates qml6-module-qttest qml6-module-qtquick-dialogs
   xvfb xauth dpkg-dev file curl procps dbus-daemon
   librsvg2-bin appstream desktop-file-utils caddy systemd lintian
+  chromium
 )
+
+# The browser test's npm packages (playwright-core drives the chromium above; nothing downloads
+# a browser), pinned by tests/web/package-lock.json.
+# Node.js and npm are the machine's own (this kind of machine comes with them).
+web_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
+npm_packages() {
+  if [ ! -d "$web_tests/node_modules/playwright-core" ] && command -v npm >/dev/null; then
+    (cd "$web_tests" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -23,6 +34,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
+  npm_packages
   exit 0
 fi
 
@@ -42,3 +54,5 @@ apt-get install -y -q --no-install-recommends "${missing[@]}"
 if [[ " ${missing[*]} " == *" caddy "* ]] && [ -d /run/systemd/system ]; then
   systemctl disable --now caddy.service >/dev/null 2>&1 || true
 fi
+
+npm_packages

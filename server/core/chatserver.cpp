@@ -9,6 +9,8 @@
 #include "store.h"
 #include "writebatch.h"
 
+#include <QNetworkInterface>
+
 namespace confab {
 
 namespace {
@@ -69,7 +71,34 @@ std::optional<QString> ChatServer::start()
                                  KeepAliveTickMs));
     qCInfo(lcServer).noquote() << "listening on" << m_config.bind.toString() << "port" << port()
                                << "(WebSocket path /ws), data in" << m_config.dataDir;
+    // Where a person points a browser (or a phone's camera, at the app's QR code).
+    for (const QString &link : webLinks(m_config.bind, port()))
+        qCInfo(lcServer).noquote() << "web client:" << link;
     return std::nullopt;
+}
+
+QStringList ChatServer::webLinks(const QHostAddress &bind, quint16 port)
+{
+    QList<QHostAddress> addresses;
+    if (bind == QHostAddress::Any || bind == QHostAddress::AnyIPv4
+        || bind == QHostAddress::AnyIPv6) {
+        for (const QHostAddress &a : QNetworkInterface::allAddresses()) {
+            if (a.protocol() == QAbstractSocket::IPv4Protocol && !a.isLoopback())
+                addresses.append(a);
+        }
+        if (addresses.isEmpty())
+            addresses.append(QHostAddress(QHostAddress::LocalHost));
+    } else {
+        addresses.append(bind);
+    }
+    QStringList links;
+    for (const QHostAddress &a : std::as_const(addresses)) {
+        const QString host = a.protocol() == QAbstractSocket::IPv6Protocol
+                                 ? QLatin1Char('[') + a.toString() + QLatin1Char(']')
+                                 : a.toString();
+        links.append(QStringLiteral("http://%1:%2/").arg(host).arg(port));
+    }
+    return links;
 }
 
 quint16 ChatServer::port() const

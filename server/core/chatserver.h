@@ -4,7 +4,9 @@
 
 #include "serverconfig.h"
 
+#include <QHostAddress>
 #include <QObject>
+#include <QStringList>
 #include <QTimer>
 #include <memory>
 #include <optional>
@@ -29,6 +31,9 @@ public:
     std::optional<QString> start();
     // The port actually bound (useful with port 0).
     quint16 port() const;
+    // The web client's address for each address a server bound to `bind` is reached at (every
+    // LAN IPv4 address when bound to all of them).
+    static QStringList webLinks(const QHostAddress &bind, quint16 port);
     const ServerConfig &config() const { return m_config; }
 
     // Graceful stop: stops listening, closes every client with 1001, writes everything, and

@@ -15,6 +15,8 @@ const char *reasonPhrase(int status)
         return "OK";
     case 202:
         return "Accepted";
+    case 304:
+        return "Not Modified";
     case 400:
         return "Bad Request";
     case 401:
@@ -168,12 +170,19 @@ bool HttpRequest::headerHasToken(const QByteArray &lowerName, QByteArrayView tok
 
 HttpResponse HttpResponse::json(int status, const QJsonObject &object)
 {
-    return {status, "application/json", QJsonDocument(object).toJson(QJsonDocument::Compact), {}};
+    HttpResponse r;
+    r.status = status;
+    r.contentType = "application/json";
+    r.body = QJsonDocument(object).toJson(QJsonDocument::Compact);
+    return r;
 }
 
 HttpResponse HttpResponse::text(int status, const QByteArray &text)
 {
-    return {status, "text/plain; charset=utf-8", text, {}};
+    HttpResponse r;
+    r.status = status;
+    r.body = text;
+    return r;
 }
 
 QByteArray HttpResponse::serialize(bool headRequest) const
@@ -181,7 +190,7 @@ QByteArray HttpResponse::serialize(bool headRequest) const
     QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
                      + "\r\nContent-Type: " + contentType
                      + "\r\nContent-Length: " + QByteArray::number(body.size())
-                     + "\r\nConnection: close\r\nCache-Control: no-store\r\n";
+                     + "\r\nConnection: close\r\nCache-Control: " + cacheControl + "\r\n";
     for (const auto &[name, value] : extraHeaders)
         out += name + ": " + value + "\r\n";
     out += "\r\n";

@@ -30,6 +30,7 @@ struct HttpRequest {
 struct HttpResponse {
     int status = 200;
     QByteArray contentType = "text/plain; charset=utf-8";
+    QByteArray cacheControl = "no-store";
     QByteArray body;
     QList<std::pair<QByteArray, QByteArray>> extraHeaders;
 

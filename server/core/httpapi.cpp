@@ -80,8 +80,16 @@ HttpResponse HttpApi::handle(const HttpRequest &request)
     }
     if (isWebSocketPath(request.path))
         return HttpResponse::text(426, "this is a WebSocket endpoint\n");
-    if (request.path == "/" && get)
+    if (request.path == "/" && get) {
+        if (WebClient::wantsPage(request))
+            return m_web.page(request);                  // a browser: the web client
         return HttpResponse::text(200, "Hello Chat!\n"); // as the Go tutorial answered
+    }
+    if (request.path.startsWith("/assets/")) {
+        if (!get)
+            return HttpResponse::text(405, "use GET\n");
+        return m_web.asset(request);
+    }
     return errorResponse(404, u"not_found"_s);
 }
 

@@ -6,6 +6,7 @@
 #include "http.h"
 #include "ratelimiter.h"
 #include "serverconfig.h"
+#include "webclient.h"
 
 #include <memory>
 
@@ -33,6 +34,7 @@ private:
     // answered without a check and logged once per interval. The right token never fails, so
     // nothing here ever holds it up.
     AuthThrottle m_tokenThrottle;
+    WebClient m_web;
 };
 
 } // namespace confab

@@ -443,6 +443,78 @@ private Q_SLOTS:
         QCOMPARE(r.status, 400);
         QVERIFY2(r.head.contains("Sec-WebSocket-Version: 13"), r.head.constData());
     }
+
+    // The web client (issue 12): GET / for a browser, assets with types, ETags and a strict CSP.
+    void aBrowserGetsTheWebClient()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        const quint16 port = server.port();
+        const Reply page =
+            rawHttp(port, "GET / HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port)
+                              + "\r\nAccept: text/html,application/xhtml+xml\r\n\r\n");
+        QCOMPARE(page.status, 200);
+        QVERIFY(page.head.contains("Content-Type: text/html; charset=utf-8"));
+        QVERIFY(page.body.contains("<script type=\"module\" src=\"/assets/app.js\">"));
+        QVERIFY2(!page.body.contains("<script>"), "no inline script");
+        QVERIFY(!page.body.contains("http://")
+                && !page.body.contains("https://")); // nothing outside
+        const QByteArray csp = "Content-Security-Policy: default-src 'self'; script-src 'self';";
+        QVERIFY2(page.head.contains(csp), page.head.constData());
+        QVERIFY(
+            page.head.contains("connect-src 'self' ws://127.0.0.1:" + QByteArray::number(port)));
+        QVERIFY(page.head.contains("ETag: \""));
+        // Anything else asking for / still gets the tutorial's answer.
+        QCOMPARE(http(port, "GET", "/").body, "Hello Chat!\n");
+        QCOMPARE(
+            rawHttp(port, "GET / HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n\r\n").body,
+            "Hello Chat!\n");
+    }
+
+    void assetsHaveTypesAndRevalidate_data()
+    {
+        QTest::addColumn<QByteArray>("path");
+        QTest::addColumn<QByteArray>("type");
+        QTest::newRow("script") << QByteArray("/assets/app.js")
+                                << QByteArray("text/javascript; charset=utf-8");
+        QTest::newRow("style") << QByteArray("/assets/app.css")
+                               << QByteArray("text/css; charset=utf-8");
+        QTest::newRow("icon") << QByteArray("/assets/icon.svg") << QByteArray("image/svg+xml");
+    }
+
+    void assetsHaveTypesAndRevalidate()
+    {
+        QFETCH(QByteArray, path);
+        QFETCH(QByteArray, type);
+        TestServer server;
+        QVERIFY(server.start());
+        const Reply r = http(server.port(), "GET", path);
+        QCOMPARE(r.status, 200);
+        QVERIFY2(r.head.contains("Content-Type: " + type), r.head.constData());
+        QVERIFY(r.head.contains("X-Content-Type-Options: nosniff"));
+        QVERIFY(!r.body.isEmpty());
+        const qsizetype at = r.head.indexOf("ETag: ");
+        QVERIFY(at >= 0);
+        const QByteArray etag = r.head.mid(at + 6, r.head.indexOf("\r\n", at) - at - 6);
+        const Reply again = http(server.port(), "GET", path, {}, "If-None-Match: " + etag + "\r\n");
+        QCOMPARE(again.status, 304);
+        QCOMPARE(again.body, QByteArray());
+        const Reply head = rawHttp(server.port(), "HEAD " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        QCOMPARE(head.status, 200);
+        QVERIFY(head.head.contains("Content-Length: " + QByteArray::number(r.body.size())));
+        QCOMPARE(head.body, QByteArray());
+    }
+
+    void unknownAssetsAre404()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        QCOMPARE(http(server.port(), "GET", "/assets/nope.js").status, 404);
+        QCOMPARE(http(server.port(), "GET", "/assets/").status, 404);
+        QCOMPARE(http(server.port(), "GET", "/assets/index.html").status, 404);
+        QCOMPARE(http(server.port(), "GET", "/assets/../confab.db").status, 404);
+        QCOMPARE(http(server.port(), "POST", "/assets/app.js", "").status, 405);
+    }
 };
 
 CONFAB_SERVER_TEST_MAIN(TestHttp)
