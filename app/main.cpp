@@ -2,6 +2,7 @@
 // server core alone, with the same options as confab-server.
 #include "demobots.h"
 #include "hostcontroller.h"
+#include "qrimageprovider.h"
 #include "servermain.h"
 
 #include <QCommandLineParser>
@@ -112,6 +113,7 @@ int main(int argc, char *argv[])
     }
 
     QQmlApplicationEngine engine;
+    engine.addImageProvider(QStringLiteral("qr"), new confab::client::QrImageProvider);
     engine.setInitialProperties({
         {QStringLiteral("autoHost"), parser.isSet(host)},
         {QStringLiteral("autoJoin"), parser.value(join)},

@@ -125,6 +125,34 @@ Pane {
                         font.pixelSize: 13
                     }
                 }
+                Label {
+                    text: qsTr("From a browser or a phone (scan the code):")
+                    font.pixelSize: 12
+                    wrapMode: Text.WordWrap
+                    Layout.fillWidth: true
+                    Layout.topMargin: 6
+                }
+                Repeater {
+                    model: pane.host.webLinks
+                    delegate: ColumnLayout {
+                        id: webLink
+                        required property string modelData
+                        spacing: 2
+                        Label {
+                            text: webLink.modelData
+                            font.family: "monospace"
+                            font.pixelSize: 12
+                        }
+                        Image {
+                            source: "image://qr/" + encodeURIComponent(webLink.modelData)
+                            sourceSize: Qt.size(132, 132)
+                            smooth: false // sharp modules scan best
+                            Layout.preferredWidth: 132
+                            Layout.preferredHeight: 132
+                            Accessible.name: qsTr("QR code of %1").arg(webLink.modelData)
+                        }
+                    }
+                }
             }
         }
     }

@@ -12,7 +12,7 @@ packages=(
   qml6-module-qtquick-templates qml6-module-qttest qml6-module-qtquick-dialogs
   xvfb xauth dpkg-dev file curl procps dbus-daemon
   librsvg2-bin appstream desktop-file-utils caddy systemd lintian
-  chromium
+  chromium libqrencode-dev
 )
 
 # The browser test's npm packages (playwright-core drives the chromium above; nothing downloads

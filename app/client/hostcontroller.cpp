@@ -131,6 +131,14 @@ QStringList HostController::addresses() const
     return out;
 }
 
+QStringList HostController::webLinks() const
+{
+    QStringList links;
+    for (const QString &address : addresses())
+        links.append(QStringLiteral("http://%1/").arg(address));
+    return links;
+}
+
 QString HostController::localAddress() const
 {
     return m_server ? QStringLiteral("ws://127.0.0.1:%1/ws").arg(m_port) : QString();

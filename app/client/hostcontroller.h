@@ -24,6 +24,8 @@ class HostController : public QObject
     Q_PROPERTY(bool running READ running NOTIFY runningChanged)
     Q_PROPERTY(int port READ port NOTIFY runningChanged)
     Q_PROPERTY(QStringList addresses READ addresses NOTIFY runningChanged)
+    // http://address:port/ for each address: the web client, for browsers and phones.
+    Q_PROPERTY(QStringList webLinks READ webLinks NOTIFY runningChanged)
     Q_PROPERTY(QString localAddress READ localAddress NOTIFY runningChanged)
     Q_PROPERTY(QString error READ error NOTIFY errorChanged)
     Q_PROPERTY(QString dataDir READ dataDir WRITE setDataDir NOTIFY dataDirChanged)
@@ -44,6 +46,7 @@ public:
     bool running() const { return m_server != nullptr; }
     int port() const { return m_port; }
     QStringList addresses() const;
+    QStringList webLinks() const;
     QString localAddress() const;
     QString error() const { return m_error; }
     QString dataDir() const { return m_dataDir; }
