@@ -145,7 +145,8 @@ Pane {
                         }
                         Image {
                             source: "image://qr/" + encodeURIComponent(webLink.modelData)
-                            sourceSize: Qt.size(132, 132)
+                            sourceSize.width: 132
+                            sourceSize.height: 132
                             smooth: false // sharp modules scan best
                             Layout.preferredWidth: 132
                             Layout.preferredHeight: 132
