@@ -19,15 +19,19 @@ CONFAB_BIN=${CONFAB_BIN:-./build/server/confab-server}
 work=$(mktemp -d)
 trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$work"' EXIT
 
-# --- peers -----------------------------------------------------------------------------------
-if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/nhooyr.io/websocket ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    golang-go golang-nhooyr-websocket-dev >/dev/null
+# --- peers (only those measured) --------------------------------------------------------------
+if [[ " $SERVERS " == *" go "* ]]; then
+  if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/nhooyr.io/websocket ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      golang-go golang-nhooyr-websocket-dev >/dev/null
+  fi
+  GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$work/gocache" \
+    go build -o "$work/confab-peer-go" ./bench/peers/go
 fi
-command -v node >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null
-GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$work/gocache" \
-  go build -o "$work/confab-peer-go" ./bench/peers/go
-(cd bench/peers/node && npm ci --no-audit --no-fund --silent)
+if [[ " $SERVERS " == *" node "* ]]; then
+  command -v node >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null
+  (cd bench/peers/node && npm ci --no-audit --no-fund --silent)
+fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 loadgen=./build/bench/loadgen/confab-loadgen
@@ -45,7 +49,13 @@ ARGS[idle20000]="--members 20000 --idle --connect-batch 500 --timeout 120";   ME
 # The most connections this machine's per-process open-files limit (20,000) lets both sides hold.
 ARGS[idle19000]="--members 19000 --idle --connect-batch 500 --timeout 120";   METRIC[idle19000]=kib_per_conn
 ARGS[storm5000]="--members 5000 --idle --connect-batch 5000";                 METRIC[storm5000]=connect_s
-ALL="fanout sat100 sat1000 rooms durable idle5000 idle19000 idle20000 storm5000"
+# A reconnect storm into one room: every member owed a `joined` listing those before it and the
+# presence of everyone after it. Two metrics: seconds until all had everything, server memory.
+ARGS[joinstorm5000]="--members 5000 --join-storm --connect-batch 5000 --timeout 120"
+METRIC[joinstorm5000]="complete_s kib_per_conn"
+# The peers keep no member list and send no presence: the join storm measures Confab alone.
+declare -A CONFAB_ONLY=([joinstorm5000]=1)
+ALL="fanout sat100 sat1000 rooms durable idle5000 idle19000 idle20000 storm5000 joinstorm5000"
 SCENARIOS=${*:-$ALL}
 
 start_server() { # $1 = confab|go|node; prints "pid port"
@@ -71,11 +81,15 @@ for scenario in $SCENARIOS; do
   if [ "$scenario" = idle20000 ] && [ "$(ulimit -n)" -lt 20100 ]; then
     # Each side needs 20,000 sockets plus its own descriptors.
     echo "  idle20000: skipped, needs more than 20,100 open files (ulimit -n is $(ulimit -n), hard $(ulimit -Hn))" >&2
-    for server in $SERVERS; do RESULT[$scenario,$server]=n/a; done
+    for server in $SERVERS; do RESULT[$scenario,${METRIC[$scenario]},$server]=n/a; done
     continue
   fi
   for server in $SERVERS; do
-    values=""
+    declare -A values=()
+    if [ "$server" != confab ] && [ -n "${CONFAB_ONLY[$scenario]:-}" ]; then
+      for metric in ${METRIC[$scenario]}; do RESULT[$scenario,$metric,$server]=n/a; done
+      continue
+    fi
     for run in $(seq 1 "$RUNS"); do
       read -r pid port < <(start_server "$server")
       sleep 0.3
@@ -84,18 +98,28 @@ for scenario in $SCENARIOS; do
               --duration "$DURATION" --server-pid "$pid" --json 2>/dev/null || true)
       kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
       echo "$scenario $server run $run: $out" >>"$work/raw.txt"
-      case ${METRIC[$scenario]} in
-        kib_per_conn) conns=$(field "$out" connected); rss=$(field "$out" server_rss_kib)
-          v=$(awk -v r="${rss:-0}" -v b="$base" -v n="${conns:-0}" 'BEGIN{ if (n>0) printf "%.1f", (r-b)/n; else print "n/a"}') ;;
-        *) v=$(field "$out" "${METRIC[$scenario]}")
-           [ "${METRIC[$scenario]}" != connect_s ] && [ "$(field "$out" delivered)" = 0 ] && v=""
-           [ "$(field "$out" connected)" = 0 ] && v="" ;;
-      esac
+      line="  $scenario / $server / run $run:"
+      for metric in ${METRIC[$scenario]}; do
+        case $metric in
+          kib_per_conn) conns=$(field "$out" connected); rss=$(field "$out" server_rss_kib)
+            v=$(awk -v r="${rss:-0}" -v b="$base" -v n="${conns:-0}" 'BEGIN{ if (n>0) printf "%.1f", (r-b)/n; else print "n/a"}') ;;
+          *) v=$(field "$out" "$metric")
+             [ "$metric" != connect_s ] && [ "$metric" != complete_s ] && [ "$(field "$out" delivered)" = 0 ] && v=""
+             [ "$(field "$out" connected)" = 0 ] && v="" ;;
+        esac
+        # A join storm counts only when every member got all it was owed, and nothing more.
+        if [ -n "$(field "$out" bad_members)" ]; then
+          for want in closed bad_members extra_presences; do [ "$(field "$out" $want)" = 0 ] || v=""; done
+        fi
+        line+=" $metric=${v:-n/a}"
+        values[$metric]+="${v:-n/a}"$'\n'
+      done
       lost=$(field "$out" lost); ooo=$(field "$out" out_of_order)
-      echo "  $scenario / $server / run $run: ${METRIC[$scenario]}=${v:-n/a} lost=${lost:-?} out_of_order=${ooo:-?}" >&2
-      values+="${v:-n/a}"$'\n'
+      echo "$line lost=${lost:-?} out_of_order=${ooo:-?} closed=$(field "$out" closed)" >&2
     done
-    RESULT[$scenario,$server]=$(grep -v -e n/a -e '^$' <<<"$values" | median)
+    for metric in ${METRIC[$scenario]}; do
+      RESULT[$scenario,$metric,$server]=$({ grep -v -e n/a -e '^$' <<<"${values[$metric]}" || true; } | median)
+    done
   done
 done
 
@@ -103,22 +127,24 @@ echo
 echo "| scenario | metric | $(sed 's/ / | /g' <<<"$SERVERS") | Confab vs best peer |"
 echo "|---|---|$(for _ in $SERVERS; do printf -- '---|'; done)---|"
 for scenario in $SCENARIOS; do
-  row="| $scenario | ${METRIC[$scenario]} |"
-  best=""
-  for server in $SERVERS; do
-    v=${RESULT[$scenario,$server]}
-    row+=" $v |"
-    if [ "$server" != confab ] && [ "$v" != n/a ]; then
-      if [ -z "$best" ]; then best=$v
-      elif [ "${METRIC[$scenario]}" = delivered_per_s ]; then best=$(awk -v a="$best" -v b="$v" 'BEGIN{print (b>a)?b:a}')
-      else best=$(awk -v a="$best" -v b="$v" 'BEGIN{print (b<a)?b:a}'); fi
-    fi
+  for metric in ${METRIC[$scenario]}; do
+    row="| $scenario | $metric |"
+    best=""
+    for server in $SERVERS; do
+      v=${RESULT[$scenario,$metric,$server]}
+      row+=" $v |"
+      if [ "$server" != confab ] && [ "$v" != n/a ]; then
+        if [ -z "$best" ]; then best=$v
+        elif [ "$metric" = delivered_per_s ]; then best=$(awk -v a="$best" -v b="$v" 'BEGIN{print (b>a)?b:a}')
+        else best=$(awk -v a="$best" -v b="$v" 'BEGIN{print (b<a)?b:a}'); fi
+      fi
+    done
+    c=${RESULT[$scenario,$metric,confab]:-n/a}
+    if [ -n "$best" ] && [ "$c" != n/a ]; then
+      if [ "$metric" = delivered_per_s ]; then ratio=$(awk -v c="$c" -v b="$best" 'BEGIN{printf "%.2fx", c/b}')
+      else ratio=$(awk -v c="$c" -v b="$best" 'BEGIN{printf "%.2fx (lower is better)", c/b}'); fi
+    else ratio=n/a; fi
+    echo "$row $ratio |"
   done
-  c=${RESULT[$scenario,confab]:-n/a}
-  if [ -n "$best" ] && [ "$c" != n/a ]; then
-    if [ "${METRIC[$scenario]}" = delivered_per_s ]; then ratio=$(awk -v c="$c" -v b="$best" 'BEGIN{printf "%.2fx", c/b}')
-    else ratio=$(awk -v c="$c" -v b="$best" 'BEGIN{printf "%.2fx (lower is better)", c/b}'); fi
-  else ratio=n/a; fi
-  echo "$row $ratio |"
 done
 cp "$work/raw.txt" bench/last-run.txt

@@ -1,7 +1,6 @@
 #include "loadgenerator.h"
 
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -54,6 +53,67 @@ bool parsePayload(std::string_view frame, int &room, int &publisher, qint64 &seq
     return true;
 }
 
+// A frame's own "type" and, for a `joined`, how many objects its "members" array holds, found in
+// one pass over the bytes. A QJsonDocument per frame would make the generator the bottleneck of
+// the join storm: a `joined` for 5,000 members is 300 KB, and each member also gets thousands of
+// presences.
+struct Scanned {
+    std::string_view type;
+    int members = -1; // -1: no "members" array
+};
+
+Scanned scanFrame(std::string_view s)
+{
+    Scanned out;
+    int depth = 0;
+    bool expectKey = false; // at depth 1, the next string is a key
+    std::string_view key;   // the depth-1 key whose value comes next
+    int membersDepth = 0;   // the depth of the members array's elements, 0 outside it
+    for (size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '"') {
+            const size_t start = ++i;
+            for (; i < s.size() && s[i] != '"'; ++i) {
+                if (s[i] == '\\')
+                    ++i;
+            }
+            const std::string_view str = s.substr(start, i - start);
+            if (depth == 1 && expectKey) {
+                key = str;
+                expectKey = false;
+            } else if (depth == 1 && key == "type") {
+                out.type = str;
+            }
+            continue;
+        }
+        switch (c) {
+        case '[':
+        case '{':
+            if (depth == 1 && c == '[' && key == "members") {
+                membersDepth = depth + 1;
+                out.members = 0;
+            } else if (membersDepth != 0 && depth == membersDepth && c == '{') {
+                ++out.members;
+            }
+            if (++depth == 1)
+                expectKey = true;
+            break;
+        case ']':
+        case '}':
+            if (--depth < membersDepth)
+                membersDepth = 0;
+            break;
+        case ',':
+            if (depth == 1)
+                expectKey = true;
+            break;
+        default:
+            break;
+        }
+    }
+    return out;
+}
+
 bool isMessageFrame(std::string_view text)
 {
     // Confab sorts keys (type comes last), the peers put it first. A joined frame holds
@@ -72,9 +132,10 @@ LoadGenerator::LoadGenerator(LoadConfig config)
                                                 + "\"}");
                  },
                  [this](int id, std::string_view text) { onText(id, text); },
-                 [this](int, const std::string &why) {
+                 [this](int id, const std::string &why) {
                      if (m_result.closed++ == 0)
                          std::fprintf(stderr, "loadgen: a connection was lost: %s\n", why.c_str());
+                     memberLost(id);
                  }})
 {}
 
@@ -89,7 +150,8 @@ bool LoadGenerator::run()
         return false;
     }
     const int rooms = std::max(1, m_config.rooms);
-    const int publishers = m_config.idle ? 0 : std::min(m_config.publishers, m_config.members);
+    const bool publishing = !m_config.idle && !m_config.joinStorm;
+    const int publishers = publishing ? std::min(m_config.publishers, m_config.members) : 0;
     m_members.resize(size_t(m_config.members));
     m_roomSize.assign(size_t(rooms), 0);
     for (int i = 0; i < m_config.members; ++i) {
@@ -103,6 +165,8 @@ bool LoadGenerator::run()
     }
     for (Member &m : m_members)
         m.lastSeq.assign(size_t(publishers), 0);
+    for (const int size : m_roomSize)
+        m_listedCount.emplace_back(size_t(size) + 1, 0);
     if (m_config.serverPid > 0)
         m_result.serverBefore = readProcStats(m_config.serverPid);
     m_startNs = nowNs();
@@ -166,26 +230,90 @@ void LoadGenerator::onText(int index, std::string_view text)
         m_result.latencyUs.add(uint64_t(std::max<qint64>(0, nowNs() - sentNs) / 1000));
         return;
     }
+    if (m.ready && !m_config.joinStorm)
+        return;
+    const Scanned frame = scanFrame(text);
+    if (frame.type == "presence") {
+        if (m_config.joinStorm && m.ready && text.find("\"event\":\"join\"") != text.npos)
+            onPresenceJoin(m);
+        return;
+    }
+    if (frame.type == "error") {
+        ++m_result.errors;
+        return;
+    }
     if (m.ready)
         return;
-    const QString type =
-        QJsonDocument::fromJson(QByteArray::fromRawData(text.data(), qsizetype(text.size())))
-            .object()
-            .value(QLatin1String("type"))
-            .toString();
-    if (type == u"welcome") {
+    if (frame.type == "welcome") {
         if (m_config.idle) {
             m.ready = true;
             memberReady();
         } else {
             m_clients.sendText(index, "{\"type\":\"join\",\"room\":\"" + roomName(m.room) + "\"}");
         }
-    } else if (type == u"joined") {
+    } else if (frame.type == "joined") {
         m.ready = true;
         memberReady();
-    } else if (type == u"error") {
-        ++m_result.errors;
+        if (m_config.joinStorm)
+            onJoined(m, frame.members);
     }
+}
+
+void LoadGenerator::onJoined(Member &m, int listed)
+{
+    // Joins are handled one at a time, so the k-th member to join is listed with k members:
+    // every count from 1 to the room's size once.
+    m.listed = listed;
+    auto &counts = m_listedCount[size_t(m.room)];
+    if (listed < 1 || size_t(listed) >= counts.size() || ++counts[size_t(listed)] > 1)
+        ++m_result.badMembers;
+    checkComplete(m);
+}
+
+void LoadGenerator::onPresenceJoin(Member &m)
+{
+    ++m_result.presences;
+    ++m.presences;
+    if (m.complete)
+        ++m_result.extraPresences;
+    else
+        checkComplete(m);
+}
+
+void LoadGenerator::checkComplete(Member &m)
+{
+    // Everyone listed in its `joined` joined before it; everyone else owes it a presence.
+    if (m.complete || m.presences < m_roomSize[size_t(m.room)] - m.listed)
+        return;
+    m.complete = true;
+    ++m_complete;
+    checkStormOver();
+}
+
+void LoadGenerator::memberLost(int index)
+{
+    // A member lost before it was complete never will be: the storm ends without it.
+    Member &m = m_members[size_t(index)];
+    if (!m_config.joinStorm || m.complete || m.lost)
+        return;
+    m.lost = true;
+    ++m_lost;
+    checkStormOver();
+}
+
+void LoadGenerator::checkStormOver()
+{
+    if (m_complete + m_lost == m_config.members && m_phase == Phase::Connecting)
+        stormComplete(nowNs());
+}
+
+void LoadGenerator::stormComplete(qint64 now)
+{
+    m_result.completeSeconds = double(now - m_startNs) / 1e9;
+    m_ok = m_lost == 0;
+    // Let the server settle, then read its memory.
+    m_phase = Phase::Settling;
+    m_phaseEndNs = now + 1000 * Ms;
 }
 
 void LoadGenerator::memberReady()
@@ -198,6 +326,8 @@ void LoadGenerator::memberReady()
     const qint64 now = nowNs();
     m_result.connected = m_ready;
     m_result.connectSeconds = double(now - m_startNs) / 1e9;
+    if (m_config.joinStorm)
+        return; // done when every presence has arrived too (checkComplete)
     if (m_config.idle) {
         // Let the server settle, then read its memory.
         m_phase = Phase::Settling;
@@ -229,8 +359,8 @@ void LoadGenerator::onTime(qint64 now)
         return;
     switch (m_phase) {
     case Phase::Connecting:
-        std::fprintf(stderr, "loadgen: gave up: %d of %d members ready\n", m_ready,
-                     m_config.members);
+        std::fprintf(stderr, "loadgen: gave up: %d of %d members ready, %d complete\n", m_ready,
+                     m_config.members, m_complete);
         m_ok = false;
         m_phase = Phase::Done;
         break;
@@ -317,6 +447,12 @@ QJsonObject LoadResult::toJson(const LoadConfig &c) const
                   {"p90_ms", double(latencyUs.quantile(0.90)) / 1000},
                   {"p99_ms", double(latencyUs.quantile(0.99)) / 1000},
                   {"max_ms", double(latencyUs.max()) / 1000}};
+    if (c.joinStorm) {
+        o.insert("complete_s", completeSeconds);
+        o.insert("presences", double(presences));
+        o.insert("bad_members", double(badMembers));
+        o.insert("extra_presences", double(extraPresences));
+    }
     if (serverAfter.ok) {
         o.insert("server_cpu_s", serverAfter.cpuSeconds - serverBefore.cpuSeconds);
         o.insert("server_peak_rss_kib", double(serverAfter.peakRssKiB));

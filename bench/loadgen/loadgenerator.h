@@ -2,6 +2,8 @@
 // or saturating with a bounded in-flight window. Every payload carries its room, publisher,
 // sequence number and send time, so each delivery is checked for loss, order, duplicates and
 // room, and its latency measured (publish to delivery, on the system-wide monotonic clock).
+// The join storm (--join-storm) only connects, says hello and joins: it measures how long until
+// every member has its `joined` and the presence of everyone who joined after it.
 #pragma once
 
 #include "histogram.h"
@@ -27,8 +29,9 @@ struct LoadConfig {
     int size = 100;       // payload text bytes
     int connectBatch = 200;
     qint64 serverPid = 0;
-    bool idle = false;   // connect and hello only
-    double timeout = 60; // give up after this long connecting
+    bool idle = false;      // connect and hello only
+    bool joinStorm = false; // connect, hello and join; no publishing
+    double timeout = 60;    // give up after this long connecting
 };
 
 struct LoadResult {
@@ -44,6 +47,13 @@ struct LoadResult {
     Histogram latencyUs;
     ProcStats serverBefore, serverAfter;
     int connected = 0;
+    // Join storm: when every member also had every presence it was owed, how many presences
+    // arrived, and the members whose `joined` listed a count no other member's did (or one out
+    // of range), or that got more presences than were owed.
+    double completeSeconds = 0;
+    qint64 presences = 0;
+    qint64 badMembers = 0;
+    qint64 extraPresences = 0;
 
     QJsonObject toJson(const LoadConfig &config) const;
     QString toText(const LoadConfig &config) const;
@@ -64,6 +74,10 @@ private:
         int publisher = -1; // index among publishers, or -1
         bool ready = false;
         std::vector<qint64> lastSeq; // per publisher
+        int listed = 0;              // join storm: members its `joined` listed, itself included
+        int presences = 0;           // join storm: presence joins received after its `joined`
+        bool complete = false;
+        bool lost = false; // closed before it was complete
     };
     struct Publisher {
         int member = 0;
@@ -76,6 +90,12 @@ private:
     void openBatch();
     void onText(int member, std::string_view text);
     void memberReady();
+    void onJoined(Member &m, int listed);
+    void onPresenceJoin(Member &m);
+    void checkComplete(Member &m);
+    void memberLost(int member);
+    void checkStormOver();
+    void stormComplete(qint64 now);
     void beginLoad(qint64 now);
     void onTime(qint64 now);
     void tick(qint64 now);
@@ -90,6 +110,9 @@ private:
     std::vector<int> m_roomSize;
     int m_opened = 0;
     int m_ready = 0;
+    int m_complete = 0;
+    int m_lost = 0;
+    std::vector<std::vector<int>> m_listedCount; // join storm: per room, per member count
     Phase m_phase = Phase::Connecting;
     bool m_ok = true;
     qint64 m_startNs = 0;

@@ -27,6 +27,8 @@ int main(int argc, char *argv[])
         {"server-pid", "Read this process's CPU time and memory from /proc.", "pid", "0"},
         {"timeout", "Give up connecting after this long.", "s", "60"},
         {"idle", "Only connect and say hello (memory per idle connection, connect storms)."},
+        {"join-storm", "Only connect, say hello and join: time until every member has its joined"
+                       " and the presence of everyone who joined after it."},
         {"json", "Print one JSON object instead of text."},
     };
     parser.addOptions(options);
@@ -46,8 +48,9 @@ int main(int argc, char *argv[])
     c.serverPid = parser.value("server-pid").toLongLong();
     c.timeout = parser.value("timeout").toDouble();
     c.idle = parser.isSet("idle");
-    if (c.members < 1 || c.rooms < 1 || c.publishers < 0 || c.rate < 0 || c.window < 1
-        || c.duration <= 0 || c.size < 40 || c.connectBatch < 1) {
+    c.joinStorm = parser.isSet("join-storm");
+    if ((c.idle && c.joinStorm) || c.members < 1 || c.rooms < 1 || c.publishers < 0 || c.rate < 0
+        || c.window < 1 || c.duration <= 0 || c.size < 40 || c.connectBatch < 1) {
         std::fprintf(stderr, "confab-loadgen: invalid options (see --help)\n");
         return 2;
     }

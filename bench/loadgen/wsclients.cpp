@@ -220,9 +220,16 @@ void WsClients::parseFrames(int id)
             break;
         case OpPong:
             break;
-        case OpClose:
-            fail(id, "closed by the server (close frame)");
+        case OpClose: {
+            // The code and reason say why (too slow, hello timeout, server full, ...).
+            std::string why = "closed by the server (close frame";
+            if (payload.size() >= 2) {
+                why += " " + std::to_string((uint8_t(payload[0]) << 8) | uint8_t(payload[1]));
+                why += " " + std::string(payload.substr(2));
+            }
+            fail(id, why + ")");
             return;
+        }
         default:
             fail(id, "unknown opcode " + std::to_string(opcode));
             return;

@@ -45,7 +45,11 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     connect(&m_keepAlive, &QTimer::timeout, this, &ChatServer::keepAlive);
     m_stopGrace.setSingleShot(true);
     connect(&m_stopGrace, &QTimer::timeout, this, &ChatServer::finishStop);
-    connect(&m_stopPoll, &QTimer::timeout, this, &ChatServer::checkStopped);
+    // Stopped as soon as every connection object is gone (they delete themselves once closed).
+    connect(m_hub.get(), &Hub::connectionsReleased, this, [this] {
+        if (m_stopping)
+            finishStop();
+    });
 }
 
 ChatServer::~ChatServer()
@@ -133,14 +137,10 @@ void ChatServer::stop()
     m_keepAlive.stop();
     m_hub->shutdown();
     m_stopGrace.start(StopGraceMs);
-    // Finish as soon as every connection object is gone (they delete themselves once closed).
-    m_stopPoll.start(10);
-}
-
-void ChatServer::checkStopped()
-{
-    if (m_hub->connectionCount() == 0 && m_hub->findChildren<Connection *>().isEmpty())
-        finishStop();
+    // With no connection object left, connectionsReleased() will not come: finish on the next
+    // turn, after the writes shutdown() started.
+    if (m_hub->connectionObjects() == 0)
+        QMetaObject::invokeMethod(this, &ChatServer::finishStop, Qt::QueuedConnection);
 }
 
 void ChatServer::finishStop()
@@ -149,7 +149,6 @@ void ChatServer::finishStop()
         return;
     m_stopped = true;
     m_stopGrace.stop();
-    m_stopPoll.stop();
     m_store->commit();
     qCInfo(lcServer) << "stopped";
     Q_EMIT stopped();

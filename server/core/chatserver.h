@@ -48,7 +48,6 @@ Q_SIGNALS:
 
 private:
     void keepAlive();
-    void checkStopped();
     void finishStop();
 
     ServerConfig m_config;
@@ -60,7 +59,6 @@ private:
     FrontDoor *m_door; // a child, so that tests can look at the sockets it holds
     QTimer m_keepAlive;
     QTimer m_stopGrace;
-    QTimer m_stopPoll;
     bool m_stopping = false;
     bool m_stopped = false;
 };

@@ -23,12 +23,11 @@ Hub::Hub(const ServerConfig &config, Store &store, Metrics &metrics, QObject *pa
 
 Hub::~Hub()
 {
+    // The users and rooms go with their maps, after the connections that point at them.
     for (Connection *c : std::as_const(m_connections)) {
         c->disconnect(this);
         delete c;
     }
-    qDeleteAll(m_users);
-    qDeleteAll(m_rooms);
 }
 
 void Hub::loadRooms()
@@ -39,19 +38,37 @@ void Hub::loadRooms()
             m_dormantRooms.insert(s.name, {s.epoch, s.topic});
             continue;
         }
-        auto *room = new Room;
-        room->name = s.name;
-        room->epoch = s.epoch;
-        room->topic = s.topic;
-        room->lastSeq = s.lastSeq;
-        m_rooms.insert(room->name, room);
+        m_rooms.insert(s.name, std::make_unique<Room>(s.name, s.epoch, s.topic, s.lastSeq));
     }
     qCInfo(lcHub) << "loaded" << m_rooms.size() << "rooms";
+}
+
+User *Hub::addUser(std::unique_ptr<User> user)
+{
+    User &added = *user;
+    if (!added.tokenHash.isEmpty())
+        m_usersByToken.insert(added.tokenHash, &added);
+    m_users.insert(added.id, std::move(user));
+    return &added;
+}
+
+void Hub::removeUser(User *user)
+{
+    Q_ASSERT(user->connections.isEmpty());
+    if (!user->tokenHash.isEmpty())
+        m_usersByToken.remove(user->tokenHash);
+    m_users.remove(user->id); // destroys it
 }
 
 void Hub::attach(Connection *c)
 {
     c->setParent(this);
+    // Counted until deleted, however it ends, so that a stopping server knows when all are gone.
+    ++m_connectionObjects;
+    connect(c, &QObject::destroyed, this, [this] {
+        if (--m_connectionObjects == 0)
+            Q_EMIT connectionsReleased();
+    });
     if (m_connections.size() >= m_config.maxConnections && !evictSilent()) {
         qCWarning(lcHub) << "connection cap reached:" << m_config.maxConnections;
         c->send(
@@ -129,6 +146,7 @@ void Hub::onText(Connection *c, const QByteArray &utf8)
         return;
     }
     dispatch(c, *frame);
+    dropUnusedRooms();
 }
 
 void Hub::onBinary(Connection *c)
@@ -167,6 +185,7 @@ void Hub::onGone(Connection *c)
     if (!c->user)
         --m_silent;
     detach(c);
+    dropUnusedRooms();
     // Frames held for it until the next commit go nowhere; after release() it may be deleted.
     for (auto &held : m_held) {
         if (held.first == c)
@@ -226,7 +245,7 @@ void Hub::sendError(Connection *c, const Frame *request, Error error, const QStr
 
 void Hub::broadcast(const Room &room, const QByteArray &json, const User *exceptUser)
 {
-    for (Connection *c : room.connections) {
+    for (Connection *c : room.connections()) {
         if (c->user != exceptUser)
             sendTo(c, json);
     }

@@ -8,39 +8,22 @@
 #include "auththrottle.h"
 #include "codec.h"
 #include "metrics.h"
+#include "owninghash.h"
+#include "room.h"
 #include "serverconfig.h"
+#include "user.h"
 
 #include <QHash>
 #include <QList>
 #include <QObject>
 #include <QQueue>
+#include <QSet>
 #include <variant>
 
 namespace confab {
 
 class Connection;
 class Store;
-
-struct User {
-    QString id;
-    QString nick;
-    QString tokenHash; // empty for a guest without token: nothing about it is persisted
-    QList<Connection *> connections;
-    QHash<QString, qint64> reads; // room -> read position
-
-    protocol::UserInfo info() const { return {id, nick}; }
-};
-
-struct Room {
-    QString name;
-    QString epoch;
-    QString topic;
-    qint64 lastSeq = 0;
-    QList<Connection *> connections; // every connection that joined, in join order
-    QList<User *> members;           // users with at least one connection here, join order
-    QHash<User *, int> connectionsOf;
-    QHash<User *, qint64> lastTypingNs;
-};
 
 // The result of an HTTP publish: where it went, or the error code.
 struct Published {
@@ -63,11 +46,19 @@ public:
     void shutdown();
 
     qsizetype connectionCount() const { return m_connections.size(); }
+    // Connection objects not deleted yet: those attached, and those gone whose sockets are still
+    // closing.
+    qsizetype connectionObjects() const { return m_connectionObjects; }
     qsizetype roomCount() const { return m_rooms.size(); }
     const QList<Connection *> &connections() const { return m_connections; }
 
     // POST /api/publish: a message into a room from an API user.
     PublishResult publish(const QString &room, const QString &text, const protocol::UserInfo &from);
+
+Q_SIGNALS:
+    // The last connection object was deleted (connectionObjects() is 0): after shutdown(), every
+    // client is gone.
+    void connectionsReleased();
 
 private:
     using Frame = protocol::Frame;
@@ -88,6 +79,9 @@ private:
     bool passwordAccepted(Connection *c, const Frame &f);
     void handleNick(Connection *c, const Frame &f);
     User *userForToken(const QString &tokenHash);
+    // The one place users are kept: by id, and by token hash when they have one.
+    User *addUser(std::unique_ptr<User> user);
+    void removeUser(User *user);
     void changeNick(User *user, const QString &nick, Connection *requester, const Frame *request);
     void detach(Connection *c);
 
@@ -97,7 +91,11 @@ private:
     void handleRooms(Connection *c, const Frame &f);
     void handleTopic(Connection *c, const Frame &f);
     Room &roomFor(const QString &name);
+    // Leaves the room and tells the others. The room stays until dropUnusedRooms().
     void removeFromRoom(Connection *c, Room &room);
+    // Forgets the rooms that were left empty with no messages; called when a handler is done,
+    // so that no handler holds a reference to a room that is destroyed.
+    void dropUnusedRooms();
     // The room this frame names, if the connection is in it; otherwise answers the error.
     Room *memberRoom(Connection *c, const Frame &f);
 
@@ -135,10 +133,12 @@ private:
     Store &m_store;
     Metrics &m_metrics;
     QList<Connection *> m_connections;
-    qsizetype m_silent = 0;                // connections in m_connections that have not said hello
-    QHash<QString, User *> m_users;        // by id
-    QHash<QString, User *> m_usersByToken; // by token hash
-    QHash<QString, Room *> m_rooms;        // by NFC name
+    qsizetype m_silent = 0; // connections in m_connections that have not said hello
+    qsizetype m_connectionObjects = 0;
+    OwningHash<User> m_users;              // by id
+    QHash<QString, User *> m_usersByToken; // by token hash, into m_users
+    OwningHash<Room> m_rooms;              // by NFC name
+    QSet<QString> m_maybeUnused;           // rooms left since the last dropUnusedRooms()
     // Rooms that ceased to exist (no members, no messages) but had a topic: name -> (epoch,
     // topic), kept in the store too, and given back when the room is created again.
     QHash<QString, std::pair<QString, QString>> m_dormantRooms;

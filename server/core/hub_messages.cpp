@@ -101,7 +101,7 @@ void Hub::deliverRoomMessage(Room &room, const ChatMessage &m, Connection *sende
 {
     const QJsonObject frame = protocol::toJson(m);
     const QByteArray plain = wire(frame);
-    for (Connection *member : std::as_const(room.connections)) {
+    for (Connection *member : room.connections()) {
         ++m_metrics.messagesOut;
         if (member == sender && request)
             reply(member, *request, frame);
@@ -280,11 +280,8 @@ void Hub::handleTyping(Connection *c, const Frame &f)
     Room *room = memberRoom(c, f);
     if (!room)
         return;
-    const qint64 now = monotonicNs();
-    const auto last = room->lastTypingNs.constFind(c->user);
-    if (last != room->lastTypingNs.cend() && now - *last < protocol::TypingIntervalMs * NsPerMs)
+    if (!room->admitTyping(c->user, monotonicNs()))
         return; // throttled: dropped silently
-    room->lastTypingNs.insert(c->user, now);
     broadcast(*room,
               wire({{"type"_L1, "typing"_L1},
                     {"room"_L1, room->name},

@@ -44,18 +44,17 @@ Room &Hub::roomFor(const QString &name)
 {
     if (Room *room = m_rooms.value(name))
         return *room;
-    auto *room = new Room;
-    room->name = name;
-    m_rooms.insert(name, room);
     if (const auto kept = m_dormantRooms.constFind(name); kept != m_dormantRooms.cend()) {
-        std::tie(room->epoch, room->topic) = *kept; // still stored as it was
+        // Still stored as it was: its epoch and topic come back.
+        Room &room = m_rooms.insert(name, std::make_unique<Room>(name, kept->first, kept->second));
         m_dormantRooms.erase(kept);
-        return *room;
+        return room;
     }
-    room->epoch = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    m_store.saveRoom(room->name, room->epoch, room->topic);
+    Room &room = m_rooms.insert(
+        name, std::make_unique<Room>(name, QUuid::createUuid().toString(QUuid::WithoutBraces)));
+    m_store.saveRoom(room.name, room.epoch, room.topic);
     qCDebug(lcHub) << "room created:" << name;
-    return *room;
+    return room;
 }
 
 Room *Hub::memberRoom(Connection *c, const Frame &f)
@@ -88,18 +87,12 @@ void Hub::handleJoin(Connection *c, const Frame &f)
 
     Room &room = roomFor(std::get<QString>(name));
     User *user = c->user;
-    if (!c->rooms.contains(room.name)) {
-        c->rooms.insert(room.name);
-        room.connections.append(c);
-        if (room.connectionsOf[user]++ == 0) {
-            room.members.append(user);
-            broadcast(room, wire(presence(room.name, "join", *user)), user);
-        }
-    }
+    if (!room.contains(c) && room.join(c))
+        broadcast(room, wire(presence(room.name, "join", *user)), user);
 
     QList<protocol::UserInfo> members;
-    members.reserve(room.members.size());
-    for (const User *u : std::as_const(room.members))
+    members.reserve(room.members().size());
+    for (const User *u : room.members())
         members.append(u->info());
     const qint64 top = std::numeric_limits<qint64>::max();
     const auto history = since ? m_store.latest(room.name, *since, top, protocol::MaxSinceHistory)
@@ -120,41 +113,45 @@ void Hub::handleLeave(Connection *c, const Frame &f)
     Room *room = memberRoom(c, f);
     if (!room)
         return;
-    const QString name = room->name;
-    removeFromRoom(c, *room); // may delete the room
-    reply(c, f, {{"type"_L1, "left"_L1}, {"room"_L1, name}});
+    removeFromRoom(c, *room);
+    reply(c, f, {{"type"_L1, "left"_L1}, {"room"_L1, room->name}});
 }
 
 void Hub::removeFromRoom(Connection *c, Room &room)
 {
-    User *user = c->user;
-    c->rooms.remove(room.name);
-    room.connections.removeOne(c);
-    if (--room.connectionsOf[user] == 0) {
-        room.connectionsOf.remove(user);
-        room.lastTypingNs.remove(user);
-        room.members.removeOne(user);
-        broadcast(room, wire(presence(room.name, "leave", *user)));
+    if (room.leave(c))
+        broadcast(room, wire(presence(room.name, "leave", *c->user)));
+    if (room.isUnused())
+        m_maybeUnused.insert(room.name);
+}
+
+void Hub::dropUnusedRooms()
+{
+    for (const QString &name : std::as_const(m_maybeUnused)) {
+        // Joined again since (by a later handler) or given a message: it stays.
+        const Room *room = m_rooms.value(name);
+        if (room && room->isUnused()) {
+            if (!room->topic.isEmpty()) // its topic outlives it (the store keeps the row)
+                m_dormantRooms.insert(name, {room->epoch, room->topic});
+            m_store.deleteRoom(name);
+            m_rooms.remove(name);
+        }
     }
-    // A room exists while it has members or stored messages.
-    if (room.connections.isEmpty() && room.lastSeq == 0) {
-        if (!room.topic.isEmpty()) // its topic outlives it (the store keeps the row)
-            m_dormantRooms.insert(room.name, {room.epoch, room.topic});
-        m_store.deleteRoom(room.name);
-        m_rooms.remove(room.name);
-        delete &room;
-    }
+    m_maybeUnused.clear();
 }
 
 void Hub::handleRooms(Connection *c, const Frame &f)
 {
-    QList<const Room *> rooms(m_rooms.cbegin(), m_rooms.cend());
+    QList<const Room *> rooms;
+    rooms.reserve(m_rooms.size());
+    for (const auto &[name, room] : m_rooms)
+        rooms.append(room.get());
     std::sort(rooms.begin(), rooms.end(),
               [](const Room *a, const Room *b) { return a->name < b->name; });
     QJsonArray list;
     for (const Room *room : rooms)
         list.append(QJsonObject{{"room"_L1, room->name},
-                                {"members"_L1, double(room->members.size())},
+                                {"members"_L1, double(room->members().size())},
                                 {"topic"_L1, room->topic}});
     reply(c, f, {{"type"_L1, "rooms"_L1}, {"rooms"_L1, list}});
 }
@@ -182,7 +179,7 @@ void Hub::handleTopic(Connection *c, const Frame &f)
                             {"by"_L1, protocol::toJson(c->user->info())},
                             {"ts"_L1, double(QDateTime::currentMSecsSinceEpoch())}};
     const QByteArray plain = wire(frame);
-    for (Connection *member : std::as_const(room->connections)) {
+    for (Connection *member : room->connections()) {
         if (member == c)
             reply(c, f, frame);
         else

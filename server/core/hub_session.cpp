@@ -83,10 +83,10 @@ void Hub::handleHello(Connection *c, const Frame &f)
             }
         }
     } else {
-        user = new User;
-        user->id = newUserId();
-        user->nick = nick.value_or(guestNick());
-        m_users.insert(user->id, user);
+        auto guest = std::make_unique<User>();
+        guest->id = newUserId();
+        guest->nick = nick.value_or(guestNick());
+        user = addUser(std::move(guest));
     }
     user->connections.append(c);
     c->user = user;
@@ -152,7 +152,7 @@ User *Hub::userForToken(const QString &tokenHash)
 {
     if (User *online = m_usersByToken.value(tokenHash))
         return online;
-    auto *user = new User;
+    auto user = std::make_unique<User>();
     user->tokenHash = tokenHash;
     if (const auto stored = m_store.userForToken(tokenHash)) {
         user->id = stored->id;
@@ -163,9 +163,7 @@ User *Hub::userForToken(const QString &tokenHash)
         user->nick = guestNick();
         m_store.saveUser(tokenHash, user->id, user->nick);
     }
-    m_users.insert(user->id, user);
-    m_usersByToken.insert(tokenHash, user);
-    return user;
+    return addUser(std::move(user));
 }
 
 void Hub::handleNick(Connection *c, const Frame &f)
@@ -224,12 +222,8 @@ void Hub::detach(Connection *c)
     }
     user->connections.removeOne(c);
     c->user = nullptr;
-    if (user->connections.isEmpty()) {
-        m_users.remove(user->id);
-        if (!user->tokenHash.isEmpty())
-            m_usersByToken.remove(user->tokenHash);
-        delete user;
-    }
+    if (user->connections.isEmpty())
+        removeUser(user);
 }
 
 } // namespace confab

@@ -5,7 +5,9 @@
 #include "testclient.h"
 #include "testserver.h"
 
+#include <QElapsedTimer>
 #include <QJsonDocument>
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace confab;
@@ -216,6 +218,35 @@ private Q_SLOTS:
         QVERIFY(c.open(server.port()));
         c.hello("c");
         QCOMPARE(c.join("general")["seq"].toInt(), 1);
+    }
+
+    void shutdownEndsWhenTheLastConnectionIsGone()
+    {
+        // Stopped is signalled when the last connection object is deleted, not when the grace
+        // (2 s) runs out; and at once when there is none.
+        TestServer server;
+        QVERIFY(server.start());
+        ChatServer &chat = server.server();
+        TestClient a, b;
+        QVERIFY(a.open(server.port()) && b.open(server.port()));
+        a.hello("a");
+        QTRY_COMPARE_WITH_TIMEOUT(chat.hub().connectionObjects(), 2, waitMs());
+        QSignalSpy stopped(&chat, &ChatServer::stopped);
+        QElapsedTimer timer;
+        timer.start();
+        chat.stop();
+        QTRY_COMPARE_WITH_TIMEOUT(stopped.count(), 1, waitMs());
+        QVERIFY2(timer.elapsed() < 2000, "finished by the grace, not by the last connection");
+        QCOMPARE(chat.hub().connectionObjects(), 0);
+        QVERIFY(a.waitClosed() && b.waitClosed());
+
+        TestServer empty;
+        QVERIFY(empty.start());
+        QSignalSpy emptyStopped(&empty.server(), &ChatServer::stopped);
+        timer.restart();
+        empty.server().stop();
+        QTRY_COMPARE_WITH_TIMEOUT(emptyStopped.count(), 1, waitMs());
+        QVERIFY(timer.elapsed() < 2000);
     }
 };
 

@@ -171,6 +171,42 @@ private Q_SLOTS:
         QCOMPARE(rooms.at(1)["members"].toInt(), 0);
     }
 
+    void aRoomLeftEmptyIsForgottenAndComesBackNew()
+    {
+        // The last member leaving (by leave, or by closing) ends a room without messages, with
+        // its typing throttle; the same name joined again is a new room.
+        TwoUsers p;
+        QVERIFY(p.start());
+        TestClient &a = p.alice, &b = p.bob;
+        const QString epoch = a.join("brief")["epoch"].toString();
+        b.join("brief");
+        a.send({{"type", "typing"}, {"room", "brief"}});
+        QVERIFY(!b.take("typing").isEmpty());
+        b.request({{"type", "leave"}, {"room", "brief"}});
+        QCOMPARE(a.request({{"type", "leave"}, {"room", "brief"}})["room"].toString(), "brief");
+        const QJsonArray rooms = a.request({{"type", "rooms"}})["rooms"].toArray();
+        QCOMPARE(rooms.size(), 1);
+        QCOMPARE(rooms.at(0)["room"].toString(), "general");
+
+        const QJsonObject again = a.join("brief");
+        QVERIFY(again["epoch"].toString() != epoch);
+        QCOMPARE(memberNicks(again), QStringList{"alice"});
+        b.join("brief");
+        a.send({{"type", "typing"}, {"room", "brief"}}); // within 2 s of the first: a new room
+        QVERIFY(!b.take("typing").isEmpty());
+
+        {
+            TestClient c;
+            QVERIFY(c.open(p.server.port()));
+            c.hello("carol");
+            c.join("gone");
+            c.send({{"type", "typing"}, {"room", "gone"}});
+            c.abort();
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(p.server.server().hub().connectionCount(), 2, waitMs());
+        QCOMPARE(a.request({{"type", "rooms"}})["rooms"].toArray().size(), 2); // general, brief
+    }
+
     void topicsReachEveryMemberTheSetterIncluded()
     {
         TwoUsers p;

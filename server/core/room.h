@@ -1,0 +1,58 @@
+// One room: its name, history position and topic, and who is in it. Membership changes only
+// through join() and leave(), which keep the room's connections, its members (users, in join
+// order, each with its count of connections and its typing throttle) and each connection's own
+// set of rooms in step. The hub owns every Room and destroys one only between handlers
+// (Hub::dropUnusedRooms), so a Room & held while handling a frame stays valid.
+#pragma once
+
+#include <QHash>
+#include <QList>
+#include <QString>
+#include <optional>
+
+namespace confab {
+
+class Connection;
+struct User;
+
+class Room
+{
+public:
+    Room(QString name, QString epoch, QString topic = {}, qint64 lastSeq = 0);
+    Q_DISABLE_COPY_MOVE(Room)
+
+    const QString name; // NFC
+    const QString epoch;
+    QString topic;
+    qint64 lastSeq = 0;
+
+    // Adds a connection that is not in the room yet. True when its user became a member with
+    // it (its first connection here): the others are owed a presence `join`.
+    bool join(Connection *c);
+    // Removes a connection that is in the room. True when its user stopped being a member (that
+    // was its last connection here): the others are owed a presence `leave`.
+    bool leave(Connection *c);
+    bool contains(const Connection *c) const;
+    // False when the user sent a typing event here less than TypingIntervalMs ago; otherwise
+    // records this one.
+    bool admitTyping(const User *user, qint64 nowNs);
+
+    // Every connection in the room, in join order.
+    const QList<Connection *> &connections() const { return m_connections; }
+    // Users with at least one connection here, in join order.
+    const QList<User *> &members() const { return m_members; }
+    // A room exists while it has members or stored messages.
+    bool isUnused() const { return m_connections.isEmpty() && lastSeq == 0; }
+
+private:
+    struct Member {
+        int connections = 0;
+        std::optional<qint64> lastTypingNs;
+    };
+
+    QList<Connection *> m_connections;
+    QList<User *> m_members;
+    QHash<const User *, Member> m_member;
+};
+
+} // namespace confab
