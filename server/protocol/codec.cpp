@@ -49,7 +49,14 @@ QByteArray encode(const QJsonObject &frame)
 
 QByteArray textFrame(QByteArrayView payload)
 {
-    const qsizetype n = payload.size();
+    return textFrame({payload});
+}
+
+QByteArray textFrame(std::initializer_list<QByteArrayView> payload)
+{
+    qsizetype n = 0;
+    for (const QByteArrayView part : payload)
+        n += part.size();
     QByteArray frame;
     frame.reserve(n + 10);
     frame.append(char(0x81)); // FIN, text
@@ -64,7 +71,8 @@ QByteArray textFrame(QByteArrayView payload)
         for (int shift = 56; shift >= 0; shift -= 8)
             frame.append(char((quint64(n) >> shift) & 0xFF));
     }
-    frame.append(payload.data(), n);
+    for (const QByteArrayView part : payload)
+        frame.append(part.data(), part.size());
     return frame;
 }
 
