@@ -72,10 +72,19 @@ Scanned scanFrame(std::string_view s)
     for (size_t i = 0; i < s.size(); ++i) {
         const char c = s[i];
         if (c == '"') {
+            // To the closing quote: the next one not escaped by an odd run of backslashes.
             const size_t start = ++i;
-            for (; i < s.size() && s[i] != '"'; ++i) {
-                if (s[i] == '\\')
-                    ++i;
+            for (;; ++i) {
+                i = s.find('"', i);
+                if (i == s.npos) {
+                    i = s.size();
+                    break;
+                }
+                size_t backslashes = 0;
+                while (i - backslashes > start && s[i - backslashes - 1] == '\\')
+                    ++backslashes;
+                if (backslashes % 2 == 0)
+                    break;
             }
             const std::string_view str = s.substr(start, i - start);
             if (depth == 1 && expectKey) {
@@ -135,6 +144,7 @@ LoadGenerator::LoadGenerator(LoadConfig config)
                  [this](int id, const std::string &why) {
                      if (m_result.closed++ == 0)
                          std::fprintf(stderr, "loadgen: a connection was lost: %s\n", why.c_str());
+                     ++m_lostWhy[why];
                      memberLost(id);
                  }})
 {}
@@ -177,6 +187,8 @@ bool LoadGenerator::run()
         onTime(nowNs());
     }
     m_clients.closeAll();
+    for (const auto &[why, count] : m_lostWhy)
+        std::fprintf(stderr, "loadgen: %d connections lost: %s\n", count, why.c_str());
     return m_ok;
 }
 
@@ -232,6 +244,13 @@ void LoadGenerator::onText(int index, std::string_view text)
     }
     if (m.ready && !m_config.joinStorm)
         return;
+    // The join storm's bulk, a presence join (Confab sorts keys: "event" comes first), known
+    // without a scan.
+    if (m_config.joinStorm && m.ready && text.starts_with("{\"event\":\"join\",")
+        && text.find("\"type\":\"presence\"") != text.npos) {
+        onPresenceJoin(m);
+        return;
+    }
     const Scanned frame = scanFrame(text);
     if (frame.type == "presence") {
         if (m_config.joinStorm && m.ready && text.find("\"event\":\"join\"") != text.npos)
@@ -311,9 +330,11 @@ void LoadGenerator::stormComplete(qint64 now)
 {
     m_result.completeSeconds = double(now - m_startNs) / 1e9;
     m_ok = m_lost == 0;
+    std::fprintf(stderr, "loadgen: join storm over after %.2f s, %d members lost\n",
+                 m_result.completeSeconds, m_lost);
     // Let the server settle, then read its memory.
     m_phase = Phase::Settling;
-    m_phaseEndNs = now + 1000 * Ms;
+    m_phaseEndNs = now + qint64(m_config.settle * 1e9);
 }
 
 void LoadGenerator::memberReady()
@@ -331,7 +352,7 @@ void LoadGenerator::memberReady()
     if (m_config.idle) {
         // Let the server settle, then read its memory.
         m_phase = Phase::Settling;
-        m_phaseEndNs = now + 1000 * Ms;
+        m_phaseEndNs = now + qint64(m_config.settle * 1e9);
         return;
     }
     beginLoad(now);

@@ -12,6 +12,8 @@
 
 #include <QJsonObject>
 #include <QUrl>
+#include <map>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -32,6 +34,7 @@ struct LoadConfig {
     bool idle = false;      // connect and hello only
     bool joinStorm = false; // connect, hello and join; no publishing
     double timeout = 60;    // give up after this long connecting
+    double settle = 1;      // idle and join storm: seconds connected before the memory is read
 };
 
 struct LoadResult {
@@ -112,6 +115,7 @@ private:
     int m_ready = 0;
     int m_complete = 0;
     int m_lost = 0;
+    std::map<std::string, int> m_lostWhy;        // connections lost, by reason
     std::vector<std::vector<int>> m_listedCount; // join storm: per room, per member count
     Phase m_phase = Phase::Connecting;
     bool m_ok = true;

@@ -26,6 +26,10 @@ int main(int argc, char *argv[])
         {"connect-batch", "Handshakes under way at once.", "n", "200"},
         {"server-pid", "Read this process's CPU time and memory from /proc.", "pid", "0"},
         {"timeout", "Give up connecting after this long.", "s", "60"},
+        {"settle",
+         "Idle and join storm: stay connected this long before reading the server's"
+         " memory.",
+         "s", "1"},
         {"idle", "Only connect and say hello (memory per idle connection, connect storms)."},
         {"join-storm", "Only connect, say hello and join: time until every member has its joined"
                        " and the presence of everyone who joined after it."},
@@ -47,10 +51,11 @@ int main(int argc, char *argv[])
     c.connectBatch = parser.value("connect-batch").toInt();
     c.serverPid = parser.value("server-pid").toLongLong();
     c.timeout = parser.value("timeout").toDouble();
+    c.settle = parser.value("settle").toDouble();
     c.idle = parser.isSet("idle");
     c.joinStorm = parser.isSet("join-storm");
     if ((c.idle && c.joinStorm) || c.members < 1 || c.rooms < 1 || c.publishers < 0 || c.rate < 0
-        || c.window < 1 || c.duration <= 0 || c.size < 40 || c.connectBatch < 1) {
+        || c.window < 1 || c.duration <= 0 || c.settle < 0 || c.size < 40 || c.connectBatch < 1) {
         std::fprintf(stderr, "confab-loadgen: invalid options (see --help)\n");
         return 2;
     }

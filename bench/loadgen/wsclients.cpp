@@ -130,9 +130,11 @@ void WsClients::onReadable(int id)
     for (;;) {
         const ssize_t got = ::recv(c.fd, m_scratch.data(), m_scratch.size(), 0);
         if (got > 0) {
-            c.in.append(m_scratch.data(), size_t(got));
-            if (size_t(got) < m_scratch.size())
-                break;
+            // Frames are handed out chunk by chunk, so a connection holds at most one partial
+            // frame between reads, however much the kernel had queued for it.
+            consume(id, std::string_view(m_scratch.data(), size_t(got)));
+            if (c.state == State::Closed || size_t(got) < m_scratch.size())
+                return;
             continue;
         }
         if (got == 0) {
@@ -140,12 +142,25 @@ void WsClients::onReadable(int id)
             return;
         }
         if (errno == EAGAIN || errno == EWOULDBLOCK)
-            break;
+            return;
         if (errno == EINTR)
             continue;
         fail(id, std::string("recv: ") + std::strerror(errno));
         return;
     }
+}
+
+void WsClients::consume(int id, std::string_view bytes)
+{
+    Conn &c = m_conns[size_t(id)];
+    if (c.state == State::Open && c.in.empty()) {
+        // The common case: frames straight from the read buffer, only a partial one kept.
+        const size_t used = parseFrames(id, bytes);
+        if (c.state == State::Open)
+            c.in.assign(bytes.substr(used));
+        return;
+    }
+    c.in.append(bytes);
     if (c.state == State::Upgrading) {
         const size_t end = c.in.find("\r\n\r\n");
         if (end == std::string::npos)
@@ -161,18 +176,20 @@ void WsClients::onReadable(int id)
         if (c.state != State::Open)
             return;
     }
-    parseFrames(id);
+    const size_t used = parseFrames(id, c.in);
+    if (c.state == State::Open)
+        c.in.erase(0, used);
 }
 
-void WsClients::parseFrames(int id)
+size_t WsClients::parseFrames(int id, std::string_view in)
 {
     Conn &c = m_conns[size_t(id)];
     size_t pos = 0;
     while (c.state == State::Open) {
-        const size_t avail = c.in.size() - pos;
+        const size_t avail = in.size() - pos;
         if (avail < 2)
             break;
-        const auto *p = reinterpret_cast<const uint8_t *>(c.in.data() + pos);
+        const auto *p = reinterpret_cast<const uint8_t *>(in.data() + pos);
         const bool fin = p[0] & 0x80;
         const uint8_t opcode = p[0] & 0x0F;
         uint64_t len = p[1] & 0x7F;
@@ -192,11 +209,11 @@ void WsClients::parseFrames(int id)
         }
         if (p[1] & 0x80) {
             fail(id, "the server sent a masked frame");
-            return;
+            return pos;
         }
         if (avail < header + len)
             break;
-        const std::string_view payload(c.in.data() + pos + header, size_t(len));
+        const std::string_view payload(in.data() + pos + header, size_t(len));
         pos += header + size_t(len);
         switch (opcode) {
         case OpText:
@@ -228,15 +245,14 @@ void WsClients::parseFrames(int id)
                 why += " " + std::string(payload.substr(2));
             }
             fail(id, why + ")");
-            return;
+            return pos;
         }
         default:
             fail(id, "unknown opcode " + std::to_string(opcode));
-            return;
+            return pos;
         }
     }
-    if (c.state != State::Closed)
-        c.in.erase(0, pos);
+    return pos;
 }
 
 void WsClients::sendText(int id, std::string_view text)

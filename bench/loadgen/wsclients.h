@@ -54,7 +54,9 @@ private:
 
     void onReadable(int id);
     void onWritable(int id);
-    void parseFrames(int id);
+    void consume(int id, std::string_view bytes);
+    // Hands out the complete frames at the start of in; returns the bytes they took.
+    size_t parseFrames(int id, std::string_view in);
     void queue(int id, std::string_view bytes);
     void flush(int id);
     void fail(int id, const std::string &why);

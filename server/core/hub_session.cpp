@@ -198,7 +198,8 @@ void Hub::changeNick(User *user, const QString &nick, Connection *requester, con
         rooms.unite(c->rooms);
     const qint64 ts = QDateTime::currentMSecsSinceEpoch();
     for (const QString &name : std::as_const(rooms)) {
-        const Room *room = m_rooms.value(name);
+        Room *room = m_rooms.value(name);
+        room->renamed(user);
         broadcast(*room,
                   wire({{"type"_L1, "presence"_L1},
                         {"room"_L1, name},

@@ -1,10 +1,17 @@
 #include "room.h"
 
+#include "codec.h"
 #include "connection.h"
-#include "protocol.h"
 #include "user.h"
 
 namespace confab {
+
+namespace {
+QByteArray encodeMember(const User &user)
+{
+    return protocol::encode(protocol::toJson(user.info()));
+}
+} // namespace
 
 Room::Room(QString name, QString epoch, QString topic, qint64 lastSeq)
     : name(std::move(name))
@@ -23,9 +30,17 @@ bool Room::join(Connection *c)
     Q_ASSERT(c->user && !contains(c));
     c->rooms.insert(name);
     m_connections.append(c);
-    if (m_member[c->user].connections++ > 0)
+    Member &member = m_member[c->user];
+    if (member.connections++ > 0)
         return false;
+    member.json = encodeMember(*c->user);
     m_members.append(c->user);
+    if (!m_membersStale) {
+        m_membersJson.chop(1); // the closing bracket
+        if (m_members.size() > 1)
+            m_membersJson.append(',');
+        m_membersJson.append(member.json).append(']');
+    }
     return true;
 }
 
@@ -39,7 +54,37 @@ bool Room::leave(Connection *c)
         return false;
     m_member.erase(it);
     m_members.removeOne(c->user);
+    m_membersStale = true;
     return true;
+}
+
+void Room::renamed(const User *user)
+{
+    const auto it = m_member.find(user);
+    if (it == m_member.end())
+        return;
+    it->json = encodeMember(*user);
+    m_membersStale = true;
+}
+
+const QByteArray &Room::membersJson()
+{
+    if (m_membersStale) {
+        qsizetype size = 2;
+        for (const User *user : std::as_const(m_members))
+            size += m_member.constFind(user)->json.size() + 1;
+        m_membersJson.clear();
+        m_membersJson.reserve(size);
+        m_membersJson.append('[');
+        for (const User *user : std::as_const(m_members)) {
+            if (m_membersJson.size() > 1)
+                m_membersJson.append(',');
+            m_membersJson.append(m_member.constFind(user)->json);
+        }
+        m_membersJson.append(']');
+        m_membersStale = false;
+    }
+    return m_membersJson;
 }
 
 bool Room::admitTyping(const User *user, qint64 nowNs)

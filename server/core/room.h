@@ -1,10 +1,12 @@
 // One room: its name, history position and topic, and who is in it. Membership changes only
 // through join() and leave(), which keep the room's connections, its members (users, in join
-// order, each with its count of connections and its typing throttle) and each connection's own
-// set of rooms in step. The hub owns every Room and destroys one only between handlers
-// (Hub::dropUnusedRooms), so a Room & held while handling a frame stays valid.
+// order, each with its count of connections, typing throttle and encoded JSON), the encoded
+// member list and each connection's own set of rooms in step. The hub owns every Room and
+// destroys one only between handlers (Hub::dropUnusedRooms), so a Room & held while handling a
+// frame stays valid.
 #pragma once
 
+#include <QByteArray>
 #include <QHash>
 #include <QList>
 #include <QString>
@@ -33,6 +35,8 @@ public:
     // was its last connection here): the others are owed a presence `leave`.
     bool leave(Connection *c);
     bool contains(const Connection *c) const;
+    // The user's nick changed: its entry in the member list is encoded again.
+    void renamed(const User *user);
     // False when the user sent a typing event here less than TypingIntervalMs ago; otherwise
     // records this one.
     bool admitTyping(const User *user, qint64 nowNs);
@@ -41,6 +45,10 @@ public:
     const QList<Connection *> &connections() const { return m_connections; }
     // Users with at least one connection here, in join order.
     const QList<User *> &members() const { return m_members; }
+    // The members as the JSON array `joined` carries ([{"id":…,"nick":…},…], join order).
+    // Encoded once per change of the list, not once per joiner: a join appends one entry, a
+    // leave or rename rebuilds it from the members' own encodings on the next call.
+    const QByteArray &membersJson();
     // A room exists while it has members or stored messages.
     bool isUnused() const { return m_connections.isEmpty() && lastSeq == 0; }
 
@@ -48,11 +56,14 @@ private:
     struct Member {
         int connections = 0;
         std::optional<qint64> lastTypingNs;
+        QByteArray json; // {"id":…,"nick":…}
     };
 
     QList<Connection *> m_connections;
     QList<User *> m_members;
     QHash<const User *, Member> m_member;
+    QByteArray m_membersJson = QByteArrayLiteral("[]");
+    bool m_membersStale = false; // m_membersJson must be rebuilt
 };
 
 } // namespace confab

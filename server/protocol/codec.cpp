@@ -55,6 +55,19 @@ QByteArray textFrame(QByteArrayView payload)
     return ws::serverFrame(ws::Opcode::Text, payload);
 }
 
+QByteArray textFrame(std::initializer_list<QByteArrayView> payload)
+{
+    qsizetype n = 0;
+    for (const QByteArrayView part : payload)
+        n += part.size();
+    // The header first, then every piece copied once (a joined frame's member list is large).
+    QByteArray frame = ws::serverFrameHeader(ws::Opcode::Text, n);
+    frame.reserve(frame.size() + n);
+    for (const QByteArrayView part : payload)
+        frame.append(part.data(), part.size());
+    return frame;
+}
+
 QJsonObject toJson(const UserInfo &user)
 {
     return QJsonObject{{"id"_L1, user.id}, {"nick"_L1, user.nick}};

@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <initializer_list>
 #include <optional>
 #include <variant>
 
@@ -60,6 +61,8 @@ QByteArray encode(const QJsonObject &frame);
 // A complete, unmasked WebSocket text frame (RFC 6455 section 5.2) around a UTF-8 payload, as a
 // server sends it. Built once, the same bytes can be written to every recipient's socket.
 QByteArray textFrame(QByteArrayView payload);
+// The same around a payload given in pieces, copied once into the frame.
+QByteArray textFrame(std::initializer_list<QByteArrayView> payload);
 
 QJsonObject toJson(const UserInfo &user);
 QJsonObject toJson(const ChatMessage &message);

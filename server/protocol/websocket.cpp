@@ -187,6 +187,13 @@ QByteArray serverFrame(Opcode opcode, QByteArrayView payload)
     return frame;
 }
 
+QByteArray serverFrameHeader(Opcode opcode, qsizetype payloadBytes)
+{
+    QByteArray header;
+    appendHeader(header, quint8(0x80 | quint8(opcode)), payloadBytes, 0);
+    return header;
+}
+
 QByteArray closeFrame(quint16 code, QByteArrayView reasonUtf8)
 {
     qsizetype n = std::min<qsizetype>(reasonUtf8.size(), MaxControlPayload - 2);

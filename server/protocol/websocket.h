@@ -83,6 +83,8 @@ private:
 
 // A complete, unmasked frame as a server sends it, with FIN set.
 QByteArray serverFrame(Opcode opcode, QByteArrayView payload);
+// Only the header of such a frame, for a payload of this many bytes that follows it.
+QByteArray serverFrameHeader(Opcode opcode, qsizetype payloadBytes);
 // A close frame with a code and a reason (truncated to fit a control frame, on a UTF-8
 // character boundary).
 QByteArray closeFrame(quint16 code, QByteArrayView reasonUtf8);

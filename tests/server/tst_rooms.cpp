@@ -171,6 +171,44 @@ private Q_SLOTS:
         QCOMPARE(rooms.at(1)["members"].toInt(), 0);
     }
 
+    void joinedListsTheMembersAsTheyAreNow()
+    {
+        // The member list is kept encoded between joins: a leave, a close, a rename (by nick or
+        // by another connection's hello) and a second connection must each show in the next one.
+        TestServer server;
+        QVERIFY(server.start());
+        const QJsonObject token{{"token", "renamed-token-abcdef"}};
+        TestClient a, b, c, d, e, f, b2;
+        for (TestClient *client : {&a, &b, &c, &d, &e, &f, &b2})
+            QVERIFY(client->open(server.port()));
+        a.hello("alice");
+        b.hello("bob", token);
+        c.hello("carol");
+        d.hello("dave");
+        e.hello("erin");
+        f.hello("frank");
+        a.join("general");
+        b.join("general");
+        QCOMPARE(memberNicks(c.join("general")), (QStringList{"alice", "bob", "carol"}));
+
+        a.request({{"type", "leave"}, {"room", "general"}});
+        QCOMPARE(memberNicks(d.join("general")), (QStringList{"bob", "carol", "dave"}));
+
+        b.request({{"type", "nick"}, {"nick", "Bob"}});
+        QCOMPARE(memberNicks(e.join("general")), (QStringList{"Bob", "carol", "dave", "erin"}));
+
+        c.close();
+        QVERIFY(!d.take("presence", inRoom("general", "leave")).isEmpty());
+        QCOMPARE(memberNicks(f.join("general")), (QStringList{"Bob", "dave", "erin", "frank"}));
+
+        b2.hello("robert", token); // the same user: renamed everywhere
+        QVERIFY(!d.take("presence", inRoom("general", "nick")).isEmpty());
+        const QJsonObject joined = b2.join("general");
+        QCOMPARE(memberNicks(joined), (QStringList{"robert", "dave", "erin", "frank"}));
+        QCOMPARE(joined["members"][0]["id"].toString(), b.userId());
+        QCOMPARE(joined["members"][3]["id"].toString(), f.userId());
+    }
+
     void aRoomLeftEmptyIsForgottenAndComesBackNew()
     {
         // The last member leaving (by leave, or by closing) ends a room without messages, with
