@@ -1,31 +1,37 @@
 #include "demobots.h"
 
-#include "codec.h"
+#include "frames.h"
 
-#include <QJsonObject>
 #include <QTimer>
 
 namespace confab::app {
 
 namespace {
 const QStringList nicks{QStringLiteral("Priya"), QStringLiteral("Sam"), QStringLiteral("Jonas")};
+const QString room = QStringLiteral("general");
+
+void send(QWebSocket &socket, const QJsonObject &frame)
+{
+    socket.sendTextMessage(QString::fromUtf8(protocol::encode(frame)));
 }
+} // namespace
 
 DemoBots::DemoBots(quint16 port, QObject *parent)
     : QObject(parent)
     , m_port(port)
 {
     m_script = {
-        {0, "topic", "Sprint 14: release on Friday"},
-        {0, "send", "Morning! The staging build is up: https://staging.example.org/build/214"},
-        {1, "send", "Nice. Running the smoke tests now"},
-        {1, "send", "Login and search look good"},
-        {2, "join", ""},
-        {2, "send", "Sorry I'm late, the train was stuck at Hauptbahnhof"},
-        {0, "send", "No worries Jonas. Can you check the <b>release notes</b> draft?"},
-        {2, "send", "On it. I'll paste the summary here in 10 minutes"},
-        {1, "send", "Uploads over 2 GB still time out, filed as #482"},
-        {0, "send", "Thanks Sam, let's keep that for next week"},
+        {0, Action::Topic, "Sprint 14: release on Friday"},
+        {0, Action::Send,
+         "Morning! The staging build is up: https://staging.example.org/build/214"},
+        {1, Action::Send, "Nice. Running the smoke tests now"},
+        {1, Action::Send, "Login and search look good"},
+        {2, Action::Join, {}},
+        {2, Action::Send, "Sorry I'm late, the train was stuck at Hauptbahnhof"},
+        {0, Action::Send, "No worries Jonas. Can you check the <b>release notes</b> draft?"},
+        {2, Action::Send, "On it. I'll paste the summary here in 10 minutes"},
+        {1, Action::Send, "Uploads over 2 GB still time out, filed as #482"},
+        {0, Action::Send, "Thanks Sam, let's keep that for next week"},
     };
 }
 
@@ -36,11 +42,11 @@ void DemoBots::start()
         const QString nick = nicks[i];
         const bool joinsLater = i == 2;
         connect(socket.get(), &QWebSocket::connected, this, [socket, nick, joinsLater] {
-            socket->sendTextMessage(
-                QString::fromUtf8(protocol::encode({{"type", "hello"}, {"nick", nick}})));
+            protocol::Hello hello;
+            hello.nick = nick;
+            send(*socket, hello.toJson());
             if (!joinsLater)
-                socket->sendTextMessage(
-                    QString::fromUtf8(protocol::encode({{"type", "join"}, {"room", "general"}})));
+                send(*socket, protocol::JoinRequest{room, std::nullopt}.toJson());
         });
         socket->open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(m_port)));
         m_bots.append(socket);
@@ -56,19 +62,18 @@ void DemoBots::next()
     }
     const Line &line = m_script[m_step++];
     QWebSocket &bot = *m_bots[line.bot];
-    QJsonObject frame{{"room", "general"}};
-    if (line.type == u"join") {
-        frame.insert("type", "join");
-    } else if (line.type == u"topic") {
-        frame.insert("type", "topic");
-        frame.insert("topic", line.text);
-    } else {
-        bot.sendTextMessage(
-            QString::fromUtf8(protocol::encode({{"type", "typing"}, {"room", "general"}})));
-        frame.insert("type", "send");
-        frame.insert("text", line.text);
+    switch (line.action) {
+    case Action::Join:
+        send(bot, protocol::JoinRequest{room, std::nullopt}.toJson());
+        break;
+    case Action::Topic:
+        send(bot, protocol::TopicRequest{room, line.text}.toJson());
+        break;
+    case Action::Send:
+        send(bot, protocol::TypingRequest{room}.toJson());
+        send(bot, protocol::SendRequest{room, std::nullopt, line.text}.toJson());
+        break;
     }
-    bot.sendTextMessage(QString::fromUtf8(protocol::encode(frame)));
     QTimer::singleShot(120, this, &DemoBots::next);
 }
 

@@ -20,9 +20,10 @@ Q_SIGNALS:
     void finished();
 
 private:
+    enum class Action { Send, Topic, Join };
     struct Line {
         int bot;
-        QString type; // "send", "topic", "join"
+        Action action;
         QString text;
     };
     void next();

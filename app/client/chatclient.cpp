@@ -3,7 +3,6 @@
 #include "validation.h"
 
 #include <QDateTime>
-#include <QJsonArray>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QSettings>
@@ -15,12 +14,26 @@ namespace confab::client {
 
 using namespace Qt::StringLiterals;
 using protocol::ChatMessage;
+using protocol::Error;
 using protocol::UserInfo;
 
 namespace {
 constexpr int MaxReconnectDelayMs = 10000;
 constexpr int TypingShownMs = 3000;
 constexpr qint64 TypingSendIntervalMs = 2000;
+constexpr int SearchResultsShown = 50;
+
+// The frame as T, or nothing when it lacks what T needs: a client ignores such a frame, as it
+// ignores a type it does not know.
+template <typename T> std::optional<T> as(const protocol::Frame &frame)
+{
+    auto decoded = T::fromJson(frame.object);
+    if (auto *value = std::get_if<T>(&decoded))
+        return std::move(*value);
+    qCDebug(lcClient) << "ignored a" << T::Type
+                      << "frame:" << std::get<protocol::DecodeError>(decoded).message;
+    return std::nullopt;
+}
 
 QString newToken()
 {
@@ -170,21 +183,21 @@ void ChatClient::setState(State state, const QString &text)
     Q_EMIT stateChanged();
 }
 
-void ChatClient::sendFrame(QJsonObject frame)
+void ChatClient::sendFrame(const QJsonObject &frame)
 {
     m_socket.sendTextMessage(QString::fromUtf8(protocol::encode(frame)));
 }
 
 void ChatClient::onConnected()
 {
-    QJsonObject hello{
-        {"type"_L1, "hello"_L1}, {"protocol"_L1, protocol::Version}, {"token"_L1, m_token}};
+    protocol::Hello hello;
+    hello.token = m_token;
     const QString nick = m_user.nick.isEmpty() ? m_wantedNick : m_user.nick;
     if (!nick.isEmpty())
-        hello.insert("nick"_L1, nick);
+        hello.nick = nick;
     if (!m_password.isEmpty())
-        hello.insert("password"_L1, m_password);
-    sendFrame(hello);
+        hello.password = m_password;
+    sendFrame(hello.toJson());
 }
 
 void ChatClient::onDisconnected()
@@ -216,87 +229,125 @@ void ChatClient::scheduleReconnect()
 
 void ChatClient::onText(const QString &text)
 {
-    const auto decoded = protocol::decodeFrame(text.toUtf8());
-    const auto *frame = std::get_if<protocol::Frame>(&decoded);
+    using namespace protocol;
+    const auto decoded = decodeFrame(text.toUtf8());
+    const auto *frame = std::get_if<Frame>(&decoded);
     if (!frame)
         return;
-    const QJsonObject &f = frame->object;
     const QString &type = frame->type;
-    if (type == u"welcome")
-        handleWelcome(f);
-    else if (type == u"joined")
-        handleJoined(f);
-    else if (type == u"message")
-        handleMessage(f);
-    else if (type == u"presence")
-        handlePresence(f);
-    else if (type == u"topic")
-        handleTopic(f);
-    else if (type == u"error")
-        handleError(f);
-    else if (type == u"left") {
-        const QString name = f.value("room"_L1).toString();
-        m_rooms.remove(name);
-        m_conversations.erase(name);
-        if (m_current == name)
-            setCurrentRoom(m_rooms.names().value(0));
-    } else if (type == u"nick") {
-        if (const auto user = protocol::userFromJson(f.value("user"_L1));
-            user && user->id == m_user.id) {
-            m_user = *user;
-            Q_EMIT identityChanged();
-        }
-    } else if (type == u"read") {
-        if (Conversation *c = find(f.value("room"_L1).toString())) {
-            c->readSeq = std::max(c->readSeq, qint64(f.value("seq"_L1).toDouble()));
-            updateUnread(*c);
-        }
-    } else if (type == u"typing") {
-        const auto user = protocol::userFromJson(f.value("user"_L1));
-        if (Conversation *c = find(f.value("room"_L1).toString()); c && user) {
-            c->typing.insert(user->id,
-                             {user->nick, QDateTime::currentMSecsSinceEpoch() + TypingShownMs});
-            Q_EMIT typingChanged();
-        }
-    } else if (type == u"history") {
-        if (Conversation *c = find(f.value("room"_L1).toString())) {
-            QList<ChatMessage> older;
-            for (const QJsonValue &v : f.value("messages"_L1).toArray()) {
-                if (auto m = protocol::messageFromJson(v.toObject()))
-                    older.append(*m);
-            }
-            c->messages.prependHistory(older);
-            c->loadingOlder = false;
-        }
-    } else if (type == u"search") {
-        m_searchResults.clear();
-        for (const QJsonValue &v : f.value("messages"_L1).toArray()) {
-            const auto m = protocol::messageFromJson(v.toObject());
-            if (!m)
-                continue;
-            m_searchResults.append(
-                QVariantMap{{u"room"_s, m->room},
-                            {u"seq"_s, m->seq},
-                            {u"nick"_s, m->from.nick},
-                            {u"text"_s, m->text},
-                            {u"when"_s, QLocale().toString(QDateTime::fromMSecsSinceEpoch(m->ts),
-                                                           QLocale::ShortFormat)}});
-        }
-        Q_EMIT searchResultsChanged();
-    } else if (type == u"rooms") {
-        m_directory = f.value("rooms"_L1).toArray().toVariantList();
-        Q_EMIT directoryChanged();
+    if (type == ChatMessage::Type) {
+        if (const auto m = as<ChatMessage>(*frame))
+            handleMessage(*m, frame->re);
+    } else if (type == Welcome::Type) {
+        if (const auto welcome = as<Welcome>(*frame))
+            handleWelcome(*welcome);
+    } else if (type == Joined::Type) {
+        if (const auto joined = as<Joined>(*frame))
+            handleJoined(*joined);
+    } else if (type == Presence::Type) {
+        if (const auto presence = as<Presence>(*frame))
+            handlePresence(*presence);
+    } else if (type == TopicEvent::Type) {
+        if (const auto topic = as<TopicEvent>(*frame))
+            handleTopic(*topic);
+    } else if (type == ErrorFrame::Type) {
+        if (const auto error = as<ErrorFrame>(*frame))
+            handleError(*error, frame->re);
+    } else if (type == Left::Type) {
+        if (const auto left = as<Left>(*frame))
+            handleLeft(*left);
+    } else if (type == NickAnswer::Type) {
+        if (const auto nick = as<NickAnswer>(*frame))
+            handleNick(*nick);
+    } else if (type == ReadPosition::Type) {
+        if (const auto read = as<ReadPosition>(*frame))
+            handleRead(*read);
+    } else if (type == TypingEvent::Type) {
+        if (const auto typing = as<TypingEvent>(*frame))
+            handleTyping(*typing);
+    } else if (type == HistoryAnswer::Type) {
+        if (const auto history = as<HistoryAnswer>(*frame))
+            handleHistory(*history);
+    } else if (type == SearchAnswer::Type) {
+        if (const auto search = as<SearchAnswer>(*frame))
+            handleSearch(*search);
+    } else if (type == RoomsAnswer::Type) {
+        if (const auto rooms = as<RoomsAnswer>(*frame))
+            handleRooms(*rooms);
     }
 }
 
-void ChatClient::handleWelcome(const QJsonObject &f)
+void ChatClient::handleLeft(const protocol::Left &left)
 {
-    const auto user = protocol::userFromJson(f.value("user"_L1));
-    if (!user)
+    m_rooms.remove(left.room);
+    m_conversations.erase(left.room);
+    if (m_current == left.room)
+        setCurrentRoom(m_rooms.names().value(0));
+}
+
+void ChatClient::handleNick(const protocol::NickAnswer &answer)
+{
+    if (answer.user.id != m_user.id)
         return;
-    m_user = *user;
+    m_user = answer.user;
+    Q_EMIT identityChanged();
+}
+
+void ChatClient::handleRead(const protocol::ReadPosition &read)
+{
+    if (Conversation *c = find(read.room)) {
+        c->readSeq = std::max(c->readSeq, read.seq);
+        updateUnread(*c);
+    }
+}
+
+void ChatClient::handleTyping(const protocol::TypingEvent &typing)
+{
+    if (Conversation *c = find(typing.room)) {
+        c->typing.insert(typing.user.id,
+                         {typing.user.nick, QDateTime::currentMSecsSinceEpoch() + TypingShownMs});
+        Q_EMIT typingChanged();
+    }
+}
+
+void ChatClient::handleHistory(const protocol::HistoryAnswer &history)
+{
+    if (Conversation *c = find(history.room)) {
+        c->messages.prependHistory(history.messages);
+        c->loadingOlder = false;
+    }
+}
+
+void ChatClient::handleSearch(const protocol::SearchAnswer &search)
+{
+    m_searchResults.clear();
+    for (const ChatMessage &m : search.messages) {
+        m_searchResults.append(
+            QVariantMap{{u"room"_s, m.room},
+                        {u"seq"_s, m.seq},
+                        {u"nick"_s, m.from.nick},
+                        {u"text"_s, m.text},
+                        {u"when"_s, QLocale().toString(QDateTime::fromMSecsSinceEpoch(m.ts),
+                                                       QLocale::ShortFormat)}});
+    }
+    Q_EMIT searchResultsChanged();
+}
+
+void ChatClient::handleRooms(const protocol::RoomsAnswer &rooms)
+{
+    // For QML: one map per room, with the names of the frame's entries.
+    m_directory.clear();
+    for (const auto &entry : rooms.rooms)
+        m_directory.append(QVariantMap{
+            {u"room"_s, entry.room}, {u"members"_s, entry.members}, {u"topic"_s, entry.topic}});
+    Q_EMIT directoryChanged();
+}
+
+void ChatClient::handleWelcome(const protocol::Welcome &welcome)
+{
+    m_user = welcome.user;
     m_attempt = 0;
-    m_serverName = f.value("server"_L1)["name"_L1].toString();
+    m_serverName = welcome.serverName;
     for (auto &[name, c] : m_conversations)
         c->messages.setOwnUserId(m_user.id);
     Q_EMIT identityChanged();
@@ -308,10 +359,10 @@ void ChatClient::handleWelcome(const QJsonObject &f)
         if (c->direct)
             continue;
         anyRoom = true;
-        QJsonObject join{{"type"_L1, "join"_L1}, {"room"_L1, name}};
+        protocol::JoinRequest join{name, std::nullopt};
         if (c->lastSeq > 0)
-            join.insert("since"_L1, double(c->lastSeq));
-        sendFrame(join);
+            join.since = c->lastSeq;
+        sendFrame(join.toJson());
     }
     if (!anyRoom)
         joinRoom(u"general"_s);
@@ -320,32 +371,24 @@ void ChatClient::handleWelcome(const QJsonObject &f)
         sendOutgoing(item);
 }
 
-void ChatClient::handleJoined(const QJsonObject &f)
+void ChatClient::handleJoined(const protocol::Joined &joined)
 {
-    const QString name = f.value("room"_L1).toString();
+    const QString &name = joined.room;
     Conversation &c = conversation(name);
-    const QString epoch = f.value("epoch"_L1).toString();
-    if (!c.epoch.isEmpty() && epoch != c.epoch) {
+    if (!c.epoch.isEmpty() && joined.epoch != c.epoch) {
         // The room's history was replaced: drop the cache instead of trusting since.
         c.messages.clear();
         c.lastSeq = 0;
     }
-    c.epoch = epoch;
+    c.epoch = joined.epoch;
     c.joined = true;
-    c.topic = f.value("topic"_L1).toString();
-    c.readSeq = std::max(c.readSeq, qint64(f.value("read"_L1).toDouble()));
-    QList<UserInfo> members;
-    for (const QJsonValue &v : f.value("members"_L1).toArray()) {
-        if (auto u = protocol::userFromJson(v))
-            members.append(*u);
-    }
-    c.members.reset(members);
-    for (const QJsonValue &v : f.value("history"_L1).toArray()) {
-        if (auto m = protocol::messageFromJson(v.toObject()))
-            c.messages.addMessage(*m);
-    }
-    c.lastSeq = std::max(c.lastSeq, qint64(f.value("seq"_L1).toDouble()));
-    m_rooms.setMembers(name, int(members.size()));
+    c.topic = joined.topic;
+    c.readSeq = std::max(c.readSeq, joined.read);
+    c.members.reset(joined.members);
+    for (const ChatMessage &m : joined.history)
+        c.messages.addMessage(m);
+    c.lastSeq = std::max(c.lastSeq, joined.seq);
+    m_rooms.setMembers(name, int(joined.members.size()));
     m_rooms.setTopic(name, c.topic);
     updateUnread(c);
     if (m_current.isEmpty() || m_switchTo == name) {
@@ -354,19 +397,16 @@ void ChatClient::handleJoined(const QJsonObject &f)
     }
 }
 
-void ChatClient::handleMessage(const QJsonObject &f)
+void ChatClient::handleMessage(const ChatMessage &m, const std::optional<QString> &answers)
 {
-    const auto m = protocol::messageFromJson(f);
-    if (!m)
-        return;
-    const QString re = f.value("re"_L1).toString();
-    const bool mine = m->from.id == m_user.id;
+    const QString re = answers.value_or(QString());
+    const bool mine = m.from.id == m_user.id;
     // A direct message belongs to the conversation with the other user ("@<id>").
     UserInfo peer;
-    if (m->isDirect())
-        peer = mine && m->to != m_user.id ? UserInfo{m->to, QString()} : m->from;
-    const QString name = m->isDirect() ? u"@"_s + peer.id : m->room;
-    Conversation &c = conversation(name, m->isDirect());
+    if (m.isDirect())
+        peer = mine && m.to != m_user.id ? UserInfo{m.to, QString()} : m.from;
+    const QString name = m.isDirect() ? u"@"_s + peer.id : m.room;
+    Conversation &c = conversation(name, m.isDirect());
     if (!peer.nick.isEmpty() && c.title != peer.nick) {
         c.title = peer.nick;
         m_rooms.upsert({name, c.title, {}, c.unreadDirect, 2, true});
@@ -378,13 +418,13 @@ void ChatClient::handleMessage(const QJsonObject &f)
                                             [&](const Outgoing &o) { return o.clientId == re; });
     if (pending != m_outbox.end()) {
         m_outbox.erase(pending);
-        c.messages.confirm(re, *m);
+        c.messages.confirm(re, m);
         Q_EMIT outboxChanged();
     } else {
-        c.messages.addMessage(*m);
+        c.messages.addMessage(m);
     }
-    if (!m->isDirect())
-        c.lastSeq = std::max(c.lastSeq, m->seq);
+    if (!m.isDirect())
+        c.lastSeq = std::max(c.lastSeq, m.seq);
 
     const bool seen = m_windowActive && m_current == name;
     if (mine || seen) {
@@ -392,72 +432,72 @@ void ChatClient::handleMessage(const QJsonObject &f)
             markRead();
         return;
     }
-    if (m->isDirect())
+    if (m.isDirect())
         ++c.unreadDirect;
     updateUnread(c);
     const bool mention =
-        !m_user.nick.isEmpty() && m->text.contains(m_user.nick, Qt::CaseInsensitive);
-    if (m->isDirect() || mention)
-        Q_EMIT attentionNeeded(
-            m->isDirect() ? m->from.nick : tr("%1 in %2").arg(m->from.nick, name), m->text);
+        !m_user.nick.isEmpty() && m.text.contains(m_user.nick, Qt::CaseInsensitive);
+    if (m.isDirect() || mention)
+        Q_EMIT attentionNeeded(m.isDirect() ? m.from.nick : tr("%1 in %2").arg(m.from.nick, name),
+                               m.text);
 }
 
-void ChatClient::handlePresence(const QJsonObject &f)
+void ChatClient::handlePresence(const protocol::Presence &presence)
 {
-    Conversation *c = find(f.value("room"_L1).toString());
-    const auto user = protocol::userFromJson(f.value("user"_L1));
-    if (!c || !user)
+    Conversation *c = find(presence.room);
+    if (!c)
         return;
-    const QString event = f.value("event"_L1).toString();
-    const qint64 ts = qint64(f.value("ts"_L1).toDouble());
-    if (event == u"join") {
-        c->members.add(*user);
-        c->messages.addNotice(tr("%1 joined").arg(user->nick), ts);
-    } else if (event == u"leave") {
-        c->members.remove(user->id);
-        c->messages.addNotice(tr("%1 left").arg(user->nick), ts);
-    } else if (event == u"nick") {
-        c->members.rename(*user);
-        c->messages.addNotice(
-            tr("%1 is now known as %2").arg(f.value("old"_L1).toString(), user->nick), ts);
+    const UserInfo &user = presence.user;
+    switch (presence.event) {
+    case protocol::Presence::Event::Join:
+        c->members.add(user);
+        c->messages.addNotice(tr("%1 joined").arg(user.nick), presence.ts);
+        break;
+    case protocol::Presence::Event::Leave:
+        c->members.remove(user.id);
+        c->messages.addNotice(tr("%1 left").arg(user.nick), presence.ts);
+        break;
+    case protocol::Presence::Event::Nick:
+        c->members.rename(user);
+        c->messages.addNotice(tr("%1 is now known as %2").arg(presence.old, user.nick),
+                              presence.ts);
+        break;
     }
     m_rooms.setMembers(c->name, c->members.rowCount());
 }
 
-void ChatClient::handleTopic(const QJsonObject &f)
+void ChatClient::handleTopic(const protocol::TopicEvent &event)
 {
-    Conversation *c = find(f.value("room"_L1).toString());
+    Conversation *c = find(event.room);
     if (!c)
         return;
-    c->topic = f.value("topic"_L1).toString();
-    const auto by = protocol::userFromJson(f.value("by"_L1));
+    c->topic = event.topic;
     c->messages.addNotice(c->topic.isEmpty()
-                              ? tr("%1 cleared the topic").arg(by ? by->nick : QString())
-                              : tr("%1 set the topic: %2").arg(by ? by->nick : QString(), c->topic),
-                          qint64(f.value("ts"_L1).toDouble()));
+                              ? tr("%1 cleared the topic").arg(event.by.nick)
+                              : tr("%1 set the topic: %2").arg(event.by.nick, c->topic),
+                          event.ts);
     m_rooms.setTopic(c->name, c->topic);
     if (c->name == m_current)
         Q_EMIT topicChanged();
 }
 
-void ChatClient::handleError(const QJsonObject &f)
+void ChatClient::handleError(const protocol::ErrorFrame &error,
+                             const std::optional<QString> &answers)
 {
-    const QString code = f.value("code"_L1).toString();
-    const QString message = f.value("message"_L1).toString();
-    const QString re = f.value("re"_L1).toString();
+    const QString re = answers.value_or(QString());
     const auto pending = std::find_if(m_outbox.begin(), m_outbox.end(),
                                       [&](const Outgoing &o) { return o.clientId == re; });
     if (!re.isEmpty() && pending != m_outbox.end()) {
-        if (code == u"rate_limited") {
+        if (error.is(Error::RateLimited)) {
             // Try the same message again when the server has a token for it.
             const Outgoing item = *pending;
-            QTimer::singleShot(std::max(50, f.value("retry_ms"_L1).toInt()), this, [this, item] {
+            QTimer::singleShot(std::max<qint64>(50, error.retryMs.value_or(0)), this, [this, item] {
                 if (m_state == Online)
                     sendOutgoing(item);
             });
             return;
         }
-        if (code == u"not_in_room")
+        if (error.is(Error::NotInRoom))
             return; // resent after the rejoin
         // The server refused it for good (too long, user offline…): say so, keep the text.
         const Outgoing item = *pending;
@@ -465,14 +505,14 @@ void ChatClient::handleError(const QJsonObject &f)
         Q_EMIT outboxChanged();
         if (Conversation *c = find(item.conversation)) {
             c->messages.removePending(item.clientId);
-            c->messages.addNotice(tr("Not sent (%1): %2").arg(message, item.text),
+            c->messages.addNotice(tr("Not sent (%1): %2").arg(error.message, item.text),
                                   QDateTime::currentMSecsSinceEpoch());
         }
     }
-    if (code == u"auth_failed")
+    if (error.is(Error::AuthFailed))
         setState(Failed, tr("Wrong password"));
-    qCInfo(lcClient) << "server error" << code << message;
-    Q_EMIT errorOccurred(message);
+    qCInfo(lcClient) << "server error" << error.code << error.message;
+    Q_EMIT errorOccurred(error.message);
 }
 
 ChatClient::Conversation &ChatClient::conversation(const QString &name, bool direct)
@@ -522,7 +562,7 @@ void ChatClient::joinRoom(const QString &room)
         return;
     }
     m_switchTo = *name; // shown once the server has answered joined
-    sendFrame({{"type"_L1, "join"_L1}, {"room"_L1, *name}});
+    sendFrame(protocol::JoinRequest{*name, std::nullopt}.toJson());
 }
 
 void ChatClient::leaveRoom(const QString &room)
@@ -534,7 +574,7 @@ void ChatClient::leaveRoom(const QString &room)
             setCurrentRoom(m_rooms.names().value(0));
         return;
     }
-    sendFrame({{"type"_L1, "leave"_L1}, {"room"_L1, room}});
+    sendFrame(protocol::LeaveRequest{room}.toJson());
 }
 
 void ChatClient::sendMessage(const QString &input)
@@ -554,30 +594,28 @@ void ChatClient::sendMessage(const QString &input)
 
 void ChatClient::sendOutgoing(const Outgoing &item)
 {
-    QJsonObject frame{{"type"_L1, "send"_L1}, {"id"_L1, item.clientId}, {"text"_L1, item.text}};
+    protocol::SendRequest send{item.conversation, std::nullopt, item.text};
     if (item.conversation.startsWith(u'@'))
-        frame.insert("to"_L1, item.conversation.mid(1));
-    else
-        frame.insert("room"_L1, item.conversation);
-    sendFrame(frame);
+        send = {QString(), item.conversation.mid(1), item.text};
+    sendFrame(protocol::withId(send.toJson(), item.clientId));
 }
 
 void ChatClient::setTopic(const QString &topic)
 {
     if (!m_current.isEmpty() && !currentIsDirect())
-        sendFrame({{"type"_L1, "topic"_L1}, {"room"_L1, m_current}, {"topic"_L1, topic}});
+        sendFrame(protocol::TopicRequest{m_current, topic}.toJson());
 }
 
 void ChatClient::changeNick(const QString &nick)
 {
     const auto valid = protocol::normalizeNick(nick.trimmed());
     if (!valid) {
-        Q_EMIT errorOccurred(tr("A nick has 1 to 32 characters"));
+        Q_EMIT errorOccurred(tr("A nick has 1 to %1 characters").arg(protocol::MaxNickChars));
         return;
     }
     m_wantedNick = *valid;
     if (m_state == Online)
-        sendFrame({{"type"_L1, "nick"_L1}, {"nick"_L1, *valid}});
+        sendFrame(protocol::NickRequest{*valid}.toJson());
 }
 
 void ChatClient::loadOlder()
@@ -589,10 +627,9 @@ void ChatClient::loadOlder()
     if (first == 1 || (first == 0 && c->lastSeq == 0))
         return; // everything is here
     c->loadingOlder = true;
-    sendFrame({{"type"_L1, "history"_L1},
-               {"room"_L1, c->name},
-               {"before"_L1, double(first > 0 ? first : c->lastSeq + 1)},
-               {"limit"_L1, 50}});
+    sendFrame(protocol::HistoryRequest{c->name, first > 0 ? first : c->lastSeq + 1,
+                                       protocol::DefaultHistoryLimit}
+                  .toJson());
 }
 
 void ChatClient::markRead()
@@ -605,8 +642,7 @@ void ChatClient::markRead()
     } else if (c->lastSeq > c->readSeq) {
         c->readSeq = c->lastSeq;
         if (m_state == Online)
-            sendFrame(
-                {{"type"_L1, "read"_L1}, {"room"_L1, c->name}, {"seq"_L1, double(c->lastSeq)}});
+            sendFrame(protocol::ReadPosition{c->name, c->lastSeq}.toJson());
     }
     updateUnread(*c);
 }
@@ -618,7 +654,7 @@ void ChatClient::userTyping()
         || now - m_lastTypingSent < TypingSendIntervalMs)
         return;
     m_lastTypingSent = now;
-    sendFrame({{"type"_L1, "typing"_L1}, {"room"_L1, m_current}});
+    sendFrame(protocol::TypingRequest{m_current}.toJson());
 }
 
 void ChatClient::openDirect(const QString &userId, const QString &nick)
@@ -639,12 +675,12 @@ void ChatClient::search(const QString &query)
         Q_EMIT searchResultsChanged();
         return;
     }
-    sendFrame({{"type"_L1, "search"_L1}, {"q"_L1, query}, {"limit"_L1, 50}});
+    sendFrame(protocol::SearchRequest{query, std::nullopt, SearchResultsShown}.toJson());
 }
 
 void ChatClient::refreshDirectory()
 {
-    sendFrame({{"type"_L1, "rooms"_L1}});
+    sendFrame(protocol::RoomsRequest{}.toJson());
 }
 
 void ChatClient::switchRoom(int delta)

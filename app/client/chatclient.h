@@ -5,7 +5,7 @@
 // connection is retried with backoff, and every room is resumed with `join` + `since`.
 #pragma once
 
-#include "codec.h"
+#include "frames.h"
 #include "membermodel.h"
 #include "messagemodel.h"
 #include "roomlistmodel.h"
@@ -126,19 +126,28 @@ private:
 
     void open();
     void setState(State state, const QString &text);
-    void sendFrame(QJsonObject frame);
+    // One frame, built by its type in frames.h (toJson, and withId for a send).
+    void sendFrame(const QJsonObject &frame);
     void onConnected();
     void onDisconnected();
     void onText(const QString &text);
     void scheduleReconnect();
     void sendOutgoing(const Outgoing &item);
 
-    void handleWelcome(const QJsonObject &f);
-    void handleJoined(const QJsonObject &f);
-    void handleMessage(const QJsonObject &f);
-    void handlePresence(const QJsonObject &f);
-    void handleTopic(const QJsonObject &f);
-    void handleError(const QJsonObject &f);
+    // One handler per frame type a server sends; `re` is the answered frame's id, if any.
+    void handleWelcome(const protocol::Welcome &welcome);
+    void handleJoined(const protocol::Joined &joined);
+    void handleLeft(const protocol::Left &left);
+    void handleMessage(const protocol::ChatMessage &m, const std::optional<QString> &re);
+    void handlePresence(const protocol::Presence &presence);
+    void handleTopic(const protocol::TopicEvent &event);
+    void handleNick(const protocol::NickAnswer &answer);
+    void handleRead(const protocol::ReadPosition &read);
+    void handleTyping(const protocol::TypingEvent &typing);
+    void handleHistory(const protocol::HistoryAnswer &history);
+    void handleSearch(const protocol::SearchAnswer &search);
+    void handleRooms(const protocol::RoomsAnswer &rooms);
+    void handleError(const protocol::ErrorFrame &error, const std::optional<QString> &re);
 
     Conversation &conversation(const QString &name, bool direct = false);
     Conversation *find(const QString &name) const;

@@ -1,5 +1,6 @@
 #include "codec.h"
 
+#include "jsonreader.h"
 #include "validation.h"
 #include "websocket.h"
 
@@ -42,6 +43,8 @@ std::variant<Frame, DecodeFailure> decodeFrame(QByteArrayView utf8)
         return DecodeFailure{Error::BadRequest, u"a frame needs a string \"type\""_s, frame.id,
                              frame.hasId};
     frame.type = type.toString();
+    if (const QJsonValue re = frame.object.value("re"_L1); re.isString())
+        frame.re = re.toString();
     return frame;
 }
 
@@ -73,27 +76,61 @@ QJsonObject toJson(const UserInfo &user)
     return QJsonObject{{"id"_L1, user.id}, {"nick"_L1, user.nick}};
 }
 
-QJsonObject toJson(const ChatMessage &message)
+QJsonObject ChatMessage::toJson() const
 {
-    QJsonObject o{{"type"_L1, "message"_L1},
-                  {"id"_L1, message.id},
-                  {"from"_L1, toJson(message.from)},
-                  {"text"_L1, message.text},
-                  {"ts"_L1, double(message.ts)}};
-    if (message.isDirect()) {
-        o.insert("to"_L1, message.to);
+    QJsonObject o{{"type"_L1, Type},
+                  {"id"_L1, id},
+                  {"from"_L1, protocol::toJson(from)},
+                  {"text"_L1, text},
+                  {"ts"_L1, ts}};
+    if (isDirect()) {
+        o.insert("to"_L1, to);
     } else {
-        o.insert("room"_L1, message.room);
-        o.insert("seq"_L1, double(message.seq));
+        o.insert("room"_L1, room);
+        o.insert("seq"_L1, seq);
     }
     return o;
+}
+
+Decoded<ChatMessage> ChatMessage::fromJson(const QJsonObject &object)
+{
+    JsonReader r(object);
+    if (r.string("type"_L1) != Type)
+        r.fail(Error::BadRequest, u"not a message"_s);
+    ChatMessage m;
+    m.id = r.string("id"_L1);
+    m.from = r.user("from"_L1);
+    m.text = r.string("text"_L1);
+    m.ts = r.integer("ts"_L1, 0);
+    if (r.has("to"_L1)) {
+        m.to = r.string("to"_L1);
+        if (m.to.isEmpty()) // an empty "to" would make it a room message
+            r.fail(Error::BadRequest, u"\"to\" must be a user id"_s);
+    } else {
+        m.room = r.string("room"_L1);
+        m.seq = r.integer("seq"_L1, 1);
+    }
+    return r.result(std::move(m));
+}
+
+QJsonObject toJson(const ChatMessage &message)
+{
+    return message.toJson();
+}
+
+std::optional<ChatMessage> messageFromJson(const QJsonObject &object)
+{
+    auto m = ChatMessage::fromJson(object);
+    if (auto *message = std::get_if<ChatMessage>(&m))
+        return std::move(*message);
+    return std::nullopt;
 }
 
 QJsonArray toJson(const QList<ChatMessage> &messages)
 {
     QJsonArray array;
     for (const ChatMessage &m : messages)
-        array.append(toJson(m));
+        array.append(m.toJson());
     return array;
 }
 
@@ -113,43 +150,50 @@ std::optional<UserInfo> userFromJson(const QJsonValue &value)
     return UserInfo{o.value("id"_L1).toString(), o.value("nick"_L1).toString()};
 }
 
-std::optional<ChatMessage> messageFromJson(const QJsonObject &o)
+QList<ChatMessage> messagesFromJson(const QJsonValue &value)
 {
-    if (o.value("type"_L1).toString() != "message"_L1)
-        return std::nullopt;
-    const auto from = userFromJson(o.value("from"_L1));
-    const auto ts = integerValue(o.value("ts"_L1), 0, std::numeric_limits<qint64>::max() / 2);
-    if (!from || !ts || !o.value("id"_L1).isString() || !o.value("text"_L1).isString())
-        return std::nullopt;
-    ChatMessage m;
-    m.id = o.value("id"_L1).toString();
-    m.from = *from;
-    m.text = o.value("text"_L1).toString();
-    m.ts = *ts;
-    if (o.contains("to"_L1)) {
-        m.to = o.value("to"_L1).toString();
-        return m;
+    QList<ChatMessage> messages;
+    for (const QJsonValue &entry : value.toArray()) {
+        auto m = ChatMessage::fromJson(entry.toObject());
+        if (auto *message = std::get_if<ChatMessage>(&m))
+            messages.append(std::move(*message));
     }
-    const auto seq = integerValue(o.value("seq"_L1), 1, std::numeric_limits<qint64>::max() / 2);
-    if (!o.value("room"_L1).isString() || !seq)
-        return std::nullopt;
-    m.room = o.value("room"_L1).toString();
-    m.seq = *seq;
-    return m;
+    return messages;
+}
+
+QList<UserInfo> usersFromJson(const QJsonValue &value)
+{
+    QList<UserInfo> users;
+    for (const QJsonValue &entry : value.toArray()) {
+        if (auto user = userFromJson(entry))
+            users.append(*user);
+    }
+    return users;
 }
 
 QJsonObject errorFrame(Error error, const QString &message, const std::optional<QString> &re)
 {
-    QJsonObject o{{"type"_L1, "error"_L1}, {"code"_L1, errorName(error)}, {"message"_L1, message}};
+    return withRe(QJsonObject{{"type"_L1, "error"_L1},
+                              {"code"_L1, errorName(error)},
+                              {"message"_L1, message}},
+                  re);
+}
+
+QJsonObject withRe(QJsonObject frame, const std::optional<QString> &re)
+{
     if (re)
-        o.insert("re"_L1, *re);
-    return o;
+        frame.insert("re"_L1, *re);
+    return frame;
 }
 
 QJsonObject withRe(QJsonObject frame, const Frame &request)
 {
-    if (request.hasId)
-        frame.insert("re"_L1, request.id);
+    return withRe(std::move(frame), request.replyRe());
+}
+
+QJsonObject withId(QJsonObject frame, const QString &id)
+{
+    frame.insert("id"_L1, id);
     return frame;
 }
 

@@ -21,8 +21,27 @@ struct UserInfo {
     friend bool operator==(const UserInfo &, const UserInfo &) = default;
 };
 
-// A chat message: a room message (room and seq set) or a direct message (to set).
+// Why a frame's members were refused (frames.h decodes every frame type into a struct): the
+// error to answer, and what the server needs to answer it in the right order.
+struct DecodeError {
+    Error error = Error::BadRequest;
+    QString message;
+    // The frame's room, when it was valid and a member read after it was not: for a frame only a
+    // room's members may send, the server answers not_in_room before that fault.
+    std::optional<QString> room;
+    // Non-zero when the protocol closes the connection after this error (a hello that asks for
+    // another protocol version: 1002).
+    quint16 close = 0;
+    friend bool operator==(const DecodeError &, const DecodeError &) = default;
+};
+
+// A decoded frame of type T, or why it was refused.
+template <typename T> using Decoded = std::variant<T, DecodeError>;
+
+// A chat message: a room message (room and seq set) or a direct message (to set). It is the
+// `message` frame, and the objects of `joined`, `history` and `search`.
 struct ChatMessage {
+    static constexpr QLatin1StringView Type{"message"};
     QString room;
     qint64 seq = 0;
     QString id;
@@ -31,15 +50,23 @@ struct ChatMessage {
     qint64 ts = 0;
     QString to;
     bool isDirect() const { return !to.isEmpty(); }
+    QJsonObject toJson() const;
+    static Decoded<ChatMessage> fromJson(const QJsonObject &object);
     friend bool operator==(const ChatMessage &, const ChatMessage &) = default;
 };
 
-// A decoded inbound frame: a JSON object with a string `type`, and its valid `id` if any.
+// A decoded inbound frame: a JSON object with a string `type`, and its valid `id` if any. The
+// envelope members (`type`, `id`, `re`) are read here once; frames.h reads the rest.
 struct Frame {
     QJsonObject object;
     QString type;
     QString id; // empty when the frame carried none
     bool hasId = false;
+    // The `re` of a server's answer (a client reads it), when it is a string.
+    std::optional<QString> re;
+
+    // What an answer to this frame carries as `re`: its id, if it had one.
+    std::optional<QString> replyRe() const { return hasId ? std::optional(id) : std::nullopt; }
 
     QJsonValue value(QLatin1StringView key) const { return object.value(key); }
 };
@@ -71,11 +98,20 @@ QJsonArray toJson(const QList<UserInfo> &users);
 
 std::optional<UserInfo> userFromJson(const QJsonValue &value);
 std::optional<ChatMessage> messageFromJson(const QJsonObject &object);
+// The messages of a list (joined, history, search). Entries that are not message objects are
+// skipped: a version 1.1 server lists edits, deletions and reactions among them, which a 1.0
+// client does not know and ignores.
+QList<ChatMessage> messagesFromJson(const QJsonValue &value);
+// The users of a list (joined's members); entries that are not user objects are skipped.
+QList<UserInfo> usersFromJson(const QJsonValue &value);
 
 // {"type":"error","code":...,"message":...} with "re" when re is given.
 QJsonObject errorFrame(Error error, const QString &message, const std::optional<QString> &re);
 
-// Adds "re" to a direct answer when the request carried an id.
+// Adds "re" to a direct answer when the request carried an id: the one place it is written.
+QJsonObject withRe(QJsonObject frame, const std::optional<QString> &re);
 QJsonObject withRe(QJsonObject frame, const Frame &request);
+// Adds a request's "id" (a client's frame id, which the answer carries back as "re").
+QJsonObject withId(QJsonObject frame, const QString &id);
 
 } // namespace confab::protocol

@@ -63,6 +63,7 @@ struct Limits {
     double ratePerSec = 10;
     int burst = 8;
     qint64 maxQueueBytes = 1048576;
+    friend bool operator==(const Limits &, const Limits &) = default;
 };
 
 } // namespace confab::protocol

@@ -2,8 +2,6 @@
 
 #include "protocol.h"
 
-#include <cmath>
-
 namespace confab::protocol {
 
 bool isValidUnicode(QStringView text)
@@ -81,12 +79,17 @@ bool isValidFrameId(const QJsonValue &id)
 
 std::optional<qint64> integerValue(const QJsonValue &value, qint64 min, qint64 max)
 {
-    if (!value.isDouble())
+    if (!value.isDouble()) // every JSON number: Qt keeps integers as qint64 and others as double
         return std::nullopt;
-    const double d = value.toDouble();
-    if (!std::isfinite(d) || std::trunc(d) != d || d < double(min) || d > double(max))
+    // toInteger() gives the integer exactly (a qint64 kept as such, or a double with an integral
+    // value in range, as 5.0 or 1e3) and the default for anything else; a second default tells
+    // a genuine 0 apart. Through toDouble(), integers past 2^53 were rounded.
+    const qint64 n = value.toInteger(0);
+    if (n == 0 && value.toInteger(1) != 0)
         return std::nullopt;
-    return qint64(d);
+    if (n < min || n > max)
+        return std::nullopt;
+    return n;
 }
 
 QStringList searchWords(const QString &query)

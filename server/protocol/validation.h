@@ -33,7 +33,9 @@ bool isValidToken(const QString &token);
 // A frame id: a string of at most 64 characters.
 bool isValidFrameId(const QJsonValue &id);
 
-// A JSON number that is an exact integer within [min, max], or nothing.
+// A JSON number that is an exact integer within [min, max], or nothing. Read as an integer,
+// never through a double: 9007199254740993 stays itself. A number written with a fraction or
+// an exponent counts when its value is integral (5.0, 1e3).
 std::optional<qint64> integerValue(const QJsonValue &value, qint64 min, qint64 max);
 
 // The words of a search query: runs of letters and digits, lower-cased. Empty when the query

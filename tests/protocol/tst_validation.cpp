@@ -1,6 +1,8 @@
 // The protocol's rules for room names, nicks, tokens, ids and integers.
 #include "validation.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QTest>
 
 using namespace confab::protocol;
@@ -112,6 +114,26 @@ private Q_SLOTS:
         QCOMPARE(integerValue(QJsonValue(5.5), 0, 10), std::nullopt);
         QCOMPARE(integerValue(QJsonValue(-1), 0, 10), std::nullopt);
         QCOMPARE(integerValue(QJsonValue(QStringLiteral("5")), 0, 10), std::nullopt);
+        QCOMPARE(integerValue(QJsonValue(0), 0, 10), std::optional<qint64>(0));
+        QCOMPARE(integerValue(QJsonValue(0.0), 0, 10), std::optional<qint64>(0));
+        QCOMPARE(integerValue(QJsonValue(5.0), 0, 10), std::optional<qint64>(5));
+        QCOMPARE(integerValue(QJsonValue(0.5), 0, 10), std::nullopt);
+        QCOMPARE(integerValue(QJsonValue(1e300), 0, std::numeric_limits<qint64>::max()),
+                 std::nullopt);
+        QCOMPARE(integerValue(QJsonValue(), 0, 10), std::nullopt);
+    }
+
+    // Qt keeps a JSON integer as a qint64: read as one, it stays exact past 2^53, where a
+    // double would round 9007199254740993 to ...992.
+    void integersAreNotReadThroughDoubles()
+    {
+        constexpr qint64 big = 9007199254740993;
+        const qint64 max = std::numeric_limits<qint64>::max();
+        QCOMPARE(integerValue(QJsonValue(big), 0, max), std::optional<qint64>(big));
+        const QJsonValue parsed = QJsonDocument::fromJson("[9007199254740993]").array().at(0);
+        QCOMPARE(integerValue(parsed, 0, max), std::optional<qint64>(big));
+        QCOMPARE(integerValue(QJsonValue(big), 0, big - 1), std::nullopt);
+        QCOMPARE(integerValue(QJsonValue(max), 0, max), std::optional<qint64>(max));
     }
 
     void searchWordsSplitAndFold()
