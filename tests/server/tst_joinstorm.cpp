@@ -128,7 +128,12 @@ class TestJoinStorm : public QObject
 private Q_SLOTS:
     void everyJoinedListsThoseBeforeAndPresenceTellsOfThoseAfter()
     {
-        TestServer server;
+        // Correctness, not timeouts: a slow build (sanitizers) must not turn a handshake or a
+        // hello that waits behind the joins into a 408 or a 4002.
+        ServerConfig config = testConfig();
+        config.requestTimeoutMs = 10 * waitMs();
+        config.helloTimeoutMs = 10 * waitMs();
+        TestServer server(config);
         QVERIFY(server.start());
         Storm storm(server.port());
         std::atomic<bool> finished = false;
