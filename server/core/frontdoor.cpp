@@ -3,8 +3,11 @@
 #include "logging.h"
 #include "upgrade.h"
 
+#include <QSocketNotifier>
 #include <QTcpSocket>
 #include <QTimer>
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -123,15 +126,16 @@ FrontDoor::FrontDoor(const ServerConfig &config, HttpHandler handler, QObject *p
 {
     m_tcp.setListenBacklogSize(4096);
     m_tcp.setMaxPendingConnections(4096);
-    connect(&m_tcp, &QTcpServer::newConnection, this, &FrontDoor::onNewConnection);
-    connect(&m_tcp, &QTcpServer::acceptError, this, &FrontDoor::onAcceptError);
     m_acceptBackoff.setSingleShot(true);
-    connect(&m_acceptBackoff, &QTimer::timeout, this, [this] { m_tcp.resumeAccepting(); });
+    connect(&m_acceptBackoff, &QTimer::timeout, this, [this] {
+        if (m_acceptNotifier)
+            m_acceptNotifier->setEnabled(true);
+    });
 }
 
 FrontDoor::~FrontDoor()
 {
-    // Readers are children of their sockets, which are children of m_tcp: delete them while
+    // Readers are children of their sockets, which are children of this: delete them while
     // this object is whole (each reader's destructor takes itself off m_reading).
     while (!m_reading.isEmpty())
         delete m_reading.first()->socket();
@@ -146,19 +150,45 @@ std::optional<QString> FrontDoor::listen(const QHostAddress &address, quint16 po
             .arg(address.toString())
             .arg(port)
             .arg(m_tcp.errorString());
+    // QTcpServer binds; we accept. Qt's socket engine records only the first error it ever sees,
+    // so once an accept loop has ended on EAGAIN, a later EMFILE is reported as a temporary error:
+    // no acceptError, the listening socket stays readable, and the loop spins at a full core.
+    // Calling accept4() ourselves lets us read errno.
+    m_tcp.pauseAccepting();
+    m_acceptNotifier = new QSocketNotifier(m_tcp.socketDescriptor(), QSocketNotifier::Read, this);
+    connect(m_acceptNotifier, &QSocketNotifier::activated, this, &FrontDoor::onAcceptable);
     return std::nullopt;
 }
 
 void FrontDoor::close()
 {
     m_acceptBackoff.stop();
+    delete std::exchange(m_acceptNotifier, nullptr);
     m_tcp.close();
 }
 
-void FrontDoor::onNewConnection()
+void FrontDoor::onAcceptable()
 {
-    m_backoffMs = 0;
-    while (QTcpSocket *socket = m_tcp.nextPendingConnection()) {
+    const int listening = int(m_tcp.socketDescriptor());
+    // A bounded batch per turn, so that a connect storm shares the loop with everyone else.
+    for (int i = 0; i < MaxAcceptsPerTurn; ++i) {
+        const int fd = ::accept4(listening, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                return outOfDescriptors();
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                qCWarning(lcConnection) << "accept failed:" << strerror(errno);
+            return;
+        }
+        m_backoffMs = 0;
+        auto *socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(fd)) {
+            ::close(fd);
+            delete socket;
+            continue;
+        }
         // Chat frames are small and latency matters more than packet count.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         if (m_reading.size() >= MaxReading) {
@@ -170,12 +200,8 @@ void FrontDoor::onNewConnection()
     }
 }
 
-void FrontDoor::onAcceptError(QAbstractSocket::SocketError error)
+void FrontDoor::outOfDescriptors()
 {
-    if (error != QAbstractSocket::SocketResourceError) {
-        qCWarning(lcConnection) << "accept failed:" << m_tcp.errorString();
-        return;
-    }
     if (m_backoffMs == 0)
         qCWarning(lcConnection) << "out of file descriptors: refusing connections until some"
                                 << "close";
@@ -189,7 +215,7 @@ void FrontDoor::onAcceptError(QAbstractSocket::SocketError error)
         m_spareFd = openSpareFd();
     }
     m_backoffMs = std::clamp(m_backoffMs * 2, MinBackoffMs, MaxBackoffMs);
-    m_tcp.pauseAccepting();
+    m_acceptNotifier->setEnabled(false);
     m_acceptBackoff.start(m_backoffMs);
 }
 

@@ -14,6 +14,7 @@
 #include <QTimer>
 #include <functional>
 
+class QSocketNotifier;
 class QTcpSocket;
 
 namespace confab {
@@ -55,8 +56,10 @@ Q_SIGNALS:
                             const QByteArray &early);
 
 private:
-    void onNewConnection();
-    void onAcceptError(QAbstractSocket::SocketError error);
+    void onAcceptable();
+    void outOfDescriptors();
+
+    static constexpr int MaxAcceptsPerTurn = 256;
 
     const ServerConfig &m_config;
     HttpHandler m_handler;
@@ -65,6 +68,7 @@ private:
     // Out of file descriptors, accept() fails at once and the listening socket stays readable:
     // accepting pauses with a backoff instead of spinning, and a spare descriptor lets the
     // server take one waiting connection and close it, so the client is not left hanging.
+    QSocketNotifier *m_acceptNotifier = nullptr; // ours: see listen()
     QTimer m_acceptBackoff;
     int m_backoffMs = 0;
     int m_spareFd = -1;
