@@ -3,7 +3,6 @@
 #include "chatserver.h"
 #include "epolldispatcher.h"
 
-#include <QNetworkInterface>
 #include <QStandardPaths>
 #include <QThread>
 
@@ -121,13 +120,10 @@ QStringList HostController::addresses() const
     QStringList out;
     if (!m_server)
         return out;
-    const auto all = QNetworkInterface::allAddresses();
-    for (const QHostAddress &a : all) {
-        if (a.protocol() == QAbstractSocket::IPv4Protocol && !a.isLoopback() && !a.isLinkLocal())
-            out.append(QStringLiteral("%1:%2").arg(a.toString()).arg(m_port));
-    }
-    if (out.isEmpty())
-        out.append(QStringLiteral("127.0.0.1:%1").arg(m_port));
+    const QHostAddress bind =
+        m_bindAddress.isEmpty() ? QHostAddress(QHostAddress::Any) : QHostAddress(m_bindAddress);
+    for (const QHostAddress &a : ChatServer::reachableAddresses(bind))
+        out.append(ChatServer::hostAndPort(a, quint16(m_port)));
     return out;
 }
 

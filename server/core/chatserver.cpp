@@ -81,27 +81,33 @@ std::optional<QString> ChatServer::start()
     return std::nullopt;
 }
 
+QList<QHostAddress> ChatServer::reachableAddresses(const QHostAddress &bind)
+{
+    if (bind != QHostAddress::Any && bind != QHostAddress::AnyIPv4 && bind != QHostAddress::AnyIPv6)
+        return {bind};
+    QList<QHostAddress> addresses;
+    for (const QHostAddress &a : QNetworkInterface::allAddresses()) {
+        if (a.protocol() == QAbstractSocket::IPv4Protocol && !a.isLoopback() && !a.isLinkLocal())
+            addresses.append(a);
+    }
+    if (addresses.isEmpty())
+        addresses.append(QHostAddress(QHostAddress::LocalHost));
+    return addresses;
+}
+
+QString ChatServer::hostAndPort(const QHostAddress &address, quint16 port)
+{
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+                             ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+                             : address.toString();
+    return QStringLiteral("%1:%2").arg(host).arg(port);
+}
+
 QStringList ChatServer::webLinks(const QHostAddress &bind, quint16 port)
 {
-    QList<QHostAddress> addresses;
-    if (bind == QHostAddress::Any || bind == QHostAddress::AnyIPv4
-        || bind == QHostAddress::AnyIPv6) {
-        for (const QHostAddress &a : QNetworkInterface::allAddresses()) {
-            if (a.protocol() == QAbstractSocket::IPv4Protocol && !a.isLoopback())
-                addresses.append(a);
-        }
-        if (addresses.isEmpty())
-            addresses.append(QHostAddress(QHostAddress::LocalHost));
-    } else {
-        addresses.append(bind);
-    }
     QStringList links;
-    for (const QHostAddress &a : std::as_const(addresses)) {
-        const QString host = a.protocol() == QAbstractSocket::IPv6Protocol
-                                 ? QLatin1Char('[') + a.toString() + QLatin1Char(']')
-                                 : a.toString();
-        links.append(QStringLiteral("http://%1:%2/").arg(host).arg(port));
-    }
+    for (const QHostAddress &a : reachableAddresses(bind))
+        links.append(QStringLiteral("http://%1/").arg(hostAndPort(a, port)));
     return links;
 }
 

@@ -34,6 +34,11 @@ public:
     // The web client's address for each address a server bound to `bind` is reached at (every
     // LAN IPv4 address when bound to all of them).
     static QStringList webLinks(const QHostAddress &bind, quint16 port);
+    // The addresses a server bound to `bind` is reached at: every LAN IPv4 address (loopback
+    // when there is none) when bound to all of them, else the bound address.
+    static QList<QHostAddress> reachableAddresses(const QHostAddress &bind);
+    // "192.168.1.20:7300", or "[fe80::1]:7300".
+    static QString hostAndPort(const QHostAddress &address, quint16 port);
     const ServerConfig &config() const { return m_config; }
 
     // Graceful stop: stops listening, closes every client with 1001, writes everything, and

@@ -75,6 +75,7 @@ void Connection::start(const QByteArray &early)
         return;
     }
     m_decoder.feed(early);
+    decode();
     // Bytes already in Qt's buffer raise no new readyRead.
     onReadyRead();
 }
@@ -92,8 +93,6 @@ void Connection::onReadyRead()
         m_decoder.feed(bytes);
         decode();
     }
-    if (!m_disconnected && !m_closeReceived)
-        decode(); // the early bytes, when nothing else came
 }
 
 void Connection::decode()

@@ -13,23 +13,13 @@
 using namespace confab;
 using namespace confab::test;
 
-namespace {
-// The protocol's default limits (tests elsewhere run with generous ones).
-ServerConfig defaultLimits()
-{
-    ServerConfig c = testConfig();
-    c.limits = protocol::Limits{};
-    return c;
-}
-} // namespace
-
 class TestLimits : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
     void framesBeyondTheBurstAreDroppedWithRetryTime()
     {
-        ServerConfig config = defaultLimits();
+        ServerConfig config = protocolLimitsConfig();
         config.limits.ratePerSec = 1; // burst 8; a slow refill keeps the counts exact under load
         TestServer server(config);
         QVERIFY(server.start());
@@ -60,7 +50,7 @@ private Q_SLOTS:
 
     void onlyTheFirstHelloIsFree()
     {
-        TestServer server(defaultLimits());
+        TestServer server(protocolLimitsConfig());
         QVERIFY(server.start());
         TestClient c;
         QVERIFY(c.open(server.port()));
@@ -74,7 +64,7 @@ private Q_SLOTS:
 
     void aFlooderIsClosedWith1008()
     {
-        TestServer server(defaultLimits());
+        TestServer server(protocolLimitsConfig());
         QVERIFY(server.start());
         TestClient flooder, bystander;
         QVERIFY(flooder.open(server.port()) && bystander.open(server.port()));

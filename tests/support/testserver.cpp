@@ -18,6 +18,13 @@ ServerConfig testConfig()
     return c;
 }
 
+ServerConfig protocolLimitsConfig()
+{
+    ServerConfig c = testConfig();
+    c.limits = protocol::Limits{};
+    return c;
+}
+
 TestServer::TestServer(ServerConfig config)
     : m_config(std::move(config))
 {

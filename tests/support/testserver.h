@@ -14,6 +14,8 @@ namespace confab::test {
 
 // Defaults for a test server; tests adjust what they exercise.
 ServerConfig testConfig();
+// The same with the protocol's default limits (testConfig's rate limit is generous).
+ServerConfig protocolLimitsConfig();
 
 class TestServer
 {
