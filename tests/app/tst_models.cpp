@@ -101,13 +101,15 @@ private Q_SLOTS:
     void consecutiveMessagesAreGroupedAndDaysSeparated()
     {
         MessageModel m;
-        const qint64 yesterday = QDateTime::currentMSecsSinceEpoch() - 24 * 3600 * 1000;
-        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        // Times anchored to the start of today, not to now: run just after midnight, "a minute
+        // ago" was yesterday (seen in a CI run at 00:00).
+        const qint64 today = QDate::currentDate().startOfDay().toMSecsSinceEpoch();
+        const qint64 yesterday = today - 12 * 3600 * 1000;
         m.addMessage(msg(1, "a", "x", yesterday));
-        m.addMessage(msg(2, "a", "y", now - 60000));
-        m.addMessage(msg(3, "a", "z", now - 30000));
-        m.addMessage(msg(4, "b", "w", now - 20000));
-        m.addMessage(msg(5, "b", "v", now));
+        m.addMessage(msg(2, "a", "y", today + 1000));
+        m.addMessage(msg(3, "a", "z", today + 31000));
+        m.addMessage(msg(4, "b", "w", today + 41000));
+        m.addMessage(msg(5, "b", "v", today + 61000));
         auto header = [&](int row) {
             return m.data(m.index(row), MessageModel::ShowHeaderRole).toBool();
         };
