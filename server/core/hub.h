@@ -102,8 +102,6 @@ private:
     void handleTopic(Connection *c, const Frame &f);
     Room &roomFor(const QString &name);
     void removeFromRoom(Connection *c, Room &room);
-    // The room this frame names, if the connection is in it; otherwise answers the error.
-    Room *memberRoom(Connection *c, const Frame &f);
 
     // hub_requests.cpp
     // The request a frame carries (frames.h), or nothing when it is malformed: then its fault
