@@ -87,6 +87,7 @@ private:
         int room = 0;
         qint64 nextSeq = 1;
         int inFlight = 0;
+        std::string sendHead, sendTail; // its send frame around the text (sendFrameAround)
     };
     enum class Phase { Connecting, Settling, Warming, Measuring, Draining, Done };
 

@@ -4,7 +4,6 @@
 #include "logging.h"
 #include "metrics.h"
 #include "upgrade.h"
-#include "validation.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>
@@ -129,25 +128,18 @@ HttpResponse HttpApi::publish(const HttpRequest &request)
         return errorResponse(400, protocol::errorName(scalar ? protocol::Error::BadRequest
                                                              : protocol::Error::BadJson));
     }
-    const QJsonObject body = doc.object();
-    if (!doc.isObject() || !body.value("room"_L1).isString() || !body.value("text"_L1).isString())
+    if (!doc.isObject())
         return errorResponse(400, protocol::errorName(protocol::Error::BadRequest));
-    QString nick = u"api"_s;
-    if (body.contains("from"_L1)) {
-        const auto from = body.value("from"_L1).isString()
-                              ? protocol::normalizeNick(body.value("from"_L1).toString())
-                              : std::nullopt;
-        if (!from)
-            return errorResponse(400, protocol::errorName(protocol::Error::BadNick));
-        nick = *from;
-    }
-    const PublishResult result = m_hub.publish(
-        body.value("room"_L1).toString(), body.value("text"_L1).toString(), {m_apiUserId, nick});
+    const auto decoded = protocol::PublishRequest::fromJson(doc.object());
+    if (const auto *fault = std::get_if<protocol::DecodeError>(&decoded))
+        return errorResponse(400, protocol::errorName(fault->error));
+    const auto &body = std::get<protocol::PublishRequest>(decoded);
+    const PublishResult result =
+        m_hub.publish(body.room, body.text, {m_apiUserId, body.from.value_or(u"api"_s)});
     if (const auto *error = std::get_if<protocol::Error>(&result))
         return errorResponse(400, protocol::errorName(*error));
     const auto &published = std::get<Published>(result);
-    return HttpResponse::json(202,
-                              {{"room"_L1, published.room}, {"seq"_L1, double(published.seq)}});
+    return HttpResponse::json(202, protocol::PublishAnswer{published.room, published.seq}.toJson());
 }
 
 } // namespace confab

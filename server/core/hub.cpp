@@ -71,8 +71,7 @@ void Hub::attach(Connection *c)
     });
     if (m_connections.size() >= m_config.maxConnections && !evictSilent()) {
         qCWarning(lcHub) << "connection cap reached:" << m_config.maxConnections;
-        c->send(
-            wire(protocol::errorFrame(Error::ServerFull, u"the server is full"_s, std::nullopt)));
+        c->send(wire(protocol::ErrorFrame(Error::ServerFull, u"the server is full"_s).toJson()));
         c->closeWith(protocol::CloseServerFull, u"server full"_s, u"server_full"_s);
         c->release();
         return;
@@ -119,9 +118,8 @@ bool Hub::admit(Connection *c, const std::optional<QString> &re)
     if (c->admit())
         return true;
     if (c->isOpen()) { // else it was just closed for flooding
-        QJsonObject e = protocol::errorFrame(Error::RateLimited, u"too many frames"_s, re);
-        e.insert("retry_ms"_L1, double(c->retryMs()));
-        sendTo(c, wire(e));
+        const protocol::ErrorFrame e(Error::RateLimited, u"too many frames"_s, c->retryMs());
+        sendTo(c, wire(protocol::withRe(e.toJson(), re)));
     }
     return false;
 }
@@ -131,7 +129,7 @@ void Hub::onText(Connection *c, const QByteArray &utf8)
     const auto decoded = protocol::decodeFrame(utf8);
     const Frame *frame = std::get_if<Frame>(&decoded);
     const auto *failure = std::get_if<protocol::DecodeFailure>(&decoded);
-    const bool isHello = frame && frame->type == u"hello";
+    const bool isHello = frame && frame->type == protocol::Hello::Type;
     const bool freeHello = isHello && !c->helloSeen;
     c->helloSeen = c->helloSeen || isHello;
     std::optional<QString> re;
@@ -142,7 +140,8 @@ void Hub::onText(Connection *c, const QByteArray &utf8)
     if (!freeHello && !admit(c, re))
         return;
     if (failure) {
-        sendTo(c, wire(protocol::errorFrame(failure->error, failure->message, re)));
+        sendTo(c, wire(protocol::withRe(
+                      protocol::ErrorFrame(failure->error, failure->message).toJson(), re)));
         return;
     }
     dispatch(c, *frame);
@@ -158,23 +157,25 @@ void Hub::onBinary(Connection *c)
 
 void Hub::dispatch(Connection *c, const Frame &f)
 {
-    if (f.type == u"hello")
+    if (f.type == protocol::Hello::Type)
         return handleHello(c, f);
     if (!c->user)
         return sendError(c, &f, Error::NotReady, u"send hello first"_s);
 
     using Handler = void (Hub::*)(Connection *, const Frame &);
+    using namespace protocol;
     static const QHash<QString, Handler> handlers{
-        {u"join"_s, &Hub::handleJoin},     {u"leave"_s, &Hub::handleLeave},
-        {u"rooms"_s, &Hub::handleRooms},   {u"topic"_s, &Hub::handleTopic},
-        {u"send"_s, &Hub::handleSend},     {u"history"_s, &Hub::handleHistory},
-        {u"read"_s, &Hub::handleRead},     {u"search"_s, &Hub::handleSearch},
-        {u"typing"_s, &Hub::handleTyping}, {u"nick"_s, &Hub::handleNick},
+        {JoinRequest::Type, &Hub::handleJoin},     {LeaveRequest::Type, &Hub::handleLeave},
+        {RoomsRequest::Type, &Hub::handleRooms},   {TopicRequest::Type, &Hub::handleTopic},
+        {SendRequest::Type, &Hub::handleSend},     {HistoryRequest::Type, &Hub::handleHistory},
+        {ReadPosition::Type, &Hub::handleRead},    {SearchRequest::Type, &Hub::handleSearch},
+        {TypingRequest::Type, &Hub::handleTyping}, {NickRequest::Type, &Hub::handleNick},
     };
     const Handler handler = handlers.value(f.type);
     if (!handler)
-        return sendError(c, &f, Error::UnknownType,
-                         u"unknown frame type '%1'"_s.arg(f.type.left(64)));
+        return sendError(
+            c, &f, Error::UnknownType,
+            u"unknown frame type '%1'"_s.arg(f.type.left(protocol::MaxEchoedTypeChars)));
     (this->*handler)(c, f);
 }
 
@@ -237,10 +238,8 @@ void Hub::reply(Connection *c, const Frame &request, const QJsonObject &frame)
 
 void Hub::sendError(Connection *c, const Frame *request, Error error, const QString &message)
 {
-    std::optional<QString> re;
-    if (request && request->hasId)
-        re = request->id;
-    sendTo(c, wire(protocol::errorFrame(error, message, re)));
+    const std::optional<QString> re = request ? request->replyRe() : std::nullopt;
+    sendTo(c, wire(protocol::withRe(protocol::ErrorFrame(error, message).toJson(), re)));
 }
 
 void Hub::broadcast(const Room &room, const QByteArray &json, const User *exceptUser)

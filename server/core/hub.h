@@ -6,7 +6,7 @@
 #pragma once
 
 #include "auththrottle.h"
-#include "codec.h"
+#include "frames.h"
 #include "metrics.h"
 #include "owninghash.h"
 #include "room.h"
@@ -63,6 +63,9 @@ Q_SIGNALS:
 private:
     using Frame = protocol::Frame;
     using Error = protocol::Error;
+    // Who may send a request: for one only a room's members may send, not_in_room comes before
+    // the request's faults found past its room name (the order the server always answered in).
+    enum class Access { Anyone, MembersOnly };
 
     // Charges one frame to the connection's bucket; answers rate_limited when it is empty.
     bool admit(Connection *c, const std::optional<QString> &re);
@@ -76,7 +79,8 @@ private:
     // hub_session.cpp
     void handleHello(Connection *c, const Frame &f);
     // The password check of a hello, throttled (auththrottle.h). False when refused (answered).
-    bool passwordAccepted(Connection *c, const Frame &f);
+    bool passwordAccepted(Connection *c, const Frame &f,
+                          const protocol::HelloCredentials &credentials);
     void handleNick(Connection *c, const Frame &f);
     User *userForToken(const QString &tokenHash);
     // The one place users are kept: by id, and by token hash when they have one.
@@ -96,16 +100,28 @@ private:
     // Forgets the rooms that were left empty with no messages; called when a handler is done,
     // so that no handler holds a reference to a room that is destroyed.
     void dropUnusedRooms();
-    // The room this frame names, if the connection is in it; otherwise answers the error.
-    Room *memberRoom(Connection *c, const Frame &f);
+
+    // hub_requests.cpp
+    // The request a frame carries (frames.h), or nothing when it is malformed: then its fault
+    // has been answered (refuse).
+    template <typename Request, typename... Args>
+    std::optional<Request> decode(Connection *c, const Frame &f, Access access, Args... args)
+    {
+        auto decoded = Request::fromJson(f.object, args...);
+        if (auto *request = std::get_if<Request>(&decoded))
+            return std::move(*request);
+        refuse(c, f, std::get<protocol::DecodeError>(decoded), access);
+        return std::nullopt;
+    }
+    void refuse(Connection *c, const Frame &f, const protocol::DecodeError &fault, Access access);
+    // The room a decoded request names, if the connection is in it; otherwise answers
+    // not_in_room.
+    Room *memberRoom(Connection *c, const Frame &f, const QString &room);
 
     // hub_messages.cpp
-    // The send rules for a message text (present, not empty, at most max_text_bytes), shared by
-    // WebSocket sends and HTTP publishes.
-    std::optional<std::pair<Error, QString>> textError(const QString &text) const;
     void handleSend(Connection *c, const Frame &f);
-    void sendToRoom(Connection *c, const Frame &f, const QString &text);
-    void sendDirect(Connection *c, const Frame &f, const QString &text);
+    void sendToRoom(Connection *c, const Frame &f, const protocol::SendRequest &request);
+    void sendDirect(Connection *c, const Frame &f, const protocol::SendRequest &request);
     void handleHistory(Connection *c, const Frame &f);
     void handleRead(Connection *c, const Frame &f);
     void handleSearch(Connection *c, const Frame &f);
@@ -151,7 +167,8 @@ private:
     // produced: each entry is a frame (ticket 0) or the place of a search answer still to come.
     struct PendingSearch {
         Connection *connection;
-        QJsonObject answer; // without "messages"
+        protocol::SearchAnswer answer; // without its messages
+        std::optional<QString> re;
     };
     QHash<quint64, PendingSearch> m_searches; // by ticket
     QHash<Connection *, QList<std::pair<quint64, QByteArray>>> m_waiting;

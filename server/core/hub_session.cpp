@@ -5,7 +5,6 @@
 #include "logging.h"
 #include "monotonicclock.h"
 #include "store.h"
-#include "validation.h"
 
 #include <QCryptographicHash>
 #include <QRandomGenerator>
@@ -28,12 +27,6 @@ QString guestNick()
     return u"guest-%1"_s.arg(QRandomGenerator::global()->bounded(0x10000), 4, 16, QLatin1Char('0'));
 }
 
-QString badNick()
-{
-    return u"a nick has 1 to %1 characters, no control characters and no surrounding spaces"_s.arg(
-        protocol::MaxNickChars);
-}
-
 QByteArray sha256(const QString &secret)
 {
     return QCryptographicHash::hash(secret.toUtf8(), QCryptographicHash::Sha256);
@@ -46,33 +39,25 @@ void Hub::handleHello(Connection *c, const Frame &f)
     if (c->user)
         return sendError(c, &f, Error::BadRequest, u"hello was already accepted"_s);
 
-    const QJsonValue protocolValue = f.value("protocol"_L1);
-    if (!protocolValue.isUndefined()
-        && protocol::integerValue(protocolValue, 1, 1) != std::optional<qint64>(1)) {
-        sendError(c, &f, Error::BadRequest,
-                  u"unsupported protocol version; this server speaks %1"_s.arg(protocol::Version));
-        c->closeWith(protocol::CloseProtocolError, u"unsupported protocol"_s, u"protocol"_s);
+    const auto decoded = protocol::Hello::fromJson(f.object);
+    const auto *fault = std::get_if<protocol::DecodeError>(&decoded);
+    if (fault && fault->close) { // another protocol version
+        sendError(c, &f, fault->error, fault->message);
+        c->closeWith(fault->close, u"unsupported protocol"_s, u"protocol"_s);
         return;
     }
-    if (!m_config.password.isEmpty() && !passwordAccepted(c, f))
+    // The password is checked before the token and the nick are judged (docs/protocol.md).
+    if (!m_config.password.isEmpty()
+        && !passwordAccepted(c, f, protocol::HelloCredentials::fromJson(f.object)))
         return;
-    const QJsonValue token = f.value("token"_L1);
-    if (!token.isUndefined() && !(token.isString() && protocol::isValidToken(token.toString())))
-        return sendError(
-            c, &f, Error::BadRequest,
-            u"token must be %1 to %2 characters from '!' to '~'"_s.arg(protocol::MinTokenChars)
-                .arg(protocol::MaxTokenChars));
-    std::optional<QString> nick;
-    const QJsonValue nickValue = f.value("nick"_L1);
-    if (!nickValue.isUndefined()) {
-        nick = nickValue.isString() ? protocol::normalizeNick(nickValue.toString()) : std::nullopt;
-        if (!nick)
-            return sendError(c, &f, Error::BadNick, badNick());
-    }
+    if (fault)
+        return sendError(c, &f, fault->error, fault->message);
+    const protocol::Hello &hello = std::get<protocol::Hello>(decoded);
+    const std::optional<QString> &nick = hello.nick;
 
     User *user = nullptr;
-    if (token.isString()) {
-        const QString tokenHash = QString::fromLatin1(sha256(token.toString()).toHex());
+    if (hello.token) {
+        const QString tokenHash = QString::fromLatin1(sha256(*hello.token).toHex());
         user = userForToken(tokenHash);
         if (nick && *nick != user->nick) {
             if (user->connections.isEmpty()) {
@@ -93,31 +78,22 @@ void Hub::handleHello(Connection *c, const Frame &f)
     --m_silent;
     qCDebug(lcHub) << "connection" << c->serial() << "is user" << user->id;
 
-    const auto &limits = m_config.limits;
     reply(c, f,
-          QJsonObject{
-              {"type"_L1, "welcome"_L1},
-              {"protocol"_L1, protocol::Version},
-              {"user"_L1, protocol::toJson(user->info())},
-              {"server"_L1, QJsonObject{{"name"_L1, m_config.name},
-                                        {"version"_L1, QStringLiteral(CONFAB_VERSION)}}},
-              {"limits"_L1, QJsonObject{{"max_text_bytes"_L1, limits.maxTextBytes},
-                                        {"max_frame_bytes"_L1, limits.maxFrameBytes},
-                                        {"rate_per_sec"_L1, limits.ratePerSec},
-                                        {"burst"_L1, limits.burst},
-                                        {"max_queue_bytes"_L1, double(limits.maxQueueBytes)}}}});
+          protocol::Welcome{protocol::Version, user->info(), m_config.name,
+                            QStringLiteral(CONFAB_VERSION), m_config.limits}
+              .toJson());
 }
 
-bool Hub::passwordAccepted(Connection *c, const Frame &f)
+bool Hub::passwordAccepted(Connection *c, const Frame &f,
+                           const protocol::HelloCredentials &credentials)
 {
     // Failures are counted per client address, except for a device that has passed the
     // password before (its token belongs to a stored user): it has a budget of its own, so a
     // flood of wrong passwords from its address (behind a reverse proxy every client has the
     // proxy's) does not lock it out.
-    const QJsonValue token = f.value("token"_L1);
     QString tokenHash;
-    if (token.isString() && protocol::isValidToken(token.toString()))
-        tokenHash = QString::fromLatin1(sha256(token.toString()).toHex());
+    if (credentials.token)
+        tokenHash = QString::fromLatin1(sha256(*credentials.token).toHex());
     const bool knownDevice =
         !tokenHash.isEmpty()
         && (m_usersByToken.contains(tokenHash) || m_store.userForToken(tokenHash));
@@ -127,11 +103,9 @@ bool Hub::passwordAccepted(Connection *c, const Frame &f)
         c->peerAddress().toString() + (knownDevice ? u" (a known token)"_s : QString());
     const qint64 now = monotonicNs();
     auto refuse = [&](const QString &message, qint64 retryMs) {
-        QJsonObject e = protocol::errorFrame(Error::AuthFailed, message,
-                                             f.hasId ? std::optional(f.id) : std::nullopt);
-        if (retryMs > 0)
-            e.insert("retry_ms"_L1, double(retryMs));
-        sendTo(c, wire(e));
+        const protocol::ErrorFrame e(Error::AuthFailed, message,
+                                     retryMs > 0 ? std::optional(retryMs) : std::nullopt);
+        sendTo(c, wire(protocol::withRe(e.toJson(), f)));
         c->closeWith(protocol::CloseAuthFailed, u"auth failed"_s, u"auth_failed"_s);
         return false;
     };
@@ -139,9 +113,8 @@ bool Hub::passwordAccepted(Connection *c, const Frame &f)
         m_authThrottle.refused(who);
         return refuse(u"too many failed attempts; try again later"_s, wait);
     }
-    const QJsonValue password = f.value("password"_L1);
     // Compare digests so the time taken does not depend on where the strings differ.
-    if (!password.isString() || sha256(password.toString()) != sha256(m_config.password)) {
+    if (!credentials.password || sha256(*credentials.password) != sha256(m_config.password)) {
         m_authThrottle.failed(key, who, now);
         return refuse(u"wrong or missing password"_s, 0);
     }
@@ -168,11 +141,8 @@ User *Hub::userForToken(const QString &tokenHash)
 
 void Hub::handleNick(Connection *c, const Frame &f)
 {
-    const QJsonValue value = f.value("nick"_L1);
-    const auto nick = value.isString() ? protocol::normalizeNick(value.toString()) : std::nullopt;
-    if (!nick)
-        return sendError(c, &f, Error::BadNick, badNick());
-    changeNick(c->user, *nick, c, &f);
+    if (const auto request = decode<protocol::NickRequest>(c, f, Access::Anyone))
+        changeNick(c->user, request->nick, c, &f);
 }
 
 void Hub::changeNick(User *user, const QString &nick, Connection *requester, const Frame *request)
@@ -182,8 +152,7 @@ void Hub::changeNick(User *user, const QString &nick, Connection *requester, con
     if (!user->tokenHash.isEmpty())
         m_store.saveUser(user->tokenHash, user->id, nick);
 
-    const QJsonObject answer{
-        {"type"_L1, "nick"_L1}, {"user"_L1, protocol::toJson(user->info())}, {"old"_L1, old}};
+    const QJsonObject answer = protocol::NickAnswer{user->info(), old}.toJson();
     const QByteArray plain = wire(answer);
     for (Connection *c : std::as_const(user->connections)) {
         if (c == requester && request)
@@ -200,14 +169,11 @@ void Hub::changeNick(User *user, const QString &nick, Connection *requester, con
     for (const QString &name : std::as_const(rooms)) {
         Room *room = m_rooms.value(name);
         room->renamed(user);
-        broadcast(*room,
-                  wire({{"type"_L1, "presence"_L1},
-                        {"room"_L1, name},
-                        {"event"_L1, "nick"_L1},
-                        {"user"_L1, protocol::toJson(user->info())},
-                        {"old"_L1, old},
-                        {"ts"_L1, double(ts)}}),
-                  user);
+        broadcast(
+            *room,
+            wire(protocol::Presence{name, protocol::Presence::Event::Nick, user->info(), old, ts}
+                     .toJson()),
+            user);
     }
 }
 

@@ -113,19 +113,6 @@ Decoded<ChatMessage> ChatMessage::fromJson(const QJsonObject &object)
     return r.result(std::move(m));
 }
 
-QJsonObject toJson(const ChatMessage &message)
-{
-    return message.toJson();
-}
-
-std::optional<ChatMessage> messageFromJson(const QJsonObject &object)
-{
-    auto m = ChatMessage::fromJson(object);
-    if (auto *message = std::get_if<ChatMessage>(&m))
-        return std::move(*message);
-    return std::nullopt;
-}
-
 QJsonArray toJson(const QList<ChatMessage> &messages)
 {
     QJsonArray array;
@@ -169,14 +156,6 @@ QList<UserInfo> usersFromJson(const QJsonValue &value)
             users.append(*user);
     }
     return users;
-}
-
-QJsonObject errorFrame(Error error, const QString &message, const std::optional<QString> &re)
-{
-    return withRe(QJsonObject{{"type"_L1, "error"_L1},
-                              {"code"_L1, errorName(error)},
-                              {"message"_L1, message}},
-                  re);
 }
 
 QJsonObject withRe(QJsonObject frame, const std::optional<QString> &re)

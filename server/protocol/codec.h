@@ -67,8 +67,6 @@ struct Frame {
 
     // What an answer to this frame carries as `re`: its id, if it had one.
     std::optional<QString> replyRe() const { return hasId ? std::optional(id) : std::nullopt; }
-
-    QJsonValue value(QLatin1StringView key) const { return object.value(key); }
 };
 
 // Why an inbound frame was refused before it reached a handler.
@@ -92,21 +90,16 @@ QByteArray textFrame(QByteArrayView payload);
 QByteArray textFrame(std::initializer_list<QByteArrayView> payload);
 
 QJsonObject toJson(const UserInfo &user);
-QJsonObject toJson(const ChatMessage &message);
 QJsonArray toJson(const QList<ChatMessage> &messages);
 QJsonArray toJson(const QList<UserInfo> &users);
 
 std::optional<UserInfo> userFromJson(const QJsonValue &value);
-std::optional<ChatMessage> messageFromJson(const QJsonObject &object);
 // The messages of a list (joined, history, search). Entries that are not message objects are
 // skipped: a version 1.1 server lists edits, deletions and reactions among them, which a 1.0
 // client does not know and ignores.
 QList<ChatMessage> messagesFromJson(const QJsonValue &value);
 // The users of a list (joined's members); entries that are not user objects are skipped.
 QList<UserInfo> usersFromJson(const QJsonValue &value);
-
-// {"type":"error","code":...,"message":...} with "re" when re is given.
-QJsonObject errorFrame(Error error, const QString &message, const std::optional<QString> &re);
 
 // Adds "re" to a direct answer when the request carried an id: the one place it is written.
 QJsonObject withRe(QJsonObject frame, const std::optional<QString> &re);

@@ -20,13 +20,24 @@ QString badNick()
 // A nick member: a string that is a valid nick (normalizeNick), NFC; else bad_nick.
 QString readNick(JsonReader &r, QLatin1StringView key)
 {
-    const QString raw = r.string(key, Error::BadNick, badNick());
+    const QString raw = r.string(key, Error::BadNick, [](QLatin1StringView) { return badNick(); });
     if (!r.ok())
         return {};
     const auto nick = normalizeNick(raw);
     if (!nick)
         r.fail(Error::BadNick, badNick());
     return nick.value_or(QString());
+}
+
+QString badToken(QLatin1StringView = {})
+{
+    return u"token must be %1 to %2 characters from '!' to '~'"_s.arg(MinTokenChars)
+        .arg(MaxTokenChars);
+}
+
+QString blankQuery(QLatin1StringView = {})
+{
+    return u"\"q\" must be a non-empty string"_s;
 }
 
 QString notUnicode(QLatin1StringView key)
@@ -95,12 +106,9 @@ Decoded<Hello> Hello::fromJson(const QJsonObject &object)
                CloseProtocolError);
     Hello hello;
     if (r.has("token"_L1)) {
-        const QString tokenError =
-            u"token must be %1 to %2 characters from '!' to '~'"_s.arg(MinTokenChars)
-                .arg(MaxTokenChars);
-        hello.token = r.string("token"_L1, Error::BadRequest, tokenError);
+        hello.token = r.string("token"_L1, Error::BadRequest, badToken);
         if (r.ok() && !isValidToken(*hello.token))
-            r.fail(Error::BadRequest, tokenError);
+            r.fail(Error::BadRequest, badToken());
     }
     if (r.has("nick"_L1))
         hello.nick = readNick(r, "nick"_L1);
@@ -138,17 +146,17 @@ Decoded<Welcome> Welcome::fromJson(const QJsonObject &object)
     constexpr qint64 MaxInt = std::numeric_limits<int>::max();
     JsonReader r(object);
     Welcome w;
-    w.protocol = int(r.integer("protocol"_L1, 1, {}, MaxInt));
+    w.protocol = int(r.integer("protocol"_L1, 1, nullptr, MaxInt));
     w.user = r.user("user"_L1);
     JsonReader server(r.object("server"_L1));
     w.serverName = server.string("name"_L1);
     w.serverVersion = server.string("version"_L1);
     r.adopt(server);
     JsonReader limits(r.object("limits"_L1));
-    w.limits.maxTextBytes = int(limits.integer("max_text_bytes"_L1, 1, {}, MaxInt));
-    w.limits.maxFrameBytes = int(limits.integer("max_frame_bytes"_L1, 1, {}, MaxInt));
+    w.limits.maxTextBytes = int(limits.integer("max_text_bytes"_L1, 1, nullptr, MaxInt));
+    w.limits.maxFrameBytes = int(limits.integer("max_frame_bytes"_L1, 1, nullptr, MaxInt));
     w.limits.ratePerSec = limits.number("rate_per_sec"_L1);
-    w.limits.burst = int(limits.integer("burst"_L1, 1, {}, MaxInt));
+    w.limits.burst = int(limits.integer("burst"_L1, 1, nullptr, MaxInt));
     w.limits.maxQueueBytes = limits.integer("max_queue_bytes"_L1, 1);
     r.adopt(limits);
     return r.result(std::move(w));
@@ -195,7 +203,7 @@ Decoded<JoinRequest> JoinRequest::fromJson(const QJsonObject &object)
     JsonReader r(object);
     JoinRequest request;
     request.room = r.room("room"_L1);
-    request.since = r.optionalInteger("since"_L1, 0, mustBeSeq("since"_L1));
+    request.since = r.optionalInteger("since"_L1, 0, mustBeSeq);
     return r.result(std::move(request));
 }
 
@@ -221,13 +229,18 @@ Decoded<Joined> Joined::fromJson(const QJsonObject &object)
     return r.result(std::move(joined));
 }
 
-QByteArray encodeJoined(const Joined &frame, QByteArrayView membersJson,
-                        const std::optional<QString> &re)
+namespace {
+
+// The joined frame's JSON before and after its member list. QJsonObject keeps its members sorted
+// by key and writes them in that order: the members before "members" and those after it, each
+// written by Qt, around the given list are the bytes of the whole object (tst_frames compares
+// them).
+std::pair<QByteArray, QByteArray> joinedAround(const Joined &frame,
+                                               const std::optional<QString> &re)
 {
-    // QJsonObject keeps its members sorted by key and writes them in that order: the members
-    // before "members" and those after it, each written by Qt, around the given list are the
-    // bytes of the whole object (tst_frames compares them).
-    const QJsonObject all = withRe(frame.toJson(), re);
+    Joined withoutMembers = frame;
+    withoutMembers.members.clear();
+    const QJsonObject all = withRe(withoutMembers.toJson(), re);
     QJsonObject before;
     QJsonObject after;
     for (auto it = all.constBegin(); it != all.constEnd(); ++it) {
@@ -236,15 +249,34 @@ QByteArray encodeJoined(const Joined &frame, QByteArrayView membersJson,
         else if (it.key() > "members"_L1)
             after.insert(it.key(), it.value());
     }
-    QByteArray json = "{";
+    QByteArray head = "{";
     if (!before.isEmpty())
-        json += innerJson(before) + ',';
-    json += "\"members\":";
-    json += membersJson;
+        head += innerJson(before) + ',';
+    head += "\"members\":";
+    QByteArray tail;
     if (!after.isEmpty())
-        json += ',' + innerJson(after);
-    json += '}';
+        tail += ',' + innerJson(after);
+    tail += '}';
+    return {head, tail};
+}
+
+} // namespace
+
+QByteArray encodeJoined(const Joined &frame, QByteArrayView membersJson,
+                        const std::optional<QString> &re)
+{
+    const auto [head, tail] = joinedAround(frame, re);
+    QByteArray json = head;
+    json += membersJson;
+    json += tail;
     return json;
+}
+
+QByteArray joinedTextFrame(const Joined &frame, QByteArrayView membersJson,
+                           const std::optional<QString> &re)
+{
+    const auto [head, tail] = joinedAround(frame, re);
+    return textFrame({head, membersJson, tail});
 }
 
 QJsonObject LeaveRequest::toJson() const
@@ -417,7 +449,8 @@ Decoded<SendRequest> SendRequest::fromJson(const QJsonObject &object, int maxTex
             r.fail(error->error, error->message);
     }
     if (direct)
-        request.to = r.string("to"_L1, Error::BadRequest, u"\"to\" must be a user id"_s);
+        request.to = r.string("to"_L1, Error::BadRequest,
+                              [](QLatin1StringView) { return u"\"to\" must be a user id"_s; });
     else
         request.room = r.room("room"_L1);
     return r.result(std::move(request));
@@ -436,8 +469,8 @@ Decoded<HistoryRequest> HistoryRequest::fromJson(const QJsonObject &object)
     JsonReader r(object);
     HistoryRequest request;
     request.room = r.room("room"_L1);
-    request.before = r.optionalInteger("before"_L1, 0, mustBeSeq("before"_L1));
-    request.limit = r.optionalInteger("limit"_L1, 1, mustBePositive("limit"_L1));
+    request.before = r.optionalInteger("before"_L1, 0, mustBeSeq);
+    request.limit = r.optionalInteger("limit"_L1, 1, mustBePositive);
     return r.result(std::move(request));
 }
 
@@ -465,7 +498,7 @@ Decoded<ReadPosition> ReadPosition::fromJson(const QJsonObject &object)
     JsonReader r(object);
     ReadPosition read;
     read.room = r.room("room"_L1);
-    read.seq = r.integer("seq"_L1, 0, mustBeSeq("seq"_L1));
+    read.seq = r.integer("seq"_L1, 0, mustBeSeq);
     return r.result(std::move(read));
 }
 
@@ -481,10 +514,9 @@ Decoded<SearchRequest> SearchRequest::fromJson(const QJsonObject &object)
 {
     JsonReader r(object);
     SearchRequest request;
-    const QString blank = u"\"q\" must be a non-empty string"_s;
-    request.q = r.string("q"_L1, Error::BadRequest, blank);
+    request.q = r.string("q"_L1, Error::BadRequest, blankQuery);
     if (r.ok() && request.q.trimmed().isEmpty())
-        r.fail(Error::BadRequest, blank);
+        r.fail(Error::BadRequest, blankQuery());
     // Bounded before it is split: each word is a prefix term for the index to expand, and one
     // frame can hold thousands of them.
     if (r.ok() && request.q.toUtf8().size() > MaxSearchBytes)
@@ -492,7 +524,7 @@ Decoded<SearchRequest> SearchRequest::fromJson(const QJsonObject &object)
                u"a search query has at most %1 bytes of UTF-8"_s.arg(MaxSearchBytes));
     if (r.ok() && searchWords(request.q).size() > MaxSearchWords)
         r.fail(Error::BadRequest, u"a search query has at most %1 words"_s.arg(MaxSearchWords));
-    request.limit = r.optionalInteger("limit"_L1, 1, mustBePositive("limit"_L1));
+    request.limit = r.optionalInteger("limit"_L1, 1, mustBePositive);
     if (r.has("room"_L1)) // null included: then "room" must be a string
         request.room = r.room("room"_L1);
     return r.result(std::move(request));

@@ -4,11 +4,12 @@
 // that the compiler then checks everywhere.
 //
 // Every type T has:
-//   static constexpr QLatin1StringView Type;   its "type"
+//   static constexpr QLatin1StringView Type;   its "type" (not the HTTP bodies at the end)
 //   QJsonObject toJson() const;                 the frame, without "re" (withRe adds it once)
 //   static Decoded<T> fromJson(const QJsonObject &);   the frame, or why it is refused
+//                                               (SendRequest's also takes the text limit)
 // The envelope (`type`, `id`, `re`) is read by decodeFrame and written by withRe/withId
-// (codec.h). The message frame is ChatMessage (codec.h).
+// (codec.h). The message frame is ChatMessage (codec.h). Members are read with JsonReader.
 //
 // Requests are checked in the order the server answers their faults, with its error codes and
 // texts. Frames a server sends are checked for what the contract says they hold; their lists
@@ -108,6 +109,9 @@ struct Joined {
 // the members in the struct.
 QByteArray encodeJoined(const Joined &frame, QByteArrayView membersJson,
                         const std::optional<QString> &re);
+// The same as a WebSocket text frame, the member list copied once (codec.h's textFrame).
+QByteArray joinedTextFrame(const Joined &frame, QByteArrayView membersJson,
+                           const std::optional<QString> &re);
 
 struct LeaveRequest {
     static constexpr QLatin1StringView Type{"leave"};

@@ -20,16 +20,17 @@ void JsonReader::adopt(const JsonReader &nested)
 
 QString JsonReader::string(QLatin1StringView key)
 {
-    return string(key, Error::BadRequest, u"\"%1\" must be a string"_s.arg(key));
+    return string(key, Error::BadRequest,
+                  [](QLatin1StringView key) { return u"\"%1\" must be a string"_s.arg(key); });
 }
 
-QString JsonReader::string(QLatin1StringView key, Error error, const QString &message)
+QString JsonReader::string(QLatin1StringView key, Error error, Message message)
 {
     if (m_error)
         return {};
     const QJsonValue v = value(key);
     if (!v.isString()) {
-        fail(error, message);
+        fail(error, message(key));
         return {};
     }
     return v.toString();
@@ -58,20 +59,19 @@ QString JsonReader::room(QLatin1StringView key)
     return *name;
 }
 
-qint64 JsonReader::integer(QLatin1StringView key, qint64 min, const QString &message, qint64 max)
+qint64 JsonReader::integer(QLatin1StringView key, qint64 min, Message message, qint64 max)
 {
     if (m_error)
         return 0;
     if (const auto n = integerValue(value(key), min, max))
         return *n;
-    fail(Error::BadRequest, message.isEmpty()
-                                ? u"\"%1\" must be an integer (%2 or more)"_s.arg(key).arg(min)
-                                : message);
+    fail(Error::BadRequest,
+         message ? message(key) : u"\"%1\" must be an integer (%2 or more)"_s.arg(key).arg(min));
     return 0;
 }
 
 std::optional<qint64> JsonReader::optionalInteger(QLatin1StringView key, qint64 min,
-                                                  const QString &message)
+                                                  Message message)
 {
     const QJsonValue v = value(key);
     if (m_error || v.isUndefined() || v.isNull())

@@ -18,6 +18,10 @@ inline constexpr qint64 MaxInteger = std::numeric_limits<qint64>::max() / 2;
 class JsonReader
 {
 public:
+    // The text of a fault about a member, made only when the member is at fault (a frame that
+    // reads well costs no text).
+    using Message = QString (*)(QLatin1StringView key);
+
     explicit JsonReader(QJsonObject object)
         : m_object(std::move(object))
     {}
@@ -32,7 +36,7 @@ public:
 
     // A string; anything else is bad_request "\"key\" must be a string", or the given fault.
     QString string(QLatin1StringView key);
-    QString string(QLatin1StringView key, Error error, const QString &message);
+    QString string(QLatin1StringView key, Error error, Message message);
     // A string, or nothing when the member is missing or null.
     std::optional<QString> optionalString(QLatin1StringView key);
     // A room name, NFC-normalized: bad_request when it is not a string, bad_room when it is not
@@ -40,11 +44,11 @@ public:
     QString room(QLatin1StringView key);
     // An integer in [min, max] (integerValue: never through a double); else bad_request with the
     // message, by default "\"key\" must be an integer (min or more)".
-    qint64 integer(QLatin1StringView key, qint64 min, const QString &message = {},
+    qint64 integer(QLatin1StringView key, qint64 min, Message message = nullptr,
                    qint64 max = MaxInteger);
     // The same, or nothing when the member is missing or null.
     std::optional<qint64> optionalInteger(QLatin1StringView key, qint64 min,
-                                          const QString &message = {});
+                                          Message message = nullptr);
     // Any number (the one member that is not an integer: welcome's rate_per_sec).
     double number(QLatin1StringView key);
     QJsonObject object(QLatin1StringView key);

@@ -10,6 +10,8 @@ namespace confab::protocol {
 inline constexpr int Version = 1;
 inline constexpr quint16 DefaultPort = 7300;
 inline constexpr int MaxFrameIdChars = 64;
+// An unknown_type error names the type it did not know, cut to this many characters.
+inline constexpr int MaxEchoedTypeChars = 64;
 inline constexpr int MaxRoomChars = 64;
 inline constexpr int MaxNickChars = 32;
 inline constexpr int MaxTopicChars = 256;

@@ -429,6 +429,10 @@ void TestFrames::theEnvelopeCarriesRe()
              json(R"({"type":"left","room":"a","re":"c8"})"));
     QCOMPARE(withRe(Left{QStringLiteral("a")}.toJson(), std::nullopt),
              json(R"({"type":"left","room":"a"})"));
+    const QJsonObject error = ErrorFrame(Error::NotInRoom, QStringLiteral("join first")).toJson();
+    QCOMPARE(withRe(error, QStringLiteral("c9")).value(QLatin1StringView("re")).toString(),
+             QStringLiteral("c9"));
+    QVERIFY(!withRe(error, std::nullopt).contains(QLatin1StringView("re")));
     QCOMPARE(withId(LeaveRequest{QStringLiteral("a")}.toJson(), QStringLiteral("c9")),
              json(R"({"type":"leave","room":"a","id":"c9"})"));
 }

@@ -377,6 +377,47 @@ private Q_SLOTS:
         QCOMPARE(stored.first().toObject(), live);
     }
 
+    // A frame with two faults gets the one the server checks first: a malformed room, then
+    // not_in_room, then the frame's other members; a send's text before its room.
+    void aFrameWithTwoFaultsGetsTheFirstOneChecked()
+    {
+        TwoUsers p;
+        QVERIFY(p.start());
+        TestClient &a = p.alice;
+        QCOMPARE(errorCode(a.request({{"type", "topic"}, {"room", "elsewhere"}, {"topic", 5}})),
+                 "not_in_room");
+        QCOMPARE(errorCode(a.request({{"type", "topic"}, {"room", "a b"}, {"topic", 5}})),
+                 "bad_room");
+        QCOMPARE(errorCode(a.request({{"type", "topic"}, {"room", "general"}, {"topic", 5}})),
+                 "bad_request");
+        QCOMPARE(errorCode(a.request({{"type", "history"}, {"room", "elsewhere"}, {"before", -1}})),
+                 "not_in_room");
+        QCOMPARE(errorCode(a.request({{"type", "history"}, {"room", "general"}, {"limit", 0}})),
+                 "bad_request");
+        QCOMPARE(errorCode(a.request({{"type", "read"}, {"room", "elsewhere"}, {"seq", -1}})),
+                 "not_in_room");
+        QCOMPARE(errorCode(a.request({{"type", "read"}, {"room", "general"}, {"seq", "1"}})),
+                 "bad_request");
+        const QString tooLong(4097, u'x');
+        QCOMPARE(errorCode(a.request({{"type", "send"}, {"room", "a b"}, {"text", tooLong}})),
+                 "too_long");
+        QCOMPARE(errorCode(a.request({{"type", "send"}, {"room", "elsewhere"}, {"text", ""}})),
+                 "bad_request");
+        QCOMPARE(errorCode(a.request({{"type", "send"}, {"to", "nobody"}, {"text", 5}})),
+                 "bad_request");
+        QCOMPARE(errorCode(a.request({{"type", "join"}, {"room", "elsewhere"}, {"since", -1}})),
+                 "bad_request");
+        const QJsonObject search =
+            a.request({{"type", "search"}, {"q", ""}, {"limit", 0}, {"room", "elsewhere"}});
+        QCOMPARE(errorCode(search), "bad_request");
+        QCOMPARE(search["message"].toString(), "\"q\" must be a non-empty string");
+        QCOMPARE(errorCode(a.request({{"type", "search"}, {"q", "x"}, {"room", "elsewhere"}})),
+                 "not_in_room");
+        QCOMPARE(a.request({{"type", "send"}, {"room", "elsewhere"}, {"text", "x"}})["message"]
+                     .toString(),
+                 "join 'elsewhere' first");
+    }
+
     void typingIsRelayedAndThrottled()
     {
         TwoUsers p;

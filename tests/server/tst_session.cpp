@@ -190,6 +190,42 @@ private Q_SLOTS:
         QCOMPARE(right.hello("ok", {{"password", "s3cret"}})["type"].toString(), "welcome");
     }
 
+    // The order of a hello's checks (docs/protocol.md): the version, then the password, then the
+    // token and the nick.
+    void helloChecksTheVersionThenThePasswordThenTheRest()
+    {
+        ServerConfig config = testConfig();
+        config.password = QStringLiteral("s3cret");
+        TestServer server(config);
+        QVERIFY(server.start());
+
+        TestClient version;
+        QVERIFY(version.open(server.port()));
+        QCOMPARE(errorCode(version.request({{"type", "hello"}, {"protocol", 2}, {"token", "x"}})),
+                 "bad_request");
+        QVERIFY(version.waitClosed());
+        QCOMPARE(version.closeCode(), 1002);
+
+        TestClient password;
+        QVERIFY(password.open(server.port()));
+        QCOMPARE(errorCode(password.request(
+                     {{"type", "hello"}, {"password", "guess"}, {"token", "x"}, {"nick", ""}})),
+                 "auth_failed");
+        QVERIFY(password.waitClosed());
+        QCOMPARE(password.closeCode(), 4001);
+
+        TestClient token;
+        QVERIFY(token.open(server.port()));
+        QCOMPARE(errorCode(token.request(
+                     {{"type", "hello"}, {"password", "s3cret"}, {"token", "x"}, {"nick", ""}})),
+                 "bad_request");
+        QCOMPARE(
+            errorCode(token.request({{"type", "hello"}, {"password", "s3cret"}, {"nick", ""}})),
+            "bad_nick");
+        QVERIFY(token.isConnected());
+        QCOMPARE(token.hello("fine", {{"password", "s3cret"}})["type"].toString(), "welcome");
+    }
+
     void wrongPasswordsAreThrottledPerAddress()
     {
         LogCapture log;
