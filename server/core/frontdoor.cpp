@@ -1,6 +1,7 @@
 #include "frontdoor.h"
 
 #include "logging.h"
+#include "monotonicclock.h"
 #include "upgrade.h"
 
 #include <QSocketNotifier>
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +19,9 @@ namespace confab {
 namespace {
 constexpr int MinBackoffMs = 50;
 constexpr int MaxBackoffMs = 1000;
+// With every reading slot taken by sockets heard from in the last second, accepting waits this
+// long before it looks again.
+constexpr int FullPauseMs = 20;
 
 int openSpareFd()
 {
@@ -33,6 +38,7 @@ public:
         : QObject(socket)
         , m_socket(socket)
         , m_door(door)
+        , m_heardNs(monotonicNs())
     {
         connect(socket, &QTcpSocket::readyRead, this, &RequestReader::onReadyRead);
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
@@ -50,11 +56,23 @@ public:
     void drop() { m_socket->abort(); }
     QTcpSocket *socket() const { return m_socket; }
 
+    // Nothing came from this socket for `graceNs` and nothing is waiting to be read: a socket
+    // whose request sits unread in the kernel is waiting for us, not silent (in a reconnect
+    // storm the server accepts faster than a busy loop reads).
+    bool silentFor(qint64 nowNs, qint64 graceNs) const
+    {
+        if (nowNs - m_heardNs < graceNs || m_socket->bytesAvailable() > 0)
+            return false;
+        int unread = 0;
+        return ::ioctl(int(m_socket->socketDescriptor()), FIONREAD, &unread) != 0 || unread == 0;
+    }
+
 private:
     void onReadyRead()
     {
         if (m_answered)
             return;
+        m_heardNs = monotonicNs();
         if (!m_headDone) {
             m_buffer += m_socket->read(FrontDoor::MaxHeadBytes - m_buffer.size());
             const HeadParse head = parseRequestHead(m_buffer, FrontDoor::MaxHeadBytes, m_request);
@@ -110,6 +128,7 @@ private:
 
     QTcpSocket *m_socket;
     FrontDoor &m_door;
+    qint64 m_heardNs; // when bytes last came
     QTimer m_timer;
     QByteArray m_buffer;
     HttpRequest m_request;
@@ -172,6 +191,12 @@ void FrontDoor::onAcceptable()
     const int listening = int(m_tcp.socketDescriptor());
     // A bounded batch per turn, so that a connect storm shares the loop with everyone else.
     for (int i = 0; i < MaxAcceptsPerTurn; ++i) {
+        if (!roomForAnother()) {
+            m_acceptNotifier->setEnabled(false);
+            if (!m_acceptBackoff.isActive())
+                m_acceptBackoff.start(FullPauseMs);
+            return;
+        }
         const int fd = ::accept4(listening, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
@@ -191,13 +216,21 @@ void FrontDoor::onAcceptable()
         }
         // Chat frames are small and latency matters more than packet count.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        if (m_reading.size() >= MaxReading) {
-            qCInfo(lcConnection) << "too many sockets still sending a request: dropping the"
-                                 << "oldest";
-            m_reading.takeFirst()->drop();
-        }
         m_reading.append(new RequestReader(socket, *this));
     }
+}
+
+bool FrontDoor::roomForAnother()
+{
+    const qint64 now = monotonicNs();
+    while (m_reading.size() >= m_config.maxReadingSockets) {
+        if (!m_reading.first()->silentFor(now, SilentGraceMs * NsPerMs))
+            return false; // the rest wait in the listen backlog
+        qCInfo(lcConnection) << "too many sockets still sending a request: dropping the oldest"
+                             << "silent one";
+        m_reading.takeFirst()->drop();
+    }
+    return true;
 }
 
 void FrontDoor::outOfDescriptors()

@@ -38,9 +38,10 @@ public:
     // The largest HTTP body accepted (413 beyond).
     static constexpr qsizetype MaxBodyBytes = 64 * 1024;
     static constexpr qsizetype MaxHeadBytes = 16 * 1024;
-    // Sockets still sending their request head or body. Past this, the oldest is dropped to make
-    // room: a crowd of silent sockets slows nobody else's handshake.
-    static constexpr int MaxReading = 1024;
+    // Sockets still sending their request head or body are bounded (config.maxReadingSockets).
+    // At the bound the oldest is dropped if it has been silent this long, so a crowd of silent
+    // sockets slows nobody else's handshake; otherwise accepting pauses (see roomForAnother).
+    static constexpr int SilentGraceMs = 1000;
 
     // For RequestReader.
     void readerDone(RequestReader *reader);
@@ -58,6 +59,11 @@ Q_SIGNALS:
 private:
     void onAcceptable();
     void outOfDescriptors();
+    // Whether another socket may start reading its request: true when under the bound, or after
+    // dropping the oldest if it is silent. False when the oldest is merely waiting to be read
+    // (a connect storm on a busy loop): then accepting pauses briefly and the rest wait in the
+    // kernel's backlog instead of being dropped.
+    bool roomForAnother();
 
     static constexpr int MaxAcceptsPerTurn = 256;
 

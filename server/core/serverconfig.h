@@ -23,6 +23,8 @@ struct ServerConfig {
     int helloTimeoutMs = 10000;
     int pingIntervalMs = 30000;
     int idleTimeoutMs = 60000;
+    // Sockets still sending their HTTP request, at most (frontdoor.h); tests lower it.
+    int maxReadingSockets = 1024;
     int requestTimeoutMs = 10000; // an HTTP request head or body must arrive within this
     int slowCloseGraceMs = 1000;  // a slow reader gets this long to take its close frame
     int floodMaxDrops = 100;      // more drops than this within floodWindowMs: close 1008

@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <unistd.h>
@@ -178,6 +179,65 @@ private Q_SLOTS:
         QVERIFY(late.open(server.port()));
         QVERIFY(late.waitClosed());
         QCOMPARE(late.closeCode(), 4003);
+    }
+
+    void aConnectStormIsAcceptedNotDropped()
+    {
+        // Before: at the bound on sockets still sending a request, the oldest was dropped even
+        // when its request sat unread in the kernel, so a reconnect storm on a busy server
+        // (5,000 clients at once) lost thousands of them. Here twenty requests are written
+        // before the server's loop runs; it accepts them in one turn.
+        ServerConfig config = testConfig();
+        config.maxReadingSockets = 8;
+        TestServer server(config);
+        QVERIFY(server.start());
+        std::vector<std::unique_ptr<QTcpSocket>> sockets;
+        for (int i = 0; i < 20; ++i) {
+            auto socket = std::make_unique<QTcpSocket>();
+            socket->connectToHost(QHostAddress::LocalHost, server.port());
+            QVERIFY(socket->waitForConnected(waitMs())); // the kernel's backlog: no loop turn
+            socket->write(RawClient::upgradeRequest());
+            QVERIFY(socket->waitForBytesWritten(waitMs()));
+            sockets.push_back(std::move(socket));
+        }
+        std::vector<QByteArray> answers(sockets.size());
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                bool all = true;
+                for (size_t i = 0; i < sockets.size(); ++i) {
+                    answers[i] += sockets[i]->readAll();
+                    all = all
+                          && (answers[i].contains("\r\n\r\n")
+                              || sockets[i]->state() != QAbstractSocket::ConnectedState);
+                }
+                return all;
+            },
+            waitMs()));
+        for (const QByteArray &answer : answers)
+            QVERIFY2(answer.startsWith("HTTP/1.1 101"), answer.constData());
+    }
+
+    void silentRequestSocketsMakeRoomAfterAGrace()
+    {
+        // The bound still protects: sockets that connect and say nothing are dropped, oldest
+        // first, once they have been silent for FrontDoor::SilentGraceMs, to let a client in.
+        ServerConfig config = testConfig();
+        config.maxReadingSockets = 4;
+        TestServer server(config);
+        QVERIFY(server.start());
+        std::vector<std::unique_ptr<QTcpSocket>> silent;
+        for (int i = 0; i < config.maxReadingSockets; ++i) {
+            silent.push_back(std::make_unique<QTcpSocket>());
+            silent.back()->connectToHost(QHostAddress::LocalHost, server.port());
+            QVERIFY(silent.back()->waitForConnected(waitMs()));
+        }
+        QTest::qWait(50); // accepted
+        TestClient speaker;
+        QVERIFY(speaker.open(server.port()));
+        QCOMPARE(speaker.hello("speaker")["type"].toString(), "welcome");
+        QTRY_COMPARE_WITH_TIMEOUT(silent.front()->state(), QAbstractSocket::UnconnectedState,
+                                  waitMs());
+        QCOMPARE(silent.back()->state(), QAbstractSocket::ConnectedState); // one made room
     }
 
     void keepAlivePingsAreNotLate()
