@@ -179,9 +179,36 @@ void Connection::queue(const QByteArray &bytes)
         m_inBatch = true;
         m_batch.enqueue(this);
     }
-    // What waits this turn counts as much as what Qt holds.
-    if (m_out.size() + m_tcp->bytesToWrite() > m_config.limits.maxQueueBytes)
+    // What waits this turn counts as much as what Qt holds (as of the last flush: it only
+    // shrinks meanwhile, and closeIfTooSlow looks again before it closes).
+    if (m_out.size() + m_heldByQt > m_config.limits.maxQueueBytes)
         closeIfTooSlow();
+}
+
+void Connection::queue(const OutFrame &frame)
+{
+    if (!m_batch.enabled()) {
+        queue(frame.head);
+        if (frame.middle.size > 0)
+            queue(QByteArray(frame.middle.data(), frame.middle.size));
+        queue(frame.tail);
+        return;
+    }
+    m_out.append(frame);
+    if (!m_inBatch) {
+        m_inBatch = true;
+        m_batch.enqueue(this);
+    }
+    if (m_out.size() + m_heldByQt > m_config.limits.maxQueueBytes)
+        closeIfTooSlow();
+}
+
+void Connection::send(const OutFrame &frame)
+{
+    if (m_closing)
+        return;
+    ++m_metrics.framesOut;
+    queue(frame);
 }
 
 void Connection::send(const QByteArray &frame)
@@ -225,22 +252,16 @@ void Connection::flushOut()
     }
     // Nothing is written to a socket that has closed (Qt would warn "device not open").
     if (m_out.isEmpty() || m_disconnected || !m_tcp->isOpen()) {
-        m_out = QByteArray();
+        m_out.clear();
         return;
     }
-    const QByteArray out = std::exchange(m_out, {});
-    qsizetype written = 0;
-    // When Qt holds nothing for this socket, give the bytes straight to the kernel: no ring
-    // buffer, no write notifier. Whatever the kernel does not take goes to Qt's buffer, which
-    // then keeps the order.
-    if (m_tcp->bytesToWrite() == 0 && m_tcp->state() == QAbstractSocket::ConnectedState) {
-        const ssize_t n = ::send(int(m_tcp->socketDescriptor()), out.constData(),
-                                 size_t(out.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0)
-            written = n;
-    }
-    if (written < out.size())
-        m_tcp->write(out.constData() + written, out.size() - written);
+    // When Qt holds nothing for this socket, give the frames straight to the kernel in one
+    // gather write: no copy, no ring buffer, no write notifier. Whatever the kernel does not
+    // take goes to Qt's buffer, which then keeps the order (and reports a failed socket).
+    if (m_tcp->bytesToWrite() == 0 && m_tcp->state() == QAbstractSocket::ConnectedState)
+        m_out.sendTo(int(m_tcp->socketDescriptor()));
+    m_out.drainInto([this](const char *data, qsizetype size) { m_tcp->write(data, size); });
+    m_heldByQt = m_tcp->bytesToWrite();
     closeIfTooSlow();
 }
 
@@ -323,7 +344,7 @@ void Connection::onDisconnected()
     m_metrics.countClose(m_closeReason);
     m_closing = true;
     m_disconnected = true;
-    m_out = QByteArray();
+    m_out.clear();
     m_pongPending = false;
     m_graceTimer.stop();
     markGone();

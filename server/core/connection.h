@@ -5,6 +5,7 @@
 // It carries frames; their meaning lives in Hub.
 #pragma once
 
+#include "outqueue.h"
 #include "ratelimiter.h"
 #include "serverconfig.h"
 #include "websocket.h"
@@ -43,6 +44,7 @@ public:
     // the event-loop turn. A connection whose queue grows past max_queue_bytes is closed as too
     // slow; nothing waits for it.
     void send(const QByteArray &frame);
+    void send(const OutFrame &frame);
     // Hands the frames queued this turn to the kernel.
     void flushOut();
     // The same, called by WriteBatch as it takes the connection off its list.
@@ -90,6 +92,7 @@ private:
     void decode();
     void onCloseFrame(quint16 code);
     void queue(const QByteArray &bytes);
+    void queue(const OutFrame &frame);
     void queuePong(const QByteArray &payload);
     bool closeIfTooSlow();
     void markGone();
@@ -101,7 +104,8 @@ private:
     WriteBatch &m_batch;
     ws::FrameDecoder m_decoder;
     QHostAddress m_peer;
-    QByteArray m_out;         // frames queued this turn
+    OutQueue m_out;           // frames queued this turn
+    qint64 m_heldByQt = 0;    // Qt's write buffer after the last flush
     QByteArray m_pongPayload; // only the newest ping is answered (RFC 6455 section 5.5.3)
     bool m_pongPending = false;
     bool m_inBatch = false;

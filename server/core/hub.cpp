@@ -202,7 +202,7 @@ QByteArray Hub::wire(const QJsonObject &frame)
     return protocol::textFrame(protocol::encode(frame));
 }
 
-void Hub::sendTo(Connection *c, const QByteArray &frame)
+void Hub::sendTo(Connection *c, const OutFrame &frame)
 {
     if (!m_waiting.isEmpty()) { // one look-up per frame only while some search is running
         const auto waiting = m_waiting.find(c);
@@ -214,7 +214,7 @@ void Hub::sendTo(Connection *c, const QByteArray &frame)
     deliver(c, frame);
 }
 
-void Hub::deliver(Connection *c, const QByteArray &frame)
+void Hub::deliver(Connection *c, const OutFrame &frame)
 {
     if (m_store.hasPending() || !m_held.isEmpty())
         m_held.append({c, frame});
@@ -244,9 +244,10 @@ void Hub::sendError(Connection *c, const Frame *request, Error error, const QStr
 
 void Hub::broadcast(const Room &room, const QByteArray &json, const User *exceptUser)
 {
+    const OutFrame frame(json); // one frame, its bytes shared by every member's queue
     for (Connection *c : room.connections()) {
         if (c->user != exceptUser)
-            sendTo(c, json);
+            sendTo(c, frame);
     }
 }
 

@@ -8,6 +8,7 @@
 #include "auththrottle.h"
 #include "frames.h"
 #include "metrics.h"
+#include "outframe.h"
 #include "owninghash.h"
 #include "room.h"
 #include "serverconfig.h"
@@ -137,8 +138,8 @@ private:
 
     // Output. sendTo keeps a connection's frames behind its searches (m_waiting), and
     // deliver holds frames back while the store has uncommitted writes.
-    void sendTo(Connection *c, const QByteArray &frame);
-    void deliver(Connection *c, const QByteArray &frame);
+    void sendTo(Connection *c, const OutFrame &frame);
+    void deliver(Connection *c, const OutFrame &frame);
     void reply(Connection *c, const Frame &request, const QJsonObject &frame);
     void sendError(Connection *c, const Frame *request, Error error, const QString &message);
     // To every connection in the room except those of `exceptUser`.
@@ -161,7 +162,7 @@ private:
     AuthThrottle m_authThrottle; // failed passwords, per address or known token
     // Frames waiting for the store's commit. Plain pointers (a QPointer per recipient per message
     // cost 2% of fan-out): onGone() clears a connection's entries before it can be deleted.
-    QList<std::pair<Connection *, QByteArray>> m_held;
+    QList<std::pair<Connection *, OutFrame>> m_held;
     // Searches run on the store's search thread. Until a connection's search is answered, what
     // else is for that connection waits behind it, so frames reach it in the order they were
     // produced: each entry is a frame (ticket 0) or the place of a search answer still to come.
@@ -171,7 +172,7 @@ private:
         std::optional<QString> re;
     };
     QHash<quint64, PendingSearch> m_searches; // by ticket
-    QHash<Connection *, QList<std::pair<quint64, QByteArray>>> m_waiting;
+    QHash<Connection *, QList<std::pair<quint64, OutFrame>>> m_waiting;
     quint64 m_lastTicket = 0;
 
     // Direct messages are not stored; their de-duplication lives here, bounded.

@@ -62,7 +62,10 @@ void Hub::handleJoin(Connection *c, const Frame &f)
     const protocol::Joined joined{room.name,    room.topic, {},
                                   room.lastSeq, room.epoch, user->reads.value(room.name, 0),
                                   history};
-    sendTo(c, protocol::joinedTextFrame(joined, room.membersJson(), f.replyRe()));
+    GrowingBlock::Prefix members = room.membersJsonOpen();
+    auto [start, tail] =
+        protocol::joinedTextFrameAround(joined, members.size + 1, f.replyRe()); // and "]"
+    sendTo(c, OutFrame(std::move(start), std::move(members), "]" + tail));
 }
 
 void Hub::handleLeave(Connection *c, const Frame &f)

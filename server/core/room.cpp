@@ -36,10 +36,9 @@ bool Room::join(Connection *c)
     member.json = encodeMember(*c->user);
     m_members.append(c->user);
     if (!m_membersStale) {
-        m_membersJson.chop(1); // the closing bracket
         if (m_members.size() > 1)
             m_membersJson.append(',');
-        m_membersJson.append(member.json).append(']');
+        m_membersJson.append(member.json);
     }
     return true;
 }
@@ -67,24 +66,24 @@ void Room::renamed(const User *user)
     m_membersStale = true;
 }
 
-const QByteArray &Room::membersJson()
+GrowingBlock::Prefix Room::membersJsonOpen()
 {
     if (m_membersStale) {
         qsizetype size = 2;
         for (const User *user : std::as_const(m_members))
             size += m_member.constFind(user)->json.size() + 1;
-        m_membersJson.clear();
-        m_membersJson.reserve(size);
+        // A new block: frames still waiting to be written keep the old one. Room to grow, as a
+        // storm of joins follows a storm of leaves.
+        m_membersJson.clear(size + size / 2);
         m_membersJson.append('[');
         for (const User *user : std::as_const(m_members)) {
             if (m_membersJson.size() > 1)
                 m_membersJson.append(',');
             m_membersJson.append(m_member.constFind(user)->json);
         }
-        m_membersJson.append(']');
         m_membersStale = false;
     }
-    return m_membersJson;
+    return m_membersJson.prefix();
 }
 
 bool Room::admitTyping(const User *user, qint64 nowNs)

@@ -6,6 +6,8 @@
 // frame stays valid.
 #pragma once
 
+#include "outframe.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QList>
@@ -45,10 +47,12 @@ public:
     const QList<Connection *> &connections() const { return m_connections; }
     // Users with at least one connection here, in join order.
     const QList<User *> &members() const { return m_members; }
-    // The members as the JSON array `joined` carries ([{"id":…,"nick":…},…], join order).
+    // The members as the JSON array `joined` carries, without its closing bracket
+    // ([{"id":…,"nick":…},…, join order): a `joined` frame's tail starts with the "]".
     // Encoded once per change of the list, not once per joiner: a join appends one entry, a
-    // leave or rename rebuilds it from the members' own encodings on the next call.
-    const QByteArray &membersJson();
+    // leave or rename rebuilds it from the members' own encodings on the next call. The prefix
+    // stays valid while frames that hold it wait to be written (outframe.h).
+    GrowingBlock::Prefix membersJsonOpen();
     // A room exists while it has members or stored messages.
     bool isUnused() const { return m_connections.isEmpty() && lastSeq == 0; }
 
@@ -62,8 +66,8 @@ private:
     QList<Connection *> m_connections;
     QList<User *> m_members;
     QHash<const User *, Member> m_member;
-    QByteArray m_membersJson = QByteArrayLiteral("[]");
-    bool m_membersStale = false; // m_membersJson must be rebuilt
+    GrowingBlock m_membersJson; // "[" then the members, comma separated
+    bool m_membersStale = true; // m_membersJson must be rebuilt
 };
 
 } // namespace confab

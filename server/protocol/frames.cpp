@@ -2,6 +2,7 @@
 
 #include "jsonreader.h"
 #include "validation.h"
+#include "websocket.h"
 
 #include <QJsonDocument>
 
@@ -272,11 +273,14 @@ QByteArray encodeJoined(const Joined &frame, QByteArrayView membersJson,
     return json;
 }
 
-QByteArray joinedTextFrame(const Joined &frame, QByteArrayView membersJson,
-                           const std::optional<QString> &re)
+std::pair<QByteArray, QByteArray> joinedTextFrameAround(const Joined &frame, qsizetype membersBytes,
+                                                        const std::optional<QString> &re)
 {
-    const auto [head, tail] = joinedAround(frame, re);
-    return textFrame({head, membersJson, tail});
+    auto [head, tail] = joinedAround(frame, re);
+    QByteArray start =
+        ws::serverFrameHeader(ws::Opcode::Text, head.size() + membersBytes + tail.size());
+    start += head;
+    return {start, tail};
 }
 
 QJsonObject LeaveRequest::toJson() const

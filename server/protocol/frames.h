@@ -109,9 +109,11 @@ struct Joined {
 // the members in the struct.
 QByteArray encodeJoined(const Joined &frame, QByteArrayView membersJson,
                         const std::optional<QString> &re);
-// The same as a WebSocket text frame, the member list copied once (codec.h's textFrame).
-QByteArray joinedTextFrame(const Joined &frame, QByteArrayView membersJson,
-                           const std::optional<QString> &re);
+// The same as a WebSocket text frame, in two pieces that go around a member list of
+// `membersBytes` bytes (the frame header first): a server sends the room's list as it keeps it,
+// without copying it into each joiner's frame.
+std::pair<QByteArray, QByteArray> joinedTextFrameAround(const Joined &frame, qsizetype membersBytes,
+                                                        const std::optional<QString> &re);
 
 struct LeaveRequest {
     static constexpr QLatin1StringView Type{"leave"};

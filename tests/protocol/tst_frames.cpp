@@ -370,6 +370,9 @@ void TestFrames::joinedAroundEncodedMembers()
     QCOMPARE(bytes, encode(withRe(full.toJson(), optionalRe)));
     const auto back = Joined::fromJson(QJsonDocument::fromJson(bytes).object());
     QCOMPARE(std::get<Joined>(back), full);
+    // As a server sends it: a text frame in pieces around the list.
+    const auto [start, tail] = joinedTextFrameAround(head, membersJson.size(), optionalRe);
+    QCOMPARE(start + membersJson + tail, textFrame(bytes));
 }
 
 // A version 1.1 server lists edits, deletions and reactions among a room's messages; a 1.0

@@ -1,0 +1,56 @@
+// The frames a connection has queued this turn, kept as references to the bytes the hub built.
+// A broadcast encodes one frame and every member's queue shares it: no copy per member, and the
+// kernel gets all of a turn's frames in one sendmsg() (a gather write). Only what the kernel does
+// not take is copied, into Qt's write buffer. In a join storm every presence goes to thousands of
+// members: appending each to a per-connection buffer cost a third of the server's time in copies
+// and buffer growth.
+#pragma once
+
+#include "outframe.h"
+
+#include <QByteArray>
+#include <vector>
+
+namespace confab {
+
+class OutQueue
+{
+public:
+    void append(const QByteArray &frame);
+    void append(const OutFrame &frame);
+    bool isEmpty() const { return m_bytes == 0; }
+    qsizetype size() const { return m_bytes; }
+    void clear();
+
+    // Writes as much as the socket takes without blocking, from the front, and drops what was
+    // written. Returns false when the socket failed (the caller closes it).
+    bool sendTo(int fd);
+    // Calls write(data, size) for each piece not yet written, in order, then empties the queue.
+    template <typename Write> void drainInto(Write write)
+    {
+        for (size_t i = m_first; i < m_frames.size(); ++i) {
+            const qsizetype skip = i == m_first ? m_frontOffset : 0;
+            write(m_frames[i].data() + skip, m_frames[i].size() - skip);
+        }
+        clear();
+    }
+
+private:
+    // Bytes of a frame (shared, not copied), or a prefix of a growing block.
+    struct Piece {
+        QByteArray bytes;
+        std::shared_ptr<const QByteArray> block;
+        qsizetype blockSize = 0;
+        const char *data() const { return block ? block->constData() : bytes.constData(); }
+        qsizetype size() const { return block ? blockSize : bytes.size(); }
+    };
+
+    void dropWritten(qsizetype n);
+
+    std::vector<Piece> m_frames;
+    size_t m_first = 0;          // frames before it are written
+    qsizetype m_frontOffset = 0; // bytes of m_frames[m_first] already written
+    qsizetype m_bytes = 0;       // not yet written
+};
+
+} // namespace confab
