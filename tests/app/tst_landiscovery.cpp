@@ -92,7 +92,8 @@ private Q_SLOTS:
         host.setDataDir(dir.path());
         host.setProperty("bindAddress", "127.0.0.1"); // loopback host: beacons stay on loopback
         host.setProperty("discoveryPort", discovery.port());
-        QVERIFY(host.start(0, "pw", "LAN party"));
+        host.start(0, "pw", "LAN party");
+        QTRY_VERIFY_WITH_TIMEOUT(host.running(), waitMs());
         QTRY_COMPARE_WITH_TIMEOUT(discovery.rowCount(), 1, waitMs());
         const QModelIndex i = discovery.index(0);
         QCOMPARE(i.data(LanDiscovery::NameRole).toString(), QStringLiteral("LAN party"));

@@ -4,6 +4,7 @@
 #include "messagemodel.h"
 #include "roomlistmodel.h"
 
+#include <QDateTime>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -38,6 +39,23 @@ class TestModels : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    // A message queued under the sender's own header still says "sending…" (the header holds it).
+    void aPendingRowUnderAnExistingHeaderShowsItsHeader()
+    {
+        MessageModel m;
+        m.setOwnUserId("me");
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        m.addMessage(msg(1, "me", "delivered", now - 1000));
+        m.addPending("c-1", {"me", "ME"}, "queued");
+        QCOMPARE(m.rowCount(), 2);
+        QCOMPARE(m.index(1).data(MessageModel::PendingRole).toBool(), true);
+        QCOMPARE(m.index(1).data(MessageModel::ShowHeaderRole).toBool(), true);
+        // Once delivered it joins the group again.
+        protocol::ChatMessage delivered = msg(2, "me", "queued", now);
+        m.confirm("c-1", delivered);
+        QCOMPARE(m.index(1).data(MessageModel::ShowHeaderRole).toBool(), false);
+    }
+
     void messagesStayInSeqOrderWithoutDuplicates()
     {
         MessageModel m;

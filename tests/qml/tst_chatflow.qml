@@ -69,7 +69,8 @@ TestCase {
         entered.target = page
         findChild(page, "portField").text = "0"
         mouseClick(findChild(page, "hostButton"))
-        compare(entered.count, 1)
+        // The chat opens once the embedded server listens and has welcomed the client.
+        tryCompare(entered, "count", 1, 5000)
         verify(host.running)
         tryCompare(hostClient, "state", ChatClient.Online, 5000)
         verify(hostClient.address.indexOf(":" + host.port + "/ws") > 0)
