@@ -6,6 +6,7 @@
 #include "chatclient.h"
 #include "testclient.h"
 
+#include <QAbstractItemModelTester>
 #include <QDir>
 #include <QSettings>
 #include <QStandardPaths>
@@ -59,6 +60,22 @@ struct App {
     {
         client.setToken(token);
         client.setProperty("reconnectBaseMs", 50);
+        // Every list model the client has, under Qt's model tester: each conversation's
+        // timeline and members as it is opened, the room list, search results and directory.
+        watch(client.rooms());
+        watch(client.searchResults());
+        watch(client.directory());
+        QObject::connect(&client, &client::ChatClient::currentRoomChanged, &client, [this] {
+            watch(client.messages());
+            watch(client.members());
+        });
+    }
+    // The tester is the model's child: it goes with the model (a conversation left).
+    static void watch(QAbstractItemModel *model)
+    {
+        if (model && !model->findChild<QAbstractItemModelTester *>())
+            new QAbstractItemModelTester(
+                model, QAbstractItemModelTester::FailureReportingMode::QtTest, model);
     }
     bool connectTo(quint16 port, const QString &nick = QStringLiteral("host"),
                    const QString &password = {})

@@ -363,6 +363,91 @@ private Q_SLOTS:
         QCOMPARE(host.client.currentTitle(), QStringLiteral("joanna"));
     }
 
+    // The room list counts mentions apart from the unread, a muted room (a preference that
+    // survives a restart) stays quiet, and the timeline marks where the user stopped reading.
+    void mentionsMuteAndTheNewMessagesLine()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient guest;
+        QVERIFY(guest.enter(server.port(), "guest"));
+        auto say = [&](const QString &text) {
+            guest.request({{"type", "send"}, {"room", "general"}, {"text", text}});
+        };
+        App app;
+        QSignalSpy attention(&app.client, &ChatClient::attentionNeeded);
+        QVERIFY(app.connectTo(server.port(), "host"));
+        say("read before leaving");
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.messages()->messageCount(), 1, waitMs());
+        app.client.joinRoom("random");
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.currentRoom(), QStringLiteral("random"), waitMs());
+
+        say("hello all");
+        say("hey host, look");
+        say("@HOST again");
+        say("ghosts are not mentions");
+        auto *rooms = app.client.rooms();
+        const auto general = [&](int role) {
+            return rooms->index(rooms->indexOf("general")).data(role);
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(general(RoomListModel::UnreadRole).toInt(), 4, waitMs());
+        QCOMPARE(general(RoomListModel::MentionsRole).toInt(), 2);
+        QCOMPARE(attention.count(), 2);
+
+        app.client.setMuted("general", true);
+        QCOMPARE(general(RoomListModel::MutedRole).toBool(), true);
+        QCOMPARE(app.client.totalUnread(), 2); // a muted room counts only its mentions
+        say("host: still there?");
+        QTRY_COMPARE_WITH_TIMEOUT(general(RoomListModel::MentionsRole).toInt(), 3, waitMs());
+        QTest::qWait(quietMs());
+        QCOMPARE(attention.count(), 2); // muted: no notification
+
+        app.client.setCurrentRoom("general");
+        const MessageModel *timeline = app.client.messages();
+        QStringList marked;
+        for (int row = 0; row < timeline->rowCount(); ++row) {
+            const QModelIndex i = timeline->index(row);
+            if (i.data(MessageModel::FirstUnreadRole).toBool())
+                marked.append(i.data(MessageModel::TextRole).toString());
+        }
+        QCOMPARE(marked, QStringList{"hello all"});
+        QCOMPARE(general(RoomListModel::UnreadRole).toInt(), 0);
+        QCOMPARE(general(RoomListModel::MentionsRole).toInt(), 0);
+
+        App again; // the mute is a preference: it is still set after a restart
+        QVERIFY(again.connectTo(server.port(), "host"));
+        auto *roomsAgain = again.client.rooms();
+        QCOMPARE(roomsAgain->index(roomsAgain->indexOf("general"))
+                     .data(RoomListModel::MutedRole)
+                     .toBool(),
+                 true);
+    }
+
+    // start() and stop() return at once; the host thread reports back with signals.
+    void theHostControllerNeverWaitsForItsThread()
+    {
+        QTemporaryDir dir;
+        HostController host;
+        host.setDataDir(dir.path());
+        host.setProperty("bindAddress", "127.0.0.1");
+        host.setProperty("announce", false);
+        QSignalSpy running(&host, &HostController::runningChanged);
+        host.start(0, QString(), "async");
+        QVERIFY(host.starting());
+        QVERIFY(!host.running()); // not yet: the server starts on its own thread
+        QVERIFY(running.wait(waitMs()));
+        QVERIFY(host.running() && !host.starting() && host.port() > 0);
+        const int port = host.port();
+        QSignalSpy stopped(&host, &HostController::stopped);
+        host.stop();
+        QVERIFY(!host.running());
+        host.start(port, QString(), "async"); // waits, on the host thread, for the old port
+        QVERIFY(stopped.wait(waitMs()));
+        QTRY_VERIFY_WITH_TIMEOUT(host.running(), waitMs());
+        QCOMPARE(host.port(), port);
+        QVERIFY(host.error().isEmpty());
+    }
+
     void hostModeRunsTheServerInsideTheApp()
     {
         QTemporaryDir dir;

@@ -4,6 +4,7 @@
 #include "lanbeacon.h"
 #include "testclient.h"
 
+#include <QAbstractItemModelTester>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -57,6 +58,8 @@ private Q_SLOTS:
     void aBeaconIsListedOnceAndExpires()
     {
         LanDiscovery discovery;
+        QAbstractItemModelTester tester(&discovery,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         discovery.setProperty("expiryMs", 400);
         discovery.setPort(0);
         QVERIFY(discovery.listening());
@@ -86,6 +89,8 @@ private Q_SLOTS:
     void aHostingAppIsDiscovered()
     {
         LanDiscovery discovery;
+        QAbstractItemModelTester tester(&discovery,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         discovery.setPort(0);
         QTemporaryDir dir;
         HostController host;

@@ -4,6 +4,7 @@
 #include "messagemodel.h"
 #include "roomlistmodel.h"
 
+#include <QAbstractItemModelTester>
 #include <QDateTime>
 #include <QSignalSpy>
 #include <QTest>
@@ -33,6 +34,13 @@ QList<qint64> seqs(const MessageModel &model)
 }
 
 const qint64 base = 1732700000000;
+
+// Every model under test is checked by Qt's model tester too (rows, signals, roles).
+struct ModelTester : QAbstractItemModelTester {
+    explicit ModelTester(QAbstractItemModel *model)
+        : QAbstractItemModelTester(model, FailureReportingMode::QtTest)
+    {}
+};
 } // namespace
 
 class TestModels : public QObject
@@ -43,6 +51,7 @@ private Q_SLOTS:
     void aPendingRowUnderAnExistingHeaderShowsItsHeader()
     {
         MessageModel m;
+        const ModelTester tester(&m);
         m.setOwnUserId("me");
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         m.addMessage(msg(1, "me", "delivered", now - 1000));
@@ -59,6 +68,7 @@ private Q_SLOTS:
     void messagesStayInSeqOrderWithoutDuplicates()
     {
         MessageModel m;
+        const ModelTester tester(&m);
         m.addMessage(msg(2, "a", "two", base + 2));
         m.addMessage(msg(4, "a", "four", base + 4));
         m.addMessage(msg(3, "a", "three", base + 3)); // arrives late
@@ -72,6 +82,7 @@ private Q_SLOTS:
     void aResumeOfManyMessagesKeepsOrderNoticesAndPendingRows()
     {
         MessageModel m;
+        const ModelTester tester(&m);
         m.setOwnUserId("me");
         m.addMessage(msg(1, "a", "one", base));
         m.addNotice("b joined", base + 1);
@@ -96,6 +107,7 @@ private Q_SLOTS:
     void pendingRowsStayLastUntilConfirmed()
     {
         MessageModel m;
+        const ModelTester tester(&m);
         m.setOwnUserId("me");
         m.addMessage(msg(1, "a", "one", base));
         m.addPending("c-1", {"me", "ME"}, "hello");
@@ -119,6 +131,7 @@ private Q_SLOTS:
     void consecutiveMessagesAreGroupedAndDaysSeparated()
     {
         MessageModel m;
+        const ModelTester tester(&m);
         // Times anchored to the start of today, not to now: run just after midnight, "a minute
         // ago" was yesterday (seen in a CI run at 00:00).
         const qint64 today = QDate::currentDate().startOfDay().toMSecsSinceEpoch();
@@ -147,6 +160,7 @@ private Q_SLOTS:
     void noticesAreRowsOfTheirOwn()
     {
         MessageModel m;
+        const ModelTester tester(&m);
         m.addMessage(msg(1, "a", "x", base));
         m.addNotice("bob joined", base + 1);
         m.addMessage(msg(2, "a", "y", base + 2));
@@ -157,6 +171,7 @@ private Q_SLOTS:
     void textIsKeptExactlyAsSent()
     {
         MessageModel m;
+        const ModelTester tester(&m);
         m.addMessage(msg(1, "a", "<b>not bold</b> &amp;", base));
         QCOMPARE(m.data(m.index(0), MessageModel::TextRole).toString(),
                  QStringLiteral("<b>not bold</b> &amp;"));
@@ -177,6 +192,7 @@ private Q_SLOTS:
     void roomsSortRoomsBeforeDirectConversations()
     {
         RoomListModel r;
+        const ModelTester tester(&r);
         QSignalSpy count(&r, &RoomListModel::countChanged);
         r.upsert({"zeta", "zeta", {}, 0, 1, false});
         r.upsert({"@u1", "Alice", {}, 0, 2, true});
@@ -194,6 +210,7 @@ private Q_SLOTS:
     void membersAreSortedByNick()
     {
         MemberModel m;
+        const ModelTester tester(&m);
         m.reset({{"1", "carol"}, {"2", "Alice"}});
         m.add({"3", "bob"});
         m.add({"3", "bob"});
