@@ -72,6 +72,7 @@ Page {
                 Menu {
                     id: appMenu
                     y: parent.height
+                    width: 260
                     MenuItem {
                         objectName: "leaveServer"
                         text: page.host.running ? qsTr("Stop hosting and leave") : qsTr("Leave this server")

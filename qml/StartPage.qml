@@ -33,6 +33,10 @@ Page {
 
     function joinNow(address) {
         prefs.nick = nickField.text
+        // Whatever started it (a recent server, a discovered host, --join): the address stays
+        // in the field, to be corrected if it fails.
+        addressField.text = address
+        tabs.currentIndex = 1
         page.waiting = true
         client.connectTo(address, nickOrDefault(), joinPassword.text)
     }

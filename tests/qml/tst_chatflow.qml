@@ -76,4 +76,20 @@ TestCase {
         verify(hostClient.address.indexOf(":" + host.port + "/ws") > 0)
         host.stop()
     }
+
+    // A join that cannot work says why on the start page and stays there.
+    function test_3_aFailedJoinStaysOnTheStartPage() {
+        const host = createTemporaryObject(hostComponent, test)
+        const page = createTemporaryObject(startComponent, test, {client: chatClient, host: host})
+        entered.target = page
+        entered.clear()
+        page.joinNow("127.0.0.1:1")
+        tryCompare(chatClient, "state", ChatClient.Failed, 5000)
+        const status = findChild(page, "connectStatus")
+        verify(status.visible)
+        verify(status.text.indexOf("refused") >= 0, status.text)
+        wait(300)
+        compare(entered.count, 0)
+        compare(chatClient.state, ChatClient.Failed)
+    }
 }
