@@ -33,6 +33,12 @@ Session::Session(QObject *parent)
     m_connectTimer.setSingleShot(true);
     connect(&m_connectTimer, &QTimer::timeout, this, [this] {
         qCInfo(lcSession) << m_url.toString() << "gave no welcome in" << connectTimeoutMs << "ms";
+        if (m_established) {
+            // A reconnect that hangs (a network gone quiet) is one more failed attempt.
+            m_socketOpen = false;
+            m_socket.abort();
+            return scheduleReconnect();
+        }
         fail(m_handshakeDone ? tr("%1 accepted the connection but never greeted us: it does not"
                                   " seem to be a Confab server.")
                                    .arg(m_url.authority())
@@ -84,8 +90,7 @@ void Session::connectSocket()
     m_handshakeDone = false;
     m_lastError.reset();
     m_refusal.clear();
-    if (!m_established)
-        m_connectTimer.start(connectTimeoutMs);
+    m_connectTimer.start(connectTimeoutMs);
     setState(m_established ? Reconnecting : Connecting,
              m_established ? tr("Reconnecting to %1…").arg(m_url.host())
                            : tr("Connecting to %1…").arg(m_url.authority()));

@@ -43,7 +43,8 @@ public:
     bool established() const { return m_established; }
 
     int reconnectBaseMs = 500;
-    // How long a first connection may take up to the welcome.
+    // How long a connection attempt may take up to the welcome (a first one then fails, a
+    // reconnect is retried).
     int connectTimeoutMs = 10000;
 
 Q_SIGNALS:
