@@ -290,6 +290,27 @@ private Q_SLOTS:
         QCOMPARE(app.client.rooms()->names(), QStringList{"general"});
     }
 
+    // Once it worked, a reconnect to a port that accepts but never answers (a network gone
+    // quiet) is given up after the deadline and tried again, until the server is back.
+    void aReconnectThatHangsIsRetried()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        const quint16 port = server.port();
+        App app;
+        app.client.setProperty("connectTimeoutMs", 300);
+        QVERIFY(app.connectTo(port));
+        server.stop();
+        NotConfab silent({});
+        QVERIFY(silent.listen(QHostAddress::LocalHost, port));
+        QSignalSpy attempts(&app.client, &ChatClient::reconnectSecondsChanged);
+        QTRY_VERIFY_WITH_TIMEOUT(attempts.count() >= 6, waitMs()); // several rounds of backoff
+        QCOMPARE(app.client.state(), ChatClient::Reconnecting);
+        silent.close();
+        QVERIFY(server.start());
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Online, waitMs());
+    }
+
     void typingEndsWhenTheTypistsMessageArrives()
     {
         TestServer server;
