@@ -2,6 +2,7 @@
 
 #include <QLoggingCategory>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 
 Q_LOGGING_CATEGORY(lcSession, "confab.client.session", QtInfoMsg)
 
@@ -173,8 +174,20 @@ QString Session::failureReason(std::optional<QAbstractSocket::SocketError> error
             .arg(where);
     if (error == QAbstractSocket::SocketTimeoutError || error == QAbstractSocket::NetworkError)
         return tr("%1 did not answer in time. Check the address and the port.").arg(where);
+    // A web server's answer, as QWebSocket words it: "…: Unhandled http status code: 404 (…)."
+    static const QRegularExpression httpStatus(u"http status code: (\\d+) \\(([^)]*)\\)"_s,
+                                               QRegularExpression::CaseInsensitiveOption);
+    if (const auto http = httpStatus.match(detail); http.hasMatch())
+        return tr("%1 is not a Confab server: it answers as a web server does (HTTP %2 %3).")
+            .arg(where, http.captured(1), http.captured(2));
+    // Otherwise its text without the "Class::method: " it starts with.
+    static const QRegularExpression origin(u"^\\w+::\\w+: "_s);
+    QString why = detail;
+    why.remove(origin);
+    while (why.endsWith(u'.'))
+        why.chop(1);
     return tr("%1 is not a Confab server (%2).")
-        .arg(where, detail.isEmpty() ? tr("it closed the connection") : detail);
+        .arg(where, why.isEmpty() ? tr("it closed the connection") : why);
 }
 
 void Session::fail(const QString &reason)
