@@ -1,5 +1,7 @@
 // confab: the desktop app. Hosts (the server core in-process) or joins; `--headless` runs the
 // server core alone, with the same options as confab-server.
+#include "appcontext.h"
+#include "chatclient.h"
 #include "demobots.h"
 #include "hostcontroller.h"
 #include "qrimageprovider.h"
@@ -112,6 +114,13 @@ int main(int argc, char *argv[])
         return 2;
     }
 
+    // The app's objects live here, in C++, for the whole run; QML reaches them as App.client
+    // and App.host. They are declared before the engine, so they outlive it.
+    confab::client::ChatClient chatClient;
+    confab::client::HostController hostController;
+    hostController.setProperty("announce", !parser.isSet(noAnnounce));
+    confab::client::AppContext context(&chatClient, &hostController);
+
     QQmlApplicationEngine engine;
     engine.addImageProvider(QStringLiteral("qr"), new confab::client::QrImageProvider);
     engine.setInitialProperties({
@@ -120,7 +129,6 @@ int main(int argc, char *argv[])
         {QStringLiteral("initialNick"), parser.value(nick)},
         {QStringLiteral("initialPort"), portValue},
         {QStringLiteral("initialPassword"), parser.value(password)},
-        {QStringLiteral("announce"), !parser.isSet(noAnnounce)},
     });
     engine.load(QUrl(QStringLiteral("qrc:/Confab/Ui/Main.qml")));
     if (engine.rootObjects().isEmpty())
@@ -134,12 +142,17 @@ int main(int argc, char *argv[])
     }
     int screenshotDelay = 600;
     if (parser.isSet(demo) && parser.isSet(host)) {
-        auto *hostController = window->findChild<confab::client::HostController *>();
-        if (hostController && hostController->running()) {
-            auto *bots = new confab::app::DemoBots(quint16(hostController->port()), &app);
-            bots->start();
-            screenshotDelay = 3500;
-        }
+        // The bots join once the server listens (hosting starts on its own thread).
+        QObject::connect(
+            &hostController, &confab::client::HostController::runningChanged, &app,
+            [&hostController, &app] {
+                if (!hostController.running())
+                    return;
+                auto *bots = new confab::app::DemoBots(quint16(hostController.port()), &app);
+                bots->start();
+            },
+            Qt::SingleShotConnection);
+        screenshotDelay = 3500;
     }
     if (parser.isSet(screenshot))
         screenshotWhenReady(window, parser.value(screenshot), screenshotDelay);

@@ -63,6 +63,30 @@ Page {
                 visible: !page.client.currentIsDirect
                 onClicked: topicDialog.open()
             }
+            // Always a way back to the start screen, and out.
+            ToolButton {
+                objectName: "menuButton"
+                text: "⋮"
+                Accessible.name: qsTr("Menu")
+                onClicked: appMenu.open()
+                Menu {
+                    id: appMenu
+                    y: parent.height
+                    width: 260
+                    MenuItem {
+                        objectName: "leaveServer"
+                        text: page.host.running ? qsTr("Stop hosting and leave") : qsTr("Leave this server")
+                        onTriggered: {
+                            page.client.leaveServer()
+                            page.host.stop()
+                        }
+                    }
+                    MenuItem {
+                        text: qsTr("Quit (Ctrl+Q)")
+                        onTriggered: page.Window.window.close()
+                    }
+                }
+            }
         }
     }
 
@@ -77,7 +101,7 @@ Page {
         color: page.client.state === ChatClient.Failed ? Material.color(Material.Red) : Material.color(Material.Amber)
         Label {
             anchors.centerIn: parent
-            text: page.client.statusText + (page.client.outboxSize > 0 ? qsTr(" — %n message(s) waiting to be sent", "", page.client.outboxSize) : "")
+            text: page.client.statusText + (page.client.outboxSize > 0 ? " — " + page.client.outboxText : "")
             color: "black"
         }
     }

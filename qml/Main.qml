@@ -14,7 +14,10 @@ ApplicationWindow {
     property string initialNick: ""
     property int initialPort: 7300
     property string initialPassword: ""
-    property bool announce: true
+
+    // Made and owned by the app in C++ (main.cpp), not here.
+    readonly property ChatClient chatClient: App.client
+    readonly property HostController hostController: App.host
 
     width: 1280
     height: 800
@@ -26,9 +29,10 @@ ApplicationWindow {
     Material.accent: Material.Teal
     Material.primary: Material.BlueGrey
 
-    ChatClient {
-        id: chatClient
-        windowActive: window.active
+    Binding {
+        target: window.chatClient
+        property: "windowActive"
+        value: window.active
     }
 
     Notifier {
@@ -37,15 +41,52 @@ ApplicationWindow {
     }
 
     Connections {
-        target: chatClient
+        target: window.chatClient
         function onAttentionNeeded(title: string, text: string) {
             notifier.notify(title, text)
         }
+        // Leaving the server (or a failure before any welcome) ends on the start screen.
+        function onStateChanged() {
+            if (window.chatClient.state === ChatClient.Offline && stack.depth > 1)
+                stack.pop()
+        }
     }
 
-    HostController {
-        id: hostController
-        announce: window.announce
+    // Quitting ends the chat for everyone when hosting, and unsent messages wait for the next
+    // run: both are said before the window closes.
+    property bool quitConfirmed: false
+    onClosing: close => {
+        if (quitConfirmed || (!hostController.running && chatClient.outboxSize === 0))
+            return
+        close.accepted = false
+        quitDialog.open()
+    }
+
+    Shortcut {
+        sequence: "Ctrl+Q"
+        context: Qt.ApplicationShortcut
+        onActivated: window.close()
+    }
+
+    Dialog {
+        id: quitDialog
+        objectName: "quitDialog"
+        title: qsTr("Quit Confab?")
+        anchors.centerIn: parent
+        width: Math.min(window.width - 40, 440)
+        modal: true
+        Label {
+            width: parent.width
+            wrapMode: Text.WordWrap
+            text: (window.hostController.running ? qsTr("You are hosting this chat: quitting ends it for everyone.") + "\n" : "")
+                  + (window.chatClient.outboxSize > 0 ? window.chatClient.outboxText + qsTr(": they will be sent the next time you connect to this server.") : "")
+        }
+        standardButtons: Dialog.Ok | Dialog.Cancel
+        Component.onCompleted: standardButton(Dialog.Ok).text = qsTr("Quit")
+        onAccepted: {
+            window.quitConfirmed = true
+            window.close()
+        }
     }
 
     StackView {
@@ -57,8 +98,8 @@ ApplicationWindow {
     StartPage {
         id: startPage
         visible: false // shown by the StackView
-        client: chatClient
-        host: hostController
+        client: window.chatClient
+        host: window.hostController
         initialNick: window.initialNick
         initialPort: window.initialPort
         initialPassword: window.initialPassword
@@ -68,8 +109,8 @@ ApplicationWindow {
     Component {
         id: chatPage
         ChatPage {
-            client: chatClient
-            host: hostController
+            client: window.chatClient
+            host: window.hostController
         }
     }
 

@@ -21,19 +21,50 @@ Page {
         return nickField.text.trim().length > 0 ? nickField.text.trim() : ""
     }
 
+    // Waiting for the server's welcome: the chat opens only once it came, and a failure is
+    // shown here, on the start screen.
+    property bool waiting: false
+
     function hostNow() {
-        if (!host.start(Number(portField.text), hostPassword.text, qsTr("%1's Confab").arg(nickOrDefault() || qsTr("Someone"))))
-            return
         prefs.nick = nickField.text
-        client.connectTo(host.localAddress, nickOrDefault(), hostPassword.text)
-        page.entered()
+        page.waiting = true
+        host.start(Number(portField.text), hostPassword.text, qsTr("%1's Confab").arg(nickOrDefault() || qsTr("Someone")))
     }
 
     function joinNow(address) {
         prefs.nick = nickField.text
-        prefs.rememberServer(address)
+        // Whatever started it (a recent server, a discovered host, --join): the address stays
+        // in the field, to be corrected if it fails.
+        addressField.text = address
+        tabs.currentIndex = 1
+        page.waiting = true
         client.connectTo(address, nickOrDefault(), joinPassword.text)
-        page.entered()
+    }
+
+    Connections {
+        target: page.host
+        function onRunningChanged() {
+            if (page.waiting && page.host.running)
+                page.client.connectTo(page.host.localAddress, page.nickOrDefault(), hostPassword.text, false)
+        }
+        function onErrorChanged() {
+            if (page.host.error.length > 0)
+                page.waiting = false
+        }
+    }
+
+    Connections {
+        target: page.client
+        function onStateChanged() {
+            if (!page.waiting)
+                return
+            if (page.client.state === ChatClient.Online) {
+                page.waiting = false
+                page.entered()
+            } else if (page.client.state === ChatClient.Failed || page.client.state === ChatClient.Offline) {
+                page.waiting = false
+            }
+        }
     }
 
     Preferences {
@@ -78,6 +109,15 @@ Page {
                 placeholderText: qsTr("Your nick")
                 text: page.initialNick.length > 0 ? page.initialNick : prefs.nick
                 maximumLength: 32
+            }
+
+            Label {
+                objectName: "connectStatus"
+                visible: page.waiting || page.client.state === ChatClient.Failed
+                text: page.client.statusText
+                color: page.client.state === ChatClient.Failed ? Material.color(Material.Red) : Material.foreground
+                wrapMode: Text.WordWrap
+                Layout.fillWidth: true
             }
 
             TabBar {
@@ -129,6 +169,7 @@ Page {
                         objectName: "hostButton"
                         text: qsTr("Start hosting")
                         highlighted: true
+                        enabled: !page.waiting
                         Layout.fillWidth: true
                         onClicked: page.hostNow()
                     }
@@ -153,7 +194,7 @@ Page {
                         id: joinButton
                         text: qsTr("Join")
                         highlighted: true
-                        enabled: addressField.text.trim().length > 0
+                        enabled: addressField.text.trim().length > 0 && !page.waiting
                         Layout.fillWidth: true
                         onClicked: page.joinNow(addressField.text.trim())
                     }

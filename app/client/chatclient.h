@@ -1,22 +1,20 @@
-// A Confab client: one WebSocket to one server, speaking PROTOCOL v1, exposed to QML.
+// A Confab client for QML: one server at a time, speaking PROTOCOL v1.
 //
-// It never loses a message: what the user sends goes into an outbox (shown as pending) and is
-// resent with the same id after a reconnect, which the server de-duplicates. A dropped
-// connection is retried with backoff, and every room is resumed with `join` + `since`.
+// It is the facade over three parts: the Session (socket, hello, backoff), the Outbox (what was
+// sent and not confirmed, kept on disk per server) and the Conversations (rooms and direct
+// conversations with their models). Frames from the server go through one dispatch table. It
+// never loses a message: what the user sends is resent with the same id after a reconnect or
+// an app restart, which the server de-duplicates; every room is resumed with `join` + `since`.
 #pragma once
 
-#include "frames.h"
-#include "membermodel.h"
-#include "messagemodel.h"
-#include "roomlistmodel.h"
+#include "conversations.h"
+#include "outbox.h"
+#include "recordlistmodel.h"
+#include "session.h"
 
 #include <QObject>
-#include <QTimer>
 #include <QUrl>
-#include <QVariantList>
-#include <QWebSocket>
 #include <QtQml/qqmlregistration.h>
-#include <memory>
 
 namespace confab::client {
 
@@ -26,6 +24,9 @@ class ChatClient : public QObject
     QML_ELEMENT
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
     Q_PROPERTY(QString statusText READ statusText NOTIFY stateChanged)
+    // True once this server has welcomed us (since connectTo): the chat screen is worth showing.
+    Q_PROPERTY(bool established READ established NOTIFY stateChanged)
+    Q_PROPERTY(int reconnectSeconds READ reconnectSeconds NOTIFY reconnectSecondsChanged)
     Q_PROPERTY(QString serverName READ serverName NOTIFY stateChanged)
     Q_PROPERTY(QString address READ address NOTIFY stateChanged)
     Q_PROPERTY(QString userId READ userId NOTIFY identityChanged)
@@ -41,12 +42,23 @@ class ChatClient : public QObject
     Q_PROPERTY(int totalUnread READ totalUnread NOTIFY unreadChanged)
     Q_PROPERTY(QString typingText READ typingText NOTIFY typingChanged)
     Q_PROPERTY(int outboxSize READ outboxSize NOTIFY outboxChanged)
+    // "1 message waiting to be sent", "3 messages waiting to be sent"; empty when none.
+    Q_PROPERTY(QString outboxText READ outboxText NOTIFY outboxChanged)
     Q_PROPERTY(bool windowActive READ windowActive WRITE setWindowActive NOTIFY windowActiveChanged)
-    Q_PROPERTY(QVariantList searchResults READ searchResults NOTIFY searchResultsChanged)
-    Q_PROPERTY(QVariantList directory READ directory NOTIFY directoryChanged)
-    Q_PROPERTY(int reconnectBaseMs MEMBER m_reconnectBaseMs)
+    // Roles room, seq, nick, text, when (and modelData, the whole record).
+    Q_PROPERTY(confab::client::RecordListModel *searchResults READ searchResults CONSTANT)
+    // Roles room, members, topic (and modelData).
+    Q_PROPERTY(confab::client::RecordListModel *directory READ directory CONSTANT)
+    Q_PROPERTY(int reconnectBaseMs READ reconnectBaseMs WRITE setReconnectBaseMs)
+    Q_PROPERTY(int connectTimeoutMs READ connectTimeoutMs WRITE setConnectTimeoutMs)
 public:
-    enum State { Offline, Connecting, Online, Reconnecting, Failed };
+    enum State {
+        Offline = Session::Offline,
+        Connecting = Session::Connecting,
+        Online = Session::Online,
+        Reconnecting = Session::Reconnecting,
+        Failed = Session::Failed,
+    };
     Q_ENUM(State)
 
     explicit ChatClient(QObject *parent = nullptr);
@@ -56,9 +68,13 @@ public:
     // URL and sets error for anything else.
     static QUrl urlFromAddress(const QString &address, QString *error = nullptr);
 
+    // Once this server welcomes us, the address joins the recent servers when `remember`.
     Q_INVOKABLE void connectTo(const QString &address, const QString &nick,
-                               const QString &password = QString());
-    Q_INVOKABLE void disconnectFromServer();
+                               const QString &password = QString(), bool remember = true);
+    // Leaves the server (back to the start screen): no reconnect, its conversations are put
+    // away (kept on disk for the next time).
+    Q_INVOKABLE void leaveServer();
+    Q_INVOKABLE void disconnectFromServer() { leaveServer(); }
     Q_INVOKABLE void joinRoom(const QString &room);
     Q_INVOKABLE void leaveRoom(const QString &room);
     // Sends to the current room or direct conversation (through the outbox).
@@ -73,36 +89,46 @@ public:
     Q_INVOKABLE void refreshDirectory();
     // Switches to the next (+1) or previous (-1) conversation in the list, wrapping around.
     Q_INVOKABLE void switchRoom(int delta);
+    // No notifications from this conversation (kept in the preferences, per server).
+    Q_INVOKABLE void setMuted(const QString &room, bool muted);
 
-    State state() const { return m_state; }
-    QString statusText() const { return m_statusText; }
+    State state() const { return State(m_session.state()); }
+    QString statusText() const { return m_session.statusText(); }
+    bool established() const { return m_session.established(); }
+    int reconnectSeconds() const { return m_session.reconnectSeconds(); }
     QString serverName() const { return m_serverName; }
-    QString address() const { return m_url.toString(); }
-    QString userId() const { return m_user.id; }
-    QString nick() const { return m_user.nick; }
+    QString address() const { return m_session.url().toString(); }
+    QString userId() const { return m_conversations.self().id; }
+    QString nick() const { return m_conversations.self().nick; }
     QString token() const { return m_token; }
     void setToken(const QString &token);
-    QString currentRoom() const { return m_current; }
-    void setCurrentRoom(const QString &name);
+    QString currentRoom() const { return m_conversations.current(); }
+    void setCurrentRoom(const QString &name) { m_conversations.setCurrent(name); }
     QString currentTitle() const;
     QString currentTopic() const;
     bool currentIsDirect() const;
-    RoomListModel *rooms() { return &m_rooms; }
+    RoomListModel *rooms() { return m_conversations.rooms(); }
     MessageModel *messages();
     MemberModel *members();
-    int totalUnread() const { return m_rooms.totalUnread(); }
-    QString typingText() const;
-    int outboxSize() const { return int(m_outbox.size()); }
+    int totalUnread() const;
+    QString typingText() const { return m_conversations.typingText(); }
+    int outboxSize() const { return m_outbox.size(); }
+    QString outboxText() const;
     bool windowActive() const { return m_windowActive; }
     void setWindowActive(bool active);
-    QVariantList searchResults() const { return m_searchResults; }
-    QVariantList directory() const { return m_directory; }
+    RecordListModel *searchResults() { return &m_searchResults; }
+    RecordListModel *directory() { return &m_directory; }
+    int reconnectBaseMs() const { return m_session.reconnectBaseMs; }
+    void setReconnectBaseMs(int ms) { m_session.reconnectBaseMs = ms; }
+    int connectTimeoutMs() const { return m_session.connectTimeoutMs; }
+    void setConnectTimeoutMs(int ms) { m_session.connectTimeoutMs = ms; }
 
     // The model of any conversation (for tests and notifications); null if unknown.
     MessageModel *messagesOf(const QString &conversation) const;
 
 Q_SIGNALS:
     void stateChanged();
+    void reconnectSecondsChanged();
     void identityChanged();
     void currentRoomChanged();
     void topicChanged();
@@ -110,73 +136,37 @@ Q_SIGNALS:
     void typingChanged();
     void outboxChanged();
     void windowActiveChanged();
-    void searchResultsChanged();
-    void directoryChanged();
     // A message worth a desktop notification: a mention or a direct message while away.
     void attentionNeeded(const QString &title, const QString &text);
     void errorOccurred(const QString &message);
 
 private:
-    struct Conversation;
-    struct Outgoing {
-        QString clientId;
-        QString conversation;
-        QString text;
-    };
+    using Handler = void (*)(ChatClient &, const protocol::Frame &);
+    static const QHash<QString, Handler> &dispatchTable();
+    template <typename T, auto Method> static void dispatch(ChatClient &, const protocol::Frame &);
 
-    void open();
-    void setState(State state, const QString &text);
-    // One frame, built by its type in frames.h (toJson, and withId for a send).
-    void sendFrame(const QJsonObject &frame);
-    void onConnected();
-    void onDisconnected();
-    void onText(const QString &text);
-    void scheduleReconnect();
-    void sendOutgoing(const Outgoing &item);
+    void onWelcome(const protocol::Welcome &welcome);
+    void onFrame(const protocol::Frame &frame);
+    void send(const Outbox::Item &item);
 
-    // One handler per frame type a server sends; `re` is the answered frame's id, if any.
-    void handleWelcome(const protocol::Welcome &welcome);
-    void handleJoined(const protocol::Joined &joined);
-    void handleLeft(const protocol::Left &left);
+    // The handlers of the frames whose effect goes beyond the conversations.
     void handleMessage(const protocol::ChatMessage &m, const std::optional<QString> &re);
-    void handlePresence(const protocol::Presence &presence);
-    void handleTopic(const protocol::TopicEvent &event);
-    void handleNick(const protocol::NickAnswer &answer);
-    void handleRead(const protocol::ReadPosition &read);
-    void handleTyping(const protocol::TypingEvent &typing);
-    void handleHistory(const protocol::HistoryAnswer &history);
-    void handleSearch(const protocol::SearchAnswer &search);
-    void handleRooms(const protocol::RoomsAnswer &rooms);
     void handleError(const protocol::ErrorFrame &error, const std::optional<QString> &re);
+    void handleNick(const protocol::NickAnswer &answer, const std::optional<QString> &re);
+    void handleSearch(const protocol::SearchAnswer &search, const std::optional<QString> &re);
+    void handleRooms(const protocol::RoomsAnswer &rooms, const std::optional<QString> &re);
 
-    Conversation &conversation(const QString &name, bool direct = false);
-    Conversation *find(const QString &name) const;
-    void updateUnread(Conversation &c);
-
-    QWebSocket m_socket;
-    QTimer m_reconnectTimer;
-    QTimer m_typingExpiry;
-    QUrl m_url;
-    QString m_password;
+    Session m_session;
+    Outbox m_outbox;
+    Conversations m_conversations{m_session};
+    RecordListModel m_searchResults{{"room", "seq", "nick", "text", "when"}};
+    RecordListModel m_directory{{"room", "members", "topic"}};
     QString m_token;
-    protocol::UserInfo m_user;
-    QString m_wantedNick;
     QString m_serverName;
-    State m_state = Offline;
-    QString m_statusText;
-    bool m_userClosed = false;
-    int m_attempt = 0;
-    int m_reconnectBaseMs = 500;
+    QString m_address; // as the user typed it, remembered once it worked
+    bool m_remember = false;
     bool m_windowActive = true;
     qint64 m_lastTypingSent = 0;
-
-    RoomListModel m_rooms;
-    std::map<QString, std::unique_ptr<Conversation>> m_conversations;
-    QString m_current;
-    QString m_switchTo; // a room asked for, shown once it is joined
-    QList<Outgoing> m_outbox;
-    QVariantList m_searchResults;
-    QVariantList m_directory;
 };
 
 } // namespace confab::client

@@ -7,6 +7,8 @@
 
 namespace confab::client {
 
+using namespace Qt::StringLiterals;
+
 namespace {
 
 constexpr qint64 GroupGapMs = 5 * 60 * 1000; // a pause this long starts a new group
@@ -62,14 +64,19 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
     case DayTextRole:
         return newDay ? dayText(localDate(r.ts)) : QString();
     case ShowHeaderRole:
-        return r.notice || newDay || !previous || previous->notice || previous->userId != r.userId
-               || r.ts - previous->ts > GroupGapMs;
+        // A queued message always shows its header: that is where "sending…" is.
+        return r.notice || r.pending || newDay || !previous || previous->notice
+               || previous->userId != r.userId || r.ts - previous->ts > GroupGapMs;
     case PendingRole:
         return r.pending;
     case OwnRole:
         return !r.notice && r.userId == m_ownUserId;
     case HtmlRole:
         return linkified(r.text);
+    case FirstUnreadRole:
+        return i == firstUnreadRow();
+    case MentionRole:
+        return !r.notice && r.userId != m_ownUserId && mentions(r.text, m_ownNick);
     }
     return {};
 }
@@ -88,7 +95,44 @@ QHash<int, QByteArray> MessageModel::roleNames() const
             {ShowHeaderRole, "showHeader"},
             {PendingRole, "pending"},
             {OwnRole, "own"},
-            {HtmlRole, "html"}};
+            {HtmlRole, "html"},
+            {FirstUnreadRole, "firstUnread"},
+            {MentionRole, "mentionsMe"}};
+}
+
+bool MessageModel::mentions(const QString &text, const QString &nick)
+{
+    if (nick.isEmpty())
+        return false;
+    const QRegularExpression word(
+        u"(?<![\\w])@?"_s + QRegularExpression::escape(nick) + u"(?![\\w])"_s,
+        QRegularExpression::CaseInsensitiveOption | QRegularExpression::UseUnicodePropertiesOption);
+    return word.match(text).hasMatch();
+}
+
+void MessageModel::setReadMarker(qint64 seq)
+{
+    if (seq == m_readMarker)
+        return;
+    const int before = firstUnreadRow();
+    m_readMarker = seq;
+    const int after = firstUnreadRow();
+    for (int row : {before, after}) {
+        if (row >= 0)
+            Q_EMIT dataChanged(index(row), index(row), {FirstUnreadRole});
+    }
+}
+
+int MessageModel::firstUnreadRow() const
+{
+    if (m_readMarker <= 0)
+        return -1; // never read: no line above everything
+    for (int i = 0; i < m_rows.size(); ++i) {
+        const Row &r = m_rows[i];
+        if (!r.notice && !r.pending && r.seq > m_readMarker)
+            return i;
+    }
+    return -1;
 }
 
 QString MessageModel::linkified(const QString &text)
@@ -196,21 +240,27 @@ void MessageModel::prependHistory(const QList<protocol::ChatMessage> &messages)
     }
     if (older.isEmpty())
         return;
+    const int firstUnread = firstUnreadRow();
     beginInsertRows({}, 0, int(older.size()) - 1);
     m_rows = older + m_rows;
     endInsertRows();
+    // The line may move up into the older page.
+    if (firstUnread >= 0) {
+        const QModelIndex moved = index(firstUnread + int(older.size()));
+        Q_EMIT dataChanged(moved, moved, {FirstUnreadRole});
+    }
     Q_EMIT countChanged();
 }
 
 void MessageModel::addPending(const QString &clientId, const protocol::UserInfo &from,
-                              const QString &text)
+                              const QString &text, qint64 ts)
 {
     Row r;
     r.clientId = clientId;
     r.userId = from.id;
     r.nick = from.nick;
     r.text = text;
-    r.ts = QDateTime::currentMSecsSinceEpoch();
+    r.ts = ts > 0 ? ts : QDateTime::currentMSecsSinceEpoch();
     r.pending = true;
     insertRow(int(m_rows.size()), r);
 }

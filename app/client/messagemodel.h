@@ -24,12 +24,14 @@ public:
         NickRole,
         TextRole,
         TsRole,
-        TimeTextRole,   // local time, hh:mm
-        DayTextRole,    // set on the first row of a day: "Today", "Yesterday", a date
-        ShowHeaderRole, // false when the row continues the previous sender's group
-        PendingRole,    // still in the outbox
-        OwnRole,        // sent by this user
-        HtmlRole,       // the text HTML-escaped, with URLs made links (for StyledText)
+        TimeTextRole,    // local time, hh:mm
+        DayTextRole,     // set on the first row of a day: "Today", "Yesterday", a date
+        ShowHeaderRole,  // false when the row continues the previous sender's group
+        PendingRole,     // still in the outbox
+        OwnRole,         // sent by this user
+        HtmlRole,        // the text HTML-escaped, with URLs made links (for StyledText)
+        FirstUnreadRole, // the first message after the read position: the "new messages" line
+        MentionRole,     // the text names this user
     };
 
     struct Row {
@@ -51,6 +53,14 @@ public:
     QHash<int, QByteArray> roleNames() const override;
 
     void setOwnUserId(const QString &id) { m_ownUserId = id; }
+    void setOwnNick(const QString &nick) { m_ownNick = nick; }
+    // Where the user had read to when the conversation was opened; the first message after it
+    // carries FirstUnreadRole.
+    void setReadMarker(qint64 seq);
+    qint64 readMarker() const { return m_readMarker; }
+
+    // True when the text names the nick as a word (case-insensitive, with or without '@').
+    static bool mentions(const QString &text, const QString &nick);
 
     // Plain text to safe StyledText: everything escaped first, then http(s) URLs linked.
     static QString linkified(const QString &text);
@@ -59,7 +69,8 @@ public:
     void addMessage(const protocol::ChatMessage &message);
     // Older messages (ascending), put before everything else.
     void prependHistory(const QList<protocol::ChatMessage> &messages);
-    void addPending(const QString &clientId, const protocol::UserInfo &from, const QString &text);
+    void addPending(const QString &clientId, const protocol::UserInfo &from, const QString &text,
+                    qint64 ts = 0);
     // The server's copy of an outbox message arrived: the pending row becomes the message.
     void confirm(const QString &clientId, const protocol::ChatMessage &message);
     // An outbox message the server refused for good.
@@ -82,8 +93,12 @@ private:
     void insertRow(int position, const Row &row);
     static Row rowFrom(const protocol::ChatMessage &m);
 
+    int firstUnreadRow() const;
+
     QList<Row> m_rows;
     QString m_ownUserId;
+    QString m_ownNick;
+    qint64 m_readMarker = 0;
 };
 
 } // namespace confab::client

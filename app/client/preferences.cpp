@@ -4,6 +4,26 @@
 
 namespace confab::client {
 
+namespace {
+// Every live Preferences object: a change made through one is announced by all.
+QList<Preferences *> &instances()
+{
+    static QList<Preferences *> list;
+    return list;
+}
+} // namespace
+
+Preferences::Preferences(QObject *parent)
+    : QObject(parent)
+{
+    instances().append(this);
+}
+
+Preferences::~Preferences()
+{
+    instances().removeOne(this);
+}
+
 QString Preferences::nick() const
 {
     return QSettings().value(QStringLiteral("start/nick")).toString();
@@ -28,7 +48,8 @@ void Preferences::rememberServer(const QString &address)
     recent.removeAll(address);
     recent.prepend(address);
     QSettings().setValue(QStringLiteral("start/recentServers"), recent.mid(0, MaxRecent));
-    Q_EMIT recentServersChanged();
+    for (Preferences *p : std::as_const(instances()))
+        Q_EMIT p->recentServersChanged();
 }
 
 } // namespace confab::client

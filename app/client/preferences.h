@@ -16,12 +16,14 @@ class Preferences : public QObject
 public:
     static constexpr int MaxRecent = 8;
 
-    using QObject::QObject;
+    explicit Preferences(QObject *parent = nullptr);
+    ~Preferences() override;
 
     QString nick() const;
     void setNick(const QString &nick);
     QStringList recentServers() const;
-    // Moves (or adds) the address to the front of the recent servers.
+    // Moves (or adds) the address to the front of the recent servers (every Preferences object
+    // tells its QML about it).
     Q_INVOKABLE void rememberServer(const QString &address);
 
 Q_SIGNALS:

@@ -15,9 +15,11 @@ QVariant RoomListModel::data(const QModelIndex &index, int role) const
         return {};
     const Room &r = m_rooms.at(index.row());
     switch (role) {
-    case Qt::DisplayRole:
     case NameRole:
         return r.name;
+    case Qt::DisplayRole:
+    case TitleRole:
+        return r.title;
     case Qt::ToolTipRole:
         return r.topic;
     case TopicRole:
@@ -28,14 +30,19 @@ QVariant RoomListModel::data(const QModelIndex &index, int role) const
         return r.members;
     case DirectRole:
         return r.direct;
+    case MentionsRole:
+        return r.mentions;
+    case MutedRole:
+        return r.muted;
     }
     return {};
 }
 
 QHash<int, QByteArray> RoomListModel::roleNames() const
 {
-    return {{NameRole, "name"},       {TopicRole, "topic"},   {UnreadRole, "unread"},
-            {MembersRole, "members"}, {DirectRole, "direct"}, {Qt::DisplayRole, "title"}};
+    return {{NameRole, "name"},         {TopicRole, "topic"},   {UnreadRole, "unread"},
+            {MembersRole, "members"},   {DirectRole, "direct"}, {TitleRole, "title"},
+            {MentionsRole, "mentions"}, {MutedRole, "muted"}};
 }
 
 int RoomListModel::indexOf(const QString &name) const
@@ -111,11 +118,38 @@ void RoomListModel::setMembers(const QString &name, int members)
     }
 }
 
+void RoomListModel::setTitle(const QString &name, const QString &title)
+{
+    const int i = indexOf(name);
+    if (i >= 0 && m_rooms[i].title != title) {
+        m_rooms[i].title = title;
+        changed(i, {TitleRole, Qt::DisplayRole});
+    }
+}
+
+void RoomListModel::setMentions(const QString &name, int mentions)
+{
+    const int i = indexOf(name);
+    if (i >= 0 && m_rooms[i].mentions != mentions) {
+        m_rooms[i].mentions = mentions;
+        changed(i, {MentionsRole});
+    }
+}
+
+void RoomListModel::setMuted(const QString &name, bool muted)
+{
+    const int i = indexOf(name);
+    if (i >= 0 && m_rooms[i].muted != muted) {
+        m_rooms[i].muted = muted;
+        changed(i, {MutedRole});
+    }
+}
+
 int RoomListModel::totalUnread() const
 {
     int total = 0;
     for (const Room &r : m_rooms)
-        total += r.unread;
+        total += r.muted ? r.mentions : r.unread; // a muted room only counts what names the user
     return total;
 }
 

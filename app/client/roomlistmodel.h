@@ -1,4 +1,5 @@
-// The rooms the user is in, for the side bar: name, topic, members, unread count.
+// The rooms the user is in, for the side bar: name, title (a direct conversation's is the peer's
+// nick), topic, members, unread count, mentions among the unread, and whether it is muted.
 #pragma once
 
 #include <QAbstractListModel>
@@ -13,7 +14,16 @@ class RoomListModel : public QAbstractListModel
     QML_UNCREATABLE("Owned by ChatClient")
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
 public:
-    enum Role { NameRole = Qt::UserRole + 1, TopicRole, UnreadRole, MembersRole, DirectRole };
+    enum Role {
+        NameRole = Qt::UserRole + 1,
+        TopicRole,
+        UnreadRole,
+        MembersRole,
+        DirectRole,
+        MentionsRole, // unread messages that name the user (every unread direct message)
+        MutedRole,    // no notifications (a preference, per server and room)
+        TitleRole,
+    };
     Q_ENUM(Role)
 
     struct Room {
@@ -23,6 +33,8 @@ public:
         int unread = 0;
         int members = 0;
         bool direct = false;
+        int mentions = 0;
+        bool muted = false;
     };
 
     using QAbstractListModel::QAbstractListModel;
@@ -37,6 +49,9 @@ public:
     void setUnread(const QString &name, int unread);
     void setTopic(const QString &name, const QString &topic);
     void setMembers(const QString &name, int members);
+    void setTitle(const QString &name, const QString &title);
+    void setMentions(const QString &name, int mentions);
+    void setMuted(const QString &name, bool muted);
     int indexOf(const QString &name) const;
     const Room *find(const QString &name) const;
     int totalUnread() const;

@@ -1,8 +1,10 @@
 // The desktop app's client against a real server: it lands in general, messages flow both ways
 // into its models, and when the connection is cut and restored nothing is lost or duplicated.
+#include "apptest.h"
 #include "chatclient.h"
 #include "connection.h"
 #include "hostcontroller.h"
+#include "preferences.h"
 #include "testclient.h"
 #include "testserver.h"
 
@@ -14,61 +16,12 @@ using namespace confab;
 using namespace confab::client;
 using namespace confab::test;
 
-namespace {
-
-QString address(quint16 port)
-{
-    return QStringLiteral("127.0.0.1:%1").arg(port);
-}
-
-QStringList texts(const MessageModel *model, bool withPending = true)
-{
-    QStringList out;
-    if (!model)
-        return out;
-    for (const auto &row : model->rows()) {
-        if (!row.notice && (withPending || !row.pending))
-            out.append(row.text);
-    }
-    return out;
-}
-
-QList<qint64> seqs(const MessageModel *model)
-{
-    QList<qint64> out;
-    for (const auto &row : model->rows()) {
-        if (!row.notice && !row.pending)
-            out.append(row.seq);
-    }
-    return out;
-}
-
-// A ChatClient with its own identity and quick reconnects.
-struct App {
-    ChatClient client;
-    explicit App(const QString &token = QStringLiteral("app-test-token-0123456789"))
-    {
-        client.setToken(token);
-        client.setProperty("reconnectBaseMs", 50);
-    }
-    bool connectTo(quint16 port, const QString &nick = QStringLiteral("host"),
-                   const QString &password = {})
-    {
-        client.connectTo(address(port), nick, password);
-        return QTest::qWaitFor(
-            [&] {
-                return client.state() == ChatClient::Online && client.currentRoom() == "general";
-            },
-            waitMs());
-    }
-};
-
-} // namespace
-
 class TestChatClient : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void init() { useFreshAppState(); }
+
     void landsInGeneralAndChats()
     {
         TestServer server;
@@ -251,14 +204,280 @@ private Q_SLOTS:
         QCOMPARE(guest.take("message")["text"].toString(), "hello privately");
     }
 
+    // A first connection that cannot work ends on the start screen with the reason, and is not
+    // retried (the user fixes the address instead of watching an empty chat reconnect forever).
+    void aFirstConnectionThatFailsSaysWhyAndStops_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("reason");
+        QTest::newRow("refused") << "refused"
+                                 << "refused";
+        QTest::newRow("no such host") << "nohost"
+                                      << "No such host";
+        QTest::newRow("silent port") << "silent"
+                                     << "did not answer";
+        QTest::newRow("http 200") << "http"
+                                  << "not a Confab server";
+        QTest::newRow("wrong password") << "password"
+                                        << "Wrong password";
+    }
+    void aFirstConnectionThatFailsSaysWhyAndStops()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, reason);
+        NotConfab silent({}), http(NotConfab::httpOk());
+        QVERIFY(silent.listen(QHostAddress::LocalHost) && http.listen(QHostAddress::LocalHost));
+        ServerConfig config = testConfig();
+        config.password = "right";
+        TestServer guarded(config);
+        QVERIFY(guarded.start());
+        QString target;
+        if (kind == "refused") {
+            QTcpServer closed; // a port that was free a moment ago: nothing listens there
+            QVERIFY(closed.listen(QHostAddress::LocalHost));
+            target = address(closed.serverPort());
+        } else if (kind == "nohost") {
+            target = "no-such-host.invalid:7300";
+        } else if (kind == "silent") {
+            target = address(silent.serverPort());
+        } else if (kind == "http") {
+            target = address(http.serverPort());
+        } else {
+            target = address(guarded.port());
+        }
+        App app;
+        app.client.setProperty("connectTimeoutMs", 1000);
+        app.client.connectTo(target, "x", "wrong");
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Failed, waitMs() + 1000);
+        QVERIFY2(app.client.statusText().contains(reason, Qt::CaseInsensitive),
+                 qPrintable(app.client.statusText()));
+        QTest::qWait(quietMs() + 300); // more than the first backoff: no retry
+        QCOMPARE(app.client.state(), ChatClient::Failed);
+        QVERIFY(app.client.rooms()->names().isEmpty());
+        QVERIFY(!Preferences().recentServers().contains(target));
+    }
+
+    void onlyAnAddressThatWorkedIsRemembered()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        App app;
+        QVERIFY(app.connectTo(server.port()));
+        QCOMPARE(Preferences().recentServers(), QStringList{address(server.port())});
+        // Once it worked, a later outage of the same server is retried, not a dead end.
+        server.stop();
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Reconnecting, waitMs());
+        QTest::qWait(quietMs());
+        QCOMPARE(app.client.state(), ChatClient::Reconnecting);
+    }
+
+    // "Leave this server": back to the start, nothing of that server stays behind, and the next
+    // server starts clean (no room of the first one is joined there).
+    void leavingAServerForgetsItsConversationsInTheWindow()
+    {
+        TestServer first, second;
+        QVERIFY(first.start() && second.start());
+        App app;
+        QVERIFY(app.connectTo(first.port()));
+        app.client.joinRoom("first-only");
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.currentRoom(), QStringLiteral("first-only"), waitMs());
+        QVERIFY(QMetaObject::invokeMethod(&app.client, "leaveServer"));
+        QCOMPARE(app.client.state(), ChatClient::Offline);
+        QVERIFY(app.client.rooms()->names().isEmpty());
+        QVERIFY(app.client.currentRoom().isEmpty());
+        QVERIFY(app.connectTo(second.port()));
+        QTest::qWait(quietMs());
+        QCOMPARE(app.client.rooms()->names(), QStringList{"general"});
+    }
+
+    // Once it worked, a reconnect to a port that accepts but never answers (a network gone
+    // quiet) is given up after the deadline and tried again, until the server is back.
+    void aReconnectThatHangsIsRetried()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        const quint16 port = server.port();
+        App app;
+        app.client.setProperty("connectTimeoutMs", 300);
+        QVERIFY(app.connectTo(port));
+        server.stop();
+        NotConfab silent({});
+        QVERIFY(silent.listen(QHostAddress::LocalHost, port));
+        QSignalSpy attempts(&app.client, &ChatClient::reconnectSecondsChanged);
+        QTRY_VERIFY_WITH_TIMEOUT(attempts.count() >= 6, waitMs()); // several rounds of backoff
+        QCOMPARE(app.client.state(), ChatClient::Reconnecting);
+        silent.close();
+        QVERIFY(server.start());
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Online, waitMs());
+    }
+
+    void typingEndsWhenTheTypistsMessageArrives()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        App app;
+        QVERIFY(app.connectTo(server.port()));
+        TestClient guest;
+        QVERIFY(guest.enter(server.port(), "guest"));
+        guest.send({{"type", "typing"}, {"room", "general"}});
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.typingText(), QStringLiteral("guest is typing…"),
+                                  waitMs());
+        guest.request({{"type", "send"}, {"room", "general"}, {"text", "done typing"}});
+        QTRY_COMPARE_WITH_TIMEOUT(texts(app.client.messages()), QStringList{"done typing"},
+                                  waitMs());
+        QCOMPARE(app.client.typingText(), QString());
+    }
+
+    // The banner counts down each second, and says "1 message" / "3 messages".
+    void theReconnectCountdownTicksAndCountsProperly()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        App app;
+        QVERIFY(app.connectTo(server.port()));
+        // The longest delay (10 s): time to watch it tick, even on a busy machine.
+        app.client.setProperty("reconnectBaseMs", 10000);
+        server.stop();
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Reconnecting, waitMs());
+        const int first = app.client.property("reconnectSeconds").toInt();
+        QVERIFY2(first >= 9, qPrintable(app.client.statusText()));
+        const QString firstText = app.client.statusText();
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.property("reconnectSeconds").toInt(), first - 1, 3000);
+        QVERIFY(app.client.statusText() != firstText);
+        QVERIFY2(app.client.statusText().contains(QString::number(first - 1)),
+                 qPrintable(app.client.statusText()));
+
+        app.client.sendMessage("one");
+        QCOMPARE(app.client.property("outboxText").toString(),
+                 QStringLiteral("1 message waiting to be sent"));
+        app.client.sendMessage("two");
+        app.client.sendMessage("three");
+        QCOMPARE(app.client.property("outboxText").toString(),
+                 QStringLiteral("3 messages waiting to be sent"));
+    }
+
+    // Direct conversations are titled with the other user's nick on both sides, and follow a
+    // nick change.
+    void directMessageTitlesShowTheNickAndFollowItsChanges()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        App host;
+        QVERIFY(host.connectTo(server.port(), "host"));
+        App joiner(QStringLiteral("joiner-token-0123456789"));
+        QVERIFY(joiner.connectTo(server.port(), "joiner"));
+        QTRY_COMPARE_WITH_TIMEOUT(host.client.members()->rowCount(), 2, waitMs());
+
+        host.client.openDirect(joiner.client.userId(), "joiner");
+        host.client.sendMessage("psst");
+        const QString atJoiner = "@" + joiner.client.userId();
+        const QString atHost = "@" + host.client.userId();
+        QTRY_COMPARE_WITH_TIMEOUT(texts(joiner.client.messagesOf(atHost)), QStringList{"psst"},
+                                  waitMs());
+        QCOMPARE(host.title(atJoiner), QStringLiteral("joiner"));
+        QCOMPARE(joiner.title(atHost), QStringLiteral("host"));
+
+        joiner.client.changeNick("joanna");
+        QTRY_COMPARE_WITH_TIMEOUT(host.title(atJoiner), QStringLiteral("joanna"), waitMs());
+        host.client.changeNick("hostess");
+        QTRY_COMPARE_WITH_TIMEOUT(joiner.title(atHost), QStringLiteral("hostess"), waitMs());
+        host.client.setCurrentRoom(atJoiner);
+        QCOMPARE(host.client.currentTitle(), QStringLiteral("joanna"));
+    }
+
+    // The room list counts mentions apart from the unread, a muted room (a preference that
+    // survives a restart) stays quiet, and the timeline marks where the user stopped reading.
+    void mentionsMuteAndTheNewMessagesLine()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient guest;
+        QVERIFY(guest.enter(server.port(), "guest"));
+        auto say = [&](const QString &text) {
+            guest.request({{"type", "send"}, {"room", "general"}, {"text", text}});
+        };
+        App app;
+        QSignalSpy attention(&app.client, &ChatClient::attentionNeeded);
+        QVERIFY(app.connectTo(server.port(), "host"));
+        say("read before leaving");
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.messages()->messageCount(), 1, waitMs());
+        app.client.joinRoom("random");
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.currentRoom(), QStringLiteral("random"), waitMs());
+
+        say("hello all");
+        say("hey host, look");
+        say("@HOST again");
+        say("ghosts are not mentions");
+        auto *rooms = app.client.rooms();
+        const auto general = [&](int role) {
+            return rooms->index(rooms->indexOf("general")).data(role);
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(general(RoomListModel::UnreadRole).toInt(), 4, waitMs());
+        QCOMPARE(general(RoomListModel::MentionsRole).toInt(), 2);
+        QCOMPARE(attention.count(), 2);
+
+        app.client.setMuted("general", true);
+        QCOMPARE(general(RoomListModel::MutedRole).toBool(), true);
+        QCOMPARE(app.client.totalUnread(), 2); // a muted room counts only its mentions
+        say("host: still there?");
+        QTRY_COMPARE_WITH_TIMEOUT(general(RoomListModel::MentionsRole).toInt(), 3, waitMs());
+        QTest::qWait(quietMs());
+        QCOMPARE(attention.count(), 2); // muted: no notification
+
+        app.client.setCurrentRoom("general");
+        const MessageModel *timeline = app.client.messages();
+        QStringList marked;
+        for (int row = 0; row < timeline->rowCount(); ++row) {
+            const QModelIndex i = timeline->index(row);
+            if (i.data(MessageModel::FirstUnreadRole).toBool())
+                marked.append(i.data(MessageModel::TextRole).toString());
+        }
+        QCOMPARE(marked, QStringList{"hello all"});
+        QCOMPARE(general(RoomListModel::UnreadRole).toInt(), 0);
+        QCOMPARE(general(RoomListModel::MentionsRole).toInt(), 0);
+
+        App again; // the mute is a preference: it is still set after a restart
+        QVERIFY(again.connectTo(server.port(), "host"));
+        auto *roomsAgain = again.client.rooms();
+        QCOMPARE(roomsAgain->index(roomsAgain->indexOf("general"))
+                     .data(RoomListModel::MutedRole)
+                     .toBool(),
+                 true);
+    }
+
+    // start() and stop() return at once; the host thread reports back with signals.
+    void theHostControllerNeverWaitsForItsThread()
+    {
+        QTemporaryDir dir;
+        HostController host;
+        host.setDataDir(dir.path());
+        host.setProperty("bindAddress", "127.0.0.1");
+        host.setProperty("announce", false);
+        QSignalSpy running(&host, &HostController::runningChanged);
+        host.start(0, QString(), "async");
+        QVERIFY(host.starting());
+        QVERIFY(!host.running()); // not yet: the server starts on its own thread
+        QVERIFY(running.wait(waitMs()));
+        QVERIFY(host.running() && !host.starting() && host.port() > 0);
+        const int port = host.port();
+        QSignalSpy stopped(&host, &HostController::stopped);
+        host.stop();
+        QVERIFY(!host.running());
+        host.start(port, QString(), "async"); // waits, on the host thread, for the old port
+        QVERIFY(stopped.wait(waitMs()));
+        QTRY_VERIFY_WITH_TIMEOUT(host.running(), waitMs());
+        QCOMPARE(host.port(), port);
+        QVERIFY(host.error().isEmpty());
+    }
+
     void hostModeRunsTheServerInsideTheApp()
     {
         QTemporaryDir dir;
         HostController host;
         host.setDataDir(dir.path());
         host.setProperty("bindAddress", "127.0.0.1");
-        QVERIFY(host.start(0, QString(), "LAN party"));
-        QVERIFY(host.running());
+        host.start(0, QString(), "LAN party");
+        QTRY_VERIFY_WITH_TIMEOUT(host.running(), waitMs());
         QVERIFY(host.port() > 0);
         QVERIFY(!host.addresses().isEmpty());
         App app;
@@ -286,7 +505,8 @@ private Q_SLOTS:
         host.setDataDir(dir.path());
         host.setProperty("bindAddress", "127.0.0.1");
         host.setProperty("announce", false);
-        QVERIFY(host.start(0, QString(), "party"));
+        host.start(0, QString(), "party");
+        QTRY_VERIFY_WITH_TIMEOUT(host.running(), waitMs());
         const int port = host.port();
         App app;
         app.client.connectTo(host.localAddress(), "host");
@@ -317,7 +537,8 @@ private Q_SLOTS:
         host.stop(); // the cut: every client is told to go away
         QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Reconnecting, waitMs());
         app.client.sendMessage("said while cut off");
-        QVERIFY(host.start(port, QString(), "party")); // restored on the same port and data
+        host.start(port, QString(), "party"); // restored on the same port and data
+        QTRY_VERIFY_WITH_TIMEOUT(host.running(), waitMs());
         QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Online, waitMs());
         QTRY_COMPARE_WITH_TIMEOUT(app.client.outboxSize(), 0, waitMs());
 
@@ -340,7 +561,8 @@ private Q_SLOTS:
         HostController host;
         host.setDataDir(dir.path());
         host.setProperty("bindAddress", "127.0.0.1");
-        QVERIFY(!host.start(other.port(), QString(), QString()));
+        host.start(other.port(), QString(), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(!host.error().isEmpty(), waitMs());
         QVERIFY(host.error().contains("cannot listen"));
         QVERIFY(!host.running());
     }

@@ -4,6 +4,7 @@
 #include "lanbeacon.h"
 #include "testclient.h"
 
+#include <QAbstractItemModelTester>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -57,6 +58,8 @@ private Q_SLOTS:
     void aBeaconIsListedOnceAndExpires()
     {
         LanDiscovery discovery;
+        QAbstractItemModelTester tester(&discovery,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         discovery.setProperty("expiryMs", 400);
         discovery.setPort(0);
         QVERIFY(discovery.listening());
@@ -86,13 +89,16 @@ private Q_SLOTS:
     void aHostingAppIsDiscovered()
     {
         LanDiscovery discovery;
+        QAbstractItemModelTester tester(&discovery,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         discovery.setPort(0);
         QTemporaryDir dir;
         HostController host;
         host.setDataDir(dir.path());
         host.setProperty("bindAddress", "127.0.0.1"); // loopback host: beacons stay on loopback
         host.setProperty("discoveryPort", discovery.port());
-        QVERIFY(host.start(0, "pw", "LAN party"));
+        host.start(0, "pw", "LAN party");
+        QTRY_VERIFY_WITH_TIMEOUT(host.running(), waitMs());
         QTRY_COMPARE_WITH_TIMEOUT(discovery.rowCount(), 1, waitMs());
         const QModelIndex i = discovery.index(0);
         QCOMPARE(i.data(LanDiscovery::NameRole).toString(), QStringLiteral("LAN party"));

@@ -4,6 +4,8 @@
 #include "messagemodel.h"
 #include "roomlistmodel.h"
 
+#include <QAbstractItemModelTester>
+#include <QDateTime>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -32,15 +34,41 @@ QList<qint64> seqs(const MessageModel &model)
 }
 
 const qint64 base = 1732700000000;
+
+// Every model under test is checked by Qt's model tester too (rows, signals, roles).
+struct ModelTester : QAbstractItemModelTester {
+    explicit ModelTester(QAbstractItemModel *model)
+        : QAbstractItemModelTester(model, FailureReportingMode::QtTest)
+    {}
+};
 } // namespace
 
 class TestModels : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    // A message queued under the sender's own header still says "sending…" (the header holds it).
+    void aPendingRowUnderAnExistingHeaderShowsItsHeader()
+    {
+        MessageModel m;
+        const ModelTester tester(&m);
+        m.setOwnUserId("me");
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        m.addMessage(msg(1, "me", "delivered", now - 1000));
+        m.addPending("c-1", {"me", "ME"}, "queued");
+        QCOMPARE(m.rowCount(), 2);
+        QCOMPARE(m.index(1).data(MessageModel::PendingRole).toBool(), true);
+        QCOMPARE(m.index(1).data(MessageModel::ShowHeaderRole).toBool(), true);
+        // Once delivered it joins the group again.
+        protocol::ChatMessage delivered = msg(2, "me", "queued", now);
+        m.confirm("c-1", delivered);
+        QCOMPARE(m.index(1).data(MessageModel::ShowHeaderRole).toBool(), false);
+    }
+
     void messagesStayInSeqOrderWithoutDuplicates()
     {
         MessageModel m;
+        const ModelTester tester(&m);
         m.addMessage(msg(2, "a", "two", base + 2));
         m.addMessage(msg(4, "a", "four", base + 4));
         m.addMessage(msg(3, "a", "three", base + 3)); // arrives late
@@ -54,6 +82,7 @@ private Q_SLOTS:
     void aResumeOfManyMessagesKeepsOrderNoticesAndPendingRows()
     {
         MessageModel m;
+        const ModelTester tester(&m);
         m.setOwnUserId("me");
         m.addMessage(msg(1, "a", "one", base));
         m.addNotice("b joined", base + 1);
@@ -78,6 +107,7 @@ private Q_SLOTS:
     void pendingRowsStayLastUntilConfirmed()
     {
         MessageModel m;
+        const ModelTester tester(&m);
         m.setOwnUserId("me");
         m.addMessage(msg(1, "a", "one", base));
         m.addPending("c-1", {"me", "ME"}, "hello");
@@ -101,6 +131,7 @@ private Q_SLOTS:
     void consecutiveMessagesAreGroupedAndDaysSeparated()
     {
         MessageModel m;
+        const ModelTester tester(&m);
         // Times anchored to the start of today, not to now: run just after midnight, "a minute
         // ago" was yesterday (seen in a CI run at 00:00).
         const qint64 today = QDate::currentDate().startOfDay().toMSecsSinceEpoch();
@@ -129,6 +160,7 @@ private Q_SLOTS:
     void noticesAreRowsOfTheirOwn()
     {
         MessageModel m;
+        const ModelTester tester(&m);
         m.addMessage(msg(1, "a", "x", base));
         m.addNotice("bob joined", base + 1);
         m.addMessage(msg(2, "a", "y", base + 2));
@@ -139,6 +171,7 @@ private Q_SLOTS:
     void textIsKeptExactlyAsSent()
     {
         MessageModel m;
+        const ModelTester tester(&m);
         m.addMessage(msg(1, "a", "<b>not bold</b> &amp;", base));
         QCOMPARE(m.data(m.index(0), MessageModel::TextRole).toString(),
                  QStringLiteral("<b>not bold</b> &amp;"));
@@ -159,6 +192,7 @@ private Q_SLOTS:
     void roomsSortRoomsBeforeDirectConversations()
     {
         RoomListModel r;
+        const ModelTester tester(&r);
         QSignalSpy count(&r, &RoomListModel::countChanged);
         r.upsert({"zeta", "zeta", {}, 0, 1, false});
         r.upsert({"@u1", "Alice", {}, 0, 2, true});
@@ -176,6 +210,7 @@ private Q_SLOTS:
     void membersAreSortedByNick()
     {
         MemberModel m;
+        const ModelTester tester(&m);
         m.reset({{"1", "carol"}, {"2", "Alice"}});
         m.add({"3", "bob"});
         m.add({"3", "bob"});

@@ -69,10 +69,27 @@ TestCase {
         entered.target = page
         findChild(page, "portField").text = "0"
         mouseClick(findChild(page, "hostButton"))
-        compare(entered.count, 1)
+        // The chat opens once the embedded server listens and has welcomed the client.
+        tryCompare(entered, "count", 1, 5000)
         verify(host.running)
         tryCompare(hostClient, "state", ChatClient.Online, 5000)
         verify(hostClient.address.indexOf(":" + host.port + "/ws") > 0)
         host.stop()
+    }
+
+    // A join that cannot work says why on the start page and stays there.
+    function test_3_aFailedJoinStaysOnTheStartPage() {
+        const host = createTemporaryObject(hostComponent, test)
+        const page = createTemporaryObject(startComponent, test, {client: chatClient, host: host})
+        entered.target = page
+        entered.clear()
+        page.joinNow("127.0.0.1:1")
+        tryCompare(chatClient, "state", ChatClient.Failed, 5000)
+        const status = findChild(page, "connectStatus")
+        verify(status.visible)
+        verify(status.text.indexOf("refused") >= 0, status.text)
+        wait(300)
+        compare(entered.count, 0)
+        compare(chatClient.state, ChatClient.Failed)
     }
 }

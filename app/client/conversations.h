@@ -1,0 +1,115 @@
+// The conversations with one server: its rooms and direct conversations, each with its timeline
+// (MessageModel), members and typing users; the list of them (RoomListModel) and the current one.
+//
+// Kept per server on disk (conversations.json in the server's folder): the rooms joined, which
+// the next run rejoins, and the direct conversations with their recent messages, which no
+// server keeps. Muted rooms are a preference (QSettings).
+#pragma once
+
+#include "frames.h"
+#include "membermodel.h"
+#include "messagemodel.h"
+#include "roomlistmodel.h"
+
+#include <QObject>
+#include <QTimer>
+#include <map>
+#include <memory>
+
+namespace confab::client {
+
+class Session;
+
+class Conversations : public QObject
+{
+    Q_OBJECT
+public:
+    struct Conversation {
+        QString name;  // room name, or "@<user id>"
+        QString title; // room name, or the peer's nick
+        bool direct = false;
+        bool joined = false;
+        QString epoch;
+        QString topic;
+        qint64 lastSeq = 0;
+        qint64 readSeq = 0;
+        int unreadDirect = 0;
+        int mentions = 0; // unread messages that name the user
+        bool loadingOlder = false;
+        MessageModel messages;
+        MemberModel members;
+        QHash<QString, std::pair<QString, qint64>> typing; // user id -> nick, until (ms)
+    };
+
+    explicit Conversations(Session &session, QObject *parent = nullptr);
+    ~Conversations() override;
+
+    // Loads what was kept for this server (file empty: nothing kept); `muteKey` names its
+    // muted rooms in the settings.
+    void open(const QString &file, const QString &muteKey);
+    // Forgets every conversation in memory (leaving the server); the file stays.
+    void close();
+
+    void setSelf(const protocol::UserInfo &user);
+    const protocol::UserInfo &self() const { return m_self; }
+    void setWindowActive(bool active);
+
+    RoomListModel *rooms() { return &m_rooms; }
+    const RoomListModel *rooms() const { return &m_rooms; }
+    Conversation &get(const QString &name, bool direct = false);
+    Conversation *find(const QString &name) const;
+    QString current() const { return m_current; }
+    void setCurrent(const QString &name);
+    QString typingText() const;
+
+    // After a welcome: every room is joined again where it stopped, or general the first time.
+    void resume();
+    void join(const QString &room);
+    void leave(const QString &room);
+    void openDirect(const QString &userId, const QString &nick);
+    void markRead();
+    void loadOlder();
+    void setMuted(const QString &name, bool muted);
+    void switchBy(int delta);
+
+    // Frames from the server.
+    void onJoined(const protocol::Joined &joined);
+    void onLeft(const protocol::Left &left);
+    // A delivered message; `pendingId` is the outbox row it confirms, if any.
+    void onMessage(const protocol::ChatMessage &m, const QString &pendingId);
+    void onPresence(const protocol::Presence &presence);
+    void onTopic(const protocol::TopicEvent &event);
+    void onRead(const protocol::ReadPosition &read);
+    void onTyping(const protocol::TypingEvent &typing);
+    void onHistory(const protocol::HistoryAnswer &history);
+    void onOwnNick(const protocol::UserInfo &user);
+
+Q_SIGNALS:
+    void currentChanged();
+    void topicChanged();
+    void typingChanged();
+    void unreadChanged();
+    // A mention or a direct message the user has not seen (not for muted rooms).
+    void attentionNeeded(const QString &title, const QString &text);
+
+private:
+    void updateUnread(Conversation &c);
+    void setTitle(Conversation &c, const QString &title);
+    void expireTyping();
+    void save() const;
+    void load();
+
+    Session &m_session;
+    RoomListModel m_rooms;
+    std::map<QString, std::unique_ptr<Conversation>> m_conversations;
+    protocol::UserInfo m_self;
+    QString m_current;
+    QString m_switchTo; // a room asked for, shown once it is joined
+    QString m_file;
+    QString m_muteKey;
+    QTimer m_typingExpiry;
+    bool m_windowActive = true;
+    bool m_loading = false; // load() in progress: nothing to save yet
+};
+
+} // namespace confab::client

@@ -1,0 +1,19 @@
+// Where the app keeps what it remembers about one server between runs (the outbox, the
+// conversations): a folder per server address under QStandardPaths::AppDataLocation, with JSON
+// files written atomically (QSaveFile), so a crash mid-write never leaves half a file.
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+#include <QUrl>
+
+namespace confab::client {
+
+// The folder for this server ("servers/<host>-<port>-<hash of the URL>"); created on demand.
+QString serverStateDir(const QUrl &server);
+// The file's JSON object; empty when it is missing or unreadable.
+QJsonObject readJsonFile(const QString &path);
+// Replaces the file as a whole; false (and a warning logged) when it could not.
+bool writeJsonFile(const QString &path, const QJsonObject &object);
+
+} // namespace confab::client
