@@ -18,7 +18,8 @@ if (!WS) {
   WS = require('ws');
 }
 
-const deadline = setTimeout(() => fail('timed out'), 15000);
+let step = 'connecting';
+const deadline = setTimeout(() => fail(`timed out ${step}`), 15000);
 function fail(why) {
   console.error(`chat-check: FAILED: ${why}`);
   process.exit(1);
@@ -75,6 +76,7 @@ async function enter(url, nick, room) {
 }
 
 async function says(from, to, room, text, id) {
+  step = `waiting for ${from.nick}'s message on ${to.nick}'s connection`;
   from.send({ type: 'send', room, text, id });
   const got = await to.take('message', f => f.text === text);
   if (got.room !== room || !(got.seq > 0) || !got.id)
@@ -89,6 +91,7 @@ try {
   const room = `check${process.pid}`;
   const alice = await enter(urlA, 'alice', room);
   const bob = await enter(urlB, 'bob', room);
+  step = "waiting for bob's presence on alice's connection";
   await alice.take('presence', f => f.room === room && f.user?.nick === 'bob');
   console.log('chat-check: alice saw bob come in');
   await says(alice, bob, room, 'hello from alice', 'a1');
