@@ -78,7 +78,8 @@ start_server() { # $1 = confab|go|node; prints "pid port"
 }
 
 field() { grep -o "\"$2\":[0-9.e+-]*" <<<"$1" | head -1 | cut -d: -f2; }
-median() { sort -g | awk 'NF {a[++n]=$1} END {print (n ? a[int((n+1)/2)] : "n/a")}'; }
+# The middle run, or the mean of the two middle ones for an even number of runs.
+median() { sort -g | awk 'NF {a[++n]=$1} END {if (!n) print "n/a"; else if (n % 2) print a[(n+1)/2]; else print (a[n/2] + a[n/2+1]) / 2}'; }
 # The spread of the runs behind a median: " (min–max)" when there was more than one.
 spread() { sort -g | awk 'NF {a[++n]=$1} END {if (n > 1) printf " (%s–%s)", a[1], a[n]}'; }
 
