@@ -72,6 +72,10 @@ start=$SECONDS
   -f "$src/packaging/docker/Dockerfile" -t "$tag" "$src" >"$work/build.log" 2>&1 \
   || { tail -40 "$work/build.log"; fail "podman build failed"; }
 say "image built in $((SECONDS - start)) s ($(grep -c -- '--> Using cache' "$work/build.log" || true) cached steps)"
+# Each build whose sources changed leaves its build stage behind as an untagged image (the layer
+# cache of the next build). Those older than a week are of no more use: dropped, so that CI on a
+# long-lived machine does not fill its disk.
+"${podman[@]}" image prune -f --filter until=168h >/dev/null 2>&1 || true
 
 # --- what is in it ----------------------------------------------------------------------------
 bytes=$("${podman[@]}" image inspect --format '{{.Size}}' "$tag")
