@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every benchmark scenario against Confab and the peers (Go on nhooyr.io/websocket, Node.js
 # on ws), the server pinned to core 0 and the load generator to core 1, a fresh server for each
-# run, and prints the medians with ratios against the best peer. Durable storage stays on.
+# run, and prints the medians (with the runs' min–max) and ratios against the best peer. Durable
+# storage stays on. Before each run it waits until the rest of the machine is quiet, and it
+# records what else used the CPU during the run (bench/machine-load.sh: QUIET=0 skips the wait,
+# QUIET_CORES, QUIET_WINDOW and QUIET_TIMEOUT tune it).
 #
 #   bench/run.sh                 all scenarios, 3 runs each, 10 s measured
 #   RUNS=1 DURATION=5 bench/run.sh fanout sat100    a quick look at two scenarios
@@ -11,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/listening-port.sh
+source bench/machine-load.sh
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
 SERVERS=${SERVERS:-"confab go node"}
@@ -74,9 +78,12 @@ start_server() { # $1 = confab|go|node; prints "pid port"
 }
 
 field() { grep -o "\"$2\":[0-9.e+-]*" <<<"$1" | head -1 | cut -d: -f2; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "n/a")}'; }
+# The middle run, or the mean of the two middle ones for an even number of runs.
+median() { sort -g | awk 'NF {a[++n]=$1} END {if (!n) print "n/a"; else if (n % 2) print a[(n+1)/2]; else print (a[n/2] + a[n/2+1]) / 2}'; }
+# The spread of the runs behind a median: " (min–max)" when there was more than one.
+spread() { sort -g | awk 'NF {a[++n]=$1} END {if (n > 1) printf " (%s–%s)", a[1], a[n]}'; }
 
-declare -A RESULT
+declare -A RESULT SPREAD
 for scenario in $SCENARIOS; do
   if [ "$scenario" = idle20000 ] && [ "$(ulimit -n)" -lt 20100 ]; then
     # Each side needs 20,000 sockets plus its own descriptors.
@@ -91,13 +98,19 @@ for scenario in $SCENARIOS; do
       continue
     fi
     for run in $(seq 1 "$RUNS"); do
+      wait_quiet
       read -r pid port < <(start_server "$server")
       sleep 0.3
       base=$(grep VmRSS /proc/"$pid"/status 2>/dev/null | awk '{print $2}' || true)
+      proc_snapshot "$work/before"
+      started=$(date +%s.%N)
       out=$(taskset -c 1 "$loadgen" --url "ws://127.0.0.1:$port/ws" ${ARGS[$scenario]} \
               --duration "$DURATION" --server-pid "$pid" --json 2>/dev/null || true)
+      proc_snapshot "$work/after"
+      others=$(others_during "$work/before" "$work/after" \
+                 "$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN {print e - s}')" "$pid")
       kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
-      echo "$scenario $server run $run: $out" >>"$work/raw.txt"
+      echo "$scenario $server run $run: $out $others" >>"$work/raw.txt"
       line="  $scenario / $server / run $run:"
       for metric in ${METRIC[$scenario]}; do
         case $metric in
@@ -115,15 +128,18 @@ for scenario in $SCENARIOS; do
         values[$metric]+="${v:-n/a}"$'\n'
       done
       lost=$(field "$out" lost); ooo=$(field "$out" out_of_order)
-      echo "$line lost=${lost:-?} out_of_order=${ooo:-?} closed=$(field "$out" closed)" >&2
+      echo "$line lost=${lost:-?} out_of_order=${ooo:-?} closed=$(field "$out" closed) $others" >&2
     done
     for metric in ${METRIC[$scenario]}; do
-      RESULT[$scenario,$metric,$server]=$({ grep -v -e n/a -e '^$' <<<"${values[$metric]}" || true; } | median)
+      valid=$({ grep -v -e n/a -e '^$' <<<"${values[$metric]}" || true; })
+      RESULT[$scenario,$metric,$server]=$(median <<<"$valid")
+      SPREAD[$scenario,$metric,$server]=$(spread <<<"$valid")
     done
   done
 done
 
 echo
+echo "Medians of $RUNS runs of $DURATION s (min–max of the runs in brackets); other processes' CPU per run: bench/last-run.txt"
 echo "| scenario | metric | $(sed 's/ / | /g' <<<"$SERVERS") | Confab vs best peer |"
 echo "|---|---|$(for _ in $SERVERS; do printf -- '---|'; done)---|"
 for scenario in $SCENARIOS; do
@@ -132,7 +148,7 @@ for scenario in $SCENARIOS; do
     best=""
     for server in $SERVERS; do
       v=${RESULT[$scenario,$metric,$server]}
-      row+=" $v |"
+      row+=" $v${SPREAD[$scenario,$metric,$server]:-} |"
       if [ "$server" != confab ] && [ "$v" != n/a ]; then
         if [ -z "$best" ]; then best=$v
         elif [ "$metric" = delivered_per_s ]; then best=$(awk -v a="$best" -v b="$v" 'BEGIN{print (b>a)?b:a}')

@@ -13,6 +13,9 @@ packages=(
   xvfb xauth dpkg-dev file curl procps dbus-daemon
   librsvg2-bin appstream desktop-file-utils caddy systemd lintian
   chromium libqrencode-dev
+  # The container image test (tests/packaging/test-image.sh): rootful podman on runc, and
+  # debootstrap for its base images (no registry is reachable).
+  podman debootstrap uidmap runc slirp4netns fuse-overlayfs
 )
 
 # The browser test's npm packages (playwright-core drives the chromium above; nothing downloads

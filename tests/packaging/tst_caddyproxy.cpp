@@ -1,6 +1,7 @@
 // The shipped Caddyfile (packaging/docker/Caddyfile), run for real: Debian's caddy in front of a
 // real Confab server on loopback, TLS from Caddy's own CA, and a WebSocket chat through it.
 // Docker cannot run on our machines; this is the part of the compose setup that can.
+#include "caddyrun.h"
 #include "servertestmain.h"
 #include "testclient.h"
 #include "testserver.h"
@@ -8,27 +9,12 @@
 #include <QFile>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
-#include <QProcess>
 #include <QSslCertificate>
 #include <QSslConfiguration>
-#include <QStandardPaths>
-#include <QTcpServer>
-#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace confab;
 using namespace confab::test;
-
-namespace {
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
-} // namespace
 
 class CaddyProxy : public QObject
 {
@@ -37,8 +23,7 @@ class CaddyProxy : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        const QString caddy = QStandardPaths::findExecutable(QStringLiteral("caddy"));
-        if (caddy.isEmpty())
+        if (caddyExecutable().isEmpty())
             QSKIP("caddy is not installed (scripts/install-deps.sh installs it)");
         QVERIFY(m_home.isValid());
         QVERIFY(m_server.start());
@@ -46,23 +31,11 @@ private Q_SLOTS:
         m_httpsPort = freePort();
         QVERIFY(m_httpPort && m_httpsPort && m_httpPort != m_httpsPort);
 
-        // Everything the Caddyfile leaves open is set through its environment placeholders.
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("CONFAB_SITE"), QStringLiteral("localhost"));
-        env.insert(QStringLiteral("CONFAB_UPSTREAM"),
-                   QStringLiteral("127.0.0.1:%1").arg(m_server.port()));
-        env.insert(QStringLiteral("CADDY_ADMIN"), QStringLiteral("off"));
-        env.insert(QStringLiteral("CADDY_HTTP_PORT"), QString::number(m_httpPort));
-        env.insert(QStringLiteral("CADDY_HTTPS_PORT"), QString::number(m_httpsPort));
-        env.insert(QStringLiteral("HOME"), m_home.path());
-        env.insert(QStringLiteral("XDG_DATA_HOME"), m_home.filePath(QStringLiteral("data")));
-        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral("config")));
-        m_caddy.setProcessEnvironment(env);
-        m_caddy.setProcessChannelMode(QProcess::MergedChannels);
-        m_caddy.start(caddy, {QStringLiteral("run"), QStringLiteral("--config"),
-                              QStringLiteral(CONFAB_CADDYFILE), QStringLiteral("--adapter"),
-                              QStringLiteral("caddyfile")});
-        QVERIFY2(m_caddy.waitForStarted(), qPrintable(m_caddy.errorString()));
+        QVERIFY2(startCaddy(m_caddy, m_home,
+                            {QStringLiteral("localhost"),
+                             QStringLiteral("127.0.0.1:%1").arg(m_server.port()), m_httpPort,
+                             m_httpsPort}),
+                 qPrintable(m_caddy.errorString()));
 
         // Caddy makes its CA on first start; then the HTTPS port answers.
         const QString root =
@@ -77,11 +50,7 @@ private Q_SLOTS:
 
     void cleanupTestCase()
     {
-        if (m_caddy.state() != QProcess::NotRunning) {
-            m_caddy.terminate();
-            if (!m_caddy.waitForFinished(5000))
-                m_caddy.kill();
-        }
+        stopProcess(m_caddy);
         if (QTest::currentTestFailed())
             qWarning().noquote() << "caddy said:\n" << m_caddy.readAll();
     }
@@ -145,13 +114,6 @@ private Q_SLOTS:
     }
 
 private:
-    static bool portAnswers(quint16 port)
-    {
-        QTcpSocket probe;
-        probe.connectToHost(QHostAddress::LocalHost, port);
-        return probe.waitForConnected(200);
-    }
-
     std::pair<int, QByteArray> get(const QString &url)
     {
         QNetworkRequest request{QUrl(url)};
