@@ -124,9 +124,12 @@ void Session::onText(const QString &text)
     }
     if (m_state != Online && frame->type == protocol::ErrorFrame::Type) {
         // Before the welcome an error is the server's reason for refusing us.
-        m_refusal = frame->value("message"_L1).toString();
-        if (frame->value("code"_L1).toString() == protocol::errorName(protocol::Error::BadNick))
-            return fail(tr("The server refused the nick: %1").arg(m_refusal));
+        const auto decoded = protocol::ErrorFrame::fromJson(frame->object);
+        if (const auto *error = std::get_if<protocol::ErrorFrame>(&decoded)) {
+            m_refusal = error->message;
+            if (error->is(protocol::Error::BadNick))
+                return fail(tr("The server refused the nick: %1").arg(m_refusal));
+        }
     }
     Q_EMIT frameReceived(*frame);
 }
