@@ -70,6 +70,14 @@ qint64 JsonReader::integer(QLatin1StringView key, qint64 min, Message message, q
     return 0;
 }
 
+bool JsonReader::boolean(QLatin1StringView key)
+{
+    const QJsonValue v = value(key);
+    if (!m_error && !v.isBool())
+        fail(Error::BadRequest, u"\"%1\" must be true or false"_s.arg(key));
+    return v.toBool();
+}
+
 std::optional<qint64> JsonReader::optionalInteger(QLatin1StringView key, qint64 min,
                                                   Message message)
 {

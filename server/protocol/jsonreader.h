@@ -49,6 +49,8 @@ public:
     // The same, or nothing when the member is missing or null.
     std::optional<qint64> optionalInteger(QLatin1StringView key, qint64 min,
                                           Message message = nullptr);
+    // true or false, nothing else (bad_request "\"key\" must be true or false").
+    bool boolean(QLatin1StringView key);
     // Any number (the one member that is not an integer: welcome's rate_per_sec).
     double number(QLatin1StringView key);
     QJsonObject object(QLatin1StringView key);

@@ -29,6 +29,12 @@ QString errorName(Error error)
         return QStringLiteral("no_such_user");
     case Error::ServerFull:
         return QStringLiteral("server_full");
+    case Error::NotFound:
+        return QStringLiteral("not_found");
+    case Error::Forbidden:
+        return QStringLiteral("forbidden");
+    case Error::Banned:
+        return QStringLiteral("banned");
     }
     return QStringLiteral("bad_request");
 }

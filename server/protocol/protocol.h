@@ -28,6 +28,12 @@ inline constexpr int MaxSearchWords = 16;
 inline constexpr int MaxSearchBytes = 256;
 inline constexpr qint64 TypingIntervalMs = 2000;
 inline constexpr qint64 DedupWindowMs = 24 * 3600 * 1000;
+// Protocol 1.1 (eventframes.h, operatorframes.h).
+inline constexpr int MaxEmojiBytes = 32;
+inline constexpr int MaxEmojiPerMessage = 20;
+inline constexpr int MinBanMinutes = 1;
+inline constexpr int MaxBanMinutes = 525600; // a year
+inline constexpr int MaxReasonChars = 256;
 
 enum class Error {
     BadJson,
@@ -42,6 +48,9 @@ enum class Error {
     RateLimited,
     NoSuchUser,
     ServerFull,
+    NotFound,  // 1.1: an edit, deletion or reaction whose target is no (live) message
+    Forbidden, // 1.1: not the author, or not an operator
+    Banned,    // 1.1: a hello from a banned user (with retry_ms)
 };
 
 // The wire name of an error code, e.g. "bad_json".
@@ -56,6 +65,7 @@ enum CloseCode : quint16 {
     CloseAuthFailed = 4001,
     CloseHelloTimeout = 4002,
     CloseServerFull = 4003,
+    CloseBanned = 4004, // 1.1
 };
 
 // The limits a server announces in `welcome` and enforces.

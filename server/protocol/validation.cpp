@@ -21,6 +21,17 @@ qsizetype codePointCount(QStringView text)
     return count;
 }
 
+bool isValidEmoji(QStringView emoji)
+{
+    if (emoji.isEmpty() || !isValidUnicode(emoji) || emoji.toUtf8().size() > MaxEmojiBytes)
+        return false;
+    for (const char32_t c : emoji.toUcs4()) {
+        if (QChar::isSpace(c) || QChar::category(c) == QChar::Other_Control)
+            return false;
+    }
+    return true;
+}
+
 std::optional<QString> normalizeRoomName(const QString &name)
 {
     if (!isValidUnicode(name))

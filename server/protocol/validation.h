@@ -18,6 +18,11 @@ bool isValidUnicode(QStringView text);
 // Length in Unicode code points (the protocol's "characters").
 qsizetype codePointCount(QStringView text);
 
+// A reaction's emoji (protocol 1.1): Unicode, 1 to MaxEmojiBytes bytes of UTF-8, no whitespace
+// and no control (Cc) characters. Any such string counts: the server does not keep a list of
+// emoji, which changes every year.
+bool isValidEmoji(QStringView emoji);
+
 // NFC-normalizes a room name and checks it: Unicode (isValidUnicode), 1-64 characters, each a
 // letter (L*), a decimal digit (Nd), '-', '_' or '.'. Returns the normalized name, or nothing when
 // invalid.

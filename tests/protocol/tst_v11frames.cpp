@@ -1,0 +1,218 @@
+// Protocol 1.1 frames (eventframes.h, operatorframes.h): each survives the wire both ways, and
+// each decoding fault gives the error code and text a server answers.
+#include "eventframes.h"
+#include "operatorframes.h"
+#include "validation.h"
+
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace confab::protocol;
+
+namespace {
+
+QJsonObject json(const QByteArray &text)
+{
+    const QJsonDocument doc = QJsonDocument::fromJson(text);
+    if (!doc.isObject())
+        qFatal("not a JSON object in the test: %s", text.constData());
+    return doc.object();
+}
+
+// Encoded, parsed again by the envelope decoder, then decoded.
+template <typename T, typename... Args> std::optional<T> throughTheWire(const T &frame, Args... a)
+{
+    const auto envelope = decodeFrame(encode(frame.toJson()));
+    const Frame *f = std::get_if<Frame>(&envelope);
+    if (!f || f->type != T::Type)
+        return std::nullopt;
+    auto decoded = T::fromJson(f->object, a...);
+    if (auto *back = std::get_if<T>(&decoded))
+        return *back;
+    qWarning() << "refused:" << std::get<DecodeError>(decoded).message;
+    return std::nullopt;
+}
+
+template <typename T, typename... Args> DecodeError fault(const QByteArray &text, Args... a)
+{
+    auto decoded = T::fromJson(json(text), a...);
+    if (auto *error = std::get_if<DecodeError>(&decoded))
+        return *error;
+    return {Error::UnknownType, QStringLiteral("(decoded: no fault)"), {}};
+}
+
+const UserInfo ana{QStringLiteral("0b7f4a52-1c7e-4d2a-9a51-3c1f1b2a4d10"), QStringLiteral("ana")};
+
+// Outside the test class: moc 6.4 loses the class's slots when raw JSON strings are in its body.
+void addFaultRows()
+{
+    QTest::addColumn<QByteArray>("frame");
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("edit target missing")
+        << QByteArray(R"({"type":"edit","room":"general","text":"x"})") << "bad_request"
+        << "\"target\" must be the seq of a message (1 or more)";
+    QTest::newRow("edit target 0")
+        << QByteArray(R"({"type":"edit","room":"general","target":0,"text":"x"})") << "bad_request"
+        << "\"target\" must be the seq of a message (1 or more)";
+    QTest::newRow("edit target fraction")
+        << QByteArray(R"({"type":"edit","room":"general","target":1.5,"text":"x"})")
+        << "bad_request"
+        << "\"target\" must be the seq of a message (1 or more)";
+    QTest::newRow("edit bad room")
+        << QByteArray(R"({"type":"edit","room":"no spaces","target":1,"text":"x"})") << "bad_room"
+        << "";
+    QTest::newRow("delete target string")
+        << QByteArray(R"({"type":"delete","room":"general","target":"42"})") << "bad_request"
+        << "\"target\" must be the seq of a message (1 or more)";
+    QTest::newRow("react emoji with a space")
+        << QByteArray(R"({"type":"react","room":"general","target":1,"emoji":"a b","on":true})")
+        << "bad_request"
+        << "\"emoji\" must be 1 to 32 bytes of UTF-8 without spaces or control characters";
+    QTest::newRow("react empty emoji")
+        << QByteArray(R"({"type":"react","room":"general","target":1,"emoji":"","on":true})")
+        << "bad_request"
+        << "\"emoji\" must be 1 to 32 bytes of UTF-8 without spaces or control characters";
+    QTest::newRow("react on as number")
+        << QByteArray(R"({"type":"react","room":"general","target":1,"emoji":"👍","on":1})")
+        << "bad_request"
+        << "\"on\" must be true or false";
+    QTest::newRow("react on missing")
+        << QByteArray(R"({"type":"react","room":"general","target":1,"emoji":"👍"})")
+        << "bad_request"
+        << "\"on\" must be true or false";
+    QTest::newRow("ban 0 minutes")
+        << QByteArray(R"({"type":"ban","user":"u","minutes":0})") << "bad_request"
+        << "\"minutes\" must be an integer from 1 to 525600";
+    QTest::newRow("ban over a year")
+        << QByteArray(R"({"type":"ban","user":"u","minutes":525601})") << "bad_request"
+        << "\"minutes\" must be an integer from 1 to 525600";
+    QTest::newRow("ban no user") << QByteArray(R"({"type":"ban","minutes":5})") << "bad_request"
+                                 << "\"user\" must be a user id";
+    QTest::newRow("kick reason too long")
+        << (R"({"type":"kick","room":"general","user":"u","reason":")" + QByteArray(257, 'x')
+            + R"("})")
+        << "too_long"
+        << "a reason has at most 256 characters";
+}
+
+void checkEditTextRules()
+{
+    const auto empty =
+        fault<EditRequest>(R"({"type":"edit","room":"general","target":1,"text":""})", 4096);
+    const auto emptySend =
+        fault<SendRequest>(R"({"type":"send","room":"general","text":""})", 4096);
+    QCOMPARE(empty.error, emptySend.error);
+    QCOMPARE(empty.message, emptySend.message);
+    const QByteArray big =
+        R"({"type":"edit","room":"general","target":1,"text":")" + QByteArray(11, 'x') + R"("})";
+    QCOMPARE(errorName(fault<EditRequest>(big, 10).error), "too_long");
+}
+
+} // namespace
+
+class TestV11Frames : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void requestsSurviveTheWire()
+    {
+        const EditRequest edit{QStringLiteral("general"), 42, QStringLiteral("fixed ✓")};
+        QCOMPARE(throughTheWire(edit, 4096), edit);
+        const DeleteRequest del{QStringLiteral("general"), 42};
+        QCOMPARE(throughTheWire(del), del);
+        const ReactRequest react{QStringLiteral("general"), 42, QStringLiteral("👍🏽"), false};
+        QCOMPARE(throughTheWire(react), react);
+        const KickRequest kick{QStringLiteral("general"), ana.id, QStringLiteral("spam")};
+        QCOMPARE(throughTheWire(kick), kick);
+        const BanRequest ban{ana.id, 60, {}};
+        QCOMPARE(throughTheWire(ban), ban);
+        const UnbanRequest unban{ana.id};
+        QCOMPARE(throughTheWire(unban), unban);
+    }
+
+    void eventsSurviveTheWire()
+    {
+        const EditEvent edit{
+            QStringLiteral("general"),  57,           QStringLiteral("e-1"), ana, 42,
+            QStringLiteral("new text"), 1700000000000};
+        QCOMPARE(throughTheWire(edit), edit);
+        const DeleteEvent del{
+            QStringLiteral("general"), 58, QStringLiteral("e-2"), ana, 42, 1700000000001};
+        QCOMPARE(throughTheWire(del), del);
+        const ReactionEvent reaction{
+            QStringLiteral("general"), 59,   QStringLiteral("e-3"), ana, 42,
+            QStringLiteral("🎉"),       true, 1700000000002};
+        QCOMPARE(throughTheWire(reaction), reaction);
+        const Kicked kicked{QStringLiteral("general"), ana, QStringLiteral("be nice")};
+        QCOMPARE(throughTheWire(kicked), kicked);
+        QCOMPARE(featuresV11(),
+                 QStringList({"edit", "delete", "reply", "react", "ops"})); // PROTOCOL.md's list
+    }
+
+    void wireNames()
+    {
+        QCOMPARE(errorName(Error::NotFound), "not_found");
+        QCOMPARE(errorName(Error::Forbidden), "forbidden");
+        QCOMPARE(errorName(Error::Banned), "banned");
+        QCOMPARE(int(CloseBanned), 4004);
+        const QJsonObject o =
+            ReactRequest{QStringLiteral("r"), 1, QStringLiteral("👍"), true}.toJson();
+        QVERIFY(o.value("on").isBool()); // a boolean on the wire, not 1/0
+    }
+
+    void faults_data() { addFaultRows(); }
+
+    void faults()
+    {
+        QFETCH(QByteArray, frame);
+        QFETCH(QString, code);
+        QFETCH(QString, message);
+        const QString type = json(frame).value("type").toString();
+        DecodeError error;
+        if (type == "edit")
+            error = fault<EditRequest>(frame, 4096);
+        else if (type == "delete")
+            error = fault<DeleteRequest>(frame);
+        else if (type == "react")
+            error = fault<ReactRequest>(frame);
+        else if (type == "ban")
+            error = fault<BanRequest>(frame);
+        else
+            error = fault<KickRequest>(frame);
+        QCOMPARE(errorName(error.error), code);
+        if (!message.isEmpty())
+            QCOMPARE(error.message, message);
+    }
+
+    void anEditFollowsTheSendTextRules() { checkEditTextRules(); }
+
+    void emoji_data()
+    {
+        QTest::addColumn<QString>("emoji");
+        QTest::addColumn<bool>("valid");
+        QTest::newRow("thumbs up") << QStringLiteral("👍") << true;
+        QTest::newRow("skin tone") << QStringLiteral("👍🏽") << true;
+        QTest::newRow("family (ZWJ)") << QStringLiteral("👨‍👩‍👧") << true;
+        QTest::newRow("a word") << QStringLiteral("+1") << true;
+        QTest::newRow("32 bytes") << QString(32, QLatin1Char('x')) << true;
+        QTest::newRow("33 bytes") << QString(33, QLatin1Char('x')) << false;
+        QTest::newRow("empty") << QString() << false;
+        QTest::newRow("space") << QStringLiteral("👍 ") << false;
+        QTest::newRow("no-break space") << QStringLiteral("a\u00a0b") << false;
+        QTest::newRow("newline") << QStringLiteral("a\nb") << false;
+        QTest::newRow("DEL (Cc)") << QStringLiteral("a\u007f") << false;
+        QTest::newRow("lone surrogate") << QString(QChar(0xd83d)) << false;
+    }
+
+    void emoji()
+    {
+        QFETCH(QString, emoji);
+        QFETCH(bool, valid);
+        QCOMPARE(isValidEmoji(emoji), valid);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestV11Frames)
+#include "tst_v11frames.moc"
