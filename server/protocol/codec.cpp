@@ -73,7 +73,10 @@ QByteArray textFrame(std::initializer_list<QByteArrayView> payload)
 
 QJsonObject toJson(const UserInfo &user)
 {
-    return QJsonObject{{"id"_L1, user.id}, {"nick"_L1, user.nick}};
+    QJsonObject o{{"id"_L1, user.id}, {"nick"_L1, user.nick}};
+    if (user.op)
+        o.insert("op"_L1, true);
+    return o;
 }
 
 QJsonObject ChatMessage::toJson() const
@@ -89,6 +92,18 @@ QJsonObject ChatMessage::toJson() const
         o.insert("room"_L1, room);
         o.insert("seq"_L1, seq);
     }
+    if (editedTs)
+        o.insert("edited_ts"_L1, *editedTs);
+    if (deleted)
+        o.insert("deleted"_L1, true);
+    if (!reactions.isEmpty()) {
+        QJsonObject byEmoji;
+        for (auto it = reactions.cbegin(); it != reactions.cend(); ++it)
+            byEmoji.insert(it.key(), QJsonArray::fromStringList(it.value()));
+        o.insert("reactions"_L1, byEmoji);
+    }
+    if (replyTo)
+        o.insert("reply_to"_L1, *replyTo);
     return o;
 }
 
@@ -109,6 +124,21 @@ Decoded<ChatMessage> ChatMessage::fromJson(const QJsonObject &object)
     } else {
         m.room = r.string("room"_L1);
         m.seq = r.integer("seq"_L1, 1);
+    }
+    m.editedTs = r.optionalInteger("edited_ts"_L1, 0);
+    m.deleted = r.has("deleted"_L1) && r.boolean("deleted"_L1);
+    m.replyTo = r.optionalInteger("reply_to"_L1, 1);
+    if (r.has("reactions"_L1)) {
+        const QJsonObject byEmoji = r.object("reactions"_L1);
+        for (auto it = byEmoji.constBegin(); it != byEmoji.constEnd(); ++it) {
+            QStringList users;
+            for (const QJsonValue &user : it.value().toArray()) {
+                if (user.isString())
+                    users.append(user.toString());
+            }
+            if (!users.isEmpty()) // what a client cannot read it skips, as in lists
+                m.reactions.insert(it.key(), users);
+        }
     }
     return r.result(std::move(m));
 }
@@ -134,7 +164,8 @@ std::optional<UserInfo> userFromJson(const QJsonValue &value)
     const QJsonObject o = value.toObject();
     if (!o.value("id"_L1).isString() || !o.value("nick"_L1).isString())
         return std::nullopt;
-    return UserInfo{o.value("id"_L1).toString(), o.value("nick"_L1).toString()};
+    return UserInfo{o.value("id"_L1).toString(), o.value("nick"_L1).toString(),
+                    o.value("op"_L1).toBool()};
 }
 
 QList<ChatMessage> messagesFromJson(const QJsonValue &value)

@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
+#include <QMap>
 #include <QString>
 #include <initializer_list>
 #include <optional>
@@ -18,6 +19,7 @@ namespace confab::protocol {
 struct UserInfo {
     QString id;
     QString nick;
+    bool op = false; // 1.1: an operator ("op":true on the wire; absent otherwise)
     friend bool operator==(const UserInfo &, const UserInfo &) = default;
 };
 
@@ -49,6 +51,13 @@ struct ChatMessage {
     QString text;
     qint64 ts = 0;
     QString to;
+    // Protocol 1.1: the message's current state. Absent on the wire unless set, so a 1.0
+    // message's bytes are what they were.
+    std::optional<qint64> editedTs = std::nullopt; // "edited_ts": when its text was last edited
+    bool deleted = false;                          // "deleted": true, with an empty text
+    // "reactions": emoji → the ids of the users who reacted so, in the order they did.
+    QMap<QString, QStringList> reactions = {};
+    std::optional<qint64> replyTo = std::nullopt; // "reply_to": the seq of the message it answers
     bool isDirect() const { return !to.isEmpty(); }
     QJsonObject toJson() const;
     static Decoded<ChatMessage> fromJson(const QJsonObject &object);

@@ -436,6 +436,7 @@ QJsonObject SendRequest::toJson() const
         o.insert("to"_L1, *to);
     else
         o.insert("room"_L1, room);
+    insertIf(o, "reply_to"_L1, replyTo);
     return o;
 }
 
@@ -457,6 +458,11 @@ Decoded<SendRequest> SendRequest::fromJson(const QJsonObject &object, int maxTex
                               [](QLatin1StringView) { return u"\"to\" must be a user id"_s; });
     else
         request.room = r.room("room"_L1);
+    request.replyTo = r.optionalInteger("reply_to"_L1, 1, [](QLatin1StringView) {
+        return u"\"reply_to\" must be the seq of a message (1 or more)"_s;
+    });
+    if (r.ok() && direct && request.replyTo) // direct messages have no seq to point at
+        r.fail(Error::BadRequest, u"\"reply_to\" is for messages in a room"_s);
     return r.result(std::move(request));
 }
 

@@ -203,6 +203,7 @@ struct SendRequest {
     QString room;              // unless direct; NFC when decoded
     std::optional<QString> to; // a direct message's recipient
     QString text;
+    std::optional<qint64> replyTo = std::nullopt; // 1.1 "reply_to": a seq in the same room
     bool isDirect() const { return to.has_value(); }
     QJsonObject toJson() const;
     static Decoded<SendRequest> fromJson(const QJsonObject &object, int maxTextBytes);

@@ -109,6 +109,21 @@ void checkEditTextRules()
     QCOMPARE(errorName(fault<EditRequest>(big, 10).error), "too_long");
 }
 
+void checkReplyToRules()
+{
+    const auto reply = SendRequest::fromJson(
+        QJsonDocument::fromJson(R"({"type":"send","room":"general","text":"yes","reply_to":42})")
+            .object(),
+        4096);
+    QCOMPARE(std::get<SendRequest>(reply).replyTo, 42);
+    const auto zero =
+        fault<SendRequest>(R"({"type":"send","room":"general","text":"yes","reply_to":0})", 4096);
+    QCOMPARE(zero.message, "\"reply_to\" must be the seq of a message (1 or more)");
+    const auto direct =
+        fault<SendRequest>(R"({"type":"send","to":"someone","text":"yes","reply_to":3})", 4096);
+    QCOMPARE(direct.message, "\"reply_to\" is for messages in a room");
+}
+
 } // namespace
 
 class TestV11Frames : public QObject
@@ -187,6 +202,43 @@ private Q_SLOTS:
     }
 
     void anEditFollowsTheSendTextRules() { checkEditTextRules(); }
+
+    void aMessageCarriesItsCurrentState()
+    {
+        ChatMessage m{QStringLiteral("general"),
+                      42,
+                      QStringLiteral("m-1"),
+                      ana,
+                      QStringLiteral("fixed"),
+                      1700000000000,
+                      {}};
+        const QByteArray plain = encode(m.toJson());
+        QVERIFY(!plain.contains("edited_ts") && !plain.contains("deleted")
+                && !plain.contains("reactions") && !plain.contains("reply_to")
+                && !plain.contains("\"op\"")); // a 1.0 message is as it was
+        m.editedTs = 1700000000500;
+        m.replyTo = 41;
+        m.reactions.insert(QStringLiteral("👍"), {ana.id, QStringLiteral("u-2")});
+        QCOMPARE(throughTheWire(m), m);
+        ChatMessage gone = m;
+        gone.text.clear();
+        gone.deleted = true;
+        gone.reactions.clear();
+        QCOMPARE(throughTheWire(gone), gone);
+        const QJsonObject o = m.toJson();
+        QCOMPARE(o.value("reactions").toObject().value("👍").toArray().size(), 2);
+        QCOMPARE(o.value("reply_to").toInteger(), 41);
+    }
+
+    void anOperatorIsMarked()
+    {
+        const UserInfo op{QStringLiteral("id-op"), QStringLiteral("teacher"), true};
+        QCOMPARE(toJson(op).value("op"), QJsonValue(true));
+        QCOMPARE(userFromJson(toJson(op)), op);
+        QVERIFY(!toJson(ana).contains("op"));
+    }
+
+    void aReplyNamesASeqInTheRoom() { checkReplyToRules(); }
 
     void emoji_data()
     {
