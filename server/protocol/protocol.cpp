@@ -29,6 +29,8 @@ QString errorName(Error error)
         return QStringLiteral("no_such_user");
     case Error::ServerFull:
         return QStringLiteral("server_full");
+    case Error::Unavailable:
+        return QStringLiteral("unavailable");
     }
     return QStringLiteral("bad_request");
 }

@@ -42,6 +42,7 @@ enum class Error {
     RateLimited,
     NoSuchUser,
     ServerFull,
+    Unavailable, // cluster mode: the shared store cannot be reached (with retry_ms)
 };
 
 // The wire name of an error code, e.g. "bad_json".
@@ -53,6 +54,7 @@ enum CloseCode : quint16 {
     CloseProtocolError = 1002,
     ClosePolicy = 1008,
     CloseTooBig = 1009,
+    CloseTryAgainLater = 1013, // cluster mode: the shared store is out of reach
     CloseAuthFailed = 4001,
     CloseHelloTimeout = 4002,
     CloseServerFull = 4003,
