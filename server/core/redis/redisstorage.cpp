@@ -350,8 +350,8 @@ void RedisStorage::history(Room &room, qint64 afterSeq, qint64 beforeSeq, int li
     if (beforeSeq - 1 < afterSeq + 1 || limit <= 0)
         return then(QList<ChatMessage>{});
     const QString name = room.name;
-    // Entry ids are "<seq>-1": "(before" excludes seq `before` itself, "after+1" includes it.
-    const bool sent = call({"XREVRANGE", roomKey(name, "log"), "(" + number(beforeSeq),
+    // Entry ids are "<seq>-1". A bare end id means "<seq>-<max>" to Redis: name it whole.
+    const bool sent = call({"XREVRANGE", roomKey(name, "log"), number(beforeSeq - 1) + "-1",
                             number(afterSeq + 1), "COUNT", number(limit)},
                            [name, then](const RedisReply &r) {
                                if (!r.ok())
