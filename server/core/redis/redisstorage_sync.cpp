@@ -429,6 +429,24 @@ void RedisStorage::registerAgain()
                  });
         }
     }
+    // Leaves that could not reach Redis while it was away: what Redis still records for this
+    // server beyond what it holds now goes.
+    call({"SMEMBERS", "confab:server:{" + sid + "}:presence"}, [this, sid](const RedisReply &r) {
+        const QByteArray ts = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
+        for (const RedisReply &pair : r.elements) {
+            const qsizetype cut = pair.text.indexOf('\n');
+            if (cut < 0)
+                continue;
+            const QString room = QString::fromUtf8(pair.text.left(cut));
+            const QByteArray uid = pair.text.mid(cut + 1);
+            const auto t = m_tracks.constFind(room);
+            if (t != m_tracks.cend() && t->users.contains(QString::fromLatin1(uid)))
+                continue;
+            eval(redis::leaveScript(), {roomKey(room, "members"), roomKey(room, "on:") + uid},
+                 {sid, uid, m_channel, room.toUtf8(), ts, sid}, {});
+            call({"SREM", "confab:server:{" + sid + "}:presence", pair.text}, {});
+        }
+    });
     for (auto it = m_online.cbegin(); it != m_online.cend(); ++it) {
         call({"SADD", "confab:server:{" + sid + "}:users", it.key().toLatin1()}, {});
         call({"SADD", "confab:online:{" + it.key().toLatin1() + "}", sid}, {});
