@@ -166,6 +166,13 @@ void ChatServer::finishStop()
 {
     if (m_stopped)
         return;
+    if (m_redis && !m_redisRetired) {
+        // Cluster mode: the closed clients' leaves reach Redis before the process may exit.
+        m_redisRetired = true;
+        m_stopGrace.stop();
+        m_redis->retire(StopGraceMs, [this] { finishStop(); });
+        return;
+    }
     m_stopped = true;
     m_stopGrace.stop();
     m_store->commit();

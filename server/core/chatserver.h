@@ -70,6 +70,7 @@ private:
     QTimer m_stopGrace;
     bool m_stopping = false;
     bool m_stopped = false;
+    bool m_redisRetired = false;
 };
 
 } // namespace confab

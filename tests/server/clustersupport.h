@@ -78,9 +78,10 @@ inline HttpAnswer publish(quint16 port, const QJsonObject &body)
 class ClusterProcess
 {
 public:
-    ClusterProcess(const RedisServer &redis, const QString &dataDir)
+    ClusterProcess(const RedisServer &redis, const QString &dataDir, QString serverTtlMs = "1000")
         : m_redis(redis.urlText())
         , m_dataDir(dataDir)
+        , m_ttl(std::move(serverTtlMs))
     {}
     ~ClusterProcess()
     {
@@ -117,12 +118,19 @@ public:
         ::kill(pid_t(m_process.processId()), SIGKILL);
         m_process.waitForFinished(waitMs());
     }
+    // A graceful stop (SIGTERM), waiting for the process to exit.
+    bool terminate()
+    {
+        m_process.terminate();
+        return QTest::qWaitFor([&] { return m_process.state() == QProcess::NotRunning; }, waitMs());
+    }
     quint16 port() const { return m_port; }
     QByteArray output() { return m_output += m_process.readAll(); }
 
 private:
     QString m_redis;
     QString m_dataDir;
+    QString m_ttl;
     QProcess m_process;
     QByteArray m_output;
     quint16 m_port = 0;

@@ -271,6 +271,41 @@ private Q_SLOTS:
         QCOMPARE(joined.value("seq").toInt(), 0);
     }
 
+    void aGracefulStopLeavesAtOnce()
+    {
+        RedisServer redis;
+        QVERIFY(redis.start());
+        QTemporaryDir dir;
+        ClusterProcess leaving(redis, dir.path(), "60000"); // no waiting for its heartbeat
+        QVERIFY(leaving.start());
+        TestServer staying(clusterConfig(redis));
+        QVERIFY(staying.start() && clusterReady(staying));
+        TestClient watcher, leaver;
+        QVERIFY(watcher.enter(staying.port(), "watcher"));
+        QVERIFY(leaver.open(leaving.port()));
+        QVERIFY(!leaver.hello("leaver").isEmpty());
+        QCOMPARE(leaver.join("general").value("type").toString(), QStringLiteral("joined"));
+        QVERIFY(!watcher.take("presence").isEmpty());
+        QVERIFY(leaving.terminate()); // SIGTERM: 1001 to its clients, then it exits
+        const QJsonObject leave = watcher.take("presence", {}, 3000);
+        QCOMPARE(leave.value("event").toString(), QStringLiteral("leave"));
+        QCOMPARE(leave.value("user")["id"].toString(), leaver.userId());
+        const QJsonArray rooms = watcher.request({{"type", "rooms"}}).value("rooms").toArray();
+        QCOMPARE(rooms.at(0).toObject().value("members").toInt(), 1);
+    }
+
+    void aBadRedisUrlExitsWith2()
+    {
+        QProcess p;
+        p.start(QStringLiteral(CONFAB_SERVER_BINARY),
+                {"--redis", "redis://:hunter2@host:99999", "--port", "0"});
+        QVERIFY(p.waitForFinished(waitMs()));
+        QCOMPARE(p.exitCode(), 2);
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(err.contains("invalid Redis URL"), err.constData());
+        QVERIFY(!err.contains("hunter2"));
+    }
+
 private:
     static bool isFromUser(const QJsonObject &f, const QString &id)
     {

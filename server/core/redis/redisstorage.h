@@ -39,6 +39,9 @@ public:
     // Opens the local search copy and starts connecting (retrying until Redis answers).
     std::optional<QString> open();
     const QString &serverId() const { return m_serverId; }
+    // A graceful stop: leaves this cluster at once (peers need not wait for its heartbeat to
+    // expire) and calls `done` once what it sent has been answered, or after withinMs.
+    void retire(int withinMs, std::function<void()> done);
 
     bool clustered() const override { return true; }
     bool available() const override { return m_client->isReady(); }

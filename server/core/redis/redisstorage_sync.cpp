@@ -7,6 +7,7 @@
 
 #include <QDateTime>
 #include <QJsonDocument>
+#include <QTimer>
 #include <QUuid>
 
 namespace confab {
@@ -400,6 +401,23 @@ void RedisStorage::reap(const QString &dead)
             call({"DEL", users}, {});
         });
     });
+}
+
+void RedisStorage::retire(int withinMs, std::function<void()> done)
+{
+    m_heartbeat.stop();
+    call({"ZREM", "confab:servers", m_serverId.toLatin1()}, {});
+    // The leaves of the clients just closed went out before this: wait for their answers, so
+    // that they are not lost in a socket buffer when the process exits.
+    auto *poll = new QTimer(this);
+    const qint64 until = QDateTime::currentMSecsSinceEpoch() + withinMs;
+    connect(poll, &QTimer::timeout, this, [this, poll, until, done] {
+        if (m_client->inFlight() > 0 && QDateTime::currentMSecsSinceEpoch() < until)
+            return;
+        poll->deleteLater();
+        done();
+    });
+    poll->start(5);
 }
 
 void RedisStorage::registerAgain()
