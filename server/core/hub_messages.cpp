@@ -122,19 +122,34 @@ void Hub::sendDirect(Connection *c, const Frame &f, const protocol::SendRequest 
         deliverDirect(m, c, &f);
         m_store.relayDirect(m, f.hasId ? f.id : QString());
     };
+    // In a cluster a resend may reach another server: the id is claimed in the shared store.
+    auto claim = [this, f, send](Connection *c, const ChatMessage &m) {
+        if (!f.hasId)
+            return send(c, m);
+        m_store.claimDirect(
+            m, f.id, [this, p = QPointer<Connection>(c), f, send](std::optional<Appended> a) {
+                if (!p || !p->user)
+                    return;
+                if (!a)
+                    return sendUnavailable(p, f);
+                if (a->duplicate)
+                    return reply(p, f, a->message.toJson());
+                send(p, a->message);
+            });
+    };
     if (m_users.value(m.to))
-        return send(c, m);
+        return claim(c, m);
     // Not here: in a cluster it may be connected to another server.
-    m_store.userOnline(m.to,
-                       [this, p = QPointer<Connection>(c), f, m, send](std::optional<bool> online) {
-                           if (!p || !p->user)
-                               return;
-                           if (!online)
-                               return sendUnavailable(p, f);
-                           if (!*online)
-                               return sendError(p, &f, Error::NoSuchUser, u"no such user online"_s);
-                           send(p, m);
-                       });
+    m_store.userOnline(
+        m.to, [this, p = QPointer<Connection>(c), f, m, claim](std::optional<bool> online) {
+            if (!p || !p->user)
+                return;
+            if (!online)
+                return sendUnavailable(p, f);
+            if (!*online)
+                return sendError(p, &f, Error::NoSuchUser, u"no such user online"_s);
+            claim(p, m);
+        });
 }
 
 void Hub::deliverDirect(const ChatMessage &m, Connection *c, const Frame *request)

@@ -126,6 +126,10 @@ public:
     // Cluster mode: where else the traffic that is not stored goes.
     // Whether a user id is connected anywhere else (a direct message to it is not no_such_user).
     virtual void userOnline(const QString &userId, Then<bool> then) = 0;
+    // Claims a direct message's client id for its sender (24 h, across servers): the original
+    // (duplicate) when the id was sent already. Single-server mode keeps that in the hub.
+    virtual void claimDirect(const protocol::ChatMessage &message, const QString &clientId,
+                             Then<Appended> then) = 0;
     // A direct message this server delivered to its own connections, for the others'; clientId
     // non-empty de-duplicates a resend across servers.
     virtual void relayDirect(const protocol::ChatMessage &message, const QString &clientId) = 0;

@@ -90,6 +90,11 @@ public:
     void rooms(QList<protocol::RoomsAnswer::Entry> local,
                Then<QList<protocol::RoomsAnswer::Entry>> then) override;
     void userOnline(const QString &, Then<bool> then) override { then(false); }
+    void claimDirect(const protocol::ChatMessage &message, const QString &,
+                     Then<Appended> then) override
+    {
+        then(Appended{message, false});
+    }
     void relayDirect(const protocol::ChatMessage &, const QString &) override {}
     void relayNick(const User &, const QString &, const QSet<QString> &) override {}
 

@@ -212,6 +212,21 @@ private Q_SLOTS:
         const QJsonObject nobody = alice.request(
             {{"type", "send"}, {"to", "00000000-0000-4000-8000-000000000000"}, {"text", "hi"}});
         QCOMPARE(errorCode(nobody), QStringLiteral("no_such_user"));
+        // A resend of a direct message's id through another server is de-duplicated too.
+        TestClient aliceA, aliceB;
+        QVERIFY(aliceA.open(a->port()));
+        QVERIFY(aliceB.open(b->port()));
+        aliceA.hello("alice", aliceToken);
+        aliceB.hello("alice", aliceToken);
+        const QJsonObject first =
+            aliceA.request({{"type", "send"}, {"to", bobId}, {"text", "once"}, {"id", "dm-1"}});
+        QCOMPARE(bob.take("message").value("id"), first.value("id"));
+        aliceB.clear();
+        const QJsonObject again =
+            aliceB.request({{"type", "send"}, {"to", bobId}, {"text", "once"}, {"id", "dm-1"}});
+        QCOMPARE(again.value("id"), first.value("id"));
+        QCOMPARE(again.value("ts"), first.value("ts"));
+        QVERIFY(bob.staysQuiet("message"));
         bob.close();
         QTRY_COMPARE(errorCode(alice.request({{"type", "send"}, {"to", bobId}, {"text", "gone?"}})),
                      QStringLiteral("no_such_user"));

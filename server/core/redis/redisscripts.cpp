@@ -173,11 +173,24 @@ const Script &roomInfoScript()
     return s;
 }
 
+// KEYS: the sender's claim on a client id. ARGV: message JSON, window ms.
+// Returns {1, original JSON} for a resend, {0} for a new one.
+const Script &directScript()
+{
+    static const Script s =
+        make("direct", "local old = redis.call('GET', KEYS[1])\n"
+                       "if old then return {1, old} end\n"
+                       "redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))\n"
+                       "return {0}\n");
+    return s;
+}
+
 const Script *const *allScripts()
 {
-    static const Script *const all[] = {
-        &appendScript(), &joinScript(), &leaveScript(), &topicScript(),    &typingScript(),
-        &readScript(),   &userScript(), &nickScript(),  &roomInfoScript(), nullptr};
+    static const Script *const all[] = {&appendScript(), &joinScript(),   &leaveScript(),
+                                        &topicScript(),  &typingScript(), &readScript(),
+                                        &userScript(),   &nickScript(),   &roomInfoScript(),
+                                        &directScript(), nullptr};
     return all;
 }
 

@@ -478,6 +478,27 @@ void RedisStorage::userOnline(const QString &userId, Then<bool> then)
         then(std::nullopt);
 }
 
+void RedisStorage::claimDirect(const ChatMessage &message, const QString &clientId,
+                               Then<Appended> then)
+{
+    const QByteArray key = "confab:dm:{" + message.from.id.toLatin1() + "}:" + clientId.toUtf8();
+    const bool sent = eval(redis::directScript(), {key},
+                           {protocol::encode(message.toJson()), number(protocol::DedupWindowMs)},
+                           [message, then](const RedisReply &r) {
+                               if (!r.ok())
+                                   return then(std::nullopt);
+                               if (r.at(0).toInt() == 0)
+                                   return then(Appended{message, false});
+                               auto parsed = ChatMessage::fromJson(
+                                   QJsonDocument::fromJson(r.at(1).text).object());
+                               if (auto *original = std::get_if<ChatMessage>(&parsed))
+                                   return then(Appended{*original, true});
+                               then(std::nullopt);
+                           });
+    if (!sent)
+        then(std::nullopt);
+}
+
 void RedisStorage::relayDirect(const ChatMessage &message, const QString &)
 {
     call({"PUBLISH", m_channel, event('d', {protocol::encode(message.toJson())})}, {});

@@ -73,6 +73,8 @@ public:
                Then<QList<protocol::RoomsAnswer::Entry>> then) override;
     void startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit) override;
     void userOnline(const QString &userId, Then<bool> then) override;
+    void claimDirect(const protocol::ChatMessage &message, const QString &clientId,
+                     Then<Appended> then) override;
     void relayDirect(const protocol::ChatMessage &message, const QString &clientId) override;
     void relayNick(const User &user, const QString &old, const QSet<QString> &rooms) override;
 
