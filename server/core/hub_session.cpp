@@ -91,8 +91,11 @@ void Hub::finishHello(Connection *c, const Frame &f, User *user, const std::opti
 {
     if (nick && *nick != user->nick) {
         if (user->connections.isEmpty()) {
+            const QString old = user->nick;
             user->nick = *nick;
             m_store.saveNick(*user);
+            // Its connections on other servers of a cluster carry the new nick too.
+            m_store.relayNick(*user, old, {});
         } else {
             changeNick(user, *nick, nullptr, nullptr);
         }

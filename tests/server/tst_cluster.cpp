@@ -136,6 +136,25 @@ private Q_SLOTS:
         QVERIFY(isFrom(leave, id));
     }
 
+    void aNickBelongsToTheUserOnEveryServer()
+    {
+        TestClient aliceA, carol;
+        QVERIFY(aliceA.open(a->port()));
+        aliceA.hello("alice", aliceToken);
+        aliceA.join("general");
+        QVERIFY(carol.enter(a->port(), "carol"));
+        TestClient aliceB;
+        QVERIFY(aliceB.open(b->port()));
+        QCOMPARE(aliceB.hello("alicia", aliceToken).value("user")["nick"].toString(),
+                 QStringLiteral("alicia"));
+        const QJsonObject nick = aliceA.take("nick");
+        QCOMPARE(nick.value("user")["nick"].toString(), QStringLiteral("alicia"));
+        QCOMPARE(nick.value("old").toString(), QStringLiteral("alice"));
+        const QJsonObject presence = carol.take("presence");
+        QCOMPARE(presence.value("event").toString(), QStringLiteral("nick"));
+        QCOMPARE(presence.value("user")["nick"].toString(), QStringLiteral("alicia"));
+    }
+
     void resendsAreDeduplicatedOnAnyServer()
     {
         TestClient aliceA, aliceB, bob;
