@@ -16,6 +16,8 @@ packages=(
   # The container image test (tests/packaging/test-image.sh): rootful podman on runc, and
   # debootstrap for its base images (no registry is reachable).
   podman debootstrap uidmap runc slirp4netns fuse-overlayfs
+  # Cluster mode (libhiredis) and its tests (a real redis-server).
+  redis-server libhiredis-dev
 )
 
 # The browser test's npm packages (playwright-core drives the chromium above; nothing downloads

@@ -6,6 +6,7 @@
 #include "hub.h"
 #include "logging.h"
 #include "metrics.h"
+#include "redis/redisstorage.h"
 #include "store.h"
 #include "writebatch.h"
 
@@ -22,13 +23,23 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
     , m_metrics(std::make_unique<Metrics>())
-    , m_store(std::make_unique<Store>())
     , m_writes(new WriteBatch(this))
 {
+    if (m_config.redis) {
+        m_redis = std::make_unique<RedisStorage>(m_config);
+        m_store = m_redis.get();
+    } else {
+        m_sqlite = std::make_unique<Store>();
+        m_store = m_sqlite.get();
+    }
     m_hub = std::make_unique<Hub>(m_config, *m_store, *m_metrics);
     m_http = std::make_unique<HttpApi>(m_config, *m_hub, *m_metrics);
     m_door = new FrontDoor(
-        m_config, [this](const HttpRequest &r) { return m_http->handle(r); }, this);
+        m_config,
+        [this](const HttpRequest &r, FrontDoor::HttpResponder respond) {
+            m_http->handle(r, std::move(respond));
+        },
+        this);
     connect(m_door, &FrontDoor::webSocketConnected, this,
             [this](QTcpSocket *tcp, const QByteArray &response, const QByteArray &early) {
                 auto *c = new Connection(tcp, response, m_config, *m_metrics, *m_writes);
@@ -56,14 +67,16 @@ ChatServer::~ChatServer()
 {
     delete m_door; // no new connections while the rest goes
     m_hub.reset();
-    m_store->close();
+    if (m_sqlite)
+        m_sqlite->close();
+    m_redis.reset();
 }
 
 std::optional<QString> ChatServer::start()
 {
     if (m_config.dataDir.isEmpty())
         return QStringLiteral("no data directory set");
-    if (auto error = m_store->open(m_config.dataDir))
+    if (auto error = m_sqlite ? m_sqlite->open(m_config.dataDir) : m_redis->open())
         return error;
     m_hub->loadRooms();
     if (auto error = m_door->listen(m_config.bind, m_config.port))
@@ -153,6 +166,13 @@ void ChatServer::finishStop()
 {
     if (m_stopped)
         return;
+    if (m_redis && !m_redisRetired) {
+        // Cluster mode: the closed clients' leaves reach Redis before the process may exit.
+        m_redisRetired = true;
+        m_stopGrace.stop();
+        m_redis->retire(StopGraceMs, [this] { finishStop(); });
+        return;
+    }
     m_stopped = true;
     m_stopGrace.stop();
     m_store->commit();

@@ -16,6 +16,8 @@ namespace confab {
 class FrontDoor;
 class HttpApi;
 class Hub;
+class RedisStorage;
+class Storage;
 class Store;
 class WriteBatch;
 struct Metrics;
@@ -57,8 +59,10 @@ private:
 
     ServerConfig m_config;
     std::unique_ptr<Metrics> m_metrics;
-    std::unique_ptr<Store> m_store;
-    WriteBatch *m_writes; // a child: lives on this server's thread
+    std::unique_ptr<Store> m_sqlite;       // one server
+    std::unique_ptr<RedisStorage> m_redis; // cluster mode (config.redis)
+    Storage *m_store;                      // whichever of the two
+    WriteBatch *m_writes;                  // a child: lives on this server's thread
     std::unique_ptr<Hub> m_hub;
     std::unique_ptr<HttpApi> m_http;
     FrontDoor *m_door; // a child, so that tests can look at the sockets it holds
@@ -66,6 +70,7 @@ private:
     QTimer m_stopGrace;
     bool m_stopping = false;
     bool m_stopped = false;
+    bool m_redisRetired = false;
 };
 
 } // namespace confab

@@ -83,6 +83,33 @@ const QList<Setting> &settings()
          stringSetting(&ServerConfig::apiToken, true)},
         {"data-dir", "dir", "Directory for the SQLite database.", "a directory path",
          stringSetting(&ServerConfig::dataDir, false)},
+        {"redis", "url",
+         "Cluster mode: servers given the same Redis form one chat"
+         " (redis://[:password@]host[:port][/db] or unix:/path).",
+         "",
+         [](ServerConfig &c, const QString &v) {
+             auto parsed = RedisUrl::parse(v);
+             if (const auto *url = std::get_if<RedisUrl>(&parsed)) {
+                 c.redis = *url;
+                 return true;
+             }
+             return false;
+         }},
+        {"redis-timeout-ms", "ms",
+         "Cluster mode: a Redis command unanswered this long counts as Redis stalled"
+         " (default: 2000).",
+         "10 to 600000", intSetting(&ServerConfig::redisCommandTimeoutMs, 10, 600000)},
+        {"redis-grace-ms", "ms",
+         "Cluster mode: Redis out of reach this long closes the clients with 1013"
+         " (default: 5000).",
+         "10 to 600000", intSetting(&ServerConfig::redisGraceMs, 10, 600000)},
+        {"heartbeat-ms", "ms",
+         "Cluster mode: how often this server says it is alive (default: 2000).", "10 to 600000",
+         intSetting(&ServerConfig::heartbeatMs, 10, 600000)},
+        {"server-ttl-ms", "ms",
+         "Cluster mode: a server silent this long is taken for dead and its users leave"
+         " (default: 10000).",
+         "50 to 600000", intSetting(&ServerConfig::serverTtlMs, 50, 600000)},
         {"rate", "per-sec", "Frames per second per connection (default: 10).",
          "a number above 0 and at most 1000000",
          [](ServerConfig &c, const QString &v) {
@@ -146,6 +173,9 @@ std::optional<QString> ConfigLoader::load(const QCommandLineParser &parser,
                         const QString &source) -> std::optional<QString> {
         if (s.apply(config, value))
             return std::nullopt;
+        if (s.name == u"redis") // the URL may hold a password: say what is wrong, not echo it
+            return QStringLiteral("%1: invalid Redis URL: %2")
+                .arg(source, std::get<QString>(RedisUrl::parse(value)));
         QString msg = QStringLiteral("%1: invalid value '%2' for %3").arg(source, value, s.name);
         if (!s.rangeHelp.isEmpty())
             msg += QStringLiteral(" (expected %1)").arg(s.rangeHelp);
@@ -189,6 +219,10 @@ std::optional<QString> ConfigLoader::load(const QCommandLineParser &parser,
                 return err;
         }
     }
+    if (config.serverTtlMs <= config.heartbeatMs)
+        return QStringLiteral("server-ttl-ms (%1) must be longer than heartbeat-ms (%2)")
+            .arg(config.serverTtlMs)
+            .arg(config.heartbeatMs);
     if (config.idleTimeoutMs <= config.pingIntervalMs)
         return QStringLiteral("idle-timeout-ms (%1) must be longer than ping-interval-ms (%2)")
             .arg(config.idleTimeoutMs)

@@ -1,9 +1,12 @@
 #include "frontdoor.h"
 
+#include <QPointer>
+
 #include "logging.h"
 #include "monotonicclock.h"
 #include "upgrade.h"
 
+#include <QPointer>
 #include <QSocketNotifier>
 #include <QTcpSocket>
 #include <QTimer>
@@ -98,7 +101,10 @@ private:
         if (m_buffer.size() < want)
             return;
         m_request.body = m_buffer.sliced(m_headBytes, qsizetype(m_request.contentLength));
-        respond(m_door.handler()(m_request));
+        m_door.handler()(m_request, [self = QPointer<RequestReader>(this)](const HttpResponse &r) {
+            if (self)
+                self->respond(r);
+        });
     }
 
     void upgrade()

@@ -25,7 +25,10 @@ class FrontDoor : public QObject
 {
     Q_OBJECT
 public:
-    using HttpHandler = std::function<HttpResponse(const HttpRequest &)>;
+    // Answers a request, at once or later (a publish in cluster mode waits for Redis): the
+    // responder may be called after its client went, and then writes nothing.
+    using HttpResponder = std::function<void(const HttpResponse &)>;
+    using HttpHandler = std::function<void(const HttpRequest &, HttpResponder)>;
 
     FrontDoor(const ServerConfig &config, HttpHandler handler, QObject *parent = nullptr);
     ~FrontDoor() override;

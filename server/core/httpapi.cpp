@@ -3,6 +3,7 @@
 #include "hub.h"
 #include "logging.h"
 #include "metrics.h"
+#include "storage.h"
 #include "upgrade.h"
 
 #include <QCryptographicHash>
@@ -50,7 +51,13 @@ HttpApi::HttpApi(const ServerConfig &config, Hub &hub, Metrics &metrics)
     }
 }
 
-HttpResponse HttpApi::handle(const HttpRequest &request)
+void HttpApi::handle(const HttpRequest &request, Responder respond)
+{
+    if (auto response = answer(request, respond))
+        respond(*response);
+}
+
+std::optional<HttpResponse> HttpApi::answer(const HttpRequest &request, const Responder &respond)
 {
     ++m_metrics.httpRequests;
     qCDebug(lcHttp) << request.method << request.path;
@@ -58,9 +65,13 @@ HttpResponse HttpApi::handle(const HttpRequest &request)
     if (request.path == "/healthz") {
         if (!get)
             return HttpResponse::text(405, "use GET\n");
-        return HttpResponse::json(200, {{"status"_L1, "ok"_L1},
-                                        {"connections"_L1, double(m_hub.connectionCount())},
-                                        {"rooms"_L1, double(m_hub.roomCount())}});
+        // In cluster mode, 503 while the shared store cannot be reached (a balancer then sends
+        // new clients elsewhere).
+        const bool up = m_hub.storage().available();
+        return HttpResponse::json(up ? 200 : 503,
+                                  {{"status"_L1, up ? "ok"_L1 : "unavailable"_L1},
+                                   {"connections"_L1, double(m_hub.connectionCount())},
+                                   {"rooms"_L1, double(m_hub.roomCount())}});
     }
     if (request.path == "/metrics") {
         if (!get)
@@ -75,7 +86,7 @@ HttpResponse HttpApi::handle(const HttpRequest &request)
             return errorResponse(404, u"not_found"_s);
         if (request.method != "POST")
             return HttpResponse::text(405, "use POST\n");
-        return publish(request);
+        return publish(request, respond);
     }
     if (isWebSocketPath(request.path))
         return HttpResponse::text(426, "this is a WebSocket endpoint\n");
@@ -92,7 +103,7 @@ HttpResponse HttpApi::handle(const HttpRequest &request)
     return errorResponse(404, u"not_found"_s);
 }
 
-HttpResponse HttpApi::publish(const HttpRequest &request)
+std::optional<HttpResponse> HttpApi::publish(const HttpRequest &request, const Responder &respond)
 {
     const QByteArray auth = request.header("authorization");
     const QByteArray expected = "Bearer " + m_config.apiToken.toUtf8();
@@ -134,12 +145,23 @@ HttpResponse HttpApi::publish(const HttpRequest &request)
     if (const auto *fault = std::get_if<protocol::DecodeError>(&decoded))
         return errorResponse(400, protocol::errorName(fault->error));
     const auto &body = std::get<protocol::PublishRequest>(decoded);
-    const PublishResult result =
-        m_hub.publish(body.room, body.text, {m_apiUserId, body.from.value_or(u"api"_s)});
-    if (const auto *error = std::get_if<protocol::Error>(&result))
-        return errorResponse(400, protocol::errorName(*error));
-    const auto &published = std::get<Published>(result);
-    return HttpResponse::json(202, protocol::PublishAnswer{published.room, published.seq}.toJson());
+    m_hub.publish(
+        body.room, body.text, {m_apiUserId, body.from.value_or(u"api"_s)},
+        [respond, retryMs = m_hub.storage().retryMs()](const PublishResult &result) {
+            if (const auto *error = std::get_if<protocol::Error>(&result)) {
+                if (*error != protocol::Error::Unavailable)
+                    return respond(errorResponse(400, protocol::errorName(*error)));
+                // Nothing was stored: the same request may be sent again.
+                HttpResponse r = HttpResponse::json(
+                    503, {{"error"_L1, "unavailable"_L1}, {"retry_ms"_L1, double(retryMs)}});
+                r.extraHeaders.append({"Retry-After", QByteArray::number((retryMs + 999) / 1000)});
+                return respond(r);
+            }
+            const auto &published = std::get<Published>(result);
+            respond(HttpResponse::json(
+                202, protocol::PublishAnswer{published.room, published.seq}.toJson()));
+        });
+    return std::nullopt;
 }
 
 } // namespace confab

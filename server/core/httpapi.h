@@ -8,7 +8,9 @@
 #include "serverconfig.h"
 #include "webclient.h"
 
+#include <functional>
 #include <memory>
+#include <optional>
 
 namespace confab {
 
@@ -20,10 +22,14 @@ class HttpApi
 public:
     HttpApi(const ServerConfig &config, Hub &hub, Metrics &metrics);
 
-    HttpResponse handle(const HttpRequest &request);
+    using Responder = std::function<void(const HttpResponse &)>;
+    // Answers through `respond`: at once, except a publish that waits for the shared store.
+    void handle(const HttpRequest &request, Responder respond);
 
 private:
-    HttpResponse publish(const HttpRequest &request);
+    // The answer, or nothing when `respond` has been (or will be) called with it.
+    std::optional<HttpResponse> answer(const HttpRequest &request, const Responder &respond);
+    std::optional<HttpResponse> publish(const HttpRequest &request, const Responder &respond);
 
     const ServerConfig &m_config;
     Hub &m_hub;

@@ -2,14 +2,14 @@
 
 #include "connection.h"
 #include "logging.h"
-#include "store.h"
+#include "storage.h"
 
 namespace confab {
 
 using namespace Qt::StringLiterals;
 using protocol::Error;
 
-Hub::Hub(const ServerConfig &config, Store &store, Metrics &metrics, QObject *parent)
+Hub::Hub(const ServerConfig &config, Storage &store, Metrics &metrics, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_store(store)
@@ -17,8 +17,9 @@ Hub::Hub(const ServerConfig &config, Store &store, Metrics &metrics, QObject *pa
     , m_authThrottle(QStringLiteral("password"), lcHub,
                      {config.authFailureBurst, config.authRetryMs, config.authLogIntervalMs})
 {
-    connect(&m_store, &Store::committed, this, &Hub::flushHeld);
-    connect(&m_store, &Store::searchFinished, this, &Hub::onSearched);
+    connect(&m_store, &Storage::committed, this, &Hub::flushHeld);
+    connect(&m_store, &Storage::searchFinished, this, &Hub::onSearched);
+    connectRemote();
 }
 
 Hub::~Hub()
@@ -76,6 +77,11 @@ void Hub::attach(Connection *c)
         c->release();
         return;
     }
+    if (m_store.refusesClients()) { // cluster mode, the shared store out of reach for long
+        c->closeWith(protocol::CloseTryAgainLater, u"shared store unavailable"_s, u"unavailable"_s);
+        c->release();
+        return;
+    }
     m_connections.append(c);
     ++m_silent;
     connect(c, &Connection::textReceived, this, &Hub::onText);
@@ -103,6 +109,18 @@ bool Hub::evictSilent()
         }
     }
     return false;
+}
+
+bool Hub::isAttached(const Connection *c) const
+{
+    return c && m_connections.contains(const_cast<Connection *>(c));
+}
+
+void Hub::closeAllTryAgain()
+{
+    const auto all = m_connections;
+    for (Connection *c : all)
+        c->closeWith(protocol::CloseTryAgainLater, u"shared store unavailable"_s, u"unavailable"_s);
 }
 
 void Hub::shutdown()
@@ -240,6 +258,13 @@ void Hub::sendError(Connection *c, const Frame *request, Error error, const QStr
 {
     const std::optional<QString> re = request ? request->replyRe() : std::nullopt;
     sendTo(c, wire(protocol::withRe(protocol::ErrorFrame(error, message).toJson(), re)));
+}
+
+void Hub::sendUnavailable(Connection *c, const Frame &request)
+{
+    const protocol::ErrorFrame e(
+        Error::Unavailable, u"the shared store cannot be reached; send again"_s, m_store.retryMs());
+    sendTo(c, wire(protocol::withRe(e.toJson(), request.replyRe())));
 }
 
 void Hub::broadcast(const Room &room, const QByteArray &json, const User *exceptUser)

@@ -1,8 +1,12 @@
 // The protocol's state machine: users, rooms and every frame type of PROTOCOL v1.
 //
-// Handlers are written as if sends happened at once. Frames that depend on data still waiting
-// to be committed are held back (sendTo) and go out, in order, right after the Store commits:
-// a message is on disk before anyone receives it.
+// It reaches what is kept only through the Storage interface (storage.h): SQLite on one server,
+// Redis in a cluster. Handlers continue in the storage's continuations, which SQLite runs at
+// once and Redis later; so every continuation checks that its connection is still there. With
+// SQLite, frames that depend on data still waiting to be committed are held back (sendTo) and go
+// out, in order, right after the commit: a message is on disk before anyone receives it. With
+// Redis, the continuation itself runs only once Redis has the data. Other servers' traffic comes
+// in through the storage's remote* signals and is handed out here like this server's own.
 #pragma once
 
 #include "auththrottle.h"
@@ -24,20 +28,21 @@
 namespace confab {
 
 class Connection;
-class Store;
+class Storage;
 
 // The result of an HTTP publish: where it went, or the error code.
 struct Published {
     QString room; // NFC-normalized
     qint64 seq = 0;
 };
-using PublishResult = std::variant<Published, protocol::Error>;
+using PublishResult = std::variant<Published, protocol::Error>; // Error::Unavailable: retry
+using PublishDone = std::function<void(const PublishResult &)>;
 
 class Hub : public QObject
 {
     Q_OBJECT
 public:
-    Hub(const ServerConfig &config, Store &store, Metrics &metrics, QObject *parent = nullptr);
+    Hub(const ServerConfig &config, Storage &store, Metrics &metrics, QObject *parent = nullptr);
     ~Hub() override;
 
     void loadRooms();
@@ -53,8 +58,13 @@ public:
     qsizetype roomCount() const { return m_rooms.size(); }
     const QList<Connection *> &connections() const { return m_connections; }
 
-    // POST /api/publish: a message into a room from an API user.
-    PublishResult publish(const QString &room, const QString &text, const protocol::UserInfo &from);
+    // POST /api/publish: a message into a room from an API user. Answered once stored.
+    void publish(const QString &room, const QString &text, const protocol::UserInfo &from,
+                 PublishDone done);
+    // Cluster mode: the shared store has been out of reach too long: every client is closed with
+    // 1013 (try again later), so it reconnects, possibly to another server.
+    void closeAllTryAgain();
+    Storage &storage() { return m_store; }
 
 Q_SIGNALS:
     // The last connection object was deleted (connectionObjects() is 0): after shutdown(), every
@@ -83,7 +93,10 @@ private:
     bool passwordAccepted(Connection *c, const Frame &f,
                           const protocol::HelloCredentials &credentials);
     void handleNick(Connection *c, const Frame &f);
-    User *userForToken(const QString &tokenHash);
+    // The hello's user is known: the connection becomes it and is welcomed.
+    void finishHello(Connection *c, const Frame &f, User *user, const std::optional<QString> &nick);
+    // Still attached (a continuation may run after its connection went).
+    bool isAttached(const Connection *c) const;
     // The one place users are kept: by id, and by token hash when they have one.
     User *addUser(std::unique_ptr<User> user);
     void removeUser(User *user);
@@ -128,10 +141,23 @@ private:
     void handleSearch(Connection *c, const Frame &f);
     void onSearched(quint64 ticket, const QList<protocol::ChatMessage> &messages);
     void handleTyping(Connection *c, const Frame &f);
-    protocol::ChatMessage storeRoomMessage(Room &room, const protocol::UserInfo &from,
-                                           const QString &text, const QString &clientId);
+    // A new room message from this user, not stored yet (seq is the store's to give).
+    static protocol::ChatMessage draftMessage(const QString &room, const protocol::UserInfo &from,
+                                              const QString &text);
     void deliverRoomMessage(Room &room, const protocol::ChatMessage &m, Connection *sender,
                             const Frame *request);
+    void deliverDirect(const protocol::ChatMessage &m, Connection *sender, const Frame *request);
+
+    // hub_remote.cpp: what other servers of the cluster did, for this server's connections.
+    void connectRemote();
+    void onRemoteMessage(const protocol::ChatMessage &m);
+    void onRemotePresence(const QString &room, protocol::Presence::Event event,
+                          const protocol::UserInfo &user, const QString &old, qint64 ts);
+    void onRemoteTopic(const protocol::TopicEvent &event);
+    void onRemoteRead(const QString &userId, const QString &room, qint64 seq);
+    void onRemoteDirect(const protocol::ChatMessage &m);
+    void onRemoteTyping(const QString &room, const protocol::UserInfo &user);
+    void onRemoteNick(const protocol::UserInfo &user, const QString &old, const QStringList &rooms);
 
     // A ready WebSocket frame for this JSON: encoded once, written to any number of sockets.
     static QByteArray wire(const QJsonObject &frame);
@@ -142,12 +168,14 @@ private:
     void deliver(Connection *c, const OutFrame &frame);
     void reply(Connection *c, const Frame &request, const QJsonObject &frame);
     void sendError(Connection *c, const Frame *request, Error error, const QString &message);
+    // The shared store cannot be reached: nothing was done, send the same frame again later.
+    void sendUnavailable(Connection *c, const Frame &request);
     // To every connection in the room except those of `exceptUser`.
     void broadcast(const Room &room, const QByteArray &frame, const User *exceptUser = nullptr);
     void flushHeld();
 
     const ServerConfig &m_config;
-    Store &m_store;
+    Storage &m_store;
     Metrics &m_metrics;
     QList<Connection *> m_connections;
     qsizetype m_silent = 0; // connections in m_connections that have not said hello

@@ -4,10 +4,12 @@
 #include "hub.h"
 #include "logging.h"
 #include "ratelimiter.h"
+#include "storage.h"
 #include "store.h"
 #include "validation.h"
 
 #include <QDateTime>
+#include <QPointer>
 #include <QUuid>
 
 namespace confab {
@@ -41,36 +43,43 @@ void Hub::sendToRoom(Connection *c, const Frame &f, const protocol::SendRequest 
     Room *room = memberRoom(c, f, request.room);
     if (!room)
         return;
-    if (f.hasId) {
-        const qint64 minTs = QDateTime::currentMSecsSinceEpoch() - protocol::DedupWindowMs;
-        if (auto original = m_store.findByClientId(room->name, c->user->id, f.id, minTs)) {
-            reply(c, f, original->toJson()); // a resend: nothing new is stored
-            return;
-        }
-    }
-    const ChatMessage m =
-        storeRoomMessage(*room, c->user->info(), request.text, f.hasId ? f.id : QString());
-    deliverRoomMessage(*room, m, c, &f);
+    m_store.append(*room, draftMessage(room->name, c->user->info(), request.text),
+                   f.hasId ? f.id : QString(),
+                   [this, p = QPointer<Connection>(c), f](std::optional<Appended> stored) {
+                       Connection *sender = p && p->user ? p.data() : nullptr;
+                       if (!stored) {
+                           if (sender)
+                               sendUnavailable(sender, f);
+                           return;
+                       }
+                       if (stored->duplicate) { // a resend: nothing new was stored
+                           if (sender)
+                               reply(sender, f, stored->message.toJson());
+                           return;
+                       }
+                       ++m_metrics.messagesIn;
+                       if (Room *room = m_rooms.value(stored->message.room))
+                           deliverRoomMessage(*room, stored->message, sender, &f);
+                   });
 }
 
-ChatMessage Hub::storeRoomMessage(Room &room, const protocol::UserInfo &from, const QString &text,
-                                  const QString &clientId)
+ChatMessage Hub::draftMessage(const QString &room, const protocol::UserInfo &from,
+                              const QString &text)
 {
     ChatMessage m;
-    m.room = room.name;
-    m.seq = ++room.lastSeq;
+    m.room = room;
     m.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
     m.from = from;
     m.text = text;
     m.ts = QDateTime::currentMSecsSinceEpoch();
-    m_store.appendMessage(m, clientId);
-    ++m_metrics.messagesIn;
     return m;
 }
 
 void Hub::deliverRoomMessage(Room &room, const ChatMessage &m, Connection *sender,
                              const Frame *request)
 {
+    if (m.seq > room.lastSeq) // a cluster's seq comes from the shared store
+        room.lastSeq = m.seq;
     const QJsonObject frame = m.toJson();
     const QByteArray plain = wire(frame);
     for (Connection *member : room.connections()) {
@@ -84,10 +93,8 @@ void Hub::deliverRoomMessage(Room &room, const ChatMessage &m, Connection *sende
 
 void Hub::sendDirect(Connection *c, const Frame &f, const protocol::SendRequest &request)
 {
-    User *recipient = m_users.value(*request.to);
-    if (!recipient)
+    if (!m_store.clustered() && !m_users.value(*request.to))
         return sendError(c, &f, Error::NoSuchUser, u"no such user online"_s);
-
     User *sender = c->user;
     const QString key = f.hasId ? sender->id + QChar(0) + f.id : QString();
     if (f.hasId) {
@@ -99,28 +106,67 @@ void Hub::sendDirect(Connection *c, const Frame &f, const protocol::SendRequest 
         }
     }
     ChatMessage m;
-    m.to = recipient->id;
+    m.to = *request.to;
     m.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
     m.from = sender->info();
     m.text = request.text;
     m.ts = QDateTime::currentMSecsSinceEpoch();
-    ++m_metrics.messagesIn;
-    if (f.hasId) {
-        m_directByClientId.insert(key, m);
-        m_directOrder.enqueue(key);
-        if (m_directOrder.size() > MaxRememberedDirects)
-            m_directByClientId.remove(m_directOrder.dequeue());
-    }
+    auto send = [this, key, f](Connection *c, const ChatMessage &m) {
+        ++m_metrics.messagesIn;
+        if (f.hasId) {
+            m_directByClientId.insert(key, m);
+            m_directOrder.enqueue(key);
+            if (m_directOrder.size() > MaxRememberedDirects)
+                m_directByClientId.remove(m_directOrder.dequeue());
+        }
+        deliverDirect(m, c, &f);
+        m_store.relayDirect(m, f.hasId ? f.id : QString());
+    };
+    // In a cluster a resend may reach another server: the id is claimed in the shared store.
+    auto claim = [this, f, send](Connection *c, const ChatMessage &m) {
+        if (!f.hasId)
+            return send(c, m);
+        m_store.claimDirect(
+            m, f.id, [this, p = QPointer<Connection>(c), f, send](std::optional<Appended> a) {
+                if (!p || !p->user)
+                    return;
+                if (!a)
+                    return sendUnavailable(p, f);
+                if (a->duplicate)
+                    return reply(p, f, a->message.toJson());
+                send(p, a->message);
+            });
+    };
+    if (m_users.value(m.to))
+        return claim(c, m);
+    // Not here: in a cluster it may be connected to another server.
+    m_store.userOnline(
+        m.to, [this, p = QPointer<Connection>(c), f, m, claim](std::optional<bool> online) {
+            if (!p || !p->user)
+                return;
+            if (!online)
+                return sendUnavailable(p, f);
+            if (!*online)
+                return sendError(p, &f, Error::NoSuchUser, u"no such user online"_s);
+            claim(p, m);
+        });
+}
 
+void Hub::deliverDirect(const ChatMessage &m, Connection *c, const Frame *request)
+{
+    // Every connection of the sender (so its devices agree) and of the recipient, here.
+    QList<Connection *> targets;
+    if (User *sender = m_users.value(m.from.id))
+        targets = sender->connections;
+    User *recipient = m_users.value(m.to);
+    if (recipient && recipient->id != m.from.id)
+        targets += recipient->connections;
     const QJsonObject frame = m.toJson();
     const QByteArray plain = wire(frame);
-    QList<Connection *> targets = sender->connections;
-    if (recipient != sender)
-        targets += recipient->connections;
     for (Connection *target : std::as_const(targets)) {
         ++m_metrics.messagesOut;
-        if (target == c)
-            reply(c, f, frame);
+        if (target == c && request)
+            reply(c, *request, frame);
         else
             sendTo(target, plain);
     }
@@ -135,9 +181,15 @@ void Hub::handleHistory(Connection *c, const Frame &f)
     const qint64 beforeSeq = request->before.value_or(room->lastSeq + 1);
     const int count = int(std::min<qint64>(request->limit.value_or(protocol::DefaultHistoryLimit),
                                            protocol::MaxHistoryLimit));
-    reply(c, f,
-          protocol::HistoryAnswer{room->name, m_store.latest(room->name, 0, beforeSeq, count)}
-              .toJson());
+    m_store.history(*room, 0, beforeSeq, count,
+                    [this, p = QPointer<Connection>(c), f,
+                     name = room->name](std::optional<QList<ChatMessage>> messages) {
+                        if (!p || !p->user)
+                            return;
+                        if (!messages)
+                            return sendUnavailable(p, f);
+                        reply(p, f, protocol::HistoryAnswer{name, std::move(*messages)}.toJson());
+                    });
 }
 
 void Hub::handleRead(Connection *c, const Frame &f)
@@ -151,8 +203,7 @@ void Hub::handleRead(Connection *c, const Frame &f)
     if (position <= user->reads.value(room->name, 0))
         return; // a read position never moves back
     user->reads.insert(room->name, position);
-    if (!user->tokenHash.isEmpty())
-        m_store.saveReadPosition(user->id, room->name, position);
+    m_store.saveRead(*user, room->name, position);
     const QByteArray frame = wire(protocol::ReadPosition{room->name, position}.toJson());
     for (Connection *other : std::as_const(user->connections)) {
         if (other != c && other->rooms.contains(room->name))
@@ -225,23 +276,35 @@ void Hub::handleTyping(Connection *c, const Frame &f)
     Room *room = request ? memberRoom(c, f, request->room) : nullptr;
     if (!room)
         return;
-    if (!room->admitTyping(c->user, monotonicNs()))
-        return; // throttled: dropped silently
-    broadcast(*room, wire(protocol::TypingEvent{room->name, c->user->info()}.toJson()), c->user);
+    m_store.typing(*room, *c->user,
+                   [this, name = room->name, who = c->user->info()](std::optional<bool> relay) {
+                       if (!relay || !*relay)
+                           return; // throttled (or no store to ask): dropped silently
+                       if (Room *room = m_rooms.value(name))
+                           broadcast(*room, wire(protocol::TypingEvent{name, who}.toJson()),
+                                     m_users.value(who.id));
+                   });
 }
 
-PublishResult Hub::publish(const QString &roomValue, const QString &text,
-                           const protocol::UserInfo &from)
+void Hub::publish(const QString &roomValue, const QString &text, const protocol::UserInfo &from,
+                  PublishDone done)
 {
     const auto name = protocol::normalizeRoomName(roomValue);
     if (!name)
-        return Error::BadRoom;
+        return done(Error::BadRoom);
     if (const auto error = protocol::textError(text, m_config.limits.maxTextBytes))
-        return error->error;
+        return done(error->error);
     Room &room = roomFor(*name);
-    const ChatMessage m = storeRoomMessage(room, from, text, QString());
-    deliverRoomMessage(room, m, nullptr, nullptr);
-    return Published{room.name, m.seq};
+    m_store.append(room, draftMessage(room.name, from, text), QString(),
+                   [this, done](std::optional<Appended> stored) {
+                       if (!stored)
+                           return done(Error::Unavailable);
+                       ++m_metrics.messagesIn;
+                       if (Room *room = m_rooms.value(stored->message.room))
+                           deliverRoomMessage(*room, stored->message, nullptr, nullptr);
+                       done(Published{stored->message.room, stored->message.seq});
+                   });
+    dropUnusedRooms();
 }
 
 } // namespace confab

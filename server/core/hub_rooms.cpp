@@ -2,9 +2,10 @@
 #include "connection.h"
 #include "hub.h"
 #include "logging.h"
-#include "store.h"
+#include "storage.h"
 
 #include <QDateTime>
+#include <QPointer>
 #include <QUuid>
 #include <algorithm>
 
@@ -44,28 +45,40 @@ void Hub::handleJoin(Connection *c, const Frame &f)
     const auto request = decode<protocol::JoinRequest>(c, f, Access::Anyone);
     if (!request)
         return;
-    const std::optional<qint64> &since = request->since;
-
     Room &room = roomFor(request->room);
     User *user = c->user;
-    if (!room.contains(c) && room.join(c))
-        broadcast(room, wire(presence(room.name, protocol::Presence::Event::Join, *user)), user);
-
-    // A room without messages, or a since at its last seq (a reconnect that missed nothing),
-    // has no history to look up: in a reconnect storm that is most joins.
-    const qint64 top = std::numeric_limits<qint64>::max();
-    QList<protocol::ChatMessage> history;
-    if (since.value_or(0) < room.lastSeq)
-        history = since ? m_store.latest(room.name, *since, top, protocol::MaxSinceHistory)
-                        : m_store.latest(room.name, 0, top, protocol::DefaultJoinHistory);
-    // The member list is the room's, kept encoded (room.h): not encoded again per joiner.
-    const protocol::Joined joined{room.name,    room.topic, {},
-                                  room.lastSeq, room.epoch, user->reads.value(room.name, 0),
-                                  history};
-    GrowingBlock::Prefix members = room.membersJsonOpen();
-    auto [start, tail] =
-        protocol::joinedTextFrameAround(joined, members.size + 1, f.replyRe()); // and "]"
-    sendTo(c, OutFrame(std::move(start), std::move(members), "]" + tail));
+    const bool firstHere = !room.hasMember(user);
+    m_store.join(
+        room, *user, firstHere, request->since,
+        [this, p = QPointer<Connection>(c), f, name = room.name](std::optional<RoomEntry> entry) {
+            if (!p || !p->user)
+                return;
+            if (!entry)
+                return sendUnavailable(p, f);
+            Room &room = roomFor(name); // the same room, unless it went while Redis answered
+            room.epoch = entry->epoch;
+            room.topic = entry->topic;
+            User *user = p->user;
+            if (!room.contains(p) && room.join(p) && entry->becameMember)
+                broadcast(room, wire(presence(room.name, protocol::Presence::Event::Join, *user)),
+                          user);
+            // The member list is the room's, kept encoded (room.h): not encoded again per joiner.
+            // A cluster's comes from the shared store, with every server's members.
+            const protocol::Joined joined{
+                room.name,      room.topic, {},
+                entry->lastSeq, room.epoch, user->reads.value(room.name, 0),
+                entry->history};
+            if (entry->members.isEmpty()) { // the room's own list, sent as it is kept
+                GrowingBlock::Prefix members = room.membersJsonOpen();
+                auto [start, tail] = protocol::joinedTextFrameAround(joined, members.size + 1,
+                                                                     f.replyRe()); // and "]"
+                sendTo(p, OutFrame(std::move(start), std::move(members), "]" + tail));
+            } else {
+                auto [start, tail] =
+                    protocol::joinedTextFrameAround(joined, entry->members.size(), f.replyRe());
+                sendTo(p, OutFrame(std::move(start) + entry->members + tail));
+            }
+        });
 }
 
 void Hub::handleLeave(Connection *c, const Frame &f)
@@ -80,8 +93,22 @@ void Hub::handleLeave(Connection *c, const Frame &f)
 
 void Hub::removeFromRoom(Connection *c, Room &room)
 {
-    if (room.leave(c))
-        broadcast(room, wire(presence(room.name, protocol::Presence::Event::Leave, *c->user)));
+    if (room.leave(c)) {
+        // Its last connection here. In a cluster the user may still be a member through another
+        // server: the shared store says whether the others are owed a leave.
+        m_store.leave(room, *c->user,
+                      [this, name = room.name, who = c->user->info()](std::optional<bool> left) {
+                          Room *room = m_rooms.value(name);
+                          if (!left || !*left || !room)
+                              return;
+                          const protocol::Presence leave{name,
+                                                         protocol::Presence::Event::Leave,
+                                                         who,
+                                                         {},
+                                                         QDateTime::currentMSecsSinceEpoch()};
+                          broadcast(*room, wire(leave.toJson()));
+                      });
+    }
     if (room.isUnused())
         m_maybeUnused.insert(room.name);
 }
@@ -109,10 +136,18 @@ void Hub::handleRooms(Connection *c, const Frame &f)
         rooms.append(room.get());
     std::sort(rooms.begin(), rooms.end(),
               [](const Room *a, const Room *b) { return a->name < b->name; });
-    protocol::RoomsAnswer answer;
+    QList<protocol::RoomsAnswer::Entry> local;
+    local.reserve(rooms.size());
     for (const Room *room : rooms)
-        answer.rooms.append({room->name, room->members().size(), room->topic});
-    reply(c, f, answer.toJson());
+        local.append({room->name, room->members().size(), room->topic});
+    m_store.rooms(std::move(local), [this, p = QPointer<Connection>(c),
+                                     f](std::optional<QList<protocol::RoomsAnswer::Entry>> all) {
+        if (!p || !p->user)
+            return;
+        if (!all)
+            return sendUnavailable(p, f);
+        reply(p, f, protocol::RoomsAnswer{std::move(*all)}.toJson());
+    });
 }
 
 void Hub::handleTopic(Connection *c, const Frame &f)
@@ -121,19 +156,28 @@ void Hub::handleTopic(Connection *c, const Frame &f)
     Room *room = request ? memberRoom(c, f, request->room) : nullptr;
     if (!room)
         return;
-    const QString &topic = request->topic;
-    room->topic = topic;
-    m_store.saveRoom(room->name, room->epoch, room->topic);
-    const QJsonObject frame = protocol::TopicEvent{room->name, topic, c->user->info(),
-                                                   QDateTime::currentMSecsSinceEpoch()}
-                                  .toJson();
-    const QByteArray plain = wire(frame);
-    for (Connection *member : room->connections()) {
-        if (member == c)
-            reply(c, f, frame);
-        else
-            sendTo(member, plain);
-    }
+    const protocol::TopicEvent event{room->name, request->topic, c->user->info(),
+                                     QDateTime::currentMSecsSinceEpoch()};
+    m_store.setTopic(*room, event,
+                     [this, p = QPointer<Connection>(c), f, event](std::optional<bool> ok) {
+                         if (!ok) {
+                             if (p && p->user)
+                                 sendUnavailable(p, f);
+                             return;
+                         }
+                         Room *room = m_rooms.value(event.room);
+                         if (!room)
+                             return;
+                         room->topic = event.topic;
+                         const QJsonObject frame = event.toJson();
+                         const QByteArray plain = wire(frame);
+                         for (Connection *member : room->connections()) {
+                             if (member == p)
+                                 reply(member, f, frame);
+                             else
+                                 sendTo(member, plain);
+                         }
+                     });
 }
 
 } // namespace confab

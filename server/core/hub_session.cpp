@@ -4,9 +4,10 @@
 #include "hub.h"
 #include "logging.h"
 #include "monotonicclock.h"
-#include "store.h"
+#include "storage.h"
 
 #include <QCryptographicHash>
+#include <QPointer>
 #include <QRandomGenerator>
 #include <QUuid>
 
@@ -55,24 +56,52 @@ void Hub::handleHello(Connection *c, const Frame &f)
     const protocol::Hello &hello = std::get<protocol::Hello>(decoded);
     const std::optional<QString> &nick = hello.nick;
 
-    User *user = nullptr;
-    if (hello.token) {
-        const QString tokenHash = QString::fromLatin1(sha256(*hello.token).toHex());
-        user = userForToken(tokenHash);
-        if (nick && *nick != user->nick) {
-            if (user->connections.isEmpty()) {
-                user->nick = *nick;
-                m_store.saveUser(user->tokenHash, user->id, user->nick);
-            } else {
-                changeNick(user, *nick, nullptr, nullptr);
-            }
-        }
-    } else {
+    if (!hello.token) {
         auto guest = std::make_unique<User>();
         guest->id = newUserId();
         guest->nick = nick.value_or(guestNick());
-        user = addUser(std::move(guest));
+        return finishHello(c, f, addUser(std::move(guest)), std::nullopt);
     }
+    const QString tokenHash = QString::fromLatin1(sha256(*hello.token).toHex());
+    if (User *online = m_usersByToken.value(tokenHash))
+        return finishHello(c, f, online, nick);
+    const StoredUser fresh{newUserId(), guestNick(), {}};
+    m_store.resolveToken(
+        tokenHash, fresh,
+        [this, p = QPointer<Connection>(c), f, tokenHash, nick](std::optional<StoredUser> stored) {
+            if (!isAttached(p) || p->user)
+                return; // gone, or welcomed by a hello answered meanwhile
+            if (!stored)
+                return sendUnavailable(p, f);
+            // Another connection with this token may have been welcomed while this one waited.
+            User *user = m_usersByToken.value(tokenHash);
+            if (!user) {
+                auto made = std::make_unique<User>();
+                made->tokenHash = tokenHash;
+                made->id = stored->id;
+                made->nick = stored->nick;
+                made->reads = stored->reads;
+                user = addUser(std::move(made));
+            }
+            finishHello(p, f, user, nick);
+        });
+}
+
+void Hub::finishHello(Connection *c, const Frame &f, User *user, const std::optional<QString> &nick)
+{
+    if (nick && *nick != user->nick) {
+        if (user->connections.isEmpty()) {
+            const QString old = user->nick;
+            user->nick = *nick;
+            m_store.saveNick(*user);
+            // Its connections on other servers of a cluster carry the new nick too.
+            m_store.relayNick(*user, old, {});
+        } else {
+            changeNick(user, *nick, nullptr, nullptr);
+        }
+    }
+    if (user->connections.isEmpty())
+        m_store.userArrived(*user);
     user->connections.append(c);
     c->user = user;
     --m_silent;
@@ -96,7 +125,7 @@ bool Hub::passwordAccepted(Connection *c, const Frame &f,
         tokenHash = QString::fromLatin1(sha256(*credentials.token).toHex());
     const bool knownDevice =
         !tokenHash.isEmpty()
-        && (m_usersByToken.contains(tokenHash) || m_store.userForToken(tokenHash));
+        && (m_usersByToken.contains(tokenHash) || m_store.knownToken(tokenHash));
     const QByteArray key =
         knownDevice ? "t" + tokenHash.toLatin1() : "a" + AuthThrottle::addressKey(c->peerAddress());
     const QString who =
@@ -121,24 +150,6 @@ bool Hub::passwordAccepted(Connection *c, const Frame &f,
     return true;
 }
 
-User *Hub::userForToken(const QString &tokenHash)
-{
-    if (User *online = m_usersByToken.value(tokenHash))
-        return online;
-    auto user = std::make_unique<User>();
-    user->tokenHash = tokenHash;
-    if (const auto stored = m_store.userForToken(tokenHash)) {
-        user->id = stored->id;
-        user->nick = stored->nick;
-        user->reads = m_store.readPositions(user->id);
-    } else {
-        user->id = newUserId();
-        user->nick = guestNick();
-        m_store.saveUser(tokenHash, user->id, user->nick);
-    }
-    return addUser(std::move(user));
-}
-
 void Hub::handleNick(Connection *c, const Frame &f)
 {
     if (const auto request = decode<protocol::NickRequest>(c, f, Access::Anyone))
@@ -149,8 +160,7 @@ void Hub::changeNick(User *user, const QString &nick, Connection *requester, con
 {
     const QString old = user->nick;
     user->nick = nick;
-    if (!user->tokenHash.isEmpty())
-        m_store.saveUser(user->tokenHash, user->id, nick);
+    m_store.saveNick(*user);
 
     const QJsonObject answer = protocol::NickAnswer{user->info(), old}.toJson();
     const QByteArray plain = wire(answer);
@@ -165,6 +175,7 @@ void Hub::changeNick(User *user, const QString &nick, Connection *requester, con
     QSet<QString> rooms;
     for (Connection *c : std::as_const(user->connections))
         rooms.unite(c->rooms);
+    m_store.relayNick(*user, old, rooms);
     const qint64 ts = QDateTime::currentMSecsSinceEpoch();
     for (const QString &name : std::as_const(rooms)) {
         Room *room = m_rooms.value(name);
@@ -189,8 +200,10 @@ void Hub::detach(Connection *c)
     }
     user->connections.removeOne(c);
     c->user = nullptr;
-    if (user->connections.isEmpty())
+    if (user->connections.isEmpty()) {
+        m_store.userDeparted(*user);
         removeUser(user);
+    }
 }
 
 } // namespace confab

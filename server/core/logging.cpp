@@ -6,6 +6,7 @@ Q_LOGGING_CATEGORY(lcServer, "confab.server", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcConnection, "confab.connection", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcHub, "confab.hub", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcStore, "confab.store", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcRedis, "confab.redis", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcHttp, "confab.http", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcConfig, "confab.config", QtInfoMsg)
 

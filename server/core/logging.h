@@ -10,6 +10,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcServer)     // confab.server: start, stop, listenin
 Q_DECLARE_LOGGING_CATEGORY(lcConnection) // confab.connection: sockets, limits, closes
 Q_DECLARE_LOGGING_CATEGORY(lcHub)        // confab.hub: users, rooms, protocol handling
 Q_DECLARE_LOGGING_CATEGORY(lcStore)      // confab.store: SQLite
+Q_DECLARE_LOGGING_CATEGORY(lcRedis)      // confab.redis: the cluster's Redis
 Q_DECLARE_LOGGING_CATEGORY(lcHttp)       // confab.http: HTTP routes
 Q_DECLARE_LOGGING_CATEGORY(lcConfig)     // confab.config: settings
 

@@ -26,7 +26,7 @@ public:
     Q_DISABLE_COPY_MOVE(Room)
 
     const QString name; // NFC
-    const QString epoch;
+    QString epoch;      // changes only in cluster mode, when the shared store lost the history
     QString topic;
     qint64 lastSeq = 0;
 
@@ -37,6 +37,8 @@ public:
     // was its last connection here): the others are owed a presence `leave`.
     bool leave(Connection *c);
     bool contains(const Connection *c) const;
+    // The user has a connection here.
+    bool hasMember(const User *user) const { return m_member.contains(user); }
     // The user's nick changed: its entry in the member list is encoded again.
     void renamed(const User *user);
     // False when the user sent a typing event here less than TypingIntervalMs ago; otherwise

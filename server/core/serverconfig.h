@@ -2,9 +2,11 @@
 #pragma once
 
 #include "protocol.h"
+#include "redis/redisurl.h"
 
 #include <QHostAddress>
 #include <QString>
+#include <optional>
 
 namespace confab {
 
@@ -18,6 +20,15 @@ struct ServerConfig {
     protocol::Limits limits;
     int maxConnections = 10000;
     QString logLevel = QStringLiteral("info");
+    // Cluster mode (docs/cluster.md): servers given the same Redis form one chat, and Redis is
+    // the system of record. Unset: one server on SQLite, as always.
+    std::optional<RedisUrl> redis;
+    // Cluster timings (configurable so that tests never wait long).
+    int redisCommandTimeoutMs = 2000; // a command unanswered this long: Redis is stalled
+    int redisRetryMs = 1000;          // the retry_ms of `unavailable`
+    int redisGraceMs = 5000;          // Redis lost this long: clients are closed with 1013
+    int heartbeatMs = 2000;           // how often a server says it is alive
+    int serverTtlMs = 10000;          // a server silent this long is dead: peers clean up
 
     // Timings, in milliseconds. Configurable so that tests never sleep long.
     int helloTimeoutMs = 10000;

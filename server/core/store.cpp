@@ -34,7 +34,7 @@ ChatMessage messageFromRow(const QSqlQuery &q)
 }
 
 Store::Store(QObject *parent)
-    : QObject(parent)
+    : Storage(parent)
     , m_connectionName(QStringLiteral("confab-store-") + QUuid::createUuid().toString())
 {
     m_indexTimer.setSingleShot(true);
@@ -365,7 +365,7 @@ std::optional<StoredUser> Store::userForToken(const QString &tokenHash)
     q.prepare(QStringLiteral("SELECT user_id, nick FROM users WHERE token_hash = ?"));
     q.addBindValue(tokenHash);
     if (exec(q, "user lookup") && q.next())
-        return StoredUser{q.value(0).toString(), q.value(1).toString()};
+        return StoredUser{q.value(0).toString(), q.value(1).toString(), {}};
     return std::nullopt;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "codec.h"
+#include "storage.h"
 
 #include <QHash>
 #include <QObject>
@@ -22,25 +23,13 @@
 
 namespace confab {
 
-struct StoredRoom {
-    QString name;
-    QString epoch;
-    QString topic;
-    qint64 lastSeq = 0;
-};
-
-struct StoredUser {
-    QString id;
-    QString nick;
-};
-
 // A message from a row whose first columns are room, seq, id, user_id, nick, text, ts.
 protocol::ChatMessage messageFromRow(const QSqlQuery &row);
 
 class SearchWorker;
 class WalCheckpointer;
 
-class Store : public QObject
+class Store : public Storage
 {
     Q_OBJECT
 public:
@@ -55,10 +44,10 @@ public:
     int schemaVersion() const { return m_schemaVersion; }
 
     // Every stored room: with messages (lastSeq > 0), or without but with a topic.
-    QList<StoredRoom> loadRooms();
-    void saveRoom(const QString &name, const QString &epoch, const QString &topic);
+    QList<StoredRoom> loadRooms() override;
+    void saveRoom(const QString &name, const QString &epoch, const QString &topic) override;
     // Forgets a room that has no messages and no topic (else keeps it).
-    void deleteRoom(const QString &name);
+    void deleteRoom(const QString &name) override;
 
     // Queues a room message; clientId (the send's frame id) may be empty.
     void appendMessage(const protocol::ChatMessage &message, const QString &clientId);
@@ -73,28 +62,51 @@ public:
     // store as it is now: everything queued is committed and indexed first, so a message is
     // searchable as soon as its sender has its copy. searchFinished() answers, later, in the
     // order the searches were started.
-    void startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit);
+    void startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit) override;
 
     std::optional<StoredUser> userForToken(const QString &tokenHash);
     void saveUser(const QString &tokenHash, const QString &userId, const QString &nick);
     QHash<QString, qint64> readPositions(const QString &userId);
     void saveReadPosition(const QString &userId, const QString &room, qint64 seq);
 
-    bool hasPending() const { return !m_pending.empty(); }
+    bool hasPending() const override { return !m_pending.empty(); }
+
+    // The Storage interface (store_storage.cpp): one server, every answer given at once.
+    bool clustered() const override { return false; }
+    void resolveToken(const QString &tokenHash, const StoredUser &fresh,
+                      Then<StoredUser> then) override;
+    bool knownToken(const QString &tokenHash) override;
+    void saveNick(const User &user) override;
+    void join(Room &room, const User &user, bool firstHere, std::optional<qint64> since,
+              Then<RoomEntry> then) override;
+    void leave(Room &room, const User &user, Then<bool> then) override;
+    void append(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
+                Then<Appended> then) override;
+    void history(Room &room, qint64 afterSeq, qint64 beforeSeq, int limit,
+                 Then<QList<protocol::ChatMessage>> then) override;
+    void setTopic(Room &room, const protocol::TopicEvent &event, Then<bool> then) override;
+    void typing(Room &room, const User &user, Then<bool> then) override;
+    void saveRead(const User &user, const QString &room, qint64 seq) override;
+    void rooms(QList<protocol::RoomsAnswer::Entry> local,
+               Then<QList<protocol::RoomsAnswer::Entry>> then) override;
+    void userOnline(const QString &, Then<bool> then) override { then(false); }
+    void claimDirect(const protocol::ChatMessage &message, const QString &,
+                     Then<Appended> then) override
+    {
+        then(Appended{message, false});
+    }
+    void relayDirect(const protocol::ChatMessage &, const QString &) override {}
+    void relayNick(const User &, const QString &, const QSet<QString> &) override {}
 
     // The longest one search walks matches on the search thread (see SearchWorker::search).
     static constexpr int SearchBudgetMs = 250;
 
 public Q_SLOTS:
     // Writes everything queued in one transaction. Cheap when nothing is queued.
-    void commit();
+    void commit() override;
     // Writes the search index for messages committed since the last call (also done on a timer,
     // before every search, and on close).
     void indexPending();
-
-Q_SIGNALS:
-    void committed();
-    void searchFinished(quint64 ticket, const QList<confab::protocol::ChatMessage> &messages);
 
 private:
     void enqueue(std::function<void()> op);

@@ -35,6 +35,8 @@ QString errorName(Error error)
         return QStringLiteral("forbidden");
     case Error::Banned:
         return QStringLiteral("banned");
+    case Error::Unavailable:
+        return QStringLiteral("unavailable");
     }
     return QStringLiteral("bad_request");
 }

@@ -51,6 +51,7 @@ enum class Error {
     NotFound,  // 1.1: an edit, deletion or reaction whose target is no (live) message
     Forbidden, // 1.1: not the author, or not an operator
     Banned,    // 1.1: a hello from a banned user (with retry_ms)
+    Unavailable, // cluster mode: the shared store cannot be reached (with retry_ms)
 };
 
 // The wire name of an error code, e.g. "bad_json".
@@ -62,6 +63,7 @@ enum CloseCode : quint16 {
     CloseProtocolError = 1002,
     ClosePolicy = 1008,
     CloseTooBig = 1009,
+    CloseTryAgainLater = 1013, // cluster mode: the shared store is out of reach
     CloseAuthFailed = 4001,
     CloseHelloTimeout = 4002,
     CloseServerFull = 4003,

@@ -24,6 +24,75 @@ class TestConfigLoader : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void redisUrlsAreParsed()
+    {
+        ServerConfig c;
+        QVERIFY(!load({}, {}, c));
+        QVERIFY(!c.redis); // no Redis: one server on SQLite
+        QVERIFY(
+            !load({QStringLiteral("--redis"), QStringLiteral("redis://:s3cret@cache.lan:6380/2")},
+                  {}, c));
+        QVERIFY(c.redis);
+        QCOMPARE(c.redis->host, QStringLiteral("cache.lan"));
+        QCOMPARE(c.redis->port, quint16(6380));
+        QCOMPARE(c.redis->password, QStringLiteral("s3cret"));
+        QCOMPARE(c.redis->db, 2);
+        ServerConfig d;
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("CONFAB_REDIS"), QStringLiteral("redis://127.0.0.1"));
+        QVERIFY(!load({}, env, d));
+        QCOMPARE(d.redis->port, quint16(6379));
+        QCOMPARE(d.redis->db, 0);
+        ServerConfig u;
+        QVERIFY(!load(
+            {QStringLiteral("--redis"), QStringLiteral("unix:/run/redis/redis.sock?db=3")}, {}, u));
+        QCOMPARE(u.redis->unixPath, QStringLiteral("/run/redis/redis.sock"));
+        QCOMPARE(u.redis->db, 3);
+        QVERIFY(u.redis->host.isEmpty());
+        ServerConfig ini;
+        QTemporaryFile file;
+        QVERIFY(file.open());
+        file.write("redis = redis://10.0.0.5:7000\n");
+        file.flush();
+        QVERIFY(!load({QStringLiteral("--config"), file.fileName()}, {}, ini));
+        QCOMPARE(ini.redis->host, QStringLiteral("10.0.0.5"));
+        QCOMPARE(ini.redis->port, quint16(7000));
+    }
+
+    void badRedisUrlsAreClearErrors_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("why");
+        QTest::newRow("scheme") << "http://host"
+                                << "unknown scheme";
+        QTest::newRow("no host") << "redis://"
+                                 << "no host";
+        QTest::newRow("port") << "redis://host:99999"
+                              << "not a valid URL";
+        QTest::newRow("db") << "redis://:pw@host/x"
+                            << "bad database number";
+        QTest::newRow("user") << "redis://bob:pw@host"
+                              << "user name";
+        QTest::newRow("relative unix") << "unix:redis.sock"
+                                       << "absolute";
+        QTest::newRow("unix param") << "unix:/r.sock?tls=1"
+                                    << "unknown parameter";
+    }
+
+    void badRedisUrlsAreClearErrors()
+    {
+        QFETCH(QString, url);
+        QFETCH(QString, why);
+        ServerConfig c;
+        const auto error = load({QStringLiteral("--redis"), url}, {}, c);
+        QVERIFY(error);
+        QVERIFY2(error->contains(QStringLiteral("invalid Redis URL")), qPrintable(*error));
+        QVERIFY2(error->contains(why), qPrintable(*error));
+        QVERIFY2(error->contains(QStringLiteral("redis://[:password@]host")), qPrintable(*error));
+        QVERIFY2(!error->contains(QStringLiteral(":pw@")),
+                 qPrintable(*error)); // no password echoed
+    }
+
     void defaultsMatchTheProtocol()
     {
         ServerConfig c;

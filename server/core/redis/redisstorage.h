@@ -1,0 +1,142 @@
+// Cluster mode's Storage (storage.h): Redis is the system of record, shared by every server
+// given the same URL. docs/cluster.md describes the design; in short:
+// - Each room has a meta hash (epoch, seq, topic), an append-only log (a stream whose entry ids
+//   are the seqs), a member hash and, per member, the set of servers it is connected through.
+//   Lua scripts (redisscripts.h) make each operation one atomic step; every key of a room carries
+//   the room's hash tag.
+// - A message is handed to the hub only once Redis has it. Live delivery between servers is a
+//   pub/sub doorbell that carries the message; a server that sees a gap (a missed doorbell, a
+//   reconnect) reads what it missed from the log by seq. Per room with members here, messages
+//   reach the hub strictly in seq order, each once.
+// - Each server heartbeats into a sorted set with an expiry; a peer that finds a server expired
+//   takes its place in cleaning up: its users leave every room they were in through it.
+// - Search runs on a local SQLite copy of the rooms this server has members in, fed from the
+//   log: derived data, wiped at start and rebuilt.
+#pragma once
+
+#include "redisclient.h"
+#include "redisscripts.h"
+#include "serverconfig.h"
+#include "storage.h"
+
+#include <QHash>
+#include <QTimer>
+#include <deque>
+#include <map>
+#include <memory>
+
+namespace confab {
+
+class Store;
+
+class RedisStorage : public Storage
+{
+    Q_OBJECT
+public:
+    RedisStorage(const ServerConfig &config, QObject *parent = nullptr);
+    ~RedisStorage() override;
+
+    // Opens the local search copy and starts connecting (retrying until Redis answers).
+    std::optional<QString> open();
+    const QString &serverId() const { return m_serverId; }
+    // A graceful stop: leaves this cluster at once (peers need not wait for its heartbeat to
+    // expire) and calls `done` once what it sent has been answered, or after withinMs.
+    void retire(int withinMs, std::function<void()> done);
+
+    bool clustered() const override { return true; }
+    bool available() const override { return m_client->isReady(); }
+    qint64 retryMs() const override { return m_config.redisRetryMs; }
+    bool refusesClients() const override { return m_downTooLong; }
+
+    QList<StoredRoom> loadRooms() override { return {}; }
+    void saveRoom(const QString &, const QString &, const QString &) override {}
+    void deleteRoom(const QString &) override {}
+
+    void resolveToken(const QString &tokenHash, const StoredUser &fresh,
+                      Then<StoredUser> then) override;
+    bool knownToken(const QString &) override { return false; }
+    void saveNick(const User &user) override;
+    void userArrived(const User &user) override;
+    void userDeparted(const User &user) override;
+
+    void join(Room &room, const User &user, bool firstHere, std::optional<qint64> since,
+              Then<RoomEntry> then) override;
+    void leave(Room &room, const User &user, Then<bool> then) override;
+    void append(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
+                Then<Appended> then) override;
+    void history(Room &room, qint64 afterSeq, qint64 beforeSeq, int limit,
+                 Then<QList<protocol::ChatMessage>> then) override;
+    void setTopic(Room &room, const protocol::TopicEvent &event, Then<bool> then) override;
+    void typing(Room &room, const User &user, Then<bool> then) override;
+    void saveRead(const User &user, const QString &room, qint64 seq) override;
+    void rooms(QList<protocol::RoomsAnswer::Entry> local,
+               Then<QList<protocol::RoomsAnswer::Entry>> then) override;
+    void startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit) override;
+    void userOnline(const QString &userId, Then<bool> then) override;
+    void claimDirect(const protocol::ChatMessage &message, const QString &clientId,
+                     Then<Appended> then) override;
+    void relayDirect(const protocol::ChatMessage &message, const QString &clientId) override;
+    void relayNick(const User &user, const QString &old, const QSet<QString> &rooms) override;
+
+private:
+    // A room with members on this server: where its delivery stands.
+    struct Track {
+        QString epoch;
+        qint64 cursor = 0; // the last seq handed to the hub
+        struct Item {
+            protocol::ChatMessage message;
+            Then<Appended> then; // this server's own send, else empty (another's)
+        };
+        std::map<qint64, Item> ahead; // arrived out of order: waiting for the gap to fill
+        QSet<quint64> awaiting;       // own sends sent, not answered yet (by ticket)
+        bool fetching = false;        // a catch-up read is on its way
+        std::deque<protocol::ChatMessage> recent; // the last handed over, for joins in flight
+        std::multimap<qint64, std::function<void()>> waiters; // run once cursor reaches the key
+        QHash<QString, QByteArray> users; // user id -> member JSON, registered through this server
+    };
+
+    // redisstorage_sync.cpp: ordered delivery, the doorbell, catch-up, heartbeats, clean-up.
+    void onReady();
+    void onLost();
+    void onEvent(const QByteArray &channel, const QByteArray &payload);
+    void onMessageEvent(const QList<QByteArray> &lines);
+    Track &track(const QString &room, const QString &epoch, qint64 seq);
+    // Takes a message that Redis has (answer, doorbell or log) into the room's order.
+    void offer(const QString &room, Track::Item item);
+    void drain(const QString &room);
+    void catchUp(const QString &room);
+    void resetRoom(const QString &room, const QString &epoch, qint64 seq);
+    void completeJoin(const QString &room, RoomEntry entry, std::optional<qint64> since,
+                      const Then<RoomEntry> &then);
+    void index(const QString &room, const protocol::ChatMessage &m);
+    void backfill(const QString &room, qint64 upTo);
+    void heartbeat();
+    void reap(const QString &deadServer);
+    void registerAgain();
+
+    // One command; false when it cannot go now (the caller answers unavailable).
+    bool call(const QList<QByteArray> &args, RedisClient::Callback callback);
+    bool eval(const redis::Script &script, const QList<QByteArray> &keys,
+              const QList<QByteArray> &args, RedisClient::Callback callback);
+    QByteArray roomKey(const QString &room, const char *part) const;
+    QByteArray event(char kind, std::initializer_list<QByteArray> fields) const;
+
+    const ServerConfig &m_config;
+    const QString m_serverId;
+    const QByteArray m_channel;
+    std::unique_ptr<RedisClient> m_client;
+    std::unique_ptr<RedisClient> m_subscriber;
+    std::unique_ptr<Store> m_search;  // the local search copy
+    QHash<QString, Track> m_tracks;   // by room
+    QHash<QString, int> m_online;     // user id -> its connections here (for direct messages)
+    QHash<QString, qint64> m_indexed; // room -> the search copy has its messages up to here
+    QSet<QString> m_backfilling;      // rooms whose search copy is being read from the log
+    quint64 m_lastTicket = 0;
+    QTimer m_heartbeat;
+    QTimer m_downTimer; // started when Redis is lost: past it, clients are closed with 1013
+    bool m_downTooLong = false;
+    bool m_everReady = false;
+    int m_heartbeats = 0;
+};
+
+} // namespace confab

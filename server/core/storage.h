@@ -1,0 +1,160 @@
+// The one interface through which the hub reaches what a chat keeps: users and their tokens,
+// rooms (epoch, topic, seq), messages, read positions, search, and in cluster mode the presence
+// and traffic of the other servers. Two implementations: Store (SQLite, one server) and
+// RedisStorage (a cluster sharing one Redis).
+//
+// Every call that needs an answer takes a continuation. SQLite answers at once, inside the call
+// (so the single-server paths run exactly as a direct call would); Redis answers later, from the
+// event loop. A continuation given std::nullopt means the shared store could not be reached
+// (nothing was stored): the hub answers `unavailable` with retryMs(). The hub checks, inside
+// every continuation, that the connection it answers is still there.
+//
+// In cluster mode the other servers' events come in as signals (remote*): the hub hands them to
+// its own connections exactly as it does its own (written once, in the hub).
+#pragma once
+
+#include "codec.h"
+#include "frames.h"
+
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <functional>
+#include <optional>
+
+namespace confab {
+
+class Room;
+struct User;
+
+struct StoredRoom {
+    QString name;
+    QString epoch;
+    QString topic;
+    qint64 lastSeq = 0;
+};
+
+struct StoredUser {
+    QString id;
+    QString nick;
+    QHash<QString, qint64> reads; // room -> read position
+};
+
+// What a join learns from the store.
+struct RoomEntry {
+    QString epoch;
+    QString topic;
+    qint64 lastSeq = 0;
+    bool becameMember = false; // the user's first connection in the room: presence join is owed
+    QList<protocol::ChatMessage> history;
+    // Cluster mode: every member on every server, as an encoded JSON array; empty in single-
+    // server mode, where the room's own list (Room::membersJsonOpen) is the whole truth.
+    QByteArray members;
+};
+
+struct Appended {
+    protocol::ChatMessage message;
+    bool duplicate = false; // a resend of a client id within 24 h: nothing new was stored
+};
+
+template <typename T> using Then = std::function<void(std::optional<T>)>;
+
+class Storage : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+
+    // Several servers share this store (PROTOCOL "Several servers").
+    virtual bool clustered() const = 0;
+    // The shared store can be reached now (GET /healthz).
+    virtual bool available() const { return true; }
+    // The shared store has been out of reach too long: new clients are closed with 1013.
+    virtual bool refusesClients() const { return false; }
+    // What `unavailable` tells a client to wait before it sends the same frame again.
+    virtual qint64 retryMs() const { return 1000; }
+    // Writes are waiting for the group commit: frames that depend on them are held back until
+    // committed().
+    virtual bool hasPending() const { return false; }
+    virtual void commit() {}
+
+    // Rooms known at start: single-server mode loads every stored room; a cluster learns rooms
+    // as they are joined.
+    virtual QList<StoredRoom> loadRooms() = 0;
+    // The store keeps the room's epoch and topic (created, or given a topic): single-server
+    // bookkeeping, a no-op where the join itself creates the room.
+    virtual void saveRoom(const QString &name, const QString &epoch, const QString &topic) = 0;
+    // The room ceased to exist here (no members, no messages).
+    virtual void deleteRoom(const QString &name) = 0;
+
+    // The user behind a token hash: the stored one, or `fresh` stored as new.
+    virtual void resolveToken(const QString &tokenHash, const StoredUser &fresh,
+                              Then<StoredUser> then) = 0;
+    // A token that belongs to a stored user (for the password throttle), answered at once.
+    virtual bool knownToken(const QString &tokenHash) = 0;
+    virtual void saveNick(const User &user) = 0;
+    // The user's first connection here opened, its last one closed (cluster: who is online where).
+    virtual void userArrived(const User &) {}
+    virtual void userDeparted(const User &) {}
+
+    // A connection joins: firstHere when it is its user's first connection in the room on this
+    // server. History as the protocol says for `since` (or the last DefaultJoinHistory).
+    virtual void join(Room &room, const User &user, bool firstHere, std::optional<qint64> since,
+                      Then<RoomEntry> then) = 0;
+    // The user's last connection on this server left the room. True when it is no longer a
+    // member anywhere (presence leave is owed).
+    virtual void leave(Room &room, const User &user, Then<bool> then) = 0;
+    // Stores a room message (seq, id and ts are the store's to give), de-duplicating a non-empty
+    // clientId sent by the same user to the same room within 24 h.
+    virtual void append(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
+                        Then<Appended> then) = 0;
+    // The last `limit` messages with seq in (afterSeq, beforeSeq), ascending.
+    virtual void history(Room &room, qint64 afterSeq, qint64 beforeSeq, int limit,
+                         Then<QList<protocol::ChatMessage>> then) = 0;
+    virtual void setTopic(Room &room, const protocol::TopicEvent &event, Then<bool> then) = 0;
+    // The typing throttle (per user and room, across servers): true when this one is relayed.
+    virtual void typing(Room &room, const User &user, Then<bool> then) = 0;
+    // The read position moved forward (the hub has checked that it does).
+    virtual void saveRead(const User &user, const QString &room, qint64 seq) = 0;
+    // Every room of the chat with its member count, given the rooms this server has. Single-
+    // server mode answers with those.
+    virtual void rooms(QList<protocol::RoomsAnswer::Entry> local,
+                       Then<QList<protocol::RoomsAnswer::Entry>> then) = 0;
+    // Starts a search; searchFinished() answers, later, in the order searches were started.
+    virtual void startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit) = 0;
+
+    // Cluster mode: where else the traffic that is not stored goes.
+    // Whether a user id is connected anywhere else (a direct message to it is not no_such_user).
+    virtual void userOnline(const QString &userId, Then<bool> then) = 0;
+    // Claims a direct message's client id for its sender (24 h, across servers): the original
+    // (duplicate) when the id was sent already. Single-server mode keeps that in the hub.
+    virtual void claimDirect(const protocol::ChatMessage &message, const QString &clientId,
+                             Then<Appended> then) = 0;
+    // A direct message this server delivered to its own connections, for the others'; clientId
+    // non-empty de-duplicates a resend across servers.
+    virtual void relayDirect(const protocol::ChatMessage &message, const QString &clientId) = 0;
+    virtual void relayNick(const User &user, const QString &old, const QSet<QString> &rooms) = 0;
+
+Q_SIGNALS:
+    void committed();
+    void searchFinished(quint64 ticket, const QList<confab::protocol::ChatMessage> &messages);
+    // The shared store was out of reach longer than the grace: every client is to be closed with
+    // 1013 (they reconnect, possibly to another server).
+    void unavailableTooLong();
+    // The shared store lost a room's history (a new epoch): its clients are to rejoin.
+    void roomReset(const QString &room);
+
+    // From other servers (and, for messages, in seq order per room with no gap or repeat).
+    void remoteMessage(const confab::protocol::ChatMessage &message);
+    void remotePresence(const QString &room, confab::protocol::Presence::Event event,
+                        const confab::protocol::UserInfo &user, const QString &old, qint64 ts);
+    void remoteTopic(const confab::protocol::TopicEvent &event);
+    void remoteRead(const QString &userId, const QString &room, qint64 seq);
+    void remoteDirect(const confab::protocol::ChatMessage &message);
+    void remoteTyping(const QString &room, const confab::protocol::UserInfo &user);
+    // The user's nick changed on another server; `rooms` are those it is in there.
+    void remoteNick(const confab::protocol::UserInfo &user, const QString &old,
+                    const QStringList &rooms);
+};
+
+} // namespace confab

@@ -1,0 +1,95 @@
+// The Storage interface over the SQLite store: one server, so the hub's own rooms and users are
+// the whole truth, and every continuation runs before the call returns.
+#include "monotonicclock.h"
+#include "room.h"
+#include "store.h"
+#include "user.h"
+
+#include <QDateTime>
+#include <limits>
+
+namespace confab {
+
+using protocol::ChatMessage;
+
+void Store::resolveToken(const QString &tokenHash, const StoredUser &fresh, Then<StoredUser> then)
+{
+    if (const auto stored = userForToken(tokenHash))
+        return then(StoredUser{stored->id, stored->nick, readPositions(stored->id)});
+    saveUser(tokenHash, fresh.id, fresh.nick);
+    then(fresh);
+}
+
+bool Store::knownToken(const QString &tokenHash)
+{
+    return userForToken(tokenHash).has_value();
+}
+
+void Store::saveNick(const User &user)
+{
+    if (!user.tokenHash.isEmpty())
+        saveUser(user.tokenHash, user.id, user.nick);
+}
+
+void Store::join(Room &room, const User &, bool firstHere, std::optional<qint64> since,
+                 Then<RoomEntry> then)
+{
+    RoomEntry entry{room.epoch, room.topic, room.lastSeq, firstHere, {}, {}};
+    // A room without messages, or a since at its last seq (a reconnect that missed nothing),
+    // has no history to look up: in a reconnect storm that is most joins.
+    const qint64 top = std::numeric_limits<qint64>::max();
+    if (since.value_or(0) < room.lastSeq)
+        entry.history = since ? latest(room.name, *since, top, protocol::MaxSinceHistory)
+                              : latest(room.name, 0, top, protocol::DefaultJoinHistory);
+    then(std::move(entry));
+}
+
+void Store::leave(Room &, const User &, Then<bool> then)
+{
+    then(true);
+}
+
+void Store::append(Room &room, const ChatMessage &draft, const QString &clientId,
+                   Then<Appended> then)
+{
+    if (!clientId.isEmpty()) {
+        const qint64 minTs = QDateTime::currentMSecsSinceEpoch() - protocol::DedupWindowMs;
+        if (auto original = findByClientId(room.name, draft.from.id, clientId, minTs))
+            return then(Appended{*original, true}); // a resend: nothing new is stored
+    }
+    ChatMessage m = draft;
+    m.seq = ++room.lastSeq;
+    appendMessage(m, clientId);
+    then(Appended{std::move(m), false});
+}
+
+void Store::history(Room &room, qint64 afterSeq, qint64 beforeSeq, int limit,
+                    Then<QList<ChatMessage>> then)
+{
+    then(latest(room.name, afterSeq, beforeSeq, limit));
+}
+
+void Store::setTopic(Room &room, const protocol::TopicEvent &event, Then<bool> then)
+{
+    saveRoom(room.name, room.epoch, event.topic);
+    then(true);
+}
+
+void Store::typing(Room &room, const User &user, Then<bool> then)
+{
+    then(room.admitTyping(&user, monotonicNs()));
+}
+
+void Store::saveRead(const User &user, const QString &room, qint64 seq)
+{
+    if (!user.tokenHash.isEmpty())
+        saveReadPosition(user.id, room, seq);
+}
+
+void Store::rooms(QList<protocol::RoomsAnswer::Entry> local,
+                  Then<QList<protocol::RoomsAnswer::Entry>> then)
+{
+    then(std::move(local));
+}
+
+} // namespace confab
