@@ -36,9 +36,21 @@ Page {
         page.entered()
     }
 
+    // Enter in the nick field does what the open tab is for.
+    function defaultAction() {
+        if (tabs.currentIndex === 0)
+            hostNow()
+        else if (addressField.text.trim().length > 0)
+            joinNow(addressField.text.trim())
+        else
+            addressField.forceActiveFocus()
+    }
+
     Preferences {
         id: prefs
     }
+
+    Component.onCompleted: nickField.forceActiveFocus()
 
     LanDiscovery {
         id: discovery
@@ -76,13 +88,18 @@ Page {
                 id: nickField
                 Layout.fillWidth: true
                 placeholderText: qsTr("Your nick")
+                objectName: "nickField"
+                focus: true
                 text: page.initialNick.length > 0 ? page.initialNick : prefs.nick
                 maximumLength: 32
+                onAccepted: page.defaultAction()
             }
 
             TabBar {
                 id: tabs
+                objectName: "tabs"
                 Layout.fillWidth: true
+                Material.elevation: 0 // its shadow is a ShaderEffect: no software rendering
                 TabButton { text: qsTr("Host") }
                 TabButton { text: qsTr("Join") }
             }
@@ -109,6 +126,7 @@ Page {
                             placeholderText: qsTr("Port")
                             text: String(page.initialPort)
                             validator: IntValidator { bottom: 0; top: 65535 }
+                            onAccepted: page.hostNow()
                         }
                         TextField {
                             id: hostPassword
@@ -116,6 +134,7 @@ Page {
                             placeholderText: qsTr("Password (optional)")
                             echoMode: TextInput.Password
                             text: page.initialPassword
+                            onAccepted: page.hostNow()
                         }
                     }
                     Label {
@@ -125,7 +144,7 @@ Page {
                         wrapMode: Text.WordWrap
                         Layout.fillWidth: true
                     }
-                    Button {
+                    AppButton {
                         objectName: "hostButton"
                         text: qsTr("Start hosting")
                         highlighted: true
@@ -138,9 +157,10 @@ Page {
                     spacing: 12
                     TextField {
                         id: addressField
+                        objectName: "addressField"
                         Layout.fillWidth: true
                         placeholderText: qsTr("Address, e.g. 192.168.1.20 or chat.example.org:7300")
-                        onAccepted: joinButton.clicked()
+                        onAccepted: if (joinButton.enabled) joinButton.clicked()
                     }
                     TextField {
                         id: joinPassword
@@ -148,9 +168,11 @@ Page {
                         placeholderText: qsTr("Password (if the host set one)")
                         echoMode: TextInput.Password
                         text: page.initialPassword
+                        onAccepted: if (joinButton.enabled) joinButton.clicked()
                     }
-                    Button {
+                    AppButton {
                         id: joinButton
+                        objectName: "joinButton"
                         text: qsTr("Join")
                         highlighted: true
                         enabled: addressField.text.trim().length > 0
