@@ -119,7 +119,7 @@ Page {
             ToolButton {
                 visible: page.narrow
                 objectName: "searchButton"
-                text: "🔍"
+                text: qsTr("Search")
                 onClicked: page.openSearch()
                 Accessible.name: qsTr("Search")
                 ToolTip.visible: hovered
@@ -128,7 +128,7 @@ Page {
             ToolButton {
                 objectName: "membersButton"
                 visible: !page.wide
-                text: "👥"
+                text: qsTr("Members")
                 onClicked: membersDrawer.open()
                 Accessible.name: qsTr("Members")
                 ToolTip.visible: hovered

@@ -139,8 +139,10 @@ Item {
                     id: body
                     objectName: "body"
                     width: parent.width
-                    text: People.highlightMentions(row.html, row.mentionsMe ? row.myNick : "",
-                                                   String(Material.accent))
+                    // Rich text ignores linkColor: links take the accent from a style sheet.
+                    text: "<style>a { color: " + String(Material.accent) + "; }</style>"
+                          + People.highlightMentions(row.html, row.mentionsMe ? row.myNick : "",
+                                                     String(Material.accent))
                     textFormat: TextEdit.RichText
                     readOnly: true
                     selectByMouse: true

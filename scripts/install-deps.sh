@@ -13,6 +13,7 @@ packages=(
   xvfb xauth dpkg-dev file curl procps dbus-daemon
   librsvg2-bin appstream desktop-file-utils caddy systemd lintian
   chromium libqrencode-dev
+  openbox python3  # bench/app/appcpu.sh: the app in a real X session, its chat bots
 )
 
 # The browser test's npm packages (playwright-core drives the chromium above; nothing downloads

@@ -42,7 +42,7 @@ cpu_ticks() { # utime + stime of a process, in clock ticks
   awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
-printf '%-9s %7s %9s %12s %14s\n' renderer msgs/s received "app CPU %" "CPU ms/msg"
+printf '%-9s %7s %9s %12s %14s\n' renderer msgs/s sent "app CPU %" "CPU ms/msg"
 for renderer in $RENDERERS; do
   for rate in $RATES; do
     # A fresh server (the rate limit lifted: the bots share the load anyway) and a fresh app.
@@ -60,8 +60,8 @@ for renderer in $RENDERERS; do
     before=$(cpu_ticks "$app")
     python3 bench/app/chatbots.py "$port" "$rate" "$SECONDS_EACH" general 2>"$work/bots.log"
     after=$(cpu_ticks "$app")
-    received=$(awk -v r="$rate" -v s="$SECONDS_EACH" 'BEGIN { print int(r * s) }')
-    awk -v b="$before" -v a="$after" -v t="$ticks" -v s="$SECONDS_EACH" -v n="$received" \
+    sent=$(awk -v r="$rate" -v s="$SECONDS_EACH" 'BEGIN { print int(r * s) }')
+    awk -v b="$before" -v a="$after" -v t="$ticks" -v s="$SECONDS_EACH" -v n="$sent" \
         -v r="$renderer" -v rate="$rate" 'BEGIN {
           cpu = (a - b) / t
           printf "%-9s %7d %9d %11.1f%% %14.2f\n", r, rate, n, 100 * cpu / s, 1000 * cpu / n }'
