@@ -72,8 +72,11 @@ ListView {
             return
         const row = model ? model.rowOfSeq(wantedSeq) : -1
         if (row >= 0) {
+            anchorItem = null
+            restoreTimer.stop()
             highlightSeq = wantedSeq
             wantedSeq = 0
+            forceLayout()
             positionViewAtIndex(row, ListView.Center)
             highlightTimer.restart()
         } else if (!model || model.firstSeq <= 1) {
@@ -102,8 +105,8 @@ ListView {
     Connections {
         target: list.model
         function onRowsAboutToBeInserted(parent, first, last) {
-            if (list.followTail || list.count === 0 || list.anchorItem)
-                return // at the bottom the tail is followed; a pending anchor is kept
+            if (list.followTail || list.count === 0 || list.anchorItem || list.wantedSeq > 0)
+                return // following the tail, an anchor pending, or a jump to a message under way
             const top = list.indexAt(list.width / 2, list.contentY + list.topMargin + 1)
             if (top < 0 || first > top)
                 return
@@ -115,18 +118,31 @@ ListView {
             list.anchorOffset = item.y - list.contentY
         }
         function onRowsInserted(parent, first, last) {
-            if (list.anchorItem)
-                restoreTimer.restart()
+            if (!list.anchorItem)
+                return
+            list.restorePasses = 0
+            restoreTimer.interval = 0
+            restoreTimer.restart()
         }
     }
+    // Twice: once the rows are in, and once more after the former first row has lost its day
+    // separator (its height changes a moment later, above the reader's place).
+    property int restorePasses: 0
     function restoreAnchor() {
         const item = anchorItem as MessageDelegate
-        anchorItem = null
-        if (!item || item.text !== anchorText)
+        if (!item || item.text !== anchorText) {
+            anchorItem = null
             return
+        }
         cancelFlick() // a flick would carry on from where it was, undoing this
         forceLayout()
         contentY = item.y - anchorOffset
+        if (++restorePasses < 2) {
+            restoreTimer.interval = 30
+            restoreTimer.restart()
+            return
+        }
+        anchorItem = null
         loadTimer.restart()
     }
     Timer {

@@ -191,4 +191,31 @@ TestCase {
         keyClick(Qt.Key_Escape)
         tryVerify(() => !popup.visible, 2000, "Esc closed the search")
     }
+
+    function test_5_atCompletesMembers() {
+        online()
+        if (other.state !== ChatClient.Online) {
+            other.connectTo("127.0.0.1:" + testPort, "other")
+            tryCompare(other, "state", ChatClient.Online, 5000)
+        }
+        client.currentRoom = "general"
+        tryVerify(() => client.members.nicksStartingWith("oth").length === 1, 5000)
+        const page = createTemporaryObject(chatComponent, test, {client: client, host: idleHost})
+        const input = findChild(page, "input")
+        const completion = findChild(page, "completion")
+        tryVerify(() => input.activeFocus, 2000)
+        input.text = ""
+        keyClick(Qt.Key_H)
+        keyClick(Qt.Key_I)
+        keyClick(Qt.Key_Space)
+        keyClick(Qt.Key_At, Qt.ShiftModifier)
+        keyClick(Qt.Key_O)
+        tryVerify(() => completion.opened, 2000, "@ offered the members")
+        compare(completion.nicks, ["other"])
+        keyClick(Qt.Key_Tab)
+        compare(input.text, "hi @other ", "Tab completed the nick")
+        verify(!completion.opened)
+        verify(input.activeFocus, "and the focus stayed in the field")
+        input.text = ""
+    }
 }
