@@ -163,7 +163,7 @@ Pane {
                     }
                 }
                 AppButton {
-                    objectName: "copyInvite"
+                    objectName: "hostCopyInvite"
                     text: qsTr("Copy invite")
                     flat: true
                     onClicked: pane.inviteRequested()
