@@ -74,6 +74,7 @@ ListView {
         if (row >= 0) {
             anchorItem = null
             restoreTimer.stop()
+            anchorHold.stop()
             highlightSeq = wantedSeq
             wantedSeq = 0
             forceLayout()
@@ -120,31 +121,39 @@ ListView {
         function onRowsInserted(parent, first, last) {
             if (!list.anchorItem)
                 return
-            list.restorePasses = 0
-            restoreTimer.interval = 0
             restoreTimer.restart()
+            anchorHold.restart()
         }
     }
-    // Twice: once the rows are in, and once more after the former first row has lost its day
-    // separator (its height changes a moment later, above the reader's place).
-    property int restorePasses: 0
+    // The place is held for a moment after the insertion: the former first row loses its day
+    // separator a little later (its height changes above the reader), and the list's layout of
+    // the new rows can take more than one pass. Any scrolling by the reader ends the hold.
+    property bool restoring: false
     function restoreAnchor() {
         const item = anchorItem as MessageDelegate
         if (!item || item.text !== anchorText) {
             anchorItem = null
             return
         }
+        if (restoring)
+            return
+        restoring = true
         cancelFlick() // a flick would carry on from where it was, undoing this
         forceLayout()
         contentY = item.y - anchorOffset
-        if (++restorePasses < 2) {
-            restoreTimer.interval = 30
-            restoreTimer.restart()
-            return
-        }
+        restoring = false
+    }
+    function releaseAnchor() {
         anchorItem = null
+        anchorHold.stop()
         loadTimer.restart()
     }
+    Timer {
+        id: anchorHold
+        interval: 400
+        onTriggered: list.releaseAnchor()
+    }
+    onMovementStarted: if (anchorItem) { anchorItem = null; anchorHold.stop() }
     Timer {
         id: restoreTimer
         interval: 0
@@ -166,9 +175,19 @@ ListView {
             revealTimer.restart()
     }
     // Wrapped messages take their real height after layout; the tail must follow them.
-    onContentHeightChanged: if (followTail) followTimer.restart()
+    onContentHeightChanged: {
+        if (followTail)
+            followTimer.restart()
+        else if (anchorItem && anchorHold.running)
+            restoreAnchor()
+    }
     onHeightChanged: if (followTail) followTimer.restart()
-    onOriginYChanged: if (followTail) followTimer.restart()
+    onOriginYChanged: {
+        if (followTail)
+            followTimer.restart()
+        else if (anchorItem && anchorHold.running)
+            restoreAnchor()
+    }
     onAtYEndChanged: if (followTail && !atYEnd && !moving) followTimer.restart()
     onWidthChanged: if (followTail) followTimer.restart()
     onModelChanged: {

@@ -391,8 +391,12 @@ void ChatClient::handleJoined(const protocol::Joined &joined)
     m_rooms.setMembers(name, int(joined.members.size()));
     m_rooms.setTopic(name, c.topic);
     updateUnread(c);
-    if (m_current.isEmpty() || m_switchTo == name) {
+    // The room the user asked for wins; the first room joined only fills an empty view (and
+    // must not take away a switch still waiting for its joined).
+    if (m_switchTo == name) {
         m_switchTo.clear();
+        setCurrentRoom(name);
+    } else if (m_current.isEmpty()) {
         setCurrentRoom(name);
     }
 }
