@@ -13,13 +13,16 @@ Pane {
     required property ChatClient client
     required property HostController host
     signal chosen()
+    signal inviteRequested()
+    signal directoryRequested()
+    signal nickRequested()
 
     function focusNewRoom() {
         newRoom.forceActiveFocus()
     }
 
     padding: 0
-    Material.elevation: 1
+    background: PanelBackground { edge: Qt.RightEdge }
 
     ColumnLayout {
         anchors.fill: parent
@@ -33,12 +36,30 @@ Pane {
             Layout.margins: 16
             Layout.bottomMargin: 4
         }
-        Label {
-            text: qsTr("Signed in as %1").arg(pane.client.nick)
-            opacity: 0.7
-            font.pixelSize: 12
-            Layout.leftMargin: 16
-            Layout.bottomMargin: 8
+        ItemDelegate {
+            objectName: "signedInAs"
+            Layout.fillWidth: true
+            Layout.bottomMargin: 4
+            padding: 4
+            leftPadding: 16
+            onClicked: pane.nickRequested()
+            ToolTip.visible: hovered
+            ToolTip.text: qsTr("Change nick")
+            ToolTip.delay: 600
+            contentItem: RowLayout {
+                spacing: 8
+                Avatar {
+                    nick: pane.client.nick
+                    size: 24
+                }
+                Label {
+                    text: qsTr("Signed in as %1").arg(pane.client.nick)
+                    opacity: 0.7
+                    font.pixelSize: 12
+                    elide: Text.ElideRight
+                    Layout.fillWidth: true
+                }
+            }
         }
 
         ListView {
@@ -88,16 +109,28 @@ Pane {
         RowLayout {
             Layout.fillWidth: true
             Layout.margins: 8
+            Layout.bottomMargin: 0
+            spacing: 4
             TextField {
                 id: newRoom
                 Layout.fillWidth: true
                 placeholderText: qsTr("Join or create a room (Ctrl+K)")
                 onAccepted: {
-                    pane.client.joinRoom(text)
+                    if (text.trim().length === 0)
+                        return
+                    pane.client.joinRoom(text.trim())
                     text = ""
                     pane.chosen()
                 }
             }
+        }
+        AppButton {
+            objectName: "browseRooms"
+            text: qsTr("Browse rooms…")
+            flat: true
+            Layout.leftMargin: 8
+            Layout.bottomMargin: 4
+            onClicked: pane.directoryRequested()
         }
 
         Pane {
@@ -118,12 +151,22 @@ Pane {
                 }
                 Repeater {
                     model: pane.host.addresses
-                    delegate: Label {
+                    delegate: TextEdit {
                         required property string modelData
                         text: modelData
+                        readOnly: true
+                        selectByMouse: true
+                        color: Material.foreground
+                        selectionColor: Material.accent
                         font.family: "monospace"
                         font.pixelSize: 13
                     }
+                }
+                AppButton {
+                    objectName: "hostCopyInvite"
+                    text: qsTr("Copy invite")
+                    flat: true
+                    onClicked: pane.inviteRequested()
                 }
                 Label {
                     text: qsTr("From a browser or a phone (scan the code):")
@@ -138,8 +181,12 @@ Pane {
                         id: webLink
                         required property string modelData
                         spacing: 2
-                        Label {
+                        TextEdit {
                             text: webLink.modelData
+                            readOnly: true
+                            selectByMouse: true
+                            color: Material.foreground
+                            selectionColor: Material.accent
                             font.family: "monospace"
                             font.pixelSize: 12
                         }

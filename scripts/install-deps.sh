@@ -16,6 +16,7 @@ packages=(
   # The container image test (tests/packaging/test-image.sh): rootful podman on runc, and
   # debootstrap for its base images (no registry is reachable).
   podman debootstrap uidmap runc slirp4netns fuse-overlayfs
+  openbox python3  # bench/app/appcpu.sh: the app in a real X session, its chat bots
 )
 
 # The browser test's npm packages (playwright-core drives the chromium above; nothing downloads

@@ -158,7 +158,7 @@ void ChatClient::connectTo(const QString &address, const QString &nick, const QS
     m_address = address.trimmed();
     m_remember = remember;
     // What this server's last run left: its conversations, and the outbox shown as pending.
-    const QString dir = serverStateDir(url);
+    const QString dir = serverStateDir(url, m_token);
     const QString muteKey = u"servers/"_s + dir.section(u'/', -1);
     m_conversations.open(dir + "/conversations.json"_L1, muteKey);
     m_outbox.open(dir + "/outbox.json"_L1);
