@@ -37,6 +37,14 @@ Menu {
         text: qsTr("Copy invite")
         onTriggered: menu.inviteRequested()
     }
+    MenuItem {
+        objectName: "muteRoom"
+        text: qsTr("Mute notifications")
+        checkable: true
+        checked: menu.client.currentMuted
+        enabled: menu.client.currentRoom.length > 0
+        onTriggered: menu.client.setMuted(menu.client.currentRoom, checked)
+    }
     MenuSeparator {}
     MenuItem {
         objectName: "darkTheme"

@@ -19,6 +19,9 @@ Item {
     required property bool showHeader
     required property bool pending
     required property bool own
+    required property bool firstUnread // the reader's place: a "new messages" line above
+    // A message below the line starts a group again: who wrote it is not above the line.
+    readonly property bool headed: showHeader || firstUnread
 
     property string myNick: ""        // mentions of it are highlighted
     property bool highlighted: false  // the message a search result pointed at
@@ -29,7 +32,7 @@ Item {
 
     signal menuRequested(point position)
 
-    implicitHeight: column.implicitHeight + (showHeader ? 10 : 2)
+    implicitHeight: column.implicitHeight + (headed ? 10 : 2)
 
     // A mention of me, or the message a search result opened, stands out from the rest.
     Rectangle {
@@ -83,6 +86,29 @@ Item {
             }
         }
 
+        // Where the reader left off: everything below came since.
+        Item {
+            objectName: "newMessagesLine"
+            visible: row.firstUnread
+            width: parent.width
+            height: visible ? newLabel.implicitHeight + 10 : 0
+            Rectangle {
+                width: parent.width - newLabel.implicitWidth - 8
+                y: newLabel.y + newLabel.height / 2
+                height: 1
+                color: Material.color(Material.Red)
+            }
+            Label {
+                id: newLabel
+                x: parent.width - width
+                y: 4
+                text: qsTr("New messages")
+                color: Material.color(Material.Red)
+                font.pixelSize: 12
+                font.weight: Font.DemiBold
+            }
+        }
+
         Label {
             objectName: "notice"
             visible: row.kind === "notice"
@@ -99,11 +125,11 @@ Item {
         Item {
             visible: row.kind === "message"
             width: parent.width
-            height: visible ? Math.max(texts.height, row.showHeader ? row.avatarSize + 2 : 0) : 0
+            height: visible ? Math.max(texts.height, row.headed ? row.avatarSize + 2 : 0) : 0
 
             Avatar {
                 objectName: "avatar"
-                visible: row.showHeader
+                visible: row.headed
                 y: 2
                 nick: row.nick
                 size: row.avatarSize
@@ -117,7 +143,7 @@ Item {
 
                 Row {
                     objectName: "header"
-                    visible: row.showHeader
+                    visible: row.headed
                     spacing: 8
                     Label {
                         objectName: "nick"
@@ -167,7 +193,7 @@ Item {
                 // Under a header the stamp says "sending…"; a continued group needs its own.
                 Label {
                     objectName: "pendingNote"
-                    visible: row.pending && !row.showHeader
+                    visible: row.pending && !row.headed
                     text: qsTr("sending…")
                     opacity: 0.55
                     font.pixelSize: 12

@@ -74,27 +74,80 @@ Pane {
                 required property string title
                 required property int unread
                 required property bool direct
+                required property int mentions
+                required property bool muted
+                objectName: "room-" + name
                 width: ListView.view.width
                 highlighted: name === pane.client.currentRoom
                 onClicked: {
                     pane.client.currentRoom = name
                     pane.chosen()
                 }
+                // Muting is per room: from its own menu here, or the header menu when open.
+                TapHandler {
+                    acceptedButtons: Qt.RightButton
+                    onTapped: roomMenu.popup()
+                }
+                onPressAndHold: roomMenu.popup()
+                Menu {
+                    id: roomMenu
+                    Material.elevation: 0
+                    background: PopupBackground { implicitWidth: 220 }
+                    MenuItem {
+                        objectName: "roomMute"
+                        text: roomItem.muted ? qsTr("Unmute notifications") : qsTr("Mute notifications")
+                        onTriggered: pane.client.setMuted(roomItem.name, !roomItem.muted)
+                    }
+                    MenuItem {
+                        text: roomItem.direct ? qsTr("Close this conversation") : qsTr("Leave #%1").arg(roomItem.title)
+                        onTriggered: pane.client.leaveRoom(roomItem.name)
+                    }
+                }
                 contentItem: RowLayout {
                     spacing: 8
                     Label {
                         text: (roomItem.direct ? "@" : "#") + roomItem.title
-                        font.weight: roomItem.unread > 0 ? Font.Bold : Font.Normal
+                        font.weight: roomItem.unread > 0 && !roomItem.muted ? Font.Bold : Font.Normal
+                        opacity: roomItem.muted ? 0.6 : 1
                         elide: Label.ElideRight
                         Layout.fillWidth: true
                     }
+                    Label {
+                        objectName: "mutedMark"
+                        visible: roomItem.muted
+                        text: qsTr("muted")
+                        opacity: 0.6
+                        font.pixelSize: 11
+                        Accessible.name: qsTr("Notifications muted")
+                    }
+                    // Mentions of me (and direct messages) stand out from the plain unread count.
                     Rectangle {
+                        objectName: "mentionBadge"
+                        visible: roomItem.mentions > 0 && !roomItem.direct
+                        radius: height / 2
+                        color: Material.color(Material.Red, Material.Shade700)
+                        implicitHeight: 20
+                        implicitWidth: mentionText.implicitWidth + 12
+                        Label {
+                            id: mentionText
+                            objectName: "mentionCount"
+                            anchors.centerIn: parent
+                            text: "@" + (roomItem.mentions > 99 ? "99+" : roomItem.mentions)
+                            color: "white"
+                            font.pixelSize: 11
+                            font.bold: true
+                        }
+                        Accessible.name: qsTr("%n mention(s)", "", roomItem.mentions)
+                    }
+                    Rectangle {
+                        objectName: "unreadBadge"
                         visible: roomItem.unread > 0
                         radius: height / 2
-                        color: Material.accent
+                        color: roomItem.muted ? Material.color(Material.Grey) : Material.accent
                         implicitHeight: 20
                         implicitWidth: roomItem.unread > 99 ? 32 : roomItem.unread > 9 ? 26 : 20
                         Label {
+                            objectName: "unreadCount"
                             anchors.centerIn: parent
                             text: roomItem.unread > 99 ? "99+" : roomItem.unread
                             color: "white"

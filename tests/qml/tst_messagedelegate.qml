@@ -26,6 +26,7 @@ TestCase {
             showHeader: true
             pending: false
             own: false
+            firstUnread: false
         }
     }
 
