@@ -17,6 +17,7 @@ packages=(
   # debootstrap for its base images (no registry is reachable).
   podman debootstrap uidmap runc slirp4netns fuse-overlayfs
   openbox python3  # bench/app/appcpu.sh: the app in a real X session, its chat bots
+  xdotool imagemagick  # scripts/screenshots.sh: keys typed into the app, windows saved
 )
 
 # The browser test's npm packages (playwright-core drives the chromium above; nothing downloads
