@@ -120,6 +120,10 @@ ApplicationWindow {
         anchors.centerIn: parent
         width: Math.min(window.width - 40, 440)
         modal: true
+        // Flat, like every popup: Material's elevation is a ShaderEffect, which the software
+        // renderer does not draw (the dialog's middle was see-through).
+        Material.elevation: 0
+        background: PopupBackground {}
         Label {
             width: parent.width
             wrapMode: Text.WordWrap
