@@ -64,8 +64,11 @@ Pane {
 
         ListView {
             id: rooms
+            objectName: "roomsView"
             Layout.fillWidth: true
             Layout.fillHeight: true
+            // Never squeezed away by the hosting box below (a short window showed no rooms).
+            Layout.minimumHeight: Math.min(contentHeight, 144)
             clip: true
             model: pane.client.rooms
             delegate: ItemDelegate {
@@ -127,9 +130,8 @@ Pane {
                         radius: height / 2
                         color: Material.color(Material.Red, Material.Shade700)
                         implicitHeight: 20
-                        implicitWidth: mentionText.implicitWidth + 12
+                        implicitWidth: roomItem.mentions > 99 ? 40 : roomItem.mentions > 9 ? 32 : 26
                         Label {
-                            id: mentionText
                             objectName: "mentionCount"
                             anchors.centerIn: parent
                             text: "@" + (roomItem.mentions > 99 ? "99+" : roomItem.mentions)
@@ -244,6 +246,9 @@ Pane {
                             font.pixelSize: 12
                         }
                         Image {
+                            objectName: "hostQr"
+                            // Only where there is room for it and for the rooms above.
+                            visible: pane.height >= 700
                             source: "image://qr/" + encodeURIComponent(webLink.modelData)
                             sourceSize.width: 132
                             sourceSize.height: 132

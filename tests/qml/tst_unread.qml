@@ -183,6 +183,40 @@ TestCase {
         reader.setMuted("quiet", false)
     }
 
+    HostController {
+        id: runningHost
+        dataDir: testDataDir + "/unread-host"
+        bindAddress: "127.0.0.1"
+        announce: false
+    }
+    ChatClient {
+        id: hostClient
+        token: "qml-unread-host-0123456789"
+    }
+
+    // Hosting in a short window: the hosting box (addresses, links, QR code) must not squeeze
+    // the rooms away (seen at 600 px: no room but the first was visible).
+    function test_4_hostingLeavesRoomForTheRooms() {
+        runningHost.start(0, "", "Short window")
+        tryVerify(() => runningHost.running, 5000, "the host listens")
+        hostClient.connectTo(runningHost.localAddress, "short")
+        tryCompare(hostClient, "state", ChatClient.Online, 5000)
+        hostClient.joinRoom("second")
+        hostClient.joinRoom("third")
+        tryVerify(() => hostClient.rooms.count === 3, 5000)
+        const pane = createTemporaryObject(roomsComponent, test, {client: hostClient, host: runningHost, height: 560})
+        const view = findChild(pane, "roomsView")
+        tryVerify(() => roomDelegate(pane, "third") !== null, 2000,
+                  "the last room has a delegate in view (" + view.height + " px for " + view.contentHeight + ")")
+        const third = roomDelegate(pane, "third")
+        verify(view.height >= third.y + third.height, "every room is in view: " + view.height + " < " + (third.y + third.height))
+        hostClient.disconnectFromServer()
+        pane.destroy()
+        wait(0)
+        runningHost.stop()
+        tryVerify(() => !runningHost.running, 5000)
+    }
+
     SignalSpy {
         id: attention
         target: reader
