@@ -5,6 +5,7 @@
 #include "demobots.h"
 #include "hostcontroller.h"
 #include "qrimageprovider.h"
+#include "renderbackend.h"
 #include "servermain.h"
 
 #include <QCommandLineParser>
@@ -72,6 +73,8 @@ int main(int argc, char *argv[])
     QGuiApplication::setApplicationVersion(QStringLiteral(CONFAB_VERSION));
     QGuiApplication::setDesktopFileName(QStringLiteral("org.confab.Confab"));
     QQuickStyle::setStyle(QStringLiteral("Material"));
+    // Before the first window: the software renderer where OpenGL would be emulated on the CPU.
+    confab::app::selectRenderBackend();
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

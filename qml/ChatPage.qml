@@ -1,5 +1,5 @@
-// The chat: rooms on the left, the conversation in the middle, members on the right (hidden in
-// a narrow window).
+// The chat: rooms on the left, the conversation in the middle, members on the right. In a
+// narrow window the rooms and the members are in drawers, reached from the header.
 pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
@@ -14,14 +14,65 @@ Page {
     required property HostController host
     readonly property bool wide: width >= 900
     readonly property bool narrow: width < 640
+    signal darkThemeRequested(bool dark)
+
+    // What another person needs to join: the host's own addresses, or the one we joined.
+    readonly property string joinAddress: {
+        if (host.running && host.addresses.length > 0)
+            return host.addresses[0]
+        const url = client.address
+        const match = url.match(/^wss?:\/\/([^/]+)/)
+        return match ? match[1] : url
+    }
+    function inviteText() {
+        return qsTr("Join me on Confab (%1): open Confab, choose Join and enter %2")
+            .arg(client.serverName).arg(joinAddress)
+    }
+
+    // The clipboard, through a hidden text editor (QML has no clipboard of its own).
+    function copyToClipboard(text: string) {
+        clipboardHelper.text = text
+        clipboardHelper.selectAll()
+        clipboardHelper.copy()
+        clipboardHelper.text = ""
+        copiedTip.show(qsTr("Copied"), 1200)
+    }
+    TextEdit {
+        id: clipboardHelper
+        visible: false
+        textFormat: TextEdit.PlainText
+    }
+    ToolTip {
+        id: copiedTip
+        x: (page.width - width) / 2
+        y: page.height - height - 80
+    }
+
+    function openSearch() {
+        searchPopup.open()
+    }
+
+    Component.onCompleted: composer.focusInput()
+    Connections {
+        target: page.client
+        function onCurrentRoomChanged() {
+            if (!topicDialog.opened && !searchPopup.opened)
+                composer.focusInput()
+        }
+    }
 
     header: ToolBar {
+        id: bar
+        objectName: "headerBar"
+        // No elevation: Material draws a ToolBar's shadow, and with it the whole bar, through a
+        // ShaderEffect that the software renderer cannot draw (white title on white).
+        Material.elevation: 0
         Material.foreground: "white"
         RowLayout {
             anchors.fill: parent
             anchors.leftMargin: 8
             anchors.rightMargin: 8
-            spacing: 8
+            spacing: 4
             ToolButton {
                 visible: page.narrow
                 text: "☰"
@@ -30,8 +81,10 @@ Page {
             }
             ColumnLayout {
                 Layout.fillWidth: true
+                Layout.leftMargin: 4
                 spacing: 0
                 Label {
+                    objectName: "title"
                     text: (page.client.currentIsDirect ? "@" : "#") + page.client.currentTitle
                     font.pixelSize: 18
                     font.weight: Font.DemiBold
@@ -49,60 +102,57 @@ Page {
             }
             TextField {
                 id: searchField
+                objectName: "headerSearch"
                 visible: !page.narrow
-                Layout.preferredWidth: 220
-                placeholderText: qsTr("Search")
-                Material.foreground: Material.foreground
+                Layout.preferredWidth: 200
+                placeholderText: qsTr("Search (Ctrl+F)")
+                Material.foreground: "white"
+                Material.accent: "white"
+                placeholderTextColor: Qt.rgba(1, 1, 1, 0.7)
                 onAccepted: {
-                    page.client.search(text)
+                    searchPopup.query = text
                     searchPopup.open()
+                    page.client.search(text)
+                    text = ""
                 }
             }
             ToolButton {
-                text: qsTr("Topic")
-                visible: !page.client.currentIsDirect
-                onClicked: topicDialog.open()
+                visible: page.narrow
+                objectName: "searchButton"
+                text: qsTr("Search")
+                onClicked: page.openSearch()
+                Accessible.name: qsTr("Search")
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Search (Ctrl+F)")
             }
-            // Always a way back to the start screen, and out.
+            ToolButton {
+                objectName: "membersButton"
+                visible: !page.wide
+                text: qsTr("Members")
+                onClicked: membersDrawer.open()
+                Accessible.name: qsTr("Members")
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Members")
+            }
             ToolButton {
                 objectName: "menuButton"
                 text: "⋮"
+                font.pixelSize: 20
+                onClicked: roomMenu.open()
                 Accessible.name: qsTr("Menu")
-                onClicked: appMenu.open()
-                Menu {
-                    id: appMenu
+                ChatMenu {
+                    id: roomMenu
                     y: parent.height
-                    width: 260
-                    MenuItem {
-                        objectName: "leaveServer"
-                        text: page.host.running ? qsTr("Stop hosting and leave") : qsTr("Leave this server")
-                        onTriggered: {
-                            page.client.leaveServer()
-                            page.host.stop()
-                        }
-                    }
-                    MenuItem {
-                        text: qsTr("Quit (Ctrl+Q)")
-                        onTriggered: page.Window.window.close()
-                    }
+                    client: page.client
+                    host: page.host
+                    onTopicRequested: topicDialog.open()
+                    onNickRequested: nickDialog.open()
+                    onDirectoryRequested: directoryDialog.open()
+                    onInviteRequested: page.copyToClipboard(page.inviteText())
+                    onDarkThemeRequested: dark => page.darkThemeRequested(dark)
+                    onQuitRequested: page.Window.window.close() // the window asks first
                 }
             }
-        }
-    }
-
-    // Connection trouble is said plainly, above everything else.
-    Rectangle {
-        id: banner
-        visible: page.client.state !== ChatClient.Online
-        z: 2
-        anchors.left: parent.left
-        anchors.right: parent.right
-        height: visible ? 32 : 0
-        color: page.client.state === ChatClient.Failed ? Material.color(Material.Red) : Material.color(Material.Amber)
-        Label {
-            anchors.centerIn: parent
-            text: page.client.statusText + (page.client.outboxSize > 0 ? " — " + page.client.outboxText : "")
-            color: "black"
         }
     }
 
@@ -117,15 +167,17 @@ Page {
     }
     Shortcut {
         sequence: "Ctrl+F"
-        onActivated: page.narrow ? searchPopup.open() : searchField.forceActiveFocus()
+        onActivated: page.openSearch()
     }
     Shortcut {
         sequence: "Ctrl+K"
         onActivated: {
-            if (page.narrow)
+            if (page.narrow) {
                 roomsDrawer.open()
-            else
+                drawerRooms.focusNewRoom()
+            } else {
                 sideRooms.focusNewRoom()
+            }
         }
     }
     Shortcut {
@@ -142,17 +194,35 @@ Page {
         id: roomsDrawer
         width: Math.min(page.width * 0.8, 300)
         height: page.height
+        background: PanelBackground { edge: Qt.RightEdge }
         RoomList {
+            id: drawerRooms
             anchors.fill: parent
             client: page.client
             host: page.host
             onChosen: roomsDrawer.close()
+            onInviteRequested: page.copyToClipboard(page.inviteText())
+            onDirectoryRequested: directoryDialog.open()
+            onNickRequested: nickDialog.open()
+        }
+    }
+
+    Drawer {
+        id: membersDrawer
+        objectName: "membersDrawer"
+        edge: Qt.RightEdge
+        width: Math.min(page.width * 0.8, 280)
+        height: page.height
+        background: PanelBackground { edge: Qt.LeftEdge }
+        MemberList {
+            anchors.fill: parent
+            client: page.client
+            onChosen: membersDrawer.close()
         }
     }
 
     RowLayout {
         anchors.fill: parent
-        anchors.topMargin: banner.height
         spacing: 0
 
         RoomList {
@@ -162,6 +232,9 @@ Page {
             Layout.fillHeight: true
             client: page.client
             host: page.host
+            onInviteRequested: page.copyToClipboard(page.inviteText())
+            onDirectoryRequested: directoryDialog.open()
+            onNickRequested: nickDialog.open()
         }
 
         ColumnLayout {
@@ -169,10 +242,40 @@ Page {
             Layout.fillHeight: true
             spacing: 0
 
-            MessageList {
+            Item {
                 Layout.fillWidth: true
                 Layout.fillHeight: true
-                client: page.client
+
+                MessageList {
+                    id: messageList
+                    objectName: "messageList"
+                    anchors.fill: parent
+                    client: page.client
+                    onCopyRequested: text => page.copyToClipboard(text)
+                    onMentionRequested: nick => composer.insertMention(nick)
+                }
+
+                // Connection trouble is said plainly, over the top of the conversation: it
+                // never pushes the layout down.
+                Rectangle {
+                    id: banner
+                    objectName: "banner"
+                    visible: page.client.state !== ChatClient.Online
+                    anchors.left: parent.left
+                    anchors.right: parent.right
+                    anchors.top: parent.top
+                    height: bannerText.implicitHeight + 12
+                    color: page.client.state === ChatClient.Failed ? Material.color(Material.Red, Material.Shade200) : Material.color(Material.Amber, Material.Shade200)
+                    Label {
+                        id: bannerText
+                        anchors.centerIn: parent
+                        width: parent.width - 24
+                        horizontalAlignment: Text.AlignHCenter
+                        wrapMode: Text.Wrap
+                        text: page.client.statusText + (page.client.outboxSize > 0 ? " — " + page.client.outboxText : "")
+                        color: "black"
+                    }
+                }
             }
 
             Label {
@@ -183,10 +286,12 @@ Page {
                 opacity: 0.7
                 font.italic: true
                 font.pixelSize: 12
+                elide: Text.ElideRight
             }
 
             Composer {
                 id: composer
+                objectName: "composer"
                 Layout.fillWidth: true
                 client: page.client
             }
@@ -200,61 +305,46 @@ Page {
         }
     }
 
-    Dialog {
+    TopicDialog {
         id: topicDialog
-        title: qsTr("Room topic")
+        objectName: "topicDialog"
+        client: page.client
         anchors.centerIn: parent
         width: Math.min(page.width - 40, 420)
-        modal: true
-        standardButtons: Dialog.Ok | Dialog.Cancel
-        onAboutToShow: topicField.text = page.client.currentTopic
-        onAccepted: page.client.setTopic(topicField.text)
-        TextField {
-            id: topicField
-            width: parent.width
-            maximumLength: 256
-            placeholderText: qsTr("What is this room about?")
-        }
+        onClosed: composer.focusInput()
     }
 
-    Popup {
+    NickDialog {
+        id: nickDialog
+        objectName: "nickDialog"
+        client: page.client
+        anchors.centerIn: parent
+        width: Math.min(page.width - 40, 420)
+        onClosed: composer.focusInput()
+    }
+
+    DirectoryDialog {
+        id: directoryDialog
+        objectName: "directoryDialog"
+        client: page.client
+        anchors.centerIn: parent
+        width: Math.min(page.width - 40, 480)
+        height: Math.min(page.height - 80, 520)
+        onClosed: composer.focusInput()
+    }
+
+    SearchPopup {
         id: searchPopup
+        objectName: "searchPopup"
+        client: page.client
         x: page.width - width - 16
         y: 8
         width: Math.min(page.width - 32, 460)
         height: Math.min(page.height - 80, 480)
-        ListView {
-            anchors.fill: parent
-            clip: true
-            model: page.client.searchResults
-            delegate: ItemDelegate {
-                id: result
-                required property var modelData
-                width: ListView.view.width
-                contentItem: ColumnLayout {
-                    Label {
-                        text: "#" + result.modelData.room + " · " + result.modelData.nick + " · " + result.modelData.when
-                        opacity: 0.7
-                        font.pixelSize: 12
-                    }
-                    Label {
-                        text: result.modelData.text
-                        textFormat: Text.PlainText
-                        wrapMode: Text.Wrap
-                        Layout.fillWidth: true
-                    }
-                }
-                onClicked: {
-                    page.client.currentRoom = result.modelData.room
-                    searchPopup.close()
-                }
-            }
-            Label {
-                anchors.centerIn: parent
-                visible: parent.count === 0
-                text: qsTr("No messages found")
-                opacity: 0.6
-            }
+        onResultChosen: (room, seq) => {
+            page.client.currentRoom = room
+            messageList.showMessage(seq)
         }
+        onClosed: composer.focusInput()
     }
 }

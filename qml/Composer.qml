@@ -1,4 +1,6 @@
-// Where messages are written. Enter sends, Shift+Enter starts a new line.
+// Where messages are written. Enter sends, Shift+Enter starts a new line, Tab moves on to the
+// next control (never a tab character), and `@` offers the room's members to mention.
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
@@ -11,7 +13,7 @@ Pane {
     required property ChatClient client
 
     padding: 8
-    Material.elevation: 2
+    background: PanelBackground { edge: Qt.TopEdge; tint: "transparent" }
 
     function focusInput() {
         input.forceActiveFocus()
@@ -22,6 +24,53 @@ Pane {
             return
         pane.client.sendMessage(input.text)
         input.clear()
+        completion.close()
+    }
+
+    // Puts "@nick " at the cursor (from a message's menu).
+    function insertMention(nick: string) {
+        input.insert(input.cursorPosition, "@" + nick + " ")
+        input.forceActiveFocus()
+    }
+
+    // The "@part" being typed right before the cursor, or "" when there is none.
+    function mentionPrefix(): string {
+        const before = input.text.substring(0, input.cursorPosition)
+        const match = before.match(/(^|\s)@([^\s@]*)$/)
+        return match ? "@" + match[2] : ""
+    }
+
+    function updateCompletion() {
+        const prefix = mentionPrefix()
+        if (prefix.length === 0 || pane.client.currentIsDirect || !pane.client.members) {
+            completion.close()
+            return
+        }
+        const own = pane.client.nick
+        const nicks = pane.client.members.nicksStartingWith(prefix.substring(1)).filter(n => n !== own)
+        completion.nicks = nicks
+        completion.currentIndex = 0
+        if (nicks.length > 0)
+            completion.open()
+        else
+            completion.close()
+    }
+
+    function complete(nick: string) {
+        const prefix = mentionPrefix()
+        const start = input.cursorPosition - prefix.length
+        input.remove(start, input.cursorPosition)
+        input.insert(start, "@" + nick + " ")
+        completion.close()
+    }
+
+    function returnPressed(event: KeyEvent) {
+        if (completion.opened)
+            complete(completion.nicks[completion.currentIndex])
+        else if (event.modifiers & Qt.ShiftModifier)
+            event.accepted = false
+        else
+            send()
     }
 
     RowLayout {
@@ -37,21 +86,90 @@ Pane {
                 placeholderText: pane.client.currentIsDirect ? qsTr("Message %1").arg(pane.client.currentTitle) : qsTr("Message #%1").arg(pane.client.currentTitle)
                 wrapMode: TextArea.Wrap
                 textFormat: TextEdit.PlainText
-                onTextChanged: if (text.length > 0) pane.client.userTyping()
-                Keys.onReturnPressed: event => {
-                    if (event.modifiers & Qt.ShiftModifier)
-                        event.accepted = false
-                    else
-                        pane.send()
+                onTextChanged: {
+                    if (text.length > 0)
+                        pane.client.userTyping()
+                    pane.updateCompletion()
                 }
-                Keys.onEnterPressed: event => pane.send()
+                onCursorPositionChanged: if (completion.opened) pane.updateCompletion()
+                Keys.onReturnPressed: event => pane.returnPressed(event)
+                Keys.onEnterPressed: event => pane.returnPressed(event)
+                Keys.onTabPressed: event => {
+                    if (completion.opened)
+                        pane.complete(completion.nicks[completion.currentIndex])
+                    else
+                        input.nextItemInFocusChain(true).forceActiveFocus(Qt.TabFocusReason)
+                }
+                Keys.onBacktabPressed: event => input.nextItemInFocusChain(false).forceActiveFocus(Qt.BacktabFocusReason)
+                Keys.onUpPressed: event => {
+                    if (completion.opened)
+                        completion.currentIndex = Math.max(0, completion.currentIndex - 1)
+                    else
+                        event.accepted = false
+                }
+                Keys.onDownPressed: event => {
+                    if (completion.opened)
+                        completion.currentIndex = Math.min(completion.nicks.length - 1, completion.currentIndex + 1)
+                    else
+                        event.accepted = false
+                }
+                Keys.onEscapePressed: event => {
+                    if (completion.opened)
+                        completion.close()
+                    else
+                        event.accepted = false
+                }
             }
         }
-        Button {
+        AppButton {
+            objectName: "sendButton"
             text: qsTr("Send")
             highlighted: true
             enabled: input.text.trim().length > 0
             onClicked: pane.send()
+        }
+    }
+
+    // Members to mention, above the field; keys stay in the field (arrows, Enter or Tab, Esc).
+    Popup {
+        id: completion
+        objectName: "completion"
+        property var nicks: []
+        property int currentIndex: 0
+        x: 8
+        y: -height
+        width: 240
+        padding: 4
+        focus: false
+        closePolicy: Popup.CloseOnPressOutside
+        Material.elevation: 0
+        background: PopupBackground {}
+        Column {
+            width: completion.availableWidth
+            Repeater {
+                model: completion.nicks
+                delegate: ItemDelegate {
+                    id: choice
+                    required property string modelData
+                    required property int index
+                    width: completion.availableWidth
+                    height: 36
+                    highlighted: index === completion.currentIndex
+                    onClicked: pane.complete(modelData)
+                    contentItem: RowLayout {
+                        spacing: 8
+                        Avatar {
+                            nick: choice.modelData
+                            size: 22
+                        }
+                        Label {
+                            text: choice.modelData
+                            textFormat: Text.PlainText
+                            Layout.fillWidth: true
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 // The window: the start screen until the user hosts or joins, then the chat.
 pragma ComponentBehavior: Bound
 import QtQuick
+import QtQuick.Window
 import QtQuick.Controls
 import QtQuick.Controls.Material
 import Confab.Client
@@ -19,8 +20,10 @@ ApplicationWindow {
     readonly property ChatClient chatClient: App.client
     readonly property HostController hostController: App.host
 
-    width: 1280
-    height: 800
+    // Fits the screen's free area (a 1280x800 window overflows a 1280x800 screen once panels
+    // and the title bar are counted); the last geometry is restored when it still fits.
+    width: Math.min(1280, Math.max(minimumWidth, Screen.desktopAvailableWidth - 40))
+    height: Math.min(800, Math.max(minimumHeight, Screen.desktopAvailableHeight - 60))
     minimumWidth: 480
     minimumHeight: 400
     visible: true
@@ -28,6 +31,48 @@ ApplicationWindow {
 
     Material.accent: Material.Teal
     Material.primary: Material.BlueGrey
+
+    Preferences {
+        id: prefs
+    }
+
+    // The theme chosen in the app; without a choice, the system's (or the environment's).
+    function applyTheme() {
+        if (prefs.theme === "dark")
+            Material.theme = Material.Dark
+        else if (prefs.theme === "light")
+            Material.theme = Material.Light
+    }
+
+    function restoreGeometry() {
+        const saved = prefs.windowGeometry
+        if (saved.length !== 4)
+            return
+        const g = {x: Number(saved[0]), y: Number(saved[1]), width: Number(saved[2]), height: Number(saved[3])}
+        if (g.width < minimumWidth || g.height < minimumHeight)
+            return
+        const w = Math.min(g.width, Screen.desktopAvailableWidth)
+        const h = Math.min(g.height, Screen.desktopAvailableHeight)
+        width = w
+        height = h
+        // Only a position that keeps the window on the screen.
+        if (g.x >= Screen.virtualX && g.y >= Screen.virtualY
+                && g.x + w <= Screen.virtualX + Screen.desktopAvailableWidth
+                && g.y + h <= Screen.virtualY + Screen.desktopAvailableHeight) {
+            x = g.x
+            y = g.y
+        }
+    }
+    // Saved a moment after the last move or resize (not on every pixel).
+    Timer {
+        id: saveGeometry
+        interval: 500
+        onTriggered: if (window.visibility === Window.Windowed) prefs.windowGeometry = [window.x, window.y, window.width, window.height]
+    }
+    onXChanged: saveGeometry.restart()
+    onYChanged: saveGeometry.restart()
+    onWidthChanged: saveGeometry.restart()
+    onHeightChanged: saveGeometry.restart()
 
     Binding {
         target: window.chatClient
@@ -75,6 +120,10 @@ ApplicationWindow {
         anchors.centerIn: parent
         width: Math.min(window.width - 40, 440)
         modal: true
+        // Flat, like every popup: Material's elevation is a ShaderEffect, which the software
+        // renderer does not draw (the dialog's middle was see-through).
+        Material.elevation: 0
+        background: PopupBackground {}
         Label {
             width: parent.width
             wrapMode: Text.WordWrap
@@ -111,10 +160,16 @@ ApplicationWindow {
         ChatPage {
             client: window.chatClient
             host: window.hostController
+            onDarkThemeRequested: dark => {
+                prefs.theme = dark ? "dark" : "light"
+                window.applyTheme()
+            }
         }
     }
 
     Component.onCompleted: {
+        restoreGeometry()
+        applyTheme()
         if (autoHost)
             startPage.hostNow()
         else if (autoJoin.length > 0)

@@ -10,9 +10,10 @@ Pane {
     id: pane
 
     required property ChatClient client
+    signal chosen()
 
     padding: 0
-    Material.elevation: 1
+    background: PanelBackground { edge: Qt.LeftEdge }
 
     ColumnLayout {
         anchors.fill: parent
@@ -29,11 +30,29 @@ Pane {
             clip: true
             model: pane.client.currentIsDirect ? null : pane.client.members
             delegate: ItemDelegate {
+                id: member
                 required property string userId
                 required property string nick
                 width: ListView.view.width
                 text: nick + (userId === pane.client.userId ? qsTr(" (you)") : "")
-                onClicked: pane.client.openDirect(userId, nick)
+                contentItem: RowLayout {
+                    spacing: 10
+                    Avatar {
+                        nick: member.nick
+                        size: 28
+                    }
+                    Label {
+                        text: member.text
+                        textFormat: Text.PlainText
+                        elide: Text.ElideRight
+                        Layout.fillWidth: true
+                    }
+                }
+                onClicked: {
+                    pane.client.openDirect(userId, nick)
+                    if (userId !== pane.client.userId)
+                        pane.chosen()
+                }
                 ToolTip.visible: hovered && userId !== pane.client.userId
                 ToolTip.text: qsTr("Send %1 a direct message").arg(nick)
                 ToolTip.delay: 600

@@ -13,13 +13,16 @@ Pane {
     required property ChatClient client
     required property HostController host
     signal chosen()
+    signal inviteRequested()
+    signal directoryRequested()
+    signal nickRequested()
 
     function focusNewRoom() {
         newRoom.forceActiveFocus()
     }
 
     padding: 0
-    Material.elevation: 1
+    background: PanelBackground { edge: Qt.RightEdge }
 
     ColumnLayout {
         anchors.fill: parent
@@ -33,18 +36,39 @@ Pane {
             Layout.margins: 16
             Layout.bottomMargin: 4
         }
-        Label {
-            text: qsTr("Signed in as %1").arg(pane.client.nick)
-            opacity: 0.7
-            font.pixelSize: 12
-            Layout.leftMargin: 16
-            Layout.bottomMargin: 8
+        ItemDelegate {
+            objectName: "signedInAs"
+            Layout.fillWidth: true
+            Layout.bottomMargin: 4
+            padding: 4
+            leftPadding: 16
+            onClicked: pane.nickRequested()
+            ToolTip.visible: hovered
+            ToolTip.text: qsTr("Change nick")
+            ToolTip.delay: 600
+            contentItem: RowLayout {
+                spacing: 8
+                Avatar {
+                    nick: pane.client.nick
+                    size: 24
+                }
+                Label {
+                    text: qsTr("Signed in as %1").arg(pane.client.nick)
+                    opacity: 0.7
+                    font.pixelSize: 12
+                    elide: Text.ElideRight
+                    Layout.fillWidth: true
+                }
+            }
         }
 
         ListView {
             id: rooms
+            objectName: "roomsView"
             Layout.fillWidth: true
             Layout.fillHeight: true
+            // Never squeezed away by the hosting box below (a short window showed no rooms).
+            Layout.minimumHeight: Math.min(contentHeight, 144)
             clip: true
             model: pane.client.rooms
             delegate: ItemDelegate {
@@ -53,27 +77,79 @@ Pane {
                 required property string title
                 required property int unread
                 required property bool direct
+                required property int mentions
+                required property bool muted
+                objectName: "room-" + name
                 width: ListView.view.width
                 highlighted: name === pane.client.currentRoom
                 onClicked: {
                     pane.client.currentRoom = name
                     pane.chosen()
                 }
+                // Muting is per room: from its own menu here, or the header menu when open.
+                TapHandler {
+                    acceptedButtons: Qt.RightButton
+                    onTapped: roomMenu.popup()
+                }
+                onPressAndHold: roomMenu.popup()
+                Menu {
+                    id: roomMenu
+                    Material.elevation: 0
+                    background: PopupBackground { implicitWidth: 220 }
+                    MenuItem {
+                        objectName: "roomMute"
+                        text: roomItem.muted ? qsTr("Unmute notifications") : qsTr("Mute notifications")
+                        onTriggered: pane.client.setMuted(roomItem.name, !roomItem.muted)
+                    }
+                    MenuItem {
+                        text: roomItem.direct ? qsTr("Close this conversation") : qsTr("Leave #%1").arg(roomItem.title)
+                        onTriggered: pane.client.leaveRoom(roomItem.name)
+                    }
+                }
                 contentItem: RowLayout {
                     spacing: 8
                     Label {
                         text: (roomItem.direct ? "@" : "#") + roomItem.title
-                        font.weight: roomItem.unread > 0 ? Font.Bold : Font.Normal
+                        font.weight: roomItem.unread > 0 && !roomItem.muted ? Font.Bold : Font.Normal
+                        opacity: roomItem.muted ? 0.6 : 1
                         elide: Label.ElideRight
                         Layout.fillWidth: true
                     }
+                    Label {
+                        objectName: "mutedMark"
+                        visible: roomItem.muted
+                        text: qsTr("muted")
+                        opacity: 0.6
+                        font.pixelSize: 11
+                        Accessible.name: qsTr("Notifications muted")
+                    }
+                    // Mentions of me (and direct messages) stand out from the plain unread count.
                     Rectangle {
+                        objectName: "mentionBadge"
+                        visible: roomItem.mentions > 0 && !roomItem.direct
+                        radius: height / 2
+                        color: Material.color(Material.Red, Material.Shade700)
+                        implicitHeight: 20
+                        implicitWidth: roomItem.mentions > 99 ? 40 : roomItem.mentions > 9 ? 32 : 26
+                        Label {
+                            objectName: "mentionCount"
+                            anchors.centerIn: parent
+                            text: "@" + (roomItem.mentions > 99 ? "99+" : roomItem.mentions)
+                            color: "white"
+                            font.pixelSize: 11
+                            font.bold: true
+                        }
+                        Accessible.name: qsTr("%n mention(s)", "", roomItem.mentions)
+                    }
+                    Rectangle {
+                        objectName: "unreadBadge"
                         visible: roomItem.unread > 0
                         radius: height / 2
-                        color: Material.accent
+                        color: roomItem.muted ? Material.color(Material.Grey) : Material.accent
                         implicitHeight: 20
                         implicitWidth: roomItem.unread > 99 ? 32 : roomItem.unread > 9 ? 26 : 20
                         Label {
+                            objectName: "unreadCount"
                             anchors.centerIn: parent
                             text: roomItem.unread > 99 ? "99+" : roomItem.unread
                             color: "white"
@@ -88,16 +164,28 @@ Pane {
         RowLayout {
             Layout.fillWidth: true
             Layout.margins: 8
+            Layout.bottomMargin: 0
+            spacing: 4
             TextField {
                 id: newRoom
                 Layout.fillWidth: true
                 placeholderText: qsTr("Join or create a room (Ctrl+K)")
                 onAccepted: {
-                    pane.client.joinRoom(text)
+                    if (text.trim().length === 0)
+                        return
+                    pane.client.joinRoom(text.trim())
                     text = ""
                     pane.chosen()
                 }
             }
+        }
+        AppButton {
+            objectName: "browseRooms"
+            text: qsTr("Browse rooms…")
+            flat: true
+            Layout.leftMargin: 8
+            Layout.bottomMargin: 4
+            onClicked: pane.directoryRequested()
         }
 
         Pane {
@@ -118,12 +206,22 @@ Pane {
                 }
                 Repeater {
                     model: pane.host.addresses
-                    delegate: Label {
+                    delegate: TextEdit {
                         required property string modelData
                         text: modelData
+                        readOnly: true
+                        selectByMouse: true
+                        color: Material.foreground
+                        selectionColor: Material.accent
                         font.family: "monospace"
                         font.pixelSize: 13
                     }
+                }
+                AppButton {
+                    objectName: "hostCopyInvite"
+                    text: qsTr("Copy invite")
+                    flat: true
+                    onClicked: pane.inviteRequested()
                 }
                 Label {
                     text: qsTr("From a browser or a phone (scan the code):")
@@ -138,12 +236,19 @@ Pane {
                         id: webLink
                         required property string modelData
                         spacing: 2
-                        Label {
+                        TextEdit {
                             text: webLink.modelData
+                            readOnly: true
+                            selectByMouse: true
+                            color: Material.foreground
+                            selectionColor: Material.accent
                             font.family: "monospace"
                             font.pixelSize: 12
                         }
                         Image {
+                            objectName: "hostQr"
+                            // Only where there is room for it and for the rooms above.
+                            visible: pane.height >= 700
                             source: "image://qr/" + encodeURIComponent(webLink.modelData)
                             sourceSize.width: 132
                             sourceSize.height: 132

@@ -26,12 +26,16 @@ Page {
     property bool waiting: false
 
     function hostNow() {
+        if (page.waiting)
+            return // Enter again while the first attempt is under way
         prefs.nick = nickField.text
         page.waiting = true
         host.start(Number(portField.text), hostPassword.text, qsTr("%1's Confab").arg(nickOrDefault() || qsTr("Someone")))
     }
 
     function joinNow(address) {
+        if (page.waiting)
+            return
         prefs.nick = nickField.text
         // Whatever started it (a recent server, a discovered host, --join): the address stays
         // in the field, to be corrected if it fails.
@@ -67,9 +71,21 @@ Page {
         }
     }
 
+    // Enter in the nick field does what the open tab is for.
+    function defaultAction() {
+        if (tabs.currentIndex === 0)
+            hostNow()
+        else if (addressField.text.trim().length > 0)
+            joinNow(addressField.text.trim())
+        else
+            addressField.forceActiveFocus()
+    }
+
     Preferences {
         id: prefs
     }
+
+    Component.onCompleted: nickField.forceActiveFocus()
 
     LanDiscovery {
         id: discovery
@@ -107,8 +123,11 @@ Page {
                 id: nickField
                 Layout.fillWidth: true
                 placeholderText: qsTr("Your nick")
+                objectName: "nickField"
+                focus: true
                 text: page.initialNick.length > 0 ? page.initialNick : prefs.nick
                 maximumLength: 32
+                onAccepted: page.defaultAction()
             }
 
             Label {
@@ -122,7 +141,9 @@ Page {
 
             TabBar {
                 id: tabs
+                objectName: "tabs"
                 Layout.fillWidth: true
+                Material.elevation: 0 // its shadow is a ShaderEffect: no software rendering
                 TabButton { text: qsTr("Host") }
                 TabButton { text: qsTr("Join") }
             }
@@ -149,6 +170,7 @@ Page {
                             placeholderText: qsTr("Port")
                             text: String(page.initialPort)
                             validator: IntValidator { bottom: 0; top: 65535 }
+                            onAccepted: page.hostNow()
                         }
                         TextField {
                             id: hostPassword
@@ -156,6 +178,7 @@ Page {
                             placeholderText: qsTr("Password (optional)")
                             echoMode: TextInput.Password
                             text: page.initialPassword
+                            onAccepted: page.hostNow()
                         }
                     }
                     Label {
@@ -165,7 +188,7 @@ Page {
                         wrapMode: Text.WordWrap
                         Layout.fillWidth: true
                     }
-                    Button {
+                    AppButton {
                         objectName: "hostButton"
                         text: qsTr("Start hosting")
                         highlighted: true
@@ -179,9 +202,10 @@ Page {
                     spacing: 12
                     TextField {
                         id: addressField
+                        objectName: "addressField"
                         Layout.fillWidth: true
                         placeholderText: qsTr("Address, e.g. 192.168.1.20 or chat.example.org:7300")
-                        onAccepted: joinButton.clicked()
+                        onAccepted: if (joinButton.enabled) joinButton.clicked()
                     }
                     TextField {
                         id: joinPassword
@@ -189,9 +213,11 @@ Page {
                         placeholderText: qsTr("Password (if the host set one)")
                         echoMode: TextInput.Password
                         text: page.initialPassword
+                        onAccepted: if (joinButton.enabled) joinButton.clicked()
                     }
-                    Button {
+                    AppButton {
                         id: joinButton
+                        objectName: "joinButton"
                         text: qsTr("Join")
                         highlighted: true
                         enabled: addressField.text.trim().length > 0 && !page.waiting

@@ -18,6 +18,8 @@ packages=(
   podman debootstrap uidmap runc slirp4netns fuse-overlayfs
   # Cluster mode (libhiredis) and its tests (a real redis-server).
   redis-server libhiredis-dev
+  openbox python3  # bench/app/appcpu.sh: the app in a real X session, its chat bots
+  xdotool imagemagick  # scripts/screenshots.sh: keys typed into the app, windows saved
 )
 
 # The browser test's npm packages (playwright-core drives the chromium above; nothing downloads

@@ -97,6 +97,8 @@ ChatClient::ChatClient(QObject *parent)
     connect(&m_outbox, &Outbox::changed, this, &ChatClient::outboxChanged);
     connect(&m_conversations, &Conversations::currentChanged, this,
             &ChatClient::currentRoomChanged);
+    connect(&m_conversations, &Conversations::currentChanged, this,
+            &ChatClient::currentMutedChanged);
     connect(&m_conversations, &Conversations::topicChanged, this, &ChatClient::topicChanged);
     connect(&m_conversations, &Conversations::typingChanged, this, &ChatClient::typingChanged);
     connect(&m_conversations, &Conversations::unreadChanged, this, &ChatClient::unreadChanged);
@@ -158,7 +160,7 @@ void ChatClient::connectTo(const QString &address, const QString &nick, const QS
     m_address = address.trimmed();
     m_remember = remember;
     // What this server's last run left: its conversations, and the outbox shown as pending.
-    const QString dir = serverStateDir(url);
+    const QString dir = serverStateDir(url, m_token);
     const QString muteKey = u"servers/"_s + dir.section(u'/', -1);
     m_conversations.open(dir + "/conversations.json"_L1, muteKey);
     m_outbox.open(dir + "/outbox.json"_L1);
@@ -392,6 +394,7 @@ void ChatClient::setMuted(const QString &room, bool muted)
 {
     m_conversations.setMuted(room, muted);
     Q_EMIT unreadChanged();
+    Q_EMIT currentMutedChanged();
 }
 
 QString ChatClient::currentTitle() const
@@ -410,6 +413,12 @@ bool ChatClient::currentIsDirect() const
 {
     auto *c = m_conversations.find(currentRoom());
     return c && c->direct;
+}
+
+bool ChatClient::currentMuted() const
+{
+    const RoomListModel::Room *room = m_conversations.rooms()->find(currentRoom());
+    return room && room->muted;
 }
 
 MessageModel *ChatClient::messages()

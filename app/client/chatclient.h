@@ -36,6 +36,8 @@ class ChatClient : public QObject
     Q_PROPERTY(QString currentTitle READ currentTitle NOTIFY currentRoomChanged)
     Q_PROPERTY(QString currentTopic READ currentTopic NOTIFY topicChanged)
     Q_PROPERTY(bool currentIsDirect READ currentIsDirect NOTIFY currentRoomChanged)
+    // For the header menu's mute toggle (the room list reads the rooms' `muted` role).
+    Q_PROPERTY(bool currentMuted READ currentMuted NOTIFY currentMutedChanged)
     Q_PROPERTY(confab::client::RoomListModel *rooms READ rooms CONSTANT)
     Q_PROPERTY(confab::client::MessageModel *messages READ messages NOTIFY currentRoomChanged)
     Q_PROPERTY(confab::client::MemberModel *members READ members NOTIFY currentRoomChanged)
@@ -107,6 +109,7 @@ public:
     QString currentTitle() const;
     QString currentTopic() const;
     bool currentIsDirect() const;
+    bool currentMuted() const;
     RoomListModel *rooms() { return m_conversations.rooms(); }
     MessageModel *messages();
     MemberModel *members();
@@ -131,6 +134,7 @@ Q_SIGNALS:
     void reconnectSecondsChanged();
     void identityChanged();
     void currentRoomChanged();
+    void currentMutedChanged();
     void topicChanged();
     void unreadChanged();
     void typingChanged();

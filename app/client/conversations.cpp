@@ -273,8 +273,12 @@ void Conversations::onJoined(const protocol::Joined &joined)
     if (m_current == name)
         c.messages.setReadMarker(c.readSeq);
     updateUnread(c);
-    if (m_current.isEmpty() || m_switchTo == name) {
+    // The room the user asked for wins; the first room joined only fills an empty view (and
+    // must not take away a switch still waiting for its joined).
+    if (m_switchTo == name) {
         m_switchTo.clear();
+        setCurrent(name);
+    } else if (m_current.isEmpty()) {
         setCurrent(name);
     }
     save();

@@ -65,6 +65,16 @@ QString MemberModel::nickOf(const QString &userId) const
     return i < 0 ? QString() : m_members[i].nick;
 }
 
+QStringList MemberModel::nicksStartingWith(const QString &prefix) const
+{
+    QStringList nicks; // m_members is sorted by nick already
+    for (const auto &member : m_members) {
+        if (member.nick.startsWith(prefix, Qt::CaseInsensitive) && !nicks.contains(member.nick))
+            nicks.append(member.nick);
+    }
+    return nicks;
+}
+
 void MemberModel::add(const protocol::UserInfo &user)
 {
     if (contains(user.id))

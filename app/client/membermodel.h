@@ -4,6 +4,7 @@
 #include "codec.h"
 
 #include <QAbstractListModel>
+#include <QStringList>
 #include <QtQml/qqmlregistration.h>
 
 namespace confab::client {
@@ -30,6 +31,8 @@ public:
     void rename(const protocol::UserInfo &user);
     bool contains(const QString &userId) const;
     QString nickOf(const QString &userId) const;
+    // For @-completion: the nicks that start with the prefix (case-insensitively), sorted.
+    Q_INVOKABLE QStringList nicksStartingWith(const QString &prefix) const;
 
 Q_SIGNALS:
     void countChanged();

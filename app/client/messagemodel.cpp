@@ -241,9 +241,15 @@ void MessageModel::prependHistory(const QList<protocol::ChatMessage> &messages)
     if (older.isEmpty())
         return;
     const int firstUnread = firstUnreadRow();
+    const bool hadRows = !m_rows.isEmpty();
     beginInsertRows({}, 0, int(older.size()) - 1);
     m_rows = older + m_rows;
     endInsertRows();
+    // The former first row may lose its day separator and header now that rows precede it.
+    if (hadRows) {
+        const QModelIndex former = index(int(older.size()));
+        Q_EMIT dataChanged(former, former, {ShowHeaderRole, DayTextRole});
+    }
     // The line may move up into the older page.
     if (firstUnread >= 0) {
         const QModelIndex moved = index(firstUnread + int(older.size()));

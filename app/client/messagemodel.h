@@ -15,6 +15,8 @@ class MessageModel : public QAbstractListModel
     QML_ELEMENT
     QML_UNCREATABLE("Owned by ChatClient")
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
+    // The oldest loaded message's seq (0 when none): above 1, older history can be loaded.
+    Q_PROPERTY(qint64 firstSeq READ firstSeq NOTIFY countChanged)
 public:
     enum Role {
         KindRole = Qt::UserRole + 1, // "message" or "notice"
@@ -79,6 +81,8 @@ public:
     void clear();
 
     qint64 firstSeq() const; // 0 when no message is loaded
+    // The row of the delivered message with this seq, -1 if it is not loaded.
+    Q_INVOKABLE int rowOfSeq(qint64 seq) const { return indexOfSeq(seq); }
     qint64 lastSeq() const;
     int messageCount() const;
     const QList<Row> &rows() const { return m_rows; }

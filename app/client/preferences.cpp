@@ -52,4 +52,30 @@ void Preferences::rememberServer(const QString &address)
         Q_EMIT p->recentServersChanged();
 }
 
+QVariantList Preferences::windowGeometry() const
+{
+    return QSettings().value(QStringLiteral("window/geometry")).toList();
+}
+
+void Preferences::setWindowGeometry(const QVariantList &geometry)
+{
+    if (geometry == windowGeometry())
+        return;
+    QSettings().setValue(QStringLiteral("window/geometry"), geometry);
+    Q_EMIT windowGeometryChanged();
+}
+
+QString Preferences::theme() const
+{
+    return QSettings().value(QStringLiteral("window/theme")).toString();
+}
+
+void Preferences::setTheme(const QString &theme)
+{
+    if (theme == this->theme())
+        return;
+    QSettings().setValue(QStringLiteral("window/theme"), theme);
+    Q_EMIT themeChanged();
+}
+
 } // namespace confab::client

@@ -22,6 +22,10 @@ public:
     QVariant data(const QModelIndex &index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
 
+    // One record, for keyboard choice in a list (the current index's record); empty when out of
+    // range. A QVariant, so that QML reads its fields without a type to check them against.
+    Q_INVOKABLE QVariant get(int row) const { return m_records.value(row); }
+
     void replace(const QList<QVariantMap> &records);
     const QList<QVariantMap> &records() const { return m_records; }
 

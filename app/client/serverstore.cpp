@@ -13,16 +13,18 @@ Q_LOGGING_CATEGORY(lcStore, "confab.client.store", QtInfoMsg)
 
 namespace confab::client {
 
-QString serverStateDir(const QUrl &server)
+QString serverStateDir(const QUrl &server, const QString &token)
 {
-    // Readable for a person looking at the folder, unique through the hash of the whole URL.
+    // Readable for a person looking at the folder, unique through the hash of the whole URL
+    // and the identity.
     QString host = server.host();
     for (QChar &c : host) {
         if (!c.isLetterOrNumber() && c != u'.' && c != u'-')
             c = u'_';
     }
-    const QByteArray hash =
-        QCryptographicHash::hash(server.toString().toUtf8(), QCryptographicHash::Sha1).toHex();
+    const QByteArray hash = QCryptographicHash::hash((server.toString() + u'\n' + token).toUtf8(),
+                                                     QCryptographicHash::Sha1)
+                                .toHex();
     return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
            + QStringLiteral("/servers/%1-%2-%3")
                  .arg(host)

@@ -48,9 +48,9 @@ enum class Error {
     RateLimited,
     NoSuchUser,
     ServerFull,
-    NotFound,  // 1.1: an edit, deletion or reaction whose target is no (live) message
-    Forbidden, // 1.1: not the author, or not an operator
-    Banned,    // 1.1: a hello from a banned user (with retry_ms)
+    NotFound,    // 1.1: an edit, deletion or reaction whose target is no (live) message
+    Forbidden,   // 1.1: not the author, or not an operator
+    Banned,      // 1.1: a hello from a banned user (with retry_ms)
     Unavailable, // cluster mode: the shared store cannot be reached (with retry_ms)
 };
 

@@ -11,6 +11,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace confab;
 using namespace confab::client;
@@ -73,6 +74,25 @@ private Q_SLOTS:
         for (int i = 1; i <= 120; ++i)
             expected.append(i);
         QCOMPARE(seqs(app.client.messages()), expected);
+    }
+
+    // A room asked for as soon as the client is online (before `general` has answered) is the
+    // one shown: general's joined must not take the pending switch away (seen in the QML tests).
+    void aRoomJoinedRightAwayIsShownOverGeneral()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        App app;
+        // Right after the welcome has been handled (and general's join sent), before its answer.
+        QObject::connect(&app.client, &ChatClient::stateChanged, &app.client, [&app] {
+            if (app.client.state() == ChatClient::Online && app.client.currentRoom().isEmpty())
+                QTimer::singleShot(0, &app.client, [&app] { app.client.joinRoom("early"); });
+        });
+        app.client.connectTo(address(server.port()), "early-bird");
+        QTRY_VERIFY_WITH_TIMEOUT(app.client.rooms()->rowCount() == 2, waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.currentRoom(), QStringLiteral("early"), waitMs());
+        QTest::qWait(100);
+        QCOMPARE(app.client.currentRoom(), QStringLiteral("early"));
     }
 
     void unreadCountsFollowReadPositions()

@@ -222,6 +222,37 @@ private Q_SLOTS:
         QCOMPARE(m.rowCount(), 2);
     }
 
+    // For @-completion in the composer.
+    void membersAreFoundByNickPrefix()
+    {
+        MemberModel m;
+        m.reset({{"1", "carol"}, {"2", "Alice"}, {"3", "alfred"}, {"4", "Bob"}, {"5", "alice"}});
+        QStringList al = m.nicksStartingWith("al");
+        al.sort();
+        QCOMPARE(al, (QStringList{QStringLiteral("Alice"), QStringLiteral("alfred"),
+                                  QStringLiteral("alice")}));
+        QCOMPARE(m.nicksStartingWith("B"), QStringList{QStringLiteral("Bob")});
+        QCOMPARE(m.nicksStartingWith("x"), QStringList{});
+        QCOMPARE(m.nicksStartingWith("").size(), 5);
+    }
+
+    // The rows an older page lands in front of have their rows and view positions recorded by
+    // the list; the one row that changes is the old first row: it loses its day separator.
+    void olderHistoryRefreshesTheFormerFirstRow()
+    {
+        MessageModel m;
+        m.addMessage(msg(3, "u1", "three", 1'000'000));
+        QVERIFY(!m.data(m.index(0), MessageModel::DayTextRole).toString().isEmpty());
+        QSignalSpy changed(&m, &MessageModel::dataChanged);
+        m.prependHistory({msg(1, "u1", "one", 999'000), msg(2, "u1", "two", 999'500)});
+        QCOMPARE(m.rowOfSeq(3), 2);
+        QCOMPARE(m.firstSeq(), 1);
+        QVERIFY(m.data(m.index(2), MessageModel::DayTextRole).toString().isEmpty());
+        QVERIFY(!m.data(m.index(2), MessageModel::ShowHeaderRole).toBool());
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(changed.first().at(0).toModelIndex().row(), 2);
+    }
+
     void addressesBecomeWebSocketUrls_data()
     {
         QTest::addColumn<QString>("address");

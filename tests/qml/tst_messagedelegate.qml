@@ -1,5 +1,6 @@
-// A message row shows text as given (escaped by the model), marks pending messages, and shows
-// notices on their own.
+// A message row shows text as given (escaped by the model), marks pending messages (also under
+// an earlier header), shows notices on their own, highlights mentions of the user, has an avatar
+// with initials, selectable text, and wraps at a readable width in a wide window.
 import QtQuick
 import QtTest
 import Confab.Ui
@@ -17,6 +18,7 @@ TestCase {
             width: 600
             kind: "message"
             nick: "Sam"
+            userId: "u-sam"
             html: "&lt;b&gt;not bold&lt;/b&gt; <a href=\"https://example.org\">https://example.org</a>"
             text: "<b>not bold</b> https://example.org"
             timeText: "09:41"
@@ -24,6 +26,7 @@ TestCase {
             showHeader: true
             pending: false
             own: false
+            firstUnread: false
         }
     }
 
@@ -33,7 +36,7 @@ TestCase {
         const body = findChild(item, "body")
         verify(body.visible)
         compare(body.hoveredLink, "")
-        verify(body.text.indexOf("&lt;b&gt;") === 0)
+        compare(body.getText(0, body.length), "<b>not bold</b> https://example.org", "shown as typed")
         compare(findChild(item, "stamp").text, "09:41")
         verify(!findChild(item, "notice").visible)
     }
@@ -55,5 +58,59 @@ TestCase {
     function test_groupedMessageHasNoHeader() {
         const item = createTemporaryObject(row, this, {showHeader: false, dayText: ""})
         verify(!findChild(item, "stamp").parent.visible)
+    }
+
+    function test_pendingUnderAnEarlierHeaderSaysSending() {
+        const item = createTemporaryObject(row, this, {pending: true, showHeader: false, dayText: ""})
+        const note = findChild(item, "pendingNote")
+        verify(note !== null && note.visible, "a queued message in a group says so")
+        compare(note.text, "sending…")
+        const delivered = createTemporaryObject(row, this, {showHeader: false, dayText: ""})
+        verify(!findChild(delivered, "pendingNote").visible)
+    }
+
+    function test_mentionOfMeIsHighlighted() {
+        const plain = createTemporaryObject(row, this, {myNick: "ada", text: "hello all", html: "hello all"})
+        verify(!plain.mentionsMe)
+        verify(!findChild(plain, "mark").visible)
+        const item = createTemporaryObject(row, this, {myNick: "ada", text: "hi @Ada, look", html: "hi @Ada, look"})
+        verify(item.mentionsMe)
+        verify(findChild(item, "mark").visible)
+        verify(findChild(item, "body").text.indexOf("@Ada</span>") > 0, "the mention is marked")
+        const word = createTemporaryObject(row, this, {myNick: "ada", text: "ada: ping", html: "ada: ping"})
+        verify(word.mentionsMe)
+        const inWord = createTemporaryObject(row, this, {myNick: "ada", text: "canada", html: "canada"})
+        verify(!inWord.mentionsMe)
+        const mine = createTemporaryObject(row, this, {myNick: "ada", own: true, text: "@ada", html: "@ada"})
+        verify(!mine.mentionsMe, "my own message is no mention")
+    }
+
+    function test_avatarWithInitialsAndNickColour() {
+        const item = createTemporaryObject(row, this, {nick: "Ada Lovelace"})
+        const avatar = findChild(item, "avatar")
+        verify(avatar.visible)
+        compare(avatar.children[0].text, "AL")
+        const again = createTemporaryObject(row, this, {nick: "Ada Lovelace"})
+        verify(Qt.colorEqual(findChild(again, "nick").color, findChild(item, "nick").color), "stable")
+        const other = createTemporaryObject(row, this, {nick: "Grace"})
+        verify(!Qt.colorEqual(findChild(other, "nick").color, findChild(item, "nick").color))
+        compare(findChild(other, "avatar").children[0].text, "GR")
+        const grouped = createTemporaryObject(row, this, {showHeader: false, dayText: ""})
+        verify(!findChild(grouped, "avatar").visible)
+    }
+
+    function test_textIsSelectable() {
+        const item = createTemporaryObject(row, this)
+        const body = findChild(item, "body")
+        verify(body.selectByMouse && body.readOnly)
+        body.selectAll()
+        compare(body.selectedText, "<b>not bold</b> https://example.org")
+    }
+
+    function test_wrapsAtReadableWidth() {
+        const item = createTemporaryObject(row, this, {width: 1800})
+        const body = findChild(item, "body")
+        verify(body.width <= 800, "text lines stay readable (" + body.width + " px)")
+        verify(body.width >= 600)
     }
 }

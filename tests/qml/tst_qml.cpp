@@ -1,5 +1,6 @@
 // Runs the tst_*.qml files beside it. A real Confab server on port 0 is there for the tests
 // that connect (its port is the context property testPort).
+#include "qrimageprovider.h"
 #include "testserver.h"
 
 #include <QQmlContext>
@@ -23,6 +24,7 @@ public Q_SLOTS:
                 qFatal("the test server did not start");
         }
         engine->addImportPath(QStringLiteral("qrc:/"));
+        engine->addImageProvider(QStringLiteral("qr"), new confab::client::QrImageProvider);
         engine->rootContext()->setContextProperty(QStringLiteral("testPort"), m_server->port());
         engine->rootContext()->setContextProperty(QStringLiteral("testDataDir"), m_dir.path());
     }
