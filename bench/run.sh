@@ -57,9 +57,22 @@ ARGS[storm5000]="--members 5000 --idle --connect-batch 5000";                 ME
 # presence of everyone after it. Two metrics: seconds until all had everything, server memory.
 ARGS[joinstorm5000]="--members 5000 --join-storm --connect-batch 5000 --timeout 120"
 METRIC[joinstorm5000]="complete_s kib_per_conn"
+# Cluster mode (docs/cluster.md): two confab-servers on one redis-server (AOF on, appendfsync
+# always, as shipped), the members spread over both. The peers have no cluster mode.
+#   cfanout: fanout's load with a room split over two servers; p99 of every delivery and of the
+#            deliveries that crossed from one server to the other.
+#   cdurable: durable sends per second through Redis (each room's one member is its publisher:
+#            every delivery is a send that Redis stored first).
+#   cdead:   200 members in one room on two servers; the second server is SIGKILLed and the time
+#            until every member on the first has all 100 presence leaves is measured (heartbeats
+#            and expiry as shipped: --heartbeat-ms and --server-ttl-ms at their defaults).
+ARGS[cfanout]="--members 500 --rooms 1 --publishers 10 --rate 200";          METRIC[cfanout]="p99_ms cross_p99_ms"
+ARGS[cdurable]="--members 200 --rooms 200 --publishers 200 --rate 0 --window 16"; METRIC[cdurable]=delivered_per_s
+ARGS[cdead]="--members 200 --rooms 1 --publishers 0 --settle 2 --timeout 90";  METRIC[cdead]=leave_s
+declare -A CLUSTER=([cfanout]=1 [cdurable]=1 [cdead]=1)
 # The peers keep no member list and send no presence: the join storm measures Confab alone.
-declare -A CONFAB_ONLY=([joinstorm5000]=1)
-ALL="fanout sat100 sat1000 rooms durable idle5000 idle19000 idle20000 storm5000 joinstorm5000"
+declare -A CONFAB_ONLY=([joinstorm5000]=1 [cfanout]=1 [cdurable]=1 [cdead]=1)
+ALL="fanout sat100 sat1000 rooms durable idle5000 idle19000 idle20000 storm5000 joinstorm5000 cfanout cdurable cdead"
 SCENARIOS=${*:-$ALL}
 
 start_server() { # $1 = confab|go|node; prints "pid port"
@@ -75,6 +88,29 @@ start_server() { # $1 = confab|go|node; prints "pid port"
   local pid=$! port
   port=$(listening_port "$log") || true
   echo "$pid $port"
+}
+
+# A redis-server on a unix socket and two confab-servers sharing it; sets CLUSTER_PIDS (the
+# servers' pids), CLUSTER_URLS (a --url per server) and REDIS_PID.
+start_cluster() {
+  command -v redis-server >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null
+  rm -rf "$work/redis" "$work/data1" "$work/data2"; mkdir -p "$work/redis"
+  redis-server --port 0 --unixsocket "$work/redis/sock" --dir "$work/redis" --save "" \
+    --appendonly yes --appendfsync always --daemonize no >"$work/redis/log" 2>&1 &
+  REDIS_PID=$!
+  for _ in $(seq 100); do [ -S "$work/redis/sock" ] && break; sleep 0.05; done
+  CLUSTER_PIDS="" CLUSTER_URLS=""
+  for n in 1 2; do
+    local log="$work/server$n.log"
+    "$CONFAB_BIN" --bind 127.0.0.1 --port 0 --data-dir "$work/data$n" --redis "unix:$work/redis/sock" \
+      --rate 1000000 --burst 1000000 --max-connections 100000 >"$log" 2>&1 &
+    CLUSTER_PIDS+="$! "
+    CLUSTER_URLS+="--url ws://127.0.0.1:$(listening_port "$log")/ws "
+  done
+}
+stop_cluster() {
+  for pid in $CLUSTER_PIDS; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true
 }
 
 field() { grep -o "\"$2\":[0-9.e+-]*" <<<"$1" | head -1 | cut -d: -f2; }
@@ -99,17 +135,30 @@ for scenario in $SCENARIOS; do
     fi
     for run in $(seq 1 "$RUNS"); do
       wait_quiet
-      read -r pid port < <(start_server "$server")
+      if [ -n "${CLUSTER[$scenario]:-}" ]; then
+        # Not pinned: two servers and Redis share both cores with the load generator (core 1).
+        start_cluster
+        pid=${CLUSTER_PIDS%% *}
+        targets=$CLUSTER_URLS
+        second=$(awk '{print $2}' <<<"$CLUSTER_PIDS")
+        [ "$scenario" = cdead ] && targets+="--kill-pid $second "
+        targets+="--server-pid $pid"
+      else
+        read -r pid port < <(start_server "$server")
+        targets="--url ws://127.0.0.1:$port/ws --server-pid $pid"
+      fi
       sleep 0.3
       base=$(grep VmRSS /proc/"$pid"/status 2>/dev/null | awk '{print $2}' || true)
       proc_snapshot "$work/before"
       started=$(date +%s.%N)
-      out=$(taskset -c 1 "$loadgen" --url "ws://127.0.0.1:$port/ws" ${ARGS[$scenario]} \
-              --duration "$DURATION" --server-pid "$pid" --json 2>/dev/null || true)
+      out=$(taskset -c 1 "$loadgen" $targets ${ARGS[$scenario]} \
+              --duration "$DURATION" --json 2>/dev/null || true)
       proc_snapshot "$work/after"
       others=$(others_during "$work/before" "$work/after" \
-                 "$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN {print e - s}')" "$pid")
-      kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+                 "$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN {print e - s}')" \
+                 "$pid" ${CLUSTER_PIDS:-} ${REDIS_PID:-})
+      if [ -n "${CLUSTER[$scenario]:-}" ]; then stop_cluster; CLUSTER_PIDS="" REDIS_PID=""
+      else kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; fi
       echo "$scenario $server run $run: $out $others" >>"$work/raw.txt"
       line="  $scenario / $server / run $run:"
       for metric in ${METRIC[$scenario]}; do
@@ -117,7 +166,7 @@ for scenario in $SCENARIOS; do
           kib_per_conn) conns=$(field "$out" connected); rss=$(field "$out" server_rss_kib)
             v=$(awk -v r="${rss:-0}" -v b="$base" -v n="${conns:-0}" 'BEGIN{ if (n>0) printf "%.1f", (r-b)/n; else print "n/a"}') ;;
           *) v=$(field "$out" "$metric")
-             [ "$metric" != connect_s ] && [ "$metric" != complete_s ] && [ "$(field "$out" delivered)" = 0 ] && v=""
+             [ "$metric" != connect_s ] && [ "$metric" != complete_s ] && [ "$metric" != leave_s ] && [ "$(field "$out" delivered)" = 0 ] && v=""
              [ "$(field "$out" connected)" = 0 ] && v="" ;;
         esac
         # A join storm counts only when every member got all it was owed, and nothing more.

@@ -6,7 +6,8 @@ set -euo pipefail
 source "$(dirname "$0")/../scripts/listening-port.sh"
 build=${1:?build dir}
 work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+pids=()
+trap 'kill "$server" "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
 "$build/server/confab-server" --bind 127.0.0.1 --port 0 --data-dir "$work/data" \
   --rate 1000000 --burst 1000000 >"$work/server.log" 2>&1 &
@@ -25,4 +26,34 @@ url="ws://127.0.0.1:$port/ws"
 loadgen="$build/bench/loadgen/confab-loadgen"
 check "$("$loadgen" --url "$url" --members 50 --rooms 5 --publishers 10 --rate 200 --duration 1 --warmup 0.2 --server-pid "$server" --json)"
 check "$("$loadgen" --url "$url" --members 20 --rooms 1 --publishers 4 --rate 0 --window 4 --duration 1 --warmup 0.2 --server-pid "$server" --json)"
+
+# The cluster scenarios (bench/run.sh cfanout, cdurable, cdead): two servers on one Redis, members
+# spread over both; deliveries cross servers; a killed server's members leave the other's room.
+if ! command -v redis-server >/dev/null; then
+  echo "bench smoke: redis-server missing, cluster part skipped (scripts/install-deps.sh installs it)"
+  echo "1 passed, 0 failed"
+  exit 0
+fi
+mkdir -p "$work/redis"
+redis-server --port 0 --unixsocket "$work/redis/sock" --dir "$work/redis" --save "" \
+  --appendonly yes --appendfsync always >"$work/redis/log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -S "$work/redis/sock" ] && break; sleep 0.05; done
+urls=()
+for n in 1 2; do
+  # A dead server's users leave within a second or two here (the shipped expiry is 30 s).
+  "$build/server/confab-server" --bind 127.0.0.1 --port 0 --data-dir "$work/c$n" \
+    --redis "unix:$work/redis/sock" --heartbeat-ms 200 --server-ttl-ms 1000 \
+    --rate 1000000 --burst 1000000 >"$work/c$n.log" 2>&1 &
+  pids+=($!)
+  urls+=(--url "ws://127.0.0.1:$(listening_port "$work/c$n.log")/ws")
+done
+out=$("$loadgen" "${urls[@]}" --members 40 --rooms 2 --publishers 6 --rate 200 --duration 1 --warmup 0.2 --json)
+check "$out"
+grep -qE '"cross_delivered":[1-9]' <<<"$out" || { echo "bench smoke: nothing crossed servers" >&2; exit 1; }
+# The kill ends the run only when every member on the first server had the 10 leaves it was owed.
+out=$("$loadgen" "${urls[@]}" --members 20 --rooms 1 --publishers 0 --settle 0.5 --timeout 30 --kill-pid "${pids[2]}" --json) \
+  || { echo "$out"; echo "bench smoke: the killed server's members did not all leave" >&2; exit 1; }
+echo "$out"
+grep -qE '"leaves":100[,}]' <<<"$out" || { echo "bench smoke: expected 100 leaves" >&2; exit 1; }
 echo "1 passed, 0 failed"

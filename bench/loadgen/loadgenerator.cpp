@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <string>
 
@@ -178,13 +179,15 @@ LoadGenerator::LoadGenerator(LoadConfig config)
 bool LoadGenerator::run()
 {
     std::string error;
-    const QByteArray path =
-        m_config.url.path().isEmpty() ? QByteArray("/") : m_config.url.path().toUtf8();
-    if (!m_clients.setTarget(m_config.url.host().toStdString(), uint16_t(m_config.url.port(80)),
-                             path.toStdString(), &error)) {
-        std::fprintf(stderr, "loadgen: %s\n", error.c_str());
-        return false;
+    for (const QUrl &url : std::as_const(m_config.urls)) {
+        const QByteArray path = url.path().isEmpty() ? QByteArray("/") : url.path().toUtf8();
+        if (!m_clients.addTarget(url.host().toStdString(), uint16_t(url.port(80)),
+                                 path.toStdString(), &error)) {
+            std::fprintf(stderr, "loadgen: %s\n", error.c_str());
+            return false;
+        }
     }
+    const size_t servers = size_t(m_config.urls.size());
     const int rooms = std::max(1, m_config.rooms);
     const bool publishing = !m_config.idle && !m_config.joinStorm;
     const int publishers = publishing ? std::min(m_config.publishers, m_config.members) : 0;
@@ -192,7 +195,12 @@ bool LoadGenerator::run()
     m_roomSize.assign(size_t(rooms), 0);
     for (int i = 0; i < m_config.members; ++i) {
         m_members[size_t(i)].room = i % rooms;
+        // Within a room its members alternate between the servers, and so do the rooms' first
+        // members (a room of one is on either).
+        m_members[size_t(i)].target = size_t(i % rooms + i / rooms) % servers;
         ++m_roomSize[size_t(i % rooms)];
+        if (m_config.killPid > 0 && m_members[size_t(i)].target == servers - 1)
+            ++m_doomed;
     }
     // Publishers spread over the rooms: member i is in room i % rooms.
     for (int p = 0; p < publishers; ++p) {
@@ -234,8 +242,8 @@ void LoadGenerator::openBatch()
 {
     // Keep at most connectBatch handshakes under way at once.
     while (m_opened < m_config.members && m_opened - m_ready < m_config.connectBatch) {
+        m_clients.open(m_members[size_t(m_opened)].target);
         ++m_opened;
-        m_clients.open();
     }
 }
 
@@ -266,7 +274,15 @@ void LoadGenerator::onText(int index, std::string_view text)
             ++m_result.outOfOrder;
         else
             last = seq;
-        m_result.latencyUs.add(uint64_t(std::max<qint64>(0, nowNs() - sentNs) / 1000));
+        const auto latencyUs = uint64_t(std::max<qint64>(0, nowNs() - sentNs) / 1000);
+        m_result.latencyUs.add(latencyUs);
+        if (m.target != m_members[size_t(m_publishers[size_t(publisher)].member)].target)
+            m_result.crossLatencyUs.add(latencyUs);
+        return;
+    }
+    if (m_phase == Phase::AwaitingLeaves && text.find("\"event\":\"leave\"") != text.npos
+        && scanFrame(text).type == "presence") {
+        onPresenceLeave(m);
         return;
     }
     if (m.ready && !m_config.joinStorm)
@@ -366,6 +382,33 @@ void LoadGenerator::stormComplete(qint64 now)
     m_phaseEndNs = now + qint64(m_config.settle * 1e9);
 }
 
+void LoadGenerator::killServer(qint64 now)
+{
+    std::fprintf(stderr, "loadgen: killing server pid %lld (%d members on it)\n",
+                 static_cast<long long>(m_config.killPid), m_doomed);
+    m_killNs = now;
+    m_phase = Phase::AwaitingLeaves;
+    m_phaseEndNs = now + qint64(m_config.timeout * 1e9);
+    ::kill(pid_t(m_config.killPid), SIGKILL);
+}
+
+void LoadGenerator::onPresenceLeave(Member &m)
+{
+    const size_t killed = size_t(m_config.urls.size()) - 1;
+    if (m.target == killed)
+        return;
+    ++m_result.leaves;
+    if (++m.leaves != m_doomed)
+        return;
+    const int survivors = m_config.members - m_doomed;
+    if (++m_leftComplete < survivors)
+        return;
+    m_result.leaveSeconds = double(nowNs() - m_killNs) / 1e9;
+    std::fprintf(stderr, "loadgen: every leave arrived %.2f s after the kill\n",
+                 m_result.leaveSeconds);
+    m_phase = Phase::Done;
+}
+
 void LoadGenerator::memberReady()
 {
     ++m_ready;
@@ -378,7 +421,7 @@ void LoadGenerator::memberReady()
     m_result.connectSeconds = double(now - m_startNs) / 1e9;
     if (m_config.joinStorm)
         return; // done when every presence has arrived too (checkComplete)
-    if (m_config.idle) {
+    if (m_config.idle || m_config.killPid > 0) {
         // Let the server settle, then read its memory.
         m_phase = Phase::Settling;
         m_phaseEndNs = now + qint64(m_config.settle * 1e9);
@@ -415,6 +458,16 @@ void LoadGenerator::onTime(qint64 now)
         m_phase = Phase::Done;
         break;
     case Phase::Settling:
+        if (m_config.killPid > 0 && m_killNs == 0)
+            killServer(now);
+        else
+            m_phase = Phase::Done;
+        break;
+    case Phase::AwaitingLeaves:
+        std::fprintf(stderr, "loadgen: gave up: %lld of %lld leaves after the kill\n",
+                     static_cast<long long>(m_result.leaves),
+                     static_cast<long long>(qint64(m_doomed) * (m_config.members - m_doomed)));
+        m_ok = false;
         m_phase = Phase::Done;
         break;
     case Phase::Warming:
@@ -497,6 +550,16 @@ QJsonObject LoadResult::toJson(const LoadConfig &c) const
                   {"p90_ms", double(latencyUs.quantile(0.90)) / 1000},
                   {"p99_ms", double(latencyUs.quantile(0.99)) / 1000},
                   {"max_ms", double(latencyUs.max()) / 1000}};
+    if (c.urls.size() > 1) {
+        o.insert("servers", double(c.urls.size()));
+        o.insert("cross_delivered", double(crossLatencyUs.count()));
+        o.insert("cross_p50_ms", double(crossLatencyUs.quantile(0.50)) / 1000);
+        o.insert("cross_p99_ms", double(crossLatencyUs.quantile(0.99)) / 1000);
+    }
+    if (c.killPid > 0) {
+        o.insert("leave_s", leaveSeconds);
+        o.insert("leaves", double(leaves));
+    }
     if (c.joinStorm) {
         o.insert("complete_s", completeSeconds);
         o.insert("presences", double(presences));

@@ -4,6 +4,12 @@
 // room, and its latency measured (publish to delivery, on the system-wide monotonic clock).
 // The join storm (--join-storm) only connects, says hello and joins: it measures how long until
 // every member has its `joined` and the presence of everyone who joined after it.
+//
+// Several --url (servers of one cluster): a room's members alternate between the servers;
+// deliveries to a member on another server than the publisher's are also measured on their own
+// (cross-server latency). With --kill-pid, once every member has joined, the generator SIGKILLs
+// that process (the server of the last --url) and measures how long until every member on the other
+// servers has a presence leave for each member it had there.
 #pragma once
 
 #include "histogram.h"
@@ -20,7 +26,7 @@
 namespace confab::bench {
 
 struct LoadConfig {
-    QUrl url{QStringLiteral("ws://127.0.0.1:7300/ws")};
+    QList<QUrl> urls{QUrl(QStringLiteral("ws://127.0.0.1:7300/ws"))};
     int members = 100;
     int rooms = 1;
     int publishers = 10;
@@ -35,6 +41,7 @@ struct LoadConfig {
     bool joinStorm = false; // connect, hello and join; no publishing
     double timeout = 60;    // give up after this long connecting
     double settle = 1;      // idle and join storm: seconds connected before the memory is read
+    qint64 killPid = 0;     // the last url's server, killed once every member has joined
 };
 
 struct LoadResult {
@@ -48,6 +55,7 @@ struct LoadResult {
     double seconds = 0;
     double connectSeconds = 0;
     Histogram latencyUs;
+    Histogram crossLatencyUs; // deliveries to a member on another server than the publisher's
     ProcStats serverBefore, serverAfter;
     int connected = 0;
     // Join storm: when every member also had every presence it was owed, how many presences
@@ -57,6 +65,10 @@ struct LoadResult {
     qint64 presences = 0;
     qint64 badMembers = 0;
     qint64 extraPresences = 0;
+    // --kill-pid: seconds from the kill until every member on the other servers had the leave of
+    // everyone on the killed one; the leaves that arrived.
+    double leaveSeconds = 0;
+    qint64 leaves = 0;
 
     QJsonObject toJson(const LoadConfig &config) const;
     QString toText(const LoadConfig &config) const;
@@ -81,6 +93,8 @@ private:
         int presences = 0;           // join storm: presence joins received after its `joined`
         bool complete = false;
         bool lost = false; // closed before it was complete
+        size_t target = 0; // the server it is connected to (an index into urls)
+        int leaves = 0;    // --kill-pid: presence leaves received after the kill
     };
     struct Publisher {
         int member = 0;
@@ -89,7 +103,7 @@ private:
         int inFlight = 0;
         std::string sendHead, sendTail; // its send frame around the text (sendFrameAround)
     };
-    enum class Phase { Connecting, Settling, Warming, Measuring, Draining, Done };
+    enum class Phase { Connecting, Settling, Warming, Measuring, Draining, AwaitingLeaves, Done };
 
     void openBatch();
     void onText(int member, std::string_view text);
@@ -99,6 +113,8 @@ private:
     void checkComplete(Member &m);
     void memberLost(int member);
     void checkStormOver();
+    void killServer(qint64 now);
+    void onPresenceLeave(Member &m);
     void stormComplete(qint64 now);
     void beginLoad(qint64 now);
     void onTime(qint64 now);
@@ -126,6 +142,10 @@ private:
     qint64 m_loadStartNs = 0;
     qint64 m_paced = 0;
     int m_nextPublisher = 0;
+    // --kill-pid: members on the killed server, members elsewhere that have all their leaves.
+    int m_doomed = 0;
+    int m_leftComplete = 0;
+    qint64 m_killNs = 0;
 };
 
 } // namespace confab::bench

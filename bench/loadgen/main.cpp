@@ -14,7 +14,10 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral("Load generator for PROTOCOL v1 servers."));
     parser.addHelpOption();
     const QList<QCommandLineOption> options{
-        {"url", "Server URL.", "url", "ws://127.0.0.1:7300/ws"},
+        {"url",
+         "Server URL; give it again for each server of a cluster (members are spread over"
+         " them).",
+         "url", "ws://127.0.0.1:7300/ws"},
         {"members", "Connections.", "n", "100"},
         {"rooms", "Rooms (members are spread evenly).", "n", "1"},
         {"publishers", "Members that publish.", "n", "10"},
@@ -33,13 +36,19 @@ int main(int argc, char *argv[])
         {"idle", "Only connect and say hello (memory per idle connection, connect storms)."},
         {"join-storm", "Only connect, say hello and join: time until every member has its joined"
                        " and the presence of everyone who joined after it."},
+        {"kill-pid",
+         "Once every member has joined, SIGKILL this process (the server of the last --url)"
+         " and measure how long until the others have every presence leave.",
+         "pid", "0"},
         {"json", "Print one JSON object instead of text."},
     };
     parser.addOptions(options);
     parser.process(app);
 
     confab::bench::LoadConfig c;
-    c.url = QUrl(parser.value("url"));
+    c.urls.clear();
+    for (const QString &url : parser.values("url"))
+        c.urls.append(QUrl(url));
     c.members = parser.value("members").toInt();
     c.rooms = parser.value("rooms").toInt();
     c.publishers = parser.value("publishers").toInt();
@@ -54,8 +63,10 @@ int main(int argc, char *argv[])
     c.settle = parser.value("settle").toDouble();
     c.idle = parser.isSet("idle");
     c.joinStorm = parser.isSet("join-storm");
-    if ((c.idle && c.joinStorm) || c.members < 1 || c.rooms < 1 || c.publishers < 0 || c.rate < 0
-        || c.window < 1 || c.duration <= 0 || c.settle < 0 || c.size < 40 || c.connectBatch < 1) {
+    c.killPid = parser.value("kill-pid").toLongLong();
+    if ((c.idle && c.joinStorm) || (c.killPid > 0 && (c.urls.size() < 2 || c.rooms != 1))
+        || c.members < 1 || c.rooms < 1 || c.publishers < 0 || c.rate < 0 || c.window < 1
+        || c.duration <= 0 || c.settle < 0 || c.size < 40 || c.connectBatch < 1) {
         std::fprintf(stderr, "confab-loadgen: invalid options (see --help)\n");
         return 2;
     }

@@ -30,7 +30,7 @@ WsClients::~WsClients()
         ::close(m_epoll);
 }
 
-bool WsClients::setTarget(const std::string &host, uint16_t port, const std::string &path,
+bool WsClients::addTarget(const std::string &host, uint16_t port, const std::string &path,
                           std::string *error)
 {
     addrinfo hints{};
@@ -42,23 +42,27 @@ bool WsClients::setTarget(const std::string &host, uint16_t port, const std::str
         *error = "cannot resolve " + host + ": " + gai_strerror(rc);
         return false;
     }
-    std::memcpy(&m_addr, found->ai_addr, sizeof m_addr);
-    m_addr.sin_port = htons(port);
+    Target target;
+    std::memcpy(&target.addr, found->ai_addr, sizeof target.addr);
+    target.addr.sin_port = htons(port);
     freeaddrinfo(found);
     // The key is fixed: the generator does not check Sec-WebSocket-Accept, only the 101.
-    m_request =
+    target.request =
         "GET " + (path.empty() ? std::string("/") : path) + " HTTP/1.1\r\nHost: " + host + ":"
         + std::to_string(port)
         + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    m_targets.push_back(std::move(target));
     return true;
 }
 
-int WsClients::open()
+int WsClients::open(size_t target)
 {
     const int id = int(m_conns.size());
     m_conns.emplace_back();
     Conn &c = m_conns.back();
+    c.target = target;
+    const sockaddr_in &addr = m_targets.at(target).addr;
     c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c.fd < 0) {
         fail(id, std::string("socket: ") + std::strerror(errno));
@@ -66,7 +70,7 @@ int WsClients::open()
     }
     const int one = 1;
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (::connect(c.fd, reinterpret_cast<const sockaddr *>(&m_addr), sizeof m_addr) != 0
+    if (::connect(c.fd, reinterpret_cast<const sockaddr *>(&addr), sizeof addr) != 0
         && errno != EINPROGRESS) {
         fail(id, std::string("connect: ") + std::strerror(errno));
         return id;
@@ -115,7 +119,7 @@ void WsClients::onWritable(int id)
             return;
         }
         c.state = State::Upgrading;
-        queue(id, m_request);
+        queue(id, m_targets[c.target].request);
         return;
     }
     if (c.state != State::Closed)

@@ -31,11 +31,13 @@ public:
     WsClients(const WsClients &) = delete;
     WsClients &operator=(const WsClients &) = delete;
 
-    // Resolves host and port once (numeric addresses or names); false with a reason on failure.
-    bool setTarget(const std::string &host, uint16_t port, const std::string &path,
+    // Resolves host and port once (numeric addresses or names) and adds them as a server to
+    // connect to (the first is target 0: several servers of one cluster); false with a reason on
+    // failure.
+    bool addTarget(const std::string &host, uint16_t port, const std::string &path,
                    std::string *error);
-    // Starts a non-blocking connect and returns the connection's id.
-    int open();
+    // Starts a non-blocking connect to a target and returns the connection's id.
+    int open(size_t target = 0);
     void sendText(int id, std::string_view text);
     // Waits up to timeoutMs for socket events and handles them.
     void poll(int timeoutMs);
@@ -50,6 +52,7 @@ private:
         std::string out;     // bytes the kernel did not take yet
         std::string message; // a fragmented text message being assembled
         bool wantWrite = true;
+        size_t target = 0;
     };
 
     void onReadable(int id);
@@ -65,8 +68,11 @@ private:
 
     Callbacks m_cb;
     int m_epoll = -1;
-    sockaddr_in m_addr{};
-    std::string m_request;
+    struct Target {
+        sockaddr_in addr{};
+        std::string request; // the upgrade request
+    };
+    std::vector<Target> m_targets;
     std::deque<Conn> m_conns; // a deque: callbacks may open() while a Conn& is held
     std::vector<char> m_scratch;
     uint64_t m_maskState = 0x9e3779b97f4a7c15ull;
