@@ -70,9 +70,12 @@ ARGS[cfanout]="--members 500 --rooms 1 --publishers 10 --rate 200";          MET
 ARGS[cdurable]="--members 200 --rooms 200 --publishers 200 --rate 0 --window 16"; METRIC[cdurable]=delivered_per_s
 ARGS[cdead]="--members 200 --rooms 1 --publishers 0 --settle 2 --timeout 90";  METRIC[cdead]=leave_s
 declare -A CLUSTER=([cfanout]=1 [cdurable]=1 [cdead]=1)
+# Protocol 1.1: rooms' load with a quarter of the publishes edits and reactions (half each) of the
+# publisher's own last message; compare its p99 with rooms' in the same run. Confab only.
+ARGS[mixed]="--members 1000 --rooms 100 --publishers 1000 --rate 1000 --events 0.25"; METRIC[mixed]=p99_ms
 # The peers keep no member list and send no presence: the join storm measures Confab alone.
-declare -A CONFAB_ONLY=([joinstorm5000]=1 [cfanout]=1 [cdurable]=1 [cdead]=1)
-ALL="fanout sat100 sat1000 rooms durable idle5000 idle19000 idle20000 storm5000 joinstorm5000 cfanout cdurable cdead"
+declare -A CONFAB_ONLY=([joinstorm5000]=1 [cfanout]=1 [cdurable]=1 [cdead]=1 [mixed]=1)
+ALL="fanout sat100 sat1000 rooms mixed durable idle5000 idle19000 idle20000 storm5000 joinstorm5000 cfanout cdurable cdead"
 SCENARIOS=${*:-$ALL}
 
 start_server() { # $1 = confab|go|node; prints "pid port"

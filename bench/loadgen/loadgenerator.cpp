@@ -1,5 +1,6 @@
 #include "loadgenerator.h"
 
+#include "eventframes.h"
 #include "frames.h"
 
 #include <QJsonArray>
@@ -152,8 +153,24 @@ Scanned scanFrame(std::string_view s)
 bool isMessageFrame(std::string_view text)
 {
     // Confab sorts keys (type comes last), the peers put it first. A joined frame holds
-    // messages in its history, so only the frame's own type counts.
-    return text.ends_with("\"type\":\"message\"}") || text.starts_with("{\"type\":\"message\"");
+    // messages in its history, so only the frame's own type counts. An edit carries a payload
+    // in its text like a message (--events).
+    return text.ends_with("\"type\":\"message\"}") || text.starts_with("{\"type\":\"message\"")
+           || text.ends_with("\"type\":\"edit\"}");
+}
+
+// The room seq of a message frame ("seq":N), 0 when absent.
+qint64 frameSeq(std::string_view text)
+{
+    static constexpr std::string_view key = "\"seq\":";
+    const size_t at = text.find(key);
+    if (at == std::string_view::npos)
+        return 0;
+    qint64 seq = 0;
+    for (size_t pos = at + key.size(); pos < text.size() && text[pos] >= '0' && text[pos] <= '9';
+         ++pos)
+        seq = seq * 10 + (text[pos] - '0');
+    return seq;
 }
 
 constexpr qint64 Ms = 1000000;
@@ -258,6 +275,10 @@ void LoadGenerator::onText(int index, std::string_view text)
         if (publisher == m.publisher && publisher >= 0) {
             Publisher &p = m_publishers[size_t(publisher)];
             p.inFlight = std::max(0, p.inFlight - 1);
+            if (m_config.events > 0 && text.ends_with("\"type\":\"message\"}")) {
+                p.ownSeq = frameSeq(text); // a new target for its events
+                p.reacted = false;
+            }
             const bool sending = m_phase == Phase::Warming || m_phase == Phase::Measuring;
             if (sending && m_config.rate <= 0)
                 publish(publisher);
@@ -278,6 +299,11 @@ void LoadGenerator::onText(int index, std::string_view text)
         m_result.latencyUs.add(latencyUs);
         if (m.target != m_members[size_t(m_publishers[size_t(publisher)].member)].target)
             m_result.crossLatencyUs.add(latencyUs);
+        return;
+    }
+    if (text.ends_with("\"type\":\"reaction\"}")) {
+        if (m_phase == Phase::Measuring || m_phase == Phase::Draining)
+            ++m_result.reactionsDelivered;
         return;
     }
     if (m_phase == Phase::AwaitingLeaves && text.find("\"event\":\"leave\"") != text.npos
@@ -515,10 +541,18 @@ void LoadGenerator::publish(int index)
     const int n =
         std::snprintf(text, sizeof text, "lg|%d|%d|%lld|%lld|", p.room, index,
                       static_cast<long long>(p.nextSeq++), static_cast<long long>(nowNs()));
-    std::string frame = p.sendHead;
-    frame.append(text, size_t(n));
+    std::string payload(text, size_t(n));
     if (n < m_config.size)
-        frame.append(size_t(m_config.size - n), 'x');
+        payload.append(size_t(m_config.size - n), 'x');
+    if (m_config.events > 0) {
+        p.eventsOwed += m_config.events;
+        if (p.eventsOwed >= 1 && publishEvent(p, payload)) {
+            p.eventsOwed -= 1;
+            return;
+        }
+    }
+    std::string frame = p.sendHead;
+    frame += payload;
     frame += p.sendTail;
     ++p.inFlight;
     if (m_phase == Phase::Measuring) {
@@ -526,6 +560,35 @@ void LoadGenerator::publish(int index)
         m_result.expected += m_roomSize[size_t(p.room)];
     }
     m_clients.sendText(p.member, frame);
+}
+
+bool LoadGenerator::publishEvent(Publisher &p, std::string_view payload)
+{
+    if (p.ownSeq == 0)
+        return false;
+    const bool measuring = m_phase == Phase::Measuring;
+    const QString room = QString::fromStdString(roomName(p.room));
+    if (p.editNext) {
+        // Encoded per edit (a quarter of the load at most): the payload is plain ASCII.
+        const protocol::EditRequest edit{
+            room, p.ownSeq, QString::fromLatin1(payload.data(), qsizetype(payload.size()))};
+        m_clients.sendText(p.member, wireText(edit.toJson()));
+        if (measuring) {
+            ++m_result.sent;
+            ++m_result.editsSent;
+            m_result.expected += m_roomSize[size_t(p.room)];
+        }
+    } else {
+        p.reacted = !p.reacted;
+        const protocol::ReactRequest react{room, p.ownSeq, QStringLiteral("\U0001F44D"), p.reacted};
+        m_clients.sendText(p.member, wireText(react.toJson()));
+        if (measuring) {
+            ++m_result.reactionsSent;
+            m_result.reactionsExpected += m_roomSize[size_t(p.room)];
+        }
+    }
+    p.editNext = !p.editNext;
+    return true;
 }
 
 QJsonObject LoadResult::toJson(const LoadConfig &c) const
@@ -555,6 +618,12 @@ QJsonObject LoadResult::toJson(const LoadConfig &c) const
         o.insert("cross_delivered", double(crossLatencyUs.count()));
         o.insert("cross_p50_ms", double(crossLatencyUs.quantile(0.50)) / 1000);
         o.insert("cross_p99_ms", double(crossLatencyUs.quantile(0.99)) / 1000);
+    }
+    if (c.events > 0) {
+        o.insert("edits_sent", double(editsSent));
+        o.insert("reactions_sent", double(reactionsSent));
+        o.insert("reactions_expected", double(reactionsExpected));
+        o.insert("reactions_delivered", double(reactionsDelivered));
     }
     if (c.killPid > 0) {
         o.insert("leave_s", leaveSeconds);

@@ -42,6 +42,7 @@ struct LoadConfig {
     double timeout = 60;    // give up after this long connecting
     double settle = 1;      // idle and join storm: seconds connected before the memory is read
     qint64 killPid = 0;     // the last url's server, killed once every member has joined
+    double events = 0;      // fraction of publishes that are edits and reactions
 };
 
 struct LoadResult {
@@ -56,6 +57,12 @@ struct LoadResult {
     double connectSeconds = 0;
     Histogram latencyUs;
     Histogram crossLatencyUs; // deliveries to a member on another server than the publisher's
+    // --events: edits sent (their deliveries count with the messages'), reactions sent, and the
+    // reaction deliveries expected and received.
+    qint64 editsSent = 0;
+    qint64 reactionsSent = 0;
+    qint64 reactionsExpected = 0;
+    qint64 reactionsDelivered = 0;
     ProcStats serverBefore, serverAfter;
     int connected = 0;
     // Join storm: when every member also had every presence it was owed, how many presences
@@ -102,6 +109,12 @@ private:
         qint64 nextSeq = 1;
         int inFlight = 0;
         std::string sendHead, sendTail; // its send frame around the text (sendFrameAround)
+        // --events: the room seq of its last message (the target of its edits and reactions),
+        // whether its reaction is on there, how many events it owes, which kind is next.
+        qint64 ownSeq = 0;
+        bool reacted = false;
+        double eventsOwed = 0;
+        bool editNext = true;
     };
     enum class Phase { Connecting, Settling, Warming, Measuring, Draining, AwaitingLeaves, Done };
 
@@ -120,6 +133,8 @@ private:
     void onTime(qint64 now);
     void tick(qint64 now);
     void publish(int publisher);
+    // --events: an edit or a reaction in place of a message; false when it has no message yet.
+    bool publishEvent(Publisher &p, std::string_view payload);
     int pollTimeoutMs(qint64 now) const;
 
     LoadConfig m_config;

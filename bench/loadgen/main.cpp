@@ -40,6 +40,10 @@ int main(int argc, char *argv[])
          "Once every member has joined, SIGKILL this process (the server of the last --url)"
          " and measure how long until the others have every presence leave.",
          "pid", "0"},
+        {"events",
+         "Protocol 1.1, paced load: this fraction of the publishes are edits and reactions"
+         " (half each) of the publisher's own last message.",
+         "fraction", "0"},
         {"json", "Print one JSON object instead of text."},
     };
     parser.addOptions(options);
@@ -64,9 +68,11 @@ int main(int argc, char *argv[])
     c.idle = parser.isSet("idle");
     c.joinStorm = parser.isSet("join-storm");
     c.killPid = parser.value("kill-pid").toLongLong();
-    if ((c.idle && c.joinStorm) || (c.killPid > 0 && (c.urls.size() < 2 || c.rooms != 1))
-        || c.members < 1 || c.rooms < 1 || c.publishers < 0 || c.rate < 0 || c.window < 1
-        || c.duration <= 0 || c.settle < 0 || c.size < 40 || c.connectBatch < 1) {
+    c.events = parser.value("events").toDouble();
+    if ((c.idle && c.joinStorm) || c.events < 0 || c.events > 0.9 || (c.events > 0 && c.rate <= 0)
+        || (c.killPid > 0 && (c.urls.size() < 2 || c.rooms != 1)) || c.members < 1 || c.rooms < 1
+        || c.publishers < 0 || c.rate < 0 || c.window < 1 || c.duration <= 0 || c.settle < 0
+        || c.size < 40 || c.connectBatch < 1) {
         std::fprintf(stderr, "confab-loadgen: invalid options (see --help)\n");
         return 2;
     }
