@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -224,6 +225,11 @@ bool LoadGenerator::run()
         m_members[size_t(p)].publisher = p;
         auto [sendHead, sendTail] = sendFrameAround(p % rooms);
         m_publishers.push_back({p, p % rooms, 1, 0, std::move(sendHead), std::move(sendTail)});
+        // --events: publishers start at different points of their cycle, so that edits and
+        // reactions are mixed from the first second on.
+        const double owed = double(p) * m_config.events;
+        m_publishers.back().eventsOwed = owed - std::floor(owed);
+        m_publishers.back().editNext = p % 2 == 0;
     }
     for (Member &m : m_members)
         m.lastSeq.assign(size_t(publishers), 0);
