@@ -97,6 +97,25 @@ public:
     }
     void relayDirect(const protocol::ChatMessage &, const QString &) override {}
     void relayNick(const User &, const QString &, const QSet<QString> &) override {}
+    // PLACEHOLDERS of the v11-base branch (never on main): answer "unavailable" until the 1.1
+    // storage work replaces them.
+    void applyEvent(Room &, const protocol::ChatMessage &, const QString &, bool,
+                    Then<EventOutcome> then) override
+    {
+        then(std::nullopt);
+    }
+    void saveBan(const Ban &, const protocol::UserInfo &, Then<bool> then) override
+    {
+        then(std::nullopt);
+    }
+    void removeBan(const QString &, Then<bool> then) override { then(std::nullopt); }
+    void findBan(const QString &, const QString &, Then<std::optional<Ban>> then) override
+    {
+        then(std::optional<Ban>());
+    }
+    void relayKick(const QString &, const QString &, const protocol::UserInfo &,
+                   const QString &) override
+    {}
 
     // The longest one search walks matches on the search thread (see SearchWorker::search).
     static constexpr int SearchBudgetMs = 250;

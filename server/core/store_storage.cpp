@@ -34,7 +34,7 @@ void Store::saveNick(const User &user)
 void Store::join(Room &room, const User &, bool firstHere, std::optional<qint64> since,
                  Then<RoomEntry> then)
 {
-    RoomEntry entry{room.epoch, room.topic, room.lastSeq, firstHere, {}, {}};
+    RoomEntry entry{room.epoch, room.topic, room.lastSeq, firstHere, {}, 0, {}};
     // A room without messages, or a since at its last seq (a reconnect that missed nothing),
     // has no history to look up: in a reconnect storm that is most joins.
     const qint64 top = std::numeric_limits<qint64>::max();
