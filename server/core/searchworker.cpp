@@ -77,6 +77,12 @@ void SearchWorker::run()
         const bool ready = db.isOpen() && query.prepare(searchSql());
         if (db.isOpen() && !ready)
             qCCritical(lcStore) << "search prepare failed:" << query.lastError().text();
+        QSqlQuery reactions(db);
+        reactions.setForwardOnly(true);
+        if (db.isOpen()
+            && !reactions.prepare(QStringLiteral("SELECT emoji, user_id FROM reactions WHERE"
+                                                 " room = ? AND seq = ? ORDER BY at")))
+            qCCritical(lcStore) << "search prepare failed:" << reactions.lastError().text();
         for (;;) {
             SearchRequest request;
             {
@@ -89,8 +95,10 @@ void SearchWorker::run()
                 m_queue.pop_front();
             }
             QList<ChatMessage> found;
-            if (ready)
+            if (ready) {
                 found = search(query, request);
+                addReactions(reactions, found);
+            }
             QMetaObject::invokeMethod(
                 this,
                 [this, ticket = request.ticket, found = std::move(found)] {
@@ -99,6 +107,7 @@ void SearchWorker::run()
                 Qt::QueuedConnection);
         }
         query = QSqlQuery(); // finalized before its connection closes
+        reactions = QSqlQuery();
         db.close();
     }
     QSqlDatabase::removeDatabase(name);
@@ -136,6 +145,21 @@ QList<ChatMessage> SearchWorker::search(QSqlQuery &query, const SearchRequest &r
     }
     query.finish();
     return found;
+}
+
+void SearchWorker::addReactions(QSqlQuery &reactions, QList<ChatMessage> &found)
+{
+    for (ChatMessage &m : found) {
+        reactions.bindValue(0, m.room);
+        reactions.bindValue(1, m.seq);
+        if (!reactions.exec()) {
+            qCCritical(lcStore) << "search reactions failed:" << reactions.lastError().text();
+            return;
+        }
+        while (reactions.next())
+            m.reactions[reactions.value(0).toString()].append(reactions.value(1).toString());
+        reactions.finish();
+    }
 }
 
 } // namespace confab

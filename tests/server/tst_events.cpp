@@ -387,7 +387,7 @@ private Q_SLOTS:
         QVERIFY(p.start());
         say(p.alice, "planning the zeppelin launch");
         p.alice.request(editFrame(1, "planning the balloon launch"));
-        const auto search = [&](const QString &q) {
+        const auto search = [&](const QString &q) -> const QJsonArray {
             return p.alice.request({{"type", "search"}, {"q", q}})["messages"].toArray();
         };
         QCOMPARE(search("zeppelin").size(), 0);
@@ -395,11 +395,15 @@ private Q_SLOTS:
         QCOMPARE(found.size(), 1);
         QCOMPARE(found[0]["text"].toString(), "planning the balloon launch");
         QVERIFY(found[0].toObject().contains("edited_ts"));
+        QVERIFY(!found[0].toObject().contains("reactions"));
+        p.bob.request(reactFrame(1, "🎈"));
+        QCOMPARE(search("balloon")[0]["reactions"].toObject(),
+                 (QJsonObject{{"🎈", QJsonArray{p.bob.userId()}}}));
         QCOMPARE(search("launch").size(), 1); // no edit event among the results
         // Once indexed too (the edit then replaces an index entry, not a batch's text).
-        say(p.alice, "indexed quickly");
+        const qint64 indexed = seqOf(say(p.alice, "indexed quickly"));
         QCOMPARE(search("indexed").size(), 1);
-        p.alice.request(editFrame(3, "rewritten afterwards"));
+        p.alice.request(editFrame(indexed, "rewritten afterwards"));
         QCOMPARE(search("indexed").size(), 0);
         QCOMPARE(search("rewritten").size(), 1);
     }
