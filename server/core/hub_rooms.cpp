@@ -65,9 +65,9 @@ void Hub::handleJoin(Connection *c, const Frame &f)
             // The member list is the room's, kept encoded (room.h): not encoded again per joiner.
             // A cluster's comes from the shared store, with every server's members.
             const protocol::Joined joined{
-                room.name,      room.topic, {},
-                entry->lastSeq, room.epoch, user->reads.value(room.name, 0),
-                entry->history};
+                room.name,      room.topic,   {},
+                entry->lastSeq, room.epoch,   user->reads.value(room.name, 0),
+                entry->history, entry->unread};
             if (entry->members.isEmpty()) { // the room's own list, sent as it is kept
                 GrowingBlock::Prefix members = room.membersJsonOpen();
                 auto [start, tail] = protocol::joinedTextFrameAround(joined, members.size + 1,

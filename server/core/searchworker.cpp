@@ -19,10 +19,16 @@ namespace {
 // looked up per match (CROSS JOIN keeps that order of the loops). Rooms are filtered by the
 // walker, not by SQL: a user in 10,000 rooms made a 10,000-value IN list, and SQLite then
 // walked the rooms instead of the matches.
-const char *const searchSql =
-    "SELECT m.room, m.seq, m.id, m.user_id, m.nick, m.text, m.ts FROM messages_fts"
-    " CROSS JOIN messages m ON m.rowid = messages_fts.rowid"
-    " WHERE messages_fts MATCH ? AND messages_fts.rowid <= ? ORDER BY messages_fts.rowid DESC";
+// The messages' state is the row's (an edit replaced the text; a deleted message is no longer
+// in the index).
+QString searchSql()
+{
+    return QStringLiteral("SELECT %1 FROM messages_fts"
+                          " CROSS JOIN messages m ON m.rowid = messages_fts.rowid"
+                          " WHERE messages_fts MATCH ? AND messages_fts.rowid <= ?"
+                          " ORDER BY messages_fts.rowid DESC")
+        .arg(eventColumns(QStringLiteral("m.")));
+}
 
 } // namespace
 
@@ -68,9 +74,15 @@ void SearchWorker::run()
             qCCritical(lcStore) << "search connection failed:" << db.lastError().text();
         QSqlQuery query(db);
         query.setForwardOnly(true);
-        const bool ready = db.isOpen() && query.prepare(QString::fromLatin1(searchSql));
+        const bool ready = db.isOpen() && query.prepare(searchSql());
         if (db.isOpen() && !ready)
             qCCritical(lcStore) << "search prepare failed:" << query.lastError().text();
+        QSqlQuery reactions(db);
+        reactions.setForwardOnly(true);
+        if (db.isOpen()
+            && !reactions.prepare(QStringLiteral("SELECT emoji, user_id FROM reactions WHERE"
+                                                 " room = ? AND seq = ? ORDER BY at")))
+            qCCritical(lcStore) << "search prepare failed:" << reactions.lastError().text();
         for (;;) {
             SearchRequest request;
             {
@@ -83,8 +95,10 @@ void SearchWorker::run()
                 m_queue.pop_front();
             }
             QList<ChatMessage> found;
-            if (ready)
+            if (ready) {
                 found = search(query, request);
+                addReactions(reactions, found);
+            }
             QMetaObject::invokeMethod(
                 this,
                 [this, ticket = request.ticket, found = std::move(found)] {
@@ -93,6 +107,7 @@ void SearchWorker::run()
                 Qt::QueuedConnection);
         }
         query = QSqlQuery(); // finalized before its connection closes
+        reactions = QSqlQuery();
         db.close();
     }
     QSqlDatabase::removeDatabase(name);
@@ -130,6 +145,21 @@ QList<ChatMessage> SearchWorker::search(QSqlQuery &query, const SearchRequest &r
     }
     query.finish();
     return found;
+}
+
+void SearchWorker::addReactions(QSqlQuery &reactions, QList<ChatMessage> &found)
+{
+    for (ChatMessage &m : found) {
+        reactions.bindValue(0, m.room);
+        reactions.bindValue(1, m.seq);
+        if (!reactions.exec()) {
+            qCCritical(lcStore) << "search reactions failed:" << reactions.lastError().text();
+            return;
+        }
+        while (reactions.next())
+            m.reactions[reactions.value(0).toString()].append(reactions.value(1).toString());
+        reactions.finish();
+    }
 }
 
 } // namespace confab

@@ -50,6 +50,8 @@ protected:
 
 private:
     QList<protocol::ChatMessage> search(QSqlQuery &query, const SearchRequest &request);
+    // Protocol 1.1: the found messages' reactions (their current state), one look-up each.
+    static void addReactions(QSqlQuery &reactions, QList<protocol::ChatMessage> &found);
 
     const QString m_path;
     const int m_budgetMs;

@@ -46,7 +46,10 @@ struct RoomEntry {
     QString topic;
     qint64 lastSeq = 0;
     bool becameMember = false; // the user's first connection in the room: presence join is owed
-    QList<protocol::ChatMessage> history;
+    QList<protocol::ChatMessage> history; // events of every kind, in seq order, current state
+    // 1.1 `unread`: the room's messages (not other events, not deleted ones) above the user's
+    // read position.
+    qint64 unread = 0;
     // Cluster mode: every member on every server, as an encoded JSON array; empty in single-
     // server mode, where the room's own list (Room::membersJsonOpen) is the whole truth.
     QByteArray members;
@@ -55,6 +58,33 @@ struct RoomEntry {
 struct Appended {
     protocol::ChatMessage message;
     bool duplicate = false; // a resend of a client id within 24 h: nothing new was stored
+    // 1.1: the draft's reply_to names no message of the room: nothing was stored (not_found).
+    bool replyNotFound = false;
+};
+
+// 1.1: what became of an edit, deletion or reaction given to applyEvent.
+struct EventOutcome {
+    enum class Verdict {
+        Stored,       // `event` has the room's next seq; the target's state changed with it
+        Duplicate,    // an edit's client id repeated within 24 h: `event` is the original
+        Unchanged,    // a reaction that changes nothing: nothing stored, no answer
+        NotFound,     // no such message in the room, or it is deleted
+        Forbidden,    // an edit not by the author; a deletion by neither the author nor an op
+        TooManyEmoji, // the message has MaxEmojiPerMessage different emoji already (bad_request)
+    };
+    Verdict verdict = Verdict::Stored;
+    protocol::ChatMessage event;
+};
+
+// 1.1: a ban (operators.md in docs/protocol.md). By user id; for a user who came without a token
+// also by the address it came from (`ip`, empty otherwise), since such a user's id is new on
+// every connection.
+struct Ban {
+    QString userId;
+    QString ip;
+    qint64 untilMs = 0; // server clock
+    QString reason;
+    friend bool operator==(const Ban &, const Ban &) = default;
 };
 
 template <typename T> using Then = std::function<void(std::optional<T>)>;
@@ -108,7 +138,16 @@ public:
     // clientId sent by the same user to the same room within 24 h.
     virtual void append(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
                         Then<Appended> then) = 0;
-    // The last `limit` messages with seq in (afterSeq, beforeSeq), ascending.
+    // 1.1: stores an edit, deletion or reaction (`draft`: kind, room, target, from, id, ts, and
+    // text or emoji/on; seq is the store's to give) after checks made in the same step as the
+    // write, since a cluster's servers race (EventOutcome says which). mayModerate: the user is
+    // an operator (may delete any message). A deletion erases the target's text, its edits'
+    // texts and its reactions from storage and from the search index for real; an edit's new
+    // text replaces the old one in the index. clientId de-duplicates an edit like a send.
+    virtual void applyEvent(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
+                            bool mayModerate, Then<EventOutcome> then) = 0;
+    // The last `limit` events with seq in (afterSeq, beforeSeq), ascending, messages in their
+    // current state.
     virtual void history(Room &room, qint64 afterSeq, qint64 beforeSeq, int limit,
                          Then<QList<protocol::ChatMessage>> then) = 0;
     virtual void setTopic(Room &room, const protocol::TopicEvent &event, Then<bool> then) = 0;
@@ -135,6 +174,18 @@ public:
     virtual void relayDirect(const protocol::ChatMessage &message, const QString &clientId) = 0;
     virtual void relayNick(const User &user, const QString &old, const QSet<QString> &rooms) = 0;
 
+    // 1.1 operators. Bans are kept (they survive restarts) and, in a cluster, hold on every
+    // server: saveBan also reaches the other servers (remoteBan), which close the user's
+    // connections there.
+    virtual void saveBan(const Ban &ban, const protocol::UserInfo &by, Then<bool> then) = 0;
+    virtual void removeBan(const QString &userId, Then<bool> then) = 0;
+    // The ban in force, if any, for this user id or (non-empty ip) this address.
+    virtual void findBan(const QString &userId, const QString &ip,
+                         Then<std::optional<Ban>> then) = 0;
+    // Cluster mode: a kick for the user's connections on the other servers (remoteKick).
+    virtual void relayKick(const QString &room, const QString &userId, const protocol::UserInfo &by,
+                           const QString &reason) = 0;
+
 Q_SIGNALS:
     void committed();
     void searchFinished(quint64 ticket, const QList<confab::protocol::ChatMessage> &messages);
@@ -144,7 +195,8 @@ Q_SIGNALS:
     // The shared store lost a room's history (a new epoch): its clients are to rejoin.
     void roomReset(const QString &room);
 
-    // From other servers (and, for messages, in seq order per room with no gap or repeat).
+    // From other servers (and, for room events of every kind, in seq order per room with no gap
+    // or repeat).
     void remoteMessage(const confab::protocol::ChatMessage &message);
     void remotePresence(const QString &room, confab::protocol::Presence::Event event,
                         const confab::protocol::UserInfo &user, const QString &old, qint64 ts);
@@ -155,6 +207,10 @@ Q_SIGNALS:
     // The user's nick changed on another server; `rooms` are those it is in there.
     void remoteNick(const confab::protocol::UserInfo &user, const QString &old,
                     const QStringList &rooms);
+    // 1.1: an operator on another server kicked or banned a user (who may have connections here).
+    void remoteKick(const QString &room, const QString &userId,
+                    const confab::protocol::UserInfo &by, const QString &reason);
+    void remoteBan(const confab::Ban &ban, const confab::protocol::UserInfo &by);
 };
 
 } // namespace confab

@@ -79,18 +79,47 @@ QJsonObject toJson(const UserInfo &user)
     return o;
 }
 
+QLatin1StringView ChatMessage::typeName() const
+{
+    switch (kind) {
+    case Kind::Edit:
+        return "edit"_L1;
+    case Kind::Delete:
+        return "delete"_L1;
+    case Kind::Reaction:
+        return "reaction"_L1;
+    case Kind::Message:
+        break;
+    }
+    return Type;
+}
+
 QJsonObject ChatMessage::toJson() const
 {
-    QJsonObject o{{"type"_L1, Type},
-                  {"id"_L1, id},
-                  {"from"_L1, protocol::toJson(from)},
-                  {"text"_L1, text},
-                  {"ts"_L1, ts}};
+    QJsonObject o{
+        {"type"_L1, typeName()}, {"id"_L1, id}, {"from"_L1, protocol::toJson(from)}, {"ts"_L1, ts}};
     if (isDirect()) {
         o.insert("to"_L1, to);
     } else {
         o.insert("room"_L1, room);
         o.insert("seq"_L1, seq);
+    }
+    switch (kind) {
+    case Kind::Message:
+        o.insert("text"_L1, text);
+        break;
+    case Kind::Edit:
+        o.insert("target"_L1, target);
+        o.insert("text"_L1, text);
+        return o;
+    case Kind::Delete:
+        o.insert("target"_L1, target);
+        return o;
+    case Kind::Reaction:
+        o.insert("target"_L1, target);
+        o.insert("emoji"_L1, emoji);
+        o.insert("on"_L1, on);
+        return o;
     }
     if (editedTs)
         o.insert("edited_ts"_L1, *editedTs);
@@ -110,13 +139,32 @@ QJsonObject ChatMessage::toJson() const
 Decoded<ChatMessage> ChatMessage::fromJson(const QJsonObject &object)
 {
     JsonReader r(object);
-    if (r.string("type"_L1) != Type)
-        r.fail(Error::BadRequest, u"not a message"_s);
     ChatMessage m;
+    const QString type = r.string("type"_L1);
+    if (type == "edit"_L1)
+        m.kind = Kind::Edit;
+    else if (type == "delete"_L1)
+        m.kind = Kind::Delete;
+    else if (type == "reaction"_L1)
+        m.kind = Kind::Reaction;
+    else if (type != Type)
+        r.fail(Error::BadRequest, u"not a room event"_s);
     m.id = r.string("id"_L1);
     m.from = r.user("from"_L1);
-    m.text = r.string("text"_L1);
     m.ts = r.integer("ts"_L1, 0);
+    if (m.kind != Kind::Message) { // events are room events only
+        m.room = r.string("room"_L1);
+        m.seq = r.integer("seq"_L1, 1);
+        m.target = r.integer("target"_L1, 1);
+        if (m.kind == Kind::Edit)
+            m.text = r.string("text"_L1);
+        if (m.kind == Kind::Reaction) {
+            m.emoji = r.string("emoji"_L1);
+            m.on = r.boolean("on"_L1);
+        }
+        return r.result(std::move(m));
+    }
+    m.text = r.string("text"_L1);
     if (r.has("to"_L1)) {
         m.to = r.string("to"_L1);
         if (m.to.isEmpty()) // an empty "to" would make it a room message

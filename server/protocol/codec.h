@@ -42,13 +42,19 @@ template <typename T> using Decoded = std::variant<T, DecodeError>;
 
 // A chat message: a room message (room and seq set) or a direct message (to set). It is the
 // `message` frame, and the objects of `joined`, `history` and `search`.
+//
+// Protocol 1.1: a room's seq counts its *events*, and this struct is one room event of any kind
+// (`kind`): a message, or an edit, deletion or reaction of the message at `target`. A room's log,
+// `joined`'s and `history`'s lists and a cluster's traffic are lists of these, in seq order; the
+// typed frames of eventframes.h are the same events one kind at a time.
 struct ChatMessage {
     static constexpr QLatin1StringView Type{"message"};
+    enum class Kind { Message, Edit, Delete, Reaction };
     QString room;
     qint64 seq = 0;
     QString id;
     UserInfo from;
-    QString text;
+    QString text; // a message's or an edit's text
     qint64 ts = 0;
     QString to;
     // Protocol 1.1: the message's current state. Absent on the wire unless set, so a 1.0
@@ -58,6 +64,14 @@ struct ChatMessage {
     // "reactions": emoji → the ids of the users who reacted so, in the order they did.
     QMap<QString, QStringList> reactions = {};
     std::optional<qint64> replyTo = std::nullopt; // "reply_to": the seq of the message it answers
+    Kind kind = Kind::Message; // last, so that 1.0's aggregate initializers still read right
+    // Edit, Delete, Reaction: the seq of the message the event is about.
+    qint64 target = 0;
+    QString emoji = {}; // Reaction
+    bool on = true;     // Reaction: false takes it back
+    bool isMessage() const { return kind == Kind::Message; }
+    // The frame type of this kind: "message", "edit", "delete" or "reaction".
+    QLatin1StringView typeName() const;
     bool isDirect() const { return !to.isEmpty(); }
     QJsonObject toJson() const;
     static Decoded<ChatMessage> fromJson(const QJsonObject &object);

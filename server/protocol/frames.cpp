@@ -210,10 +210,15 @@ Decoded<JoinRequest> JoinRequest::fromJson(const QJsonObject &object)
 
 QJsonObject Joined::toJson() const
 {
-    return {{"type"_L1, Type},   {"room"_L1, room},
-            {"topic"_L1, topic}, {"members"_L1, protocol::toJson(members)},
-            {"seq"_L1, seq},     {"epoch"_L1, epoch},
-            {"read"_L1, read},   {"history"_L1, protocol::toJson(history)}};
+    return {{"type"_L1, Type},
+            {"room"_L1, room},
+            {"topic"_L1, topic},
+            {"members"_L1, protocol::toJson(members)},
+            {"seq"_L1, seq},
+            {"epoch"_L1, epoch},
+            {"read"_L1, read},
+            {"unread"_L1, unread},
+            {"history"_L1, protocol::toJson(history)}};
 }
 
 Decoded<Joined> Joined::fromJson(const QJsonObject &object)
@@ -226,6 +231,7 @@ Decoded<Joined> Joined::fromJson(const QJsonObject &object)
     joined.seq = r.integer("seq"_L1, 0);
     joined.epoch = r.string("epoch"_L1);
     joined.read = r.integer("read"_L1, 0);
+    joined.unread = r.optionalInteger("unread"_L1, 0).value_or(0);
     joined.history = r.messages("history"_L1);
     return r.result(std::move(joined));
 }

@@ -95,8 +95,10 @@ struct Joined {
     QList<UserInfo> members; // in join order, the joiner included
     qint64 seq = 0;          // the room's last seq
     QString epoch;
-    qint64 read = 0; // the user's read position
-    QList<ChatMessage> history;
+    qint64 read = 0;            // the user's read position
+    QList<ChatMessage> history; // room events of every kind, in seq order
+    // 1.1: messages (not other events, not deleted ones) above `read`; 0 from a 1.0 server.
+    qint64 unread = 0;
     QJsonObject toJson() const;
     static Decoded<Joined> fromJson(const QJsonObject &object);
     friend bool operator==(const Joined &, const Joined &) = default;

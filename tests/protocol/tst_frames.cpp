@@ -392,8 +392,12 @@ void TestFrames::listsSkipWhatTheyCannotRead()
     const Joined &joined = std::get<Joined>(decoded);
     QCOMPARE(joined.members.size(), 2);
     QCOMPARE(joined.members.last().nick, QStringLiteral("b"));
-    QCOMPARE(joined.history.size(), 1);
+    // 1.1: an edit is a room event like a message; the entry without a sender is skipped.
+    QCOMPARE(joined.history.size(), 2);
     QCOMPARE(joined.history.first().text, QStringLiteral("one"));
+    QCOMPARE(joined.history.last().kind, ChatMessage::Kind::Edit);
+    QCOMPARE(joined.history.last().target, 1);
+    QCOMPARE(joined.history.last().text, QStringLiteral("uno"));
 
     const auto rooms = RoomsAnswer::fromJson(json(R"({"type":"rooms","rooms":[
         {"room":"a","members":1,"topic":""},{"room":"b","members":-1,"topic":""},
@@ -645,8 +649,8 @@ void TestFrames::faultsAreTheServers_data()
         R"({"room":"r","event":"join","user":)" + user + R"(,"ts":-1})", req,
         QStringLiteral("\"ts\" must be an integer (0 or more)"));
     row("message of another type", "ChatMessage",
-        R"({"type":"edit","room":"r","seq":1,"id":"m","from":)" + user + R"(,"text":"t","ts":1})",
-        req, QStringLiteral("not a message"));
+        R"({"type":"topic","room":"r","seq":1,"id":"m","from":)" + user + R"(,"text":"t","ts":1})",
+        req, QStringLiteral("not a room event"));
     row("message seq 0", "ChatMessage",
         R"({"type":"message","room":"r","seq":0,"id":"m","from":)" + user
             + R"(,"text":"t","ts":1})",

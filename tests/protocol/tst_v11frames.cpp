@@ -33,6 +33,19 @@ template <typename T, typename... Args> std::optional<T> throughTheWire(const T 
     return std::nullopt;
 }
 
+// A room event of any kind, encoded and read back as a ChatMessage.
+std::optional<ChatMessage> throughTheWireAs(const ChatMessage &event, const char *type)
+{
+    const auto envelope = decodeFrame(encode(event.toJson()));
+    const Frame *f = std::get_if<Frame>(&envelope);
+    if (!f || f->type != QLatin1StringView(type))
+        return std::nullopt;
+    auto decoded = ChatMessage::fromJson(f->object);
+    if (auto *back = std::get_if<ChatMessage>(&decoded))
+        return *back;
+    return std::nullopt;
+}
+
 template <typename T, typename... Args> DecodeError fault(const QByteArray &text, Args... a)
 {
     auto decoded = T::fromJson(json(text), a...);
@@ -228,6 +241,39 @@ private Q_SLOTS:
         const QJsonObject o = m.toJson();
         QCOMPARE(o.value("reactions").toObject().value("👍").toArray().size(), 2);
         QCOMPARE(o.value("reply_to").toInteger(), 41);
+    }
+
+    // A room's log holds events of every kind as ChatMessage (codec.h): each comes back as the
+    // frame its typed twin in eventframes.h writes.
+    void roomEventsOfEveryKindTravelAsOneType()
+    {
+        ChatMessage edit;
+        edit.kind = ChatMessage::Kind::Edit;
+        edit.room = QStringLiteral("general");
+        edit.seq = 57;
+        edit.id = QStringLiteral("e-1");
+        edit.from = ana;
+        edit.target = 42;
+        edit.text = QStringLiteral("fixed");
+        edit.ts = 1700000000000;
+        QCOMPARE(edit.toJson(),
+                 (EditEvent{edit.room, 57, edit.id, ana, 42, edit.text, edit.ts}.toJson()));
+        QCOMPARE(throughTheWireAs(edit, "edit"), edit);
+
+        ChatMessage gone = edit;
+        gone.kind = ChatMessage::Kind::Delete;
+        gone.text.clear();
+        QCOMPARE(gone.toJson(), (DeleteEvent{gone.room, 57, gone.id, ana, 42, gone.ts}.toJson()));
+        QCOMPARE(throughTheWireAs(gone, "delete"), gone);
+
+        ChatMessage reaction = gone;
+        reaction.kind = ChatMessage::Kind::Reaction;
+        reaction.emoji = QStringLiteral("👍");
+        reaction.on = false;
+        QCOMPARE(reaction.toJson(), (ReactionEvent{reaction.room, 57, reaction.id, ana, 42,
+                                                   reaction.emoji, false, reaction.ts}
+                                         .toJson()));
+        QCOMPARE(throughTheWireAs(reaction, "reaction"), reaction);
     }
 
     void anOperatorIsMarked()

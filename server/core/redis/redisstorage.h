@@ -77,6 +77,25 @@ public:
                      Then<Appended> then) override;
     void relayDirect(const protocol::ChatMessage &message, const QString &clientId) override;
     void relayNick(const User &user, const QString &old, const QSet<QString> &rooms) override;
+    // PLACEHOLDERS of the v11-base branch (never on main): answer "unavailable" until the 1.1
+    // storage work replaces them.
+    void applyEvent(Room &, const protocol::ChatMessage &, const QString &, bool,
+                    Then<EventOutcome> then) override
+    {
+        then(std::nullopt);
+    }
+    void saveBan(const Ban &, const protocol::UserInfo &, Then<bool> then) override
+    {
+        then(std::nullopt);
+    }
+    void removeBan(const QString &, Then<bool> then) override { then(std::nullopt); }
+    void findBan(const QString &, const QString &, Then<std::optional<Ban>> then) override
+    {
+        then(std::optional<Ban>());
+    }
+    void relayKick(const QString &, const QString &, const protocol::UserInfo &,
+                   const QString &) override
+    {}
 
 private:
     // A room with members on this server: where its delivery stands.
