@@ -20,6 +20,7 @@ Hub::Hub(const ServerConfig &config, Storage &store, Metrics &metrics, QObject *
     connect(&m_store, &Storage::committed, this, &Hub::flushHeld);
     connect(&m_store, &Storage::searchFinished, this, &Hub::onSearched);
     connectRemote();
+    connectOperators();
 }
 
 Hub::~Hub()
@@ -190,6 +191,8 @@ void Hub::dispatch(Connection *c, const Frame &f)
         {TypingRequest::Type, &Hub::handleTyping}, {NickRequest::Type, &Hub::handleNick},
     };
     const Handler handler = handlers.value(f.type);
+    if (!handler && dispatchOperator(c, f)) // 1.1 kick, ban, unban (hub_operators.cpp)
+        return;
     if (!handler)
         return sendError(
             c, &f, Error::UnknownType,

@@ -36,6 +36,20 @@ const QList<Migration> &migrations()
              "CREATE TABLE IF NOT EXISTS reads(user_id TEXT NOT NULL, room TEXT NOT NULL,"
              " seq INTEGER NOT NULL, PRIMARY KEY(user_id, room)) WITHOUT ROWID",
          }},
+        // Step 2 is the 1.1 room events' (edits, deletions, reactions), written on another
+        // branch at the same time as this one: when the two meet, it goes between 1 and 3 (the
+        // order steps run in is this list's; neither step reads what the other makes).
+        {3,
+         {
+             // 1.1 operators' bans (store_bans.cpp): by user id, and for a user without a token
+             // also by the address it came from (ip; '' for a ban by id alone). One row per
+             // address; until_ms on the server's clock.
+             "CREATE TABLE bans(user_id TEXT NOT NULL, ip TEXT NOT NULL DEFAULT '',"
+             " until_ms INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '',"
+             " by_id TEXT NOT NULL DEFAULT '', by_nick TEXT NOT NULL DEFAULT '',"
+             " PRIMARY KEY(user_id, ip)) WITHOUT ROWID",
+             "CREATE INDEX bans_ip ON bans(ip) WHERE ip <> ''",
+         }},
     };
     return steps;
 }

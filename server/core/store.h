@@ -104,18 +104,17 @@ public:
     {
         then(std::nullopt);
     }
-    void saveBan(const Ban &, const protocol::UserInfo &, Then<bool> then) override
-    {
-        then(std::nullopt);
-    }
-    void removeBan(const QString &, Then<bool> then) override { then(std::nullopt); }
-    void findBan(const QString &, const QString &, Then<std::optional<Ban>> then) override
-    {
-        then(std::optional<Ban>());
-    }
+    // 1.1 bans (store_bans.cpp), kept across restarts; expired ones are pruned as they are
+    // met. One server: a kick has nowhere else to go.
+    void saveBan(const Ban &ban, const protocol::UserInfo &by, Then<bool> then) override;
+    void removeBan(const QString &userId, Then<bool> then) override;
+    void findBan(const QString &userId, const QString &ip, Then<std::optional<Ban>> then) override;
     void relayKick(const QString &, const QString &, const protocol::UserInfo &,
                    const QString &) override
     {}
+    // The clock bans are judged by (ms since the epoch): the wall clock, unless a test moves it.
+    qint64 nowMs() const;
+    void setClockForTests(std::function<qint64()> clock) { m_clock = std::move(clock); }
 
     // The longest one search walks matches on the search thread (see SearchWorker::search).
     static constexpr int SearchBudgetMs = 250;
@@ -153,6 +152,7 @@ private:
     qint64 m_indexedRowid = 0;
     std::unique_ptr<QSqlQuery> m_insertMessage, m_saveRoom, m_deleteRoom, m_saveUser, m_saveRead;
     std::unique_ptr<QSqlQuery> m_indexMessage, m_markIndexed;
+    std::function<qint64()> m_clock; // unset: the wall clock
 };
 
 } // namespace confab
