@@ -138,7 +138,10 @@ private Q_SLOTS:
             QCOMPARE(found.first().at(1).value<QList<protocol::ChatMessage>>().size(), 5);
             QCOMPARE(store.schemaVersion(), schema::CurrentVersion);
         }
-        QCOMPARE(scalar(dir.path(), "SELECT value FROM meta WHERE key = 'schema'"), "1");
+        QCOMPARE(scalar(dir.path(), "SELECT value FROM meta WHERE key = 'schema'"),
+                 QString::number(schema::CurrentVersion));
+        // Step 3 (1.1 operators) made the bans table, empty.
+        QCOMPARE(scalar(dir.path(), "SELECT COUNT(*) FROM bans"), "0");
     }
 
     void aNewDatabaseGetsTheCurrentVersion()
