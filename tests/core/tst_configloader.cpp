@@ -187,6 +187,12 @@ private Q_SLOTS:
         QTest::newRow("level") << QStringList{"--log-level", "loud"} << ""
                                << ""
                                << "--log-level";
+        QTest::newRow("trusted proxy") << QStringList{"--trusted-proxy", "10.0.0.1,caddy"} << ""
+                                       << ""
+                                       << "--trusted-proxy";
+        QTest::newRow("trusted subnet") << QStringList{} << "CONFAB_TRUSTED_PROXY"
+                                        << "10.0.0.0/33"
+                                        << "CONFAB_TRUSTED_PROXY";
         QTest::newRow("env") << QStringList{} << "CONFAB_MAX_CONNECTIONS"
                              << "lots"
                              << "CONFAB_MAX_CONNECTIONS";
@@ -204,6 +210,43 @@ private Q_SLOTS:
         const auto error = load(args, env, c);
         QVERIFY(error);
         QVERIFY2(error->contains(mentions), qPrintable(*error));
+    }
+
+    // 1.1: the operator password and the trusted proxies, from each source; ini keys may spell
+    // the dashes as underscores.
+    void operatorSettings()
+    {
+        ServerConfig fromArgs;
+        QVERIFY(!load({"--op-password", "op1", "--trusted-proxy", "172.28.0.10, 10.1.0.0/16,::1"},
+                      {}, fromArgs));
+        QCOMPARE(fromArgs.opPassword, QStringLiteral("op1"));
+        const QList<QPair<QHostAddress, int>> proxies{
+            {QHostAddress(QStringLiteral("172.28.0.10")), 32},
+            {QHostAddress(QStringLiteral("10.1.0.0")), 16},
+            {QHostAddress(QStringLiteral("::1")), 128}};
+        QCOMPARE(fromArgs.trustedProxies, proxies);
+
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("CONFAB_OP_PASSWORD"), QStringLiteral("op2"));
+        env.insert(QStringLiteral("CONFAB_TRUSTED_PROXY"), QStringLiteral("127.0.0.1"));
+        ServerConfig fromEnv;
+        QVERIFY(!load({}, env, fromEnv));
+        QCOMPARE(fromEnv.opPassword, QStringLiteral("op2"));
+        QCOMPARE(fromEnv.trustedProxies.size(), 1);
+
+        QTemporaryFile ini;
+        QVERIFY(ini.open());
+        ini.write("op_password=op3\ntrusted_proxy=10.0.0.1,10.0.0.2\n");
+        ini.close();
+        ServerConfig fromIni;
+        QVERIFY(!load({"--config", ini.fileName()}, {}, fromIni));
+        QCOMPARE(fromIni.opPassword, QStringLiteral("op3"));
+        QCOMPARE(fromIni.trustedProxies.size(), 2);
+
+        ServerConfig none;
+        QVERIFY(!load({}, {}, none));
+        QVERIFY(none.opPassword.isEmpty());
+        QVERIFY(none.trustedProxies.isEmpty());
     }
 
     void unknownIniKeyIsAnError()

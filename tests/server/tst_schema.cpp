@@ -140,6 +140,8 @@ private Q_SLOTS:
         }
         QCOMPARE(scalar(dir.path(), "SELECT value FROM meta WHERE key = 'schema'"),
                  QString::number(schema::CurrentVersion));
+        // Step 3 (1.1 operators) made the bans table, empty.
+        QCOMPARE(scalar(dir.path(), "SELECT COUNT(*) FROM bans"), "0");
     }
 
     void aNewDatabaseGetsTheCurrentVersion()
