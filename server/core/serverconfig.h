@@ -15,6 +15,7 @@ struct ServerConfig {
     quint16 port = protocol::DefaultPort; // 0 picks a free port (tests)
     QString name = QStringLiteral("Confab");
     QString password; // empty: no password
+    QString opPassword; // 1.1: a hello with this op_password makes an operator; empty: none
     QString apiToken; // empty: POST /api/publish is disabled
     QString dataDir;  // SQLite lives here; must be set before start
     protocol::Limits limits;
