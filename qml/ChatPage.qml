@@ -363,6 +363,7 @@ Page {
         }
 
         MemberList {
+            objectName: "memberList"
             visible: page.wide
             Layout.preferredWidth: 220
             Layout.fillHeight: true

@@ -26,6 +26,7 @@ Pane {
         }
         ListView {
             id: list
+            objectName: "memberView"
             Layout.fillWidth: true
             Layout.fillHeight: true
             clip: true

@@ -225,7 +225,7 @@ void ChatClient::onWelcome(const protocol::Welcome &welcome)
 void ChatClient::onFrame(const protocol::Frame &frame)
 {
     // 1.1's presence "kick" (with `by`) is read here until Presence knows that event.
-    if (frame.type == protocol::Presence::Type && frame.object.value("event"_L1) == "kick"_L1) {
+    if (frame.type == protocol::Presence::Type && frame.object.value("event"_L1).toString() == "kick"_L1) {
         const auto user = protocol::userFromJson(frame.object.value("user"_L1));
         const auto by = protocol::userFromJson(frame.object.value("by"_L1));
         if (user)
@@ -487,8 +487,8 @@ void ChatClient::edit(qint64 seq, const QString &input)
         return;
     if (auto *m = messages(); m && m->textOf(seq) == text)
         return; // nothing changed: no event for everyone
-    m_session.send(protocol::withId(protocol::EditRequest{currentRoom(), seq, text}.toJson(),
-                                    newRequestId()));
+    m_session.send(
+        protocol::withId(protocol::EditRequest{currentRoom(), seq, text}.toJson(), newRequestId()));
 }
 
 void ChatClient::remove(qint64 seq)
@@ -500,26 +500,25 @@ void ChatClient::remove(qint64 seq)
 void ChatClient::kick(const QString &userId, const QString &reason)
 {
     if (!currentRoom().isEmpty() && !currentIsDirect())
-        m_session.send(
-            protocol::KickRequest{currentRoom(), userId, reason.trimmed().left(protocol::MaxReasonChars)}
-                .toJson());
+        m_session.send(protocol::KickRequest{currentRoom(), userId,
+                                             reason.trimmed().left(protocol::MaxReasonChars)}
+                           .toJson());
 }
 
 void ChatClient::ban(const QString &userId, int minutes, const QString &reason)
 {
-    m_session.send(protocol::BanRequest{userId,
-                                        std::clamp<qint64>(minutes, protocol::MinBanMinutes,
-                                                           protocol::MaxBanMinutes),
-                                        reason.trimmed().left(protocol::MaxReasonChars)}
+    m_session.send(protocol::BanRequest{
+        userId, std::clamp<qint64>(minutes, protocol::MinBanMinutes, protocol::MaxBanMinutes),
+        reason.trimmed().left(protocol::MaxReasonChars)}
                        .toJson());
 }
 
 QString ChatClient::bannedUntilText() const
 {
     const qint64 until = m_session.bannedUntil();
-    return until > 0 ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(until),
-                                          QLocale::ShortFormat)
-                     : QString();
+    return until > 0
+               ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(until), QLocale::ShortFormat)
+               : QString();
 }
 
 QString ChatClient::currentTitle() const

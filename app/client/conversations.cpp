@@ -1,7 +1,5 @@
 #include "conversations.h"
 
-#include "operatorframes.h"
-
 #include "serverstore.h"
 #include "session.h"
 #include "validation.h"
@@ -322,10 +320,9 @@ void Conversations::onMessage(const ChatMessage &m, const QString &pendingId)
         const bool countedUnread = m.kind == ChatMessage::Kind::Delete && m.target > c.readSeq
                                    && !c.messages.isDeleted(m.target)
                                    && c.messages.rowOfSeq(m.target) >= 0;
-        const bool wasOthers = countedUnread && c.messages.rows()
-                                                        .at(c.messages.rowOfSeq(m.target))
-                                                        .userId
-                                                    != m_self.id;
+        const bool wasOthers =
+            countedUnread
+            && c.messages.rows().at(c.messages.rowOfSeq(m.target)).userId != m_self.id;
         c.messages.applyEvent(m);
         c.lastSeq = std::max(c.lastSeq, m.seq);
         if (wasOthers && c.unread > 0)

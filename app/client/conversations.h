@@ -7,6 +7,7 @@
 #pragma once
 
 #include "frames.h"
+#include "operatorframes.h"
 #include "membermodel.h"
 #include "messagemodel.h"
 #include "roomlistmodel.h"
@@ -34,7 +35,7 @@ public:
         qint64 lastSeq = 0;
         qint64 readSeq = 0;
         int unreadDirect = 0;
-        int unread = 0; // a 1.1 server's room: messages above readSeq (joined.unread, then kept)
+        int unread = 0;   // a 1.1 server's room: messages above readSeq (joined.unread, then kept)
         int mentions = 0; // unread messages that name the user
         bool loadingOlder = false;
         MessageModel messages;

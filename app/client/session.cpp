@@ -141,9 +141,8 @@ void Session::onText(const QString &text)
             error && error->is(protocol::Error::Banned)) {
             m_banned = true;
             m_banReason = error->message;
-            m_bannedUntil = error->retryMs
-                                ? QDateTime::currentMSecsSinceEpoch() + *error->retryMs
-                                : 0;
+            m_bannedUntil =
+                error->retryMs ? QDateTime::currentMSecsSinceEpoch() + *error->retryMs : 0;
         }
     }
     if (m_state != Online && frame->type == protocol::ErrorFrame::Type) {

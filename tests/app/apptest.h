@@ -8,11 +8,11 @@
 
 #include <QAbstractItemModelTester>
 #include <QDir>
+#include <QJsonDocument>
+#include <QPointer>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTcpServer>
-#include <QJsonDocument>
-#include <QPointer>
 #include <QTcpSocket>
 #include <QTest>
 #include <QWebSocket>
@@ -157,7 +157,8 @@ public:
     void send(const QJsonObject &frame)
     {
         if (m_socket)
-            m_socket->sendTextMessage(QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact)));
+            m_socket->sendTextMessage(
+                QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact)));
     }
     void close(quint16 code, const QString &reason)
     {

@@ -4,8 +4,8 @@
 #include "chatclient.h"
 #include "connection.h"
 #include "eventframes.h"
-#include "operatorframes.h"
 #include "hostcontroller.h"
+#include "operatorframes.h"
 #include "preferences.h"
 #include "testclient.h"
 #include "testserver.h"
@@ -18,7 +18,6 @@
 using namespace confab;
 using namespace confab::client;
 using namespace confab::test;
-
 
 namespace {
 // What a 1.1 server says first: welcome with the features, to this user.
@@ -531,16 +530,25 @@ private Q_SLOTS:
         joined.members = {me, ben};
         joined.seq = 6;
         joined.unread = 2;
-        joined.history = {roomEvent(Kind::Message, 1, ben, 0, "helo"),
+        // Each message in its current state, and the events that made it so.
+        protocol::ChatMessage one = roomEvent(Kind::Message, 1, ben, 0, "hello");
+        one.editedTs = 1732700000002;
+        protocol::ChatMessage three = roomEvent(Kind::Message, 3, me, 0, "hi ben");
+        three.reactions = {{"👍", {"u-ben"}}};
+        protocol::ChatMessage five = roomEvent(Kind::Message, 5, ben, 0, "how are you?");
+        five.reactions = {{"❤️", {"me"}}};
+        joined.history = {one,
                           roomEvent(Kind::Edit, 2, ben, 1, "hello"),
-                          roomEvent(Kind::Message, 3, me, 0, "hi ben"),
+                          three,
                           roomEvent(Kind::Reaction, 4, ben, 3, "👍"),
-                          roomEvent(Kind::Message, 5, ben, 0, "how are you?"),
+                          five,
                           roomEvent(Kind::Reaction, 6, me, 5, "❤️")};
         server.send(joined.toJson());
         QTRY_COMPARE_WITH_TIMEOUT(app.client.currentRoom(), "general", waitMs());
         MessageModel *messages = app.client.messages();
-        QCOMPARE(texts(messages), (QStringList{"helo", "hi ben", "how are you?"}));
+        QCOMPARE(texts(messages), (QStringList{"hello", "hi ben", "how are you?"}));
+        QVERIFY(messages->index(0).data(MessageModel::EditedRole).toBool());
+        QCOMPARE(messages->index(1).data(MessageModel::ReactionsRole).toList().size(), 1);
         QCOMPARE(messages->rowCount(), 3); // no rows for the events
         QCOMPARE(app.client.members()->rowCount(), 2);
         QVERIFY(app.client.members()->isOp("me"));
@@ -594,7 +602,7 @@ private Q_SLOTS:
                      {"event", "kick"},
                      {"user", protocol::toJson(ben)},
                      {"by", protocol::toJson(me)},
-                     {"ts", 1732700000999}});
+                     {"ts", qint64(1732700000999)}});
         QTRY_COMPARE_WITH_TIMEOUT(app.client.members()->rowCount(), 1, waitMs());
         QCOMPARE(messages->rows().last().text, "ben was removed by ada");
         const protocol::UserInfo olga{"u-olga", "olga", true};
@@ -627,8 +635,8 @@ private Q_SLOTS:
             server.send(welcome11({"u-troll", "troll"}));
             QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Online, waitMs());
         }
-        server.send(protocol::ErrorFrame(protocol::Error::Banned, "spamming links", 3'600'000)
-                        .toJson());
+        server.send(
+            protocol::ErrorFrame(protocol::Error::Banned, "spamming links", 3'600'000).toJson());
         server.close(protocol::CloseBanned, "banned");
         QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Failed, waitMs());
         QVERIFY(app.client.banned());

@@ -37,7 +37,7 @@ QList<qint64> seqs(const MessageModel &model)
 const qint64 base = 1732700000000;
 
 // A 1.1 room event (edit, delete, reaction) of `user` about the message at `target`.
-protocol::ChatMessage event(protocol::ChatMessage::Kind kind, qint64 seq, const QString &user,
+protocol::ChatMessage roomEvent(protocol::ChatMessage::Kind kind, qint64 seq, const QString &user,
                             qint64 target, const QString &textOrEmoji = {}, bool on = true)
 {
     protocol::ChatMessage e = msg(seq, user, {}, base + seq * 1000);
@@ -76,8 +76,9 @@ private Q_SLOTS:
         joined.seq = 4;
         joined.epoch = "e1";
         joined.members = {{"u1", "U1"}};
-        joined.history = {msg(1, "u1", "typo", base), event(Kind::Edit, 2, "u1", 1, "fixed"),
-                          event(Kind::Reaction, 3, "u2", 1, "👍"), msg(4, "u2", "next", base + 4000)};
+        joined.history = {msg(1, "u1", "typo", base), roomEvent(Kind::Edit, 2, "u1", 1, "fixed"),
+                          roomEvent(Kind::Reaction, 3, "u2", 1, "👍"),
+                          msg(4, "u2", "next", base + 4000)};
         conversations.onJoined(joined);
         MessageModel &m = conversations.find("general")->messages;
         QCOMPARE(m.rowCount(), 2);
@@ -304,20 +305,20 @@ private Q_SLOTS:
         m.addMessage(msg(2, "me", "mine", base + 1000));
         QSignalSpy changed(&m, &MessageModel::dataChanged);
 
-        QVERIFY(m.applyEvent(event(Kind::Edit, 3, "u1", 1, "hello")));
+        QVERIFY(m.applyEvent(roomEvent(Kind::Edit, 3, "u1", 1, "hello")));
         QCOMPARE(m.rowCount(), 2);
         QCOMPARE(m.index(0).data(MessageModel::TextRole).toString(), "hello");
         QVERIFY(m.index(0).data(MessageModel::EditedRole).toBool());
         QVERIFY(!m.index(1).data(MessageModel::EditedRole).toBool());
         QCOMPARE(changed.count(), 1);
         // Only the author edits (the server refuses others; a client does not trust a relay).
-        QVERIFY(!m.applyEvent(event(Kind::Edit, 4, "u2", 1, "hijacked")));
+        QVERIFY(!m.applyEvent(roomEvent(Kind::Edit, 4, "u2", 1, "hijacked")));
         QCOMPARE(m.index(0).data(MessageModel::TextRole).toString(), "hello");
 
-        QVERIFY(m.applyEvent(event(Kind::Reaction, 5, "u2", 1, "👍")));
-        QVERIFY(m.applyEvent(event(Kind::Reaction, 6, "me", 1, "👍")));
-        QVERIFY(m.applyEvent(event(Kind::Reaction, 7, "u2", 1, "🎉")));
-        QVERIFY(!m.applyEvent(event(Kind::Reaction, 8, "u2", 1, "🎉")), "already so: no change");
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 5, "u2", 1, "👍")));
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 6, "me", 1, "👍")));
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 7, "u2", 1, "🎉")));
+        QVERIFY2(!m.applyEvent(roomEvent(Kind::Reaction, 8, "u2", 1, "🎉")), "already so: no change");
         auto chips = m.index(0).data(MessageModel::ReactionsRole).toList();
         QCOMPARE(chips.size(), 2);
         QCOMPARE(chips[0].toMap().value("emoji").toString(), "👍");
@@ -326,32 +327,32 @@ private Q_SLOTS:
         QCOMPARE(chips[0].toMap().value("who").toString(), "U2, you");
         QCOMPARE(chips[1].toMap().value("count").toInt(), 1);
         QVERIFY(!chips[1].toMap().value("mine").toBool());
-        QVERIFY(m.applyEvent(event(Kind::Reaction, 9, "me", 1, "👍", false)));
-        QVERIFY(m.applyEvent(event(Kind::Reaction, 10, "u2", 1, "🎉", false)));
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 9, "me", 1, "👍", false)));
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 10, "u2", 1, "🎉", false)));
         chips = m.index(0).data(MessageModel::ReactionsRole).toList();
         QCOMPARE(chips.size(), 1);
         QCOMPARE(chips[0].toMap().value("count").toInt(), 1);
         QVERIFY(!chips[0].toMap().value("mine").toBool());
 
         // Not here: skipped (a message loaded later comes in its current state).
-        QVERIFY(!m.applyEvent(event(Kind::Edit, 11, "u9", 99, "ghost")));
-        QVERIFY(!m.applyEvent(event(Kind::Reaction, 12, "u9", 99, "👍")));
+        QVERIFY(!m.applyEvent(roomEvent(Kind::Edit, 11, "u9", 99, "ghost")));
+        QVERIFY(!m.applyEvent(roomEvent(Kind::Reaction, 12, "u9", 99, "👍")));
         QCOMPARE(m.rowCount(), 2);
 
         // Deleted by an operator (not its author): the text and the reactions are gone.
-        QVERIFY(m.applyEvent(event(Kind::Delete, 13, "op", 1)));
+        QVERIFY(m.applyEvent(roomEvent(Kind::Delete, 13, "op", 1)));
         QVERIFY(m.index(0).data(MessageModel::DeletedRole).toBool());
         QCOMPARE(m.index(0).data(MessageModel::TextRole).toString(), "");
         QVERIFY(m.index(0).data(MessageModel::ReactionsRole).toList().isEmpty());
         QVERIFY(!m.index(0).data(MessageModel::EditedRole).toBool());
         // Events about a deleted message are skipped.
-        QVERIFY(!m.applyEvent(event(Kind::Edit, 14, "u1", 1, "back")));
-        QVERIFY(!m.applyEvent(event(Kind::Reaction, 15, "u2", 1, "👍")));
+        QVERIFY(!m.applyEvent(roomEvent(Kind::Edit, 14, "u1", 1, "back")));
+        QVERIFY(!m.applyEvent(roomEvent(Kind::Reaction, 15, "u2", 1, "👍")));
         QCOMPARE(m.index(0).data(MessageModel::TextRole).toString(), "");
         QCOMPARE(m.rowCount(), 2);
         // Up arrow edits my newest message that is not deleted.
         QCOMPARE(m.lastOwnSeq(), 2);
-        QVERIFY(m.applyEvent(event(Kind::Delete, 16, "me", 2)));
+        QVERIFY(m.applyEvent(roomEvent(Kind::Delete, 16, "me", 2)));
         QCOMPARE(m.lastOwnSeq(), 0);
     }
 
@@ -379,13 +380,13 @@ private Q_SLOTS:
         protocol::ChatMessage eight = msg(8, "u1", "", base + 8000);
         eight.deleted = true;
         joined.seq = 9;
-        joined.history = {event(Kind::Edit, 3, "u1", 1, "one, fixed"),
-                          event(Kind::Reaction, 4, "u1", 2, "❤️"),
+        joined.history = {roomEvent(Kind::Edit, 3, "u1", 1, "one, fixed"),
+                          roomEvent(Kind::Reaction, 4, "u1", 2, "❤️"),
                           five,
-                          event(Kind::Reaction, 6, "u2", 5, "👍"),
-                          event(Kind::Reaction, 7, "u2", 5, "👍", false),
+                          roomEvent(Kind::Reaction, 6, "u2", 5, "👍"),
+                          roomEvent(Kind::Reaction, 7, "u2", 5, "👍", false),
                           eight,
-                          event(Kind::Delete, 9, "u1", 8)};
+                          roomEvent(Kind::Delete, 9, "u1", 8)};
         conversations.onJoined(joined);
         QCOMPARE(seqs(m), (QList<qint64>{1, 2, 5, 8}));
         QCOMPARE(m.index(0).data(MessageModel::TextRole).toString(), "one, fixed");
@@ -418,13 +419,13 @@ private Q_SLOTS:
         QCOMPARE(m.index(1).data(MessageModel::ReplyTextRole).toString(), "question?");
         QCOMPARE(m.index(2).data(MessageModel::ReplyNickRole).toString(), "");
         QSignalSpy changed(&m, &MessageModel::dataChanged);
-        m.applyEvent(event(Kind::Edit, 4, "u1", 1, "better question?"));
+        m.applyEvent(roomEvent(Kind::Edit, 4, "u1", 1, "better question?"));
         QCOMPARE(m.index(1).data(MessageModel::ReplyTextRole).toString(), "better question?");
         bool replyRefreshed = false;
         for (const auto &args : changed)
             replyRefreshed = replyRefreshed || args.at(0).toModelIndex().row() == 1;
         QVERIFY(replyRefreshed);
-        m.applyEvent(event(Kind::Delete, 5, "u1", 1));
+        m.applyEvent(roomEvent(Kind::Delete, 5, "u1", 1));
         QVERIFY(m.index(1).data(MessageModel::ReplyDeletedRole).toBool());
         QCOMPARE(m.index(1).data(MessageModel::ReplyTextRole).toString(), "");
         // A pending reply quotes too.
@@ -442,8 +443,8 @@ private Q_SLOTS:
         m.prependHistory({msg(60, "u1", "sixty", base + 60000)});
         QCOMPARE(m.firstSeq(), 60);
         QSignalSpy count(&m, &MessageModel::countChanged);
-        m.prependHistory({event(Kind::Reaction, 50, "u1", 10, "👍"),
-                          event(Kind::Edit, 51, "u1", 10, "x")});
+        m.prependHistory(
+            {roomEvent(Kind::Reaction, 50, "u1", 10, "👍"), roomEvent(Kind::Edit, 51, "u1", 10, "x")});
         QCOMPARE(m.rowCount(), 1);
         QCOMPARE(m.firstSeq(), 50);
         QCOMPARE(count.count(), 1);
@@ -466,19 +467,24 @@ private Q_SLOTS:
         joined.seq = 10;
         joined.read = 2;
         joined.unread = 3;
-        joined.history = {msg(3, "u1", "a", base), event(Kind::Reaction, 4, "u1", 3, "👍"),
-                          msg(5, "u1", "b", base + 1000), event(Kind::Edit, 6, "u1", 5, "bb"),
-                          msg(7, "u1", "c", base + 2000), event(Kind::Reaction, 8, "u1", 7, "👍"),
-                          event(Kind::Reaction, 9, "u1", 7, "🎉"),
-                          event(Kind::Reaction, 10, "u1", 5, "🎉")};
+        joined.history = {msg(3, "u1", "a", base),
+                          roomEvent(Kind::Reaction, 4, "u1", 3, "👍"),
+                          msg(5, "u1", "b", base + 1000),
+                          roomEvent(Kind::Edit, 6, "u1", 5, "bb"),
+                          msg(7, "u1", "c", base + 2000),
+                          roomEvent(Kind::Reaction, 8, "u1", 7, "👍"),
+                          roomEvent(Kind::Reaction, 9, "u1", 7, "🎉"),
+                          roomEvent(Kind::Reaction, 10, "u1", 5, "🎉")};
         conversations.onJoined(joined);
-        auto unread = [&] { return conversations.rooms()->find("general")->unread; };
+        auto unread = [&] {
+            return conversations.rooms()->find("general")->unread;
+        };
         QCOMPARE(unread(), 3); // not 10 - 2 = 8
-        conversations.onMessage(event(Kind::Reaction, 11, "u1", 3, "😂"), {});
+        conversations.onMessage(roomEvent(Kind::Reaction, 11, "u1", 3, "😂"), {});
         QCOMPARE(unread(), 3);
         conversations.onMessage(msg(12, "u1", "d", base + 3000), {});
         QCOMPARE(unread(), 4);
-        conversations.onMessage(event(Kind::Delete, 13, "u1", 12), {});
+        conversations.onMessage(roomEvent(Kind::Delete, 13, "u1", 12), {});
         QCOMPARE(unread(), 3);
         QCOMPARE(conversations.find("general")->messages.rowCount(), 4);
     }
