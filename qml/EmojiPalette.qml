@@ -7,7 +7,7 @@ import QtQuick.Controls.Material
 import Confab.Client
 
 Popup {
-    id: palette
+    id: emojiPalette
 
     // The message reacted to, and the emoji this user has on it already.
     property real seq: 0
@@ -34,41 +34,41 @@ Popup {
         Row {
             spacing: 2
             Repeater {
-                model: palette.common
+                model: emojiPalette.common
                 delegate: SmallButton {
                     id: choice
                     required property string modelData
                     objectName: "emoji-" + modelData
                     text: modelData
                     size: 34
-                    checked: palette.mine.indexOf(modelData) >= 0
+                    checked: emojiPalette.mine.indexOf(modelData) >= 0
                     background: Rectangle {
                         radius: 4
-                        readonly property color accent: palette.Material.accent
+                        readonly property color accent: emojiPalette.Material.accent
                         color: choice.checked ? Qt.rgba(accent.r, accent.g, accent.b, 0.25)
-                             : choice.hovered ? palette.Material.rippleColor : "transparent"
+                             : choice.hovered ? emojiPalette.Material.rippleColor : "transparent"
                     }
-                    onClicked: palette.choose(modelData)
+                    onClicked: emojiPalette.choose(modelData)
                 }
             }
         }
         Label {
-            visible: palette.recent.length > 0
+            visible: emojiPalette.recent.length > 0
             text: qsTr("Recently used")
             opacity: 0.6
             font.pixelSize: 11
         }
         Row {
-            visible: palette.recent.length > 0
+            visible: emojiPalette.recent.length > 0
             spacing: 2
             Repeater {
-                model: palette.recent
+                model: emojiPalette.recent
                 delegate: SmallButton {
                     required property string modelData
                     objectName: "recent-" + modelData
                     text: modelData
                     size: 34
-                    onClicked: palette.choose(modelData)
+                    onClicked: emojiPalette.choose(modelData)
                 }
             }
         }

@@ -38,6 +38,7 @@ Pane {
                 required property bool op
                 readonly property bool self: userId === pane.client.userId
                 width: ListView.view.width
+                hoverEnabled: true // the ⋯ button shows on hover
                 text: nick + (self ? qsTr(" (you)") : "")
                 contentItem: RowLayout {
                     spacing: 10
@@ -77,9 +78,11 @@ Pane {
                         onClicked: pane.openMenu(member, member.userId, member.nick, member.op)
                     }
                 }
-                TapHandler {
+                // Right button only: a left click still goes to the delegate.
+                MouseArea {
+                    anchors.fill: parent
                     acceptedButtons: Qt.RightButton
-                    onTapped: if (!member.self) pane.openMenu(member, member.userId, member.nick, member.op)
+                    onClicked: if (!member.self) pane.openMenu(member, member.userId, member.nick, member.op)
                 }
                 onClicked: {
                     pane.client.openDirect(userId, nick)

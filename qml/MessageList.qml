@@ -261,11 +261,11 @@ ListView {
 
     function openPalette(message: MessageDelegate, position: point) {
         const p = message.mapToItem(list, position)
-        palette.seq = message.seq
-        palette.mine = message.myReactions
-        palette.x = Math.min(Math.max(0, p.x - palette.implicitWidth + 28), list.width - palette.implicitWidth)
-        palette.y = Math.min(p.y, list.height - palette.implicitHeight)
-        palette.open()
+        emojiPopup.seq = message.seq
+        emojiPopup.mine = message.myReactions
+        emojiPopup.x = Math.min(Math.max(0, p.x - emojiPopup.implicitWidth + 28), list.width - emojiPopup.implicitWidth)
+        emojiPopup.y = Math.min(p.y, list.height - emojiPopup.implicitHeight)
+        emojiPopup.open()
     }
 
     function confirmDelete(seq: real) {
@@ -310,7 +310,7 @@ ListView {
     }
 
     EmojiPalette {
-        id: palette
+        id: emojiPopup
         objectName: "palette"
         onChosen: (emoji, on) => list.client.react(seq, emoji, on)
     }

@@ -25,7 +25,7 @@ TestCase {
         token: "qml-events-token-0123456789"
     }
     HostController {
-        id: host
+        id: hostController
         dataDir: testDataDir
         announce: false
     }
@@ -35,7 +35,7 @@ TestCase {
             width: test.width
             height: test.height
             client: chatClient
-            host: host
+            host: hostController
         }
     }
 
@@ -55,7 +55,7 @@ TestCase {
 
     function initTestCase() {
         chatClient.connectTo("127.0.0.1:" + scriptedPeer.port, "ada", "", false, "op-secret")
-        tryVerify(() => scriptedPeer.sent("hello").length === 1, 5000)
+        tryVerify(() => scriptedPeer.sent("hello").length === 1, 5000, "hello: " + chatClient.statusText + " port " + scriptedPeer.port)
         compare(scriptedPeer.sent("hello")[0].op_password, "op-secret")
         scriptedPeer.send({type: "welcome", protocol: 1, user: me,
                            server: {name: "scripted", version: "1.1"},
@@ -72,9 +72,14 @@ TestCase {
                                      message(4, me, "that too")]})
         tryCompare(chatClient, "currentRoom", "general", 5000)
         verify(chatClient.isOperator)
-        page = createTemporaryObject(pageComponent, test)
+        page = pageComponent.createObject(test) // lives for every test of the file
         list = findChild(page, "messageList")
         tryVerify(() => list.itemAtIndex(3) !== null, 5000)
+    }
+
+    function cleanupTestCase() {
+        if (page)
+            page.destroy()
     }
 
     function delegateOf(seq) {
@@ -190,6 +195,7 @@ TestCase {
         mouseClick(findChild(dialog, "confirmDelete"))
         tryVerify(() => scriptedPeer.sent("delete").length === 1)
         compare(scriptedPeer.sent("delete")[0].target, 3)
+        tryVerify(() => !dialog.visible) // its modal shade is gone too
         scriptedPeer.send(roomEvent("delete", me, 3))
         tryVerify(() => delegateOf(3).deleted)
         const gone = delegateOf(3)
@@ -227,8 +233,13 @@ TestCase {
         compare(scriptedPeer.sent("kick")[0].user, "u-ben")
         compare(scriptedPeer.sent("kick")[0].room, "general")
         compare(scriptedPeer.sent("kick")[0].reason, "too loud")
-        tryVerify(() => !dialog.visible)
-        mouseClick(benRow, benRow.width / 2, benRow.height / 2, Qt.RightButton)
+        tryVerify(() => !dialog.visible && !menu.visible)
+        // The ⋯ button (on hover) opens the same menu.
+        mouseMove(benRow, 4, 4)
+        mouseMove(benRow, benRow.width / 2, benRow.height / 2)
+        const more = findChild(benRow, "memberMenuButton")
+        tryVerify(() => more.visible, 2000, "the ⋯ button shows on hover")
+        mouseClick(more)
         tryVerify(() => menu.opened)
         mouseClick(findChild(menu.contentItem, "banItem"))
         tryVerify(() => dialog.opened && dialog.banning)

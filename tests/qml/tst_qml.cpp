@@ -74,13 +74,19 @@ public Q_SLOTS:
         engine->addImageProvider(QStringLiteral("qr"), new confab::client::QrImageProvider);
         engine->rootContext()->setContextProperty(QStringLiteral("testPort"), m_server->port());
         engine->rootContext()->setContextProperty(QStringLiteral("testDataDir"), m_dir.path());
-        engine->rootContext()->setContextProperty(QStringLiteral("scriptedPeer"), &m_peer);
+        if (!m_peer) // made here, not with Setup: that is made before the application
+            m_peer = std::make_unique<ScriptedPeer>();
+        engine->rootContext()->setContextProperty(QStringLiteral("scriptedPeer"), m_peer.get());
     }
-    void cleanupTestCase() { m_server.reset(); }
+    void cleanupTestCase()
+    {
+        m_server.reset();
+        m_peer.reset();
+    }
 
 private:
     QTemporaryDir m_dir;
-    ScriptedPeer m_peer;
+    std::unique_ptr<ScriptedPeer> m_peer;
     std::unique_ptr<confab::test::TestServer> m_server;
 };
 
