@@ -13,7 +13,7 @@ Popup {
     property real seq: 0
     property var mine: []
     readonly property var common: ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"]
-    readonly property var recent: prefs.recentEmoji.filter(e => common.indexOf(e) < 0).slice(0, 8)
+    readonly property var recent: Array.from(prefs.recentEmoji).filter(e => common.indexOf(e) < 0).slice(0, 8)
     signal chosen(string emoji, bool on)
 
     padding: 6
@@ -29,7 +29,7 @@ Popup {
         close()
     }
 
-    contentItem: Column {
+    Column {
         spacing: 4
         Row {
             spacing: 2

@@ -4,6 +4,7 @@
 // (reply, react, edit, delete). Protocol 1.1: the quoted message of a reply (a click jumps to
 // it), "(edited)", reactions as chips (a click toggles mine, hovering lists who), "message
 // deleted", and the inline edit field.
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
@@ -319,11 +320,10 @@ Item {
                             hoverEnabled: true
                             focusPolicy: Qt.NoFocus
                             enabled: row.canReact
-                            implicitWidth: chipLabel.implicitWidth + 14
+                            implicitWidth: implicitContentWidth + 14
                             implicitHeight: 24
-                            Accessible.name: qsTr("%1 %2, by %3").arg(modelData.emoji).arg(modelData.count).arg(modelData.who)
+                            Accessible.name: qsTr("%1 %2, by %3").arg(chip.modelData.emoji).arg(chip.modelData.count).arg(chip.modelData.who)
                             contentItem: Label {
-                                id: chipLabel
                                 text: chip.modelData.emoji + " " + chip.modelData.count
                                 horizontalAlignment: Text.AlignHCenter
                                 verticalAlignment: Text.AlignVCenter
@@ -339,10 +339,10 @@ Item {
                                 border.width: 1
                                 border.color: chip.modelData.mine ? chip.Material.accent : chip.Material.dividerColor
                             }
-                            onClicked: row.reactionToggled(modelData.emoji, !modelData.mine)
+                            onClicked: row.reactionToggled(chip.modelData.emoji, !chip.modelData.mine)
                             ToolTip.visible: hovered
                             ToolTip.delay: 300
-                            ToolTip.text: qsTr("%1 reacted with %2").arg(modelData.who).arg(modelData.emoji)
+                            ToolTip.text: qsTr("%1 reacted with %2").arg(chip.modelData.who).arg(chip.modelData.emoji)
                         }
                     }
                 }

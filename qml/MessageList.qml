@@ -327,19 +327,11 @@ ListView {
         Label {
             text: qsTr("It is deleted for everyone, for good.")
         }
-        footer: DialogButtonBox {
-            background: null
-            AppButton {
-                text: qsTr("Cancel")
-                flat: true
-                DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
-            }
-            AppButton {
-                objectName: "confirmDelete"
-                text: qsTr("Delete")
-                highlighted: true
-                DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
-            }
+        standardButtons: Dialog.Ok | Dialog.Cancel
+        Component.onCompleted: {
+            const ok = standardButton(Dialog.Ok)
+            ok.text = qsTr("Delete")
+            ok.objectName = "confirmDelete"
         }
         onAccepted: list.client.remove(seq)
     }

@@ -69,19 +69,12 @@ Dialog {
         }
     }
 
-    footer: DialogButtonBox {
-        background: null
-        AppButton {
-            text: qsTr("Cancel")
-            flat: true
-            DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
-        }
-        AppButton {
-            objectName: "confirmModeration"
-            text: dialog.banning ? qsTr("Ban") : qsTr("Remove")
-            highlighted: true
-            DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
-        }
+    standardButtons: Dialog.Ok | Dialog.Cancel
+    onBanningChanged: standardButton(Dialog.Ok).text = banning ? qsTr("Ban") : qsTr("Remove")
+    Component.onCompleted: {
+        const ok = standardButton(Dialog.Ok)
+        ok.text = qsTr("Remove")
+        ok.objectName = "confirmModeration"
     }
 
     onAccepted: {

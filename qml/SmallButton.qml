@@ -10,14 +10,13 @@ AbstractButton {
     property string tip: ""
     property int size: 28
 
-    implicitWidth: Math.max(size, label.implicitWidth + 12)
+    implicitWidth: Math.max(size, implicitContentWidth + 12)
     implicitHeight: size
     hoverEnabled: true
     focusPolicy: Qt.NoFocus
     Accessible.name: tip.length > 0 ? tip : text
 
     contentItem: Label {
-        id: label
         text: control.text
         horizontalAlignment: Text.AlignHCenter
         verticalAlignment: Text.AlignVCenter

@@ -225,7 +225,8 @@ void ChatClient::onWelcome(const protocol::Welcome &welcome)
 void ChatClient::onFrame(const protocol::Frame &frame)
 {
     // 1.1's presence "kick" (with `by`) is read here until Presence knows that event.
-    if (frame.type == protocol::Presence::Type && frame.object.value("event"_L1).toString() == "kick"_L1) {
+    if (frame.type == protocol::Presence::Type
+        && frame.object.value("event"_L1).toString() == "kick"_L1) {
         const auto user = protocol::userFromJson(frame.object.value("user"_L1));
         const auto by = protocol::userFromJson(frame.object.value("by"_L1));
         if (user)

@@ -39,7 +39,7 @@ class ChatClient : public QObject
     Q_PROPERTY(QString banReason READ banReason NOTIFY stateChanged)
     Q_PROPERTY(QString bannedUntilText READ bannedUntilText NOTIFY stateChanged)
     // The message the next sendMessage answers (reply()), 0 when none; its author and text.
-    Q_PROPERTY(qint64 replyToSeq READ replyToSeq NOTIFY replyChanged)
+    Q_PROPERTY(double replyToSeq READ replyToSeqForQml NOTIFY replyChanged) // a number in QML
     Q_PROPERTY(QString replyToNick READ replyToNick NOTIFY replyChanged)
     Q_PROPERTY(QString replyToText READ replyToText NOTIFY replyChanged)
     Q_PROPERTY(QString currentRoom READ currentRoom WRITE setCurrentRoom NOTIFY currentRoomChanged)
@@ -133,6 +133,7 @@ public:
     QString banReason() const { return m_session.banReason(); }
     QString bannedUntilText() const;
     qint64 replyToSeq() const { return m_replyTo; }
+    double replyToSeqForQml() const { return double(m_replyTo); }
     QString replyToNick() const;
     QString replyToText() const;
     void setToken(const QString &token);

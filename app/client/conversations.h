@@ -7,9 +7,9 @@
 #pragma once
 
 #include "frames.h"
-#include "operatorframes.h"
 #include "membermodel.h"
 #include "messagemodel.h"
+#include "operatorframes.h"
 #include "roomlistmodel.h"
 
 #include <QObject>

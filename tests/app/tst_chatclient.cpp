@@ -537,12 +537,9 @@ private Q_SLOTS:
         three.reactions = {{"👍", {"u-ben"}}};
         protocol::ChatMessage five = roomEvent(Kind::Message, 5, ben, 0, "how are you?");
         five.reactions = {{"❤️", {"me"}}};
-        joined.history = {one,
-                          roomEvent(Kind::Edit, 2, ben, 1, "hello"),
-                          three,
-                          roomEvent(Kind::Reaction, 4, ben, 3, "👍"),
-                          five,
-                          roomEvent(Kind::Reaction, 6, me, 5, "❤️")};
+        joined.history = {one,   roomEvent(Kind::Edit, 2, ben, 1, "hello"),
+                          three, roomEvent(Kind::Reaction, 4, ben, 3, "👍"),
+                          five,  roomEvent(Kind::Reaction, 6, me, 5, "❤️")};
         server.send(joined.toJson());
         QTRY_COMPARE_WITH_TIMEOUT(app.client.currentRoom(), "general", waitMs());
         MessageModel *messages = app.client.messages();
@@ -613,6 +610,94 @@ private Q_SLOTS:
         QCOMPARE(kicked.first().at(2).toString(), "take a break");
         QVERIFY(!app.client.rooms()->names().contains("general"));
         QCOMPARE(server.sent("leave").size(), 0);
+    }
+
+    // End to end on a real 1.1 server: what a friend edits, reacts to and deletes changes the
+    // app's rows (no new rows); the app's reply, reaction, edit and deletion go through the
+    // server and come back the same way; a resume with `since` applies what happened offline.
+    void roomEventsEndToEnd()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        App app;
+        QVERIFY(app.connectTo(server.port(), "ada"));
+        TestClient ben;
+        QVERIFY(ben.enter(server.port(), "ben"));
+        const qint64 question =
+            ben.request({{"type", "send"}, {"room", "general"}, {"text", "cabels?"}})
+                .value("seq")
+                .toInteger();
+        MessageModel *messages = app.client.messages();
+        QTRY_COMPARE_WITH_TIMEOUT(texts(messages), QStringList{"cabels?"}, waitMs());
+        ben.request(
+            {{"type", "edit"}, {"room", "general"}, {"target", question}, {"text", "cables?"}});
+        ben.send({{"type", "react"},
+                  {"room", "general"},
+                  {"target", question},
+                  {"emoji", "👀"},
+                  {"on", true}});
+        QCOMPARE(ben.take("reaction").value("emoji").toString(), "👀");
+        QTRY_COMPARE_WITH_TIMEOUT(messages->index(messages->rowOfSeq(question))
+                                      .data(MessageModel::ReactionsRole)
+                                      .toList()
+                                      .size(),
+                                  1, waitMs());
+        QCOMPARE(texts(messages), QStringList{"cables?"});
+        QVERIFY(
+            messages->index(messages->rowOfSeq(question)).data(MessageModel::EditedRole).toBool());
+
+        app.client.reply(question);
+        app.client.sendMessage("I bring them");
+        QTRY_COMPARE_WITH_TIMEOUT(seqs(messages).size(), 2, waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.outboxSize(), 0, waitMs());
+        const qint64 mine = seqs(messages).last();
+        QCOMPARE(
+            messages->index(messages->rowOfSeq(mine)).data(MessageModel::ReplyToRole).toLongLong(),
+            question);
+        QCOMPARE(
+            messages->index(messages->rowOfSeq(mine)).data(MessageModel::ReplyNickRole).toString(),
+            "ben");
+        app.client.react(question, "👍", true);
+        app.client.edit(mine, "I bring them all");
+        QTRY_COMPARE_WITH_TIMEOUT(texts(messages), (QStringList{"cables?", "I bring them all"}),
+                                  waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(messages->index(messages->rowOfSeq(question))
+                                      .data(MessageModel::ReactionsRole)
+                                      .toList()
+                                      .size(),
+                                  2, waitMs());
+        app.client.react(question, "👍", false);
+        QTRY_COMPARE_WITH_TIMEOUT(messages->index(messages->rowOfSeq(question))
+                                      .data(MessageModel::ReactionsRole)
+                                      .toList()
+                                      .size(),
+                                  1, waitMs());
+        app.client.remove(mine);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            messages->index(messages->rowOfSeq(mine)).data(MessageModel::DeletedRole).toBool(),
+            waitMs());
+        // Not the author: the server refuses, the app says so.
+        QSignalSpy errors(&app.client, &ChatClient::errorOccurred);
+        app.client.edit(question, "mine now");
+        QVERIFY(errors.wait(waitMs()));
+        QVERIFY2(errors.first().first().toString().contains("Not allowed"),
+                 qPrintable(errors.first().first().toString()));
+
+        // The connection drops; meanwhile ben deletes his question and writes again. The
+        // resume (join with since) applies the deletion to the row the app has.
+        app.client.setProperty("reconnectBaseMs", 300);
+        for (Connection *c : server.server().hub().connections()) {
+            if (c->user && c->user->nick == "ada")
+                c->abort(QStringLiteral("test"));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Reconnecting, waitMs());
+        ben.request({{"type", "delete"}, {"room", "general"}, {"target", question}});
+        ben.request({{"type", "send"}, {"room", "general"}, {"text", "never mind"}});
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Online, waitMs());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            messages->index(messages->rowOfSeq(question)).data(MessageModel::DeletedRole).toBool(),
+            waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(texts(messages), (QStringList{"", "", "never mind"}), waitMs());
     }
 
     // A ban ends the session for good: no reconnect in a loop, and the state says banned, until

@@ -38,7 +38,7 @@ const qint64 base = 1732700000000;
 
 // A 1.1 room event (edit, delete, reaction) of `user` about the message at `target`.
 protocol::ChatMessage roomEvent(protocol::ChatMessage::Kind kind, qint64 seq, const QString &user,
-                            qint64 target, const QString &textOrEmoji = {}, bool on = true)
+                                qint64 target, const QString &textOrEmoji = {}, bool on = true)
 {
     protocol::ChatMessage e = msg(seq, user, {}, base + seq * 1000);
     e.kind = kind;
@@ -318,7 +318,8 @@ private Q_SLOTS:
         QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 5, "u2", 1, "👍")));
         QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 6, "me", 1, "👍")));
         QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 7, "u2", 1, "🎉")));
-        QVERIFY2(!m.applyEvent(roomEvent(Kind::Reaction, 8, "u2", 1, "🎉")), "already so: no change");
+        QVERIFY2(!m.applyEvent(roomEvent(Kind::Reaction, 8, "u2", 1, "🎉")),
+                 "already so: no change");
         auto chips = m.index(0).data(MessageModel::ReactionsRole).toList();
         QCOMPARE(chips.size(), 2);
         QCOMPARE(chips[0].toMap().value("emoji").toString(), "👍");
@@ -443,8 +444,8 @@ private Q_SLOTS:
         m.prependHistory({msg(60, "u1", "sixty", base + 60000)});
         QCOMPARE(m.firstSeq(), 60);
         QSignalSpy count(&m, &MessageModel::countChanged);
-        m.prependHistory(
-            {roomEvent(Kind::Reaction, 50, "u1", 10, "👍"), roomEvent(Kind::Edit, 51, "u1", 10, "x")});
+        m.prependHistory({roomEvent(Kind::Reaction, 50, "u1", 10, "👍"),
+                          roomEvent(Kind::Edit, 51, "u1", 10, "x")});
         QCOMPARE(m.rowCount(), 1);
         QCOMPARE(m.firstSeq(), 50);
         QCOMPARE(count.count(), 1);
