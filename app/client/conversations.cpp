@@ -387,6 +387,8 @@ void Conversations::onPresence(const protocol::Presence &presence)
         if (Conversation *dm = find(u"@"_s + user.id))
             setTitle(*dm, user.nick);
         break;
+    default: // 1.1's "kick" (with `by`) is read by ChatClient::onFrame (onMemberKicked)
+        break;
     }
     m_rooms.setMembers(c->name, c->members.rowCount());
 }

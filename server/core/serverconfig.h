@@ -15,7 +15,10 @@ struct ServerConfig {
     quint16 port = protocol::DefaultPort; // 0 picks a free port (tests)
     QString name = QStringLiteral("Confab");
     QString password; // empty: no password
-    QString opPassword; // 1.1: a hello with this op_password makes an operator; empty: none
+    // 1.1: a hello whose op_password equals it makes its user an operator; empty: no operators
+    // (an op_password is ignored). The desktop app's HostController sets a random one for each
+    // hosting session, for its own client.
+    QString opPassword;
     QString apiToken; // empty: POST /api/publish is disabled
     QString dataDir;  // SQLite lives here; must be set before start
     protocol::Limits limits;
