@@ -59,6 +59,69 @@ Page {
             if (!topicDialog.opened && !searchPopup.opened)
                 composer.focusInput()
         }
+        function onReplyChanged() {
+            if (page.client.replyToSeq > 0)
+                composer.focusInput()
+        }
+        // What the server refused, and why we were removed from a room: said for a while.
+        function onErrorOccurred(message: string) {
+            toast.show(message, 6000)
+        }
+    }
+    ToolTip {
+        id: toast
+        objectName: "toast"
+        x: (page.width - width) / 2
+        y: page.height - height - 110
+    }
+
+    // Banned: the session is over until the ban ends; this says so, and nothing retries.
+    Rectangle {
+        objectName: "bannedScreen"
+        visible: page.client.banned
+        anchors.fill: parent
+        z: 10
+        color: page.Material.backgroundColor
+        MouseArea {
+            anchors.fill: parent // nothing under it takes clicks
+        }
+        ColumnLayout {
+            anchors.centerIn: parent
+            width: Math.min(parent.width - 48, 460)
+            spacing: 12
+            Label {
+                Layout.fillWidth: true
+                text: qsTr("You are banned from %1").arg(page.client.serverName || qsTr("this server"))
+                font.pixelSize: 22
+                font.weight: Font.DemiBold
+                wrapMode: Text.Wrap
+                horizontalAlignment: Text.AlignHCenter
+            }
+            Label {
+                objectName: "bannedUntil"
+                Layout.fillWidth: true
+                visible: text.length > 0
+                text: page.client.bannedUntilText.length > 0 ? qsTr("until %1").arg(page.client.bannedUntilText) : ""
+                horizontalAlignment: Text.AlignHCenter
+                opacity: 0.8
+            }
+            Label {
+                objectName: "bannedReason"
+                Layout.fillWidth: true
+                visible: page.client.banReason.length > 0
+                text: qsTr("Reason: %1").arg(page.client.banReason)
+                textFormat: Text.PlainText
+                wrapMode: Text.Wrap
+                horizontalAlignment: Text.AlignHCenter
+            }
+            AppButton {
+                objectName: "leaveBanned"
+                Layout.alignment: Qt.AlignHCenter
+                text: qsTr("Back to the start")
+                highlighted: true
+                onClicked: page.client.leaveServer()
+            }
+        }
     }
 
     header: ToolBar {
@@ -253,6 +316,7 @@ Page {
                     client: page.client
                     onCopyRequested: text => page.copyToClipboard(text)
                     onMentionRequested: nick => composer.insertMention(nick)
+                    onEditFinished: composer.focusInput()
                 }
 
                 // Connection trouble is said plainly, over the top of the conversation: it
@@ -294,10 +358,12 @@ Page {
                 objectName: "composer"
                 Layout.fillWidth: true
                 client: page.client
+                editLast: () => messageList.editLast()
             }
         }
 
         MemberList {
+            objectName: "memberList"
             visible: page.wide
             Layout.preferredWidth: 220
             Layout.fillHeight: true

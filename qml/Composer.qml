@@ -1,5 +1,7 @@
 // Where messages are written. Enter sends, Shift+Enter starts a new line, Tab moves on to the
-// next control (never a tab character), and `@` offers the room's members to mention.
+// next control (never a tab character), and `@` offers the room's members to mention. Up arrow
+// in an empty field edits my last message (editLastRequested); a reply in the making shows
+// above the field, with what it answers.
 pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
@@ -11,6 +13,8 @@ Pane {
     id: pane
 
     required property ChatClient client
+    // Up arrow in the empty field: the list edits my last message; false when there is none.
+    property var editLast: function() { return false }
 
     padding: 8
     background: PanelBackground { edge: Qt.TopEdge; tint: "transparent" }
@@ -73,8 +77,43 @@ Pane {
             send()
     }
 
-    RowLayout {
+    ColumnLayout {
         anchors.fill: parent
+        spacing: 4
+
+    // Replying: to whom and what, and a way out.
+    RowLayout {
+        objectName: "replyBar"
+        visible: pane.client.replyToSeq > 0
+        Layout.fillWidth: true
+        Layout.leftMargin: 4
+        spacing: 8
+        Rectangle {
+            Layout.preferredWidth: 3
+            Layout.fillHeight: true
+            color: pane.Material.accent
+        }
+        Label {
+            objectName: "replyText"
+            Layout.fillWidth: true
+            textFormat: Text.PlainText
+            elide: Text.ElideRight
+            maximumLineCount: 1
+            font.pixelSize: 12
+            text: qsTr("Replying to %1: %2").arg(pane.client.replyToNick).arg(pane.client.replyToText.replace(/\s+/g, " "))
+        }
+        SmallButton {
+            objectName: "cancelReply"
+            text: "✕"
+            tip: qsTr("Cancel the reply (Esc)")
+            size: 24
+            onClicked: pane.client.cancelReply()
+        }
+    }
+
+    RowLayout {
+        Layout.fillWidth: true
+        Layout.fillHeight: true
         spacing: 8
         ScrollView {
             Layout.fillWidth: true
@@ -104,7 +143,7 @@ Pane {
                 Keys.onUpPressed: event => {
                     if (completion.opened)
                         completion.currentIndex = Math.max(0, completion.currentIndex - 1)
-                    else
+                    else if (input.length > 0 || !pane.editLast())
                         event.accepted = false
                 }
                 Keys.onDownPressed: event => {
@@ -116,6 +155,8 @@ Pane {
                 Keys.onEscapePressed: event => {
                     if (completion.opened)
                         completion.close()
+                    else if (pane.client.replyToSeq > 0)
+                        pane.client.cancelReply()
                     else
                         event.accepted = false
                 }
@@ -128,6 +169,7 @@ Pane {
             enabled: input.text.trim().length > 0
             onClicked: pane.send()
         }
+    }
     }
 
     // Members to mention, above the field; keys stay in the field (arrows, Enter or Tab, Esc).

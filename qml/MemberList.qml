@@ -1,4 +1,5 @@
-// Who is in the room; click someone to message them directly.
+// Who is in the room; click someone to message them directly. Operators are marked; a right
+// click (or the ⋯ button) opens a member's menu, with kick and ban for an operator.
 pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
@@ -25,6 +26,7 @@ Pane {
         }
         ListView {
             id: list
+            objectName: "memberView"
             Layout.fillWidth: true
             Layout.fillHeight: true
             clip: true
@@ -33,8 +35,11 @@ Pane {
                 id: member
                 required property string userId
                 required property string nick
+                required property bool op
+                readonly property bool self: userId === pane.client.userId
                 width: ListView.view.width
-                text: nick + (userId === pane.client.userId ? qsTr(" (you)") : "")
+                hoverEnabled: true // the ⋯ button shows on hover
+                text: nick + (self ? qsTr(" (you)") : "")
                 contentItem: RowLayout {
                     spacing: 10
                     Avatar {
@@ -47,16 +52,95 @@ Pane {
                         elide: Text.ElideRight
                         Layout.fillWidth: true
                     }
+                    // An operator: may delete messages, kick and ban.
+                    Label {
+                        objectName: "opMark"
+                        visible: member.op
+                        text: qsTr("op")
+                        font.pixelSize: 11
+                        font.weight: Font.DemiBold
+                        color: "white"
+                        leftPadding: 6
+                        rightPadding: 6
+                        topPadding: 1
+                        bottomPadding: 1
+                        background: Rectangle {
+                            radius: 8
+                            color: member.Material.accent
+                        }
+                    }
+                    SmallButton {
+                        objectName: "memberMenuButton"
+                        visible: !member.self && (member.hovered || memberMenu.opened)
+                        text: "⋯"
+                        tip: qsTr("More")
+                        size: 24
+                        onClicked: pane.openMenu(member, member.userId, member.nick, member.op)
+                    }
+                }
+                // Right button only: a left click still goes to the delegate.
+                MouseArea {
+                    anchors.fill: parent
+                    acceptedButtons: Qt.RightButton
+                    onClicked: if (!member.self) pane.openMenu(member, member.userId, member.nick, member.op)
                 }
                 onClicked: {
                     pane.client.openDirect(userId, nick)
                     if (userId !== pane.client.userId)
                         pane.chosen()
                 }
-                ToolTip.visible: hovered && userId !== pane.client.userId
+                ToolTip.visible: hovered && !self && !memberMenu.opened
                 ToolTip.text: qsTr("Send %1 a direct message").arg(nick)
                 ToolTip.delay: 600
             }
         }
+    }
+
+    function openMenu(item: Item, userId: string, nick: string, op: bool) {
+        memberMenu.userId = userId
+        memberMenu.nick = nick
+        memberMenu.op = op
+        memberMenu.popup(item, item.width - 8, item.height / 2)
+    }
+
+    Menu {
+        id: memberMenu
+        objectName: "memberMenu"
+        property string userId: ""
+        property string nick: ""
+        property bool op: false
+        // Operators cannot be kicked or banned (the server says forbidden).
+        readonly property bool moderates: pane.client.isOperator && !op && !pane.client.currentIsDirect
+        Material.elevation: 0
+        background: PopupBackground {
+            implicitWidth: 220
+        }
+        MenuItem {
+            text: qsTr("Message %1 directly").arg(memberMenu.nick)
+            onTriggered: {
+                pane.client.openDirect(memberMenu.userId, memberMenu.nick)
+                pane.chosen()
+            }
+        }
+        MenuItem {
+            objectName: "kickItem"
+            text: qsTr("Remove from this room…")
+            visible: memberMenu.moderates
+            height: visible ? implicitHeight : 0
+            onTriggered: moderation.ask(false, memberMenu.userId, memberMenu.nick)
+        }
+        MenuItem {
+            objectName: "banItem"
+            text: qsTr("Ban…")
+            visible: memberMenu.moderates
+            height: visible ? implicitHeight : 0
+            onTriggered: moderation.ask(true, memberMenu.userId, memberMenu.nick)
+        }
+    }
+
+    ModerationDialog {
+        id: moderation
+        objectName: "moderation"
+        client: pane.client
     }
 }

@@ -1,6 +1,10 @@
 // One row of the conversation. Message text is never interpreted: the model escapes it and
 // only turns http(s) addresses into links. Text can be selected and copied; a right click
-// offers the message's actions (menuRequested).
+// offers the message's actions (menuRequested), and so does the bar that shows on hover
+// (reply, react, edit, delete). Protocol 1.1: the quoted message of a reply (a click jumps to
+// it), "(edited)", reactions as chips (a click toggles mine, hovering lists who), "message
+// deleted", and the inline edit field.
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Controls.Material
@@ -20,6 +24,19 @@ Item {
     required property bool pending
     required property bool own
     required property bool firstUnread // the reader's place: a "new messages" line above
+    // 1.1 (set from the model's roles by the list; defaults for a plain row).
+    property real seq: 0
+    property bool edited: false
+    property bool deleted: false
+    property var reactions: [] // [{emoji, count, mine, who}]
+    property real replyTo: 0
+    property string replyNick: ""
+    property string replyText: ""
+    property bool replyDeleted: false
+    property bool canEdit: own && !deleted && !pending
+    property bool canDelete: own && !deleted && !pending // or any message, for an operator
+    property bool canReact: true // false in a direct conversation (reactions are room events)
+    property bool editing: false // the inline edit field replaces the text
     // A message below the line starts a group again: who wrote it is not above the line.
     readonly property bool headed: showHeader || firstUnread
 
@@ -30,7 +47,23 @@ Item {
     readonly property bool mentionsMe: kind === "message" && !own && People.mentions(text, myNick)
     readonly property int avatarSize: 32
 
+    readonly property bool actionable: kind === "message" && !deleted && !pending && seq > 0
+    readonly property var myReactions: reactions.filter(r => r.mine).map(r => r.emoji)
+
     signal menuRequested(point position)
+    signal replyRequested()
+    signal reactRequested(point position) // the palette, below the position
+    signal reactionToggled(string emoji, bool on)
+    signal editRequested()
+    signal deleteRequested()
+    signal quoteClicked(real seq)
+    signal editSubmitted(string text)
+    signal editCancelled()
+
+    // The pointer over the row: the action bar shows.
+    HoverHandler {
+        id: hover
+    }
 
     implicitHeight: column.implicitHeight + (headed ? 10 : 2)
 
@@ -161,14 +194,94 @@ Item {
                     }
                 }
 
+                // The message this one answers: who and what (a click goes there).
+                Item {
+                    objectName: "quote"
+                    visible: row.replyTo > 0 && row.kind === "message"
+                    width: parent.width
+                    height: visible ? quoteLabel.implicitHeight + 6 : 0
+                    Rectangle {
+                        width: 3
+                        height: parent.height - 4
+                        y: 2
+                        radius: 1
+                        color: People.nickColor(row.replyNick, row.dark)
+                        opacity: 0.8
+                    }
+                    Label {
+                        id: quoteLabel
+                        x: 10
+                        y: 3
+                        width: parent.width - x
+                        textFormat: Text.PlainText
+                        elide: Text.ElideRight
+                        maximumLineCount: 1
+                        font.pixelSize: 12
+                        opacity: 0.7
+                        text: row.replyNick.length === 0 ? qsTr("↪ an earlier message")
+                              : row.replyDeleted ? qsTr("↪ %1: message deleted").arg(row.replyNick)
+                              : qsTr("↪ %1: %2").arg(row.replyNick).arg(row.replyText.replace(/\s+/g, " "))
+                    }
+                    TapHandler {
+                        objectName: "quoteTap"
+                        onTapped: row.quoteClicked(row.replyTo)
+                    }
+                    HoverHandler {
+                        cursorShape: Qt.PointingHandCursor
+                    }
+                }
+
+                Label {
+                    objectName: "deletedNote"
+                    visible: row.deleted && row.kind === "message"
+                    text: qsTr("message deleted")
+                    font.italic: true
+                    font.pixelSize: 14
+                    opacity: 0.5
+                }
+
+                // Editing in place: Enter saves, Esc (or an unchanged text) cancels.
+                TextArea {
+                    id: editField
+                    objectName: "editField"
+                    visible: row.editing
+                    width: parent.width
+                    wrapMode: TextArea.Wrap
+                    textFormat: TextEdit.PlainText
+                    font.pixelSize: 14
+                    onVisibleChanged: if (visible) {
+                        text = row.text
+                        cursorPosition = length
+                        forceActiveFocus()
+                    }
+                    Keys.onReturnPressed: event => {
+                        if (event.modifiers & Qt.ShiftModifier)
+                            event.accepted = false
+                        else
+                            row.editSubmitted(text)
+                    }
+                    Keys.onEnterPressed: event => row.editSubmitted(text)
+                    Keys.onEscapePressed: row.editCancelled()
+                }
+                Label {
+                    visible: row.editing
+                    text: qsTr("Enter to save, Esc to cancel")
+                    opacity: 0.55
+                    font.pixelSize: 11
+                }
+
                 TextEdit {
                     id: body
                     objectName: "body"
+                    visible: !row.deleted && !row.editing
+                    height: visible ? implicitHeight : 0
                     width: parent.width
                     // Rich text ignores linkColor: links take the accent from a style sheet.
                     text: "<style>a { color: " + String(Material.accent) + "; }</style>"
                           + People.highlightMentions(row.html, row.mentionsMe ? row.myNick : "",
                                                      String(Material.accent))
+                          + (row.edited ? " <span style=\"font-size: 11px; color: " + String(Material.hintTextColor)
+                                          + ";\">" + qsTr("(edited)") + "</span>" : "")
                     textFormat: TextEdit.RichText
                     readOnly: true
                     selectByMouse: true
@@ -190,6 +303,50 @@ Item {
                     Keys.onMenuPressed: row.menuRequested(Qt.point(body.x, body.y + body.height))
                 }
 
+                // Reactions: a chip per emoji with its count; mine are marked, a click toggles
+                // mine, hovering says who.
+                Flow {
+                    objectName: "reactions"
+                    visible: row.reactions.length > 0 && !row.deleted
+                    width: parent.width
+                    spacing: 4
+                    topPadding: visible ? 3 : 0
+                    Repeater {
+                        model: row.deleted ? [] : row.reactions
+                        delegate: AbstractButton {
+                            id: chip
+                            required property var modelData
+                            objectName: "chip-" + modelData.emoji
+                            hoverEnabled: true
+                            focusPolicy: Qt.NoFocus
+                            enabled: row.canReact
+                            implicitWidth: implicitContentWidth + 14
+                            implicitHeight: 24
+                            Accessible.name: qsTr("%1 %2, by %3").arg(chip.modelData.emoji).arg(chip.modelData.count).arg(chip.modelData.who)
+                            contentItem: Label {
+                                text: chip.modelData.emoji + " " + chip.modelData.count
+                                horizontalAlignment: Text.AlignHCenter
+                                verticalAlignment: Text.AlignVCenter
+                                font.pixelSize: 12
+                                font.weight: chip.modelData.mine ? Font.DemiBold : Font.Normal
+                            }
+                            background: Rectangle {
+                                radius: 12
+                                readonly property color accent: chip.Material.accent
+                                color: chip.modelData.mine ? Qt.rgba(accent.r, accent.g, accent.b, chip.hovered ? 0.3 : 0.18)
+                                     : chip.hovered ? chip.Material.rippleColor
+                                     : (row.dark ? Qt.rgba(1, 1, 1, 0.06) : Qt.rgba(0, 0, 0, 0.04))
+                                border.width: 1
+                                border.color: chip.modelData.mine ? chip.Material.accent : chip.Material.dividerColor
+                            }
+                            onClicked: row.reactionToggled(chip.modelData.emoji, !chip.modelData.mine)
+                            ToolTip.visible: hovered
+                            ToolTip.delay: 300
+                            ToolTip.text: qsTr("%1 reacted with %2").arg(chip.modelData.who).arg(chip.modelData.emoji)
+                        }
+                    }
+                }
+
                 // Under a header the stamp says "sending…"; a continued group needs its own.
                 Label {
                     objectName: "pendingNote"
@@ -198,6 +355,64 @@ Item {
                     opacity: 0.55
                     font.pixelSize: 12
                 }
+            }
+        }
+    }
+
+    // On hover: the message's actions, over its top right corner.
+    Rectangle {
+        id: actionBar
+        objectName: "actionBar"
+        visible: row.actionable && !row.editing && (hover.hovered || actionsHover.hovered)
+        anchors.right: column.right
+        anchors.top: parent.top
+        anchors.topMargin: -4
+        z: 2
+        width: actions.implicitWidth + 6
+        height: actions.implicitHeight + 6
+        radius: 6
+        color: row.Material.dialogColor
+        border.color: row.Material.dividerColor
+        HoverHandler {
+            id: actionsHover
+        }
+        Row {
+            id: actions
+            x: 3
+            y: 3
+            SmallButton {
+                objectName: "reactButton"
+                visible: row.canReact
+                text: "☺"
+                tip: qsTr("React")
+                onClicked: row.reactRequested(mapToItem(row, 0, height))
+            }
+            SmallButton {
+                objectName: "replyButton"
+                visible: row.canReact
+                text: "↩"
+                tip: qsTr("Reply")
+                onClicked: row.replyRequested()
+            }
+            SmallButton {
+                objectName: "editButton"
+                visible: row.canEdit
+                text: "✎"
+                tip: qsTr("Edit")
+                onClicked: row.editRequested()
+            }
+            SmallButton {
+                objectName: "deleteButton"
+                visible: row.canDelete
+                text: "🗑"
+                tip: qsTr("Delete")
+                onClicked: row.deleteRequested()
+            }
+            SmallButton {
+                objectName: "moreButton"
+                text: "⋯"
+                tip: qsTr("More")
+                onClicked: row.menuRequested(mapToItem(row, 0, height))
             }
         }
     }

@@ -191,6 +191,7 @@ ListView {
     onAtYEndChanged: if (followTail && !atYEnd && !moving) followTimer.restart()
     onWidthChanged: if (followTail) followTimer.restart()
     onModelChanged: {
+        editingSeq = 0
         followTail = true
         anchorItem = null
         highlightSeq = 0
@@ -237,18 +238,102 @@ ListView {
         onTriggered: list.highlightSeq = 0
     }
 
+    // The seq of the message being edited in place, 0 for none.
+    property real editingSeq: 0
+
+    // Up arrow in an empty composer: my newest message (false when there is none).
+    function editLast(): bool {
+        const seq = model ? model.lastOwnSeq() : 0
+        if (seq <= 0)
+            return false
+        editingSeq = seq
+        positionViewAtIndex(model.rowOfSeq(seq), ListView.Contain)
+        return true
+    }
+    signal editFinished()
+
+    function finishEdit(seq: real, text: string) {
+        if (text.trim().length > 0)
+            client.edit(seq, text)
+        editingSeq = 0
+        editFinished()
+    }
+
+    function openPalette(message: MessageDelegate, position: point) {
+        const p = message.mapToItem(list, position)
+        emojiPopup.seq = message.seq
+        emojiPopup.mine = message.myReactions
+        emojiPopup.x = Math.min(Math.max(0, p.x - emojiPopup.implicitWidth + 28), list.width - emojiPopup.implicitWidth)
+        emojiPopup.y = Math.min(p.y, list.height - emojiPopup.implicitHeight)
+        emojiPopup.open()
+    }
+
+    function confirmDelete(seq: real) {
+        deleteDialog.seq = seq
+        deleteDialog.open()
+    }
+
     delegate: MessageDelegate {
         id: message
-        required property real seq
+        required seq
+        required edited
+        required deleted
+        required reactions
+        required replyTo
+        required replyNick
+        required replyText
+        required replyDeleted
         width: ListView.view.width
         myNick: list.client.nick
         readableWidth: list.readableWidth
         highlighted: seq > 0 && seq === list.highlightSeq
+        canDelete: (own || list.client.isOperator) && !deleted && !pending && !list.client.currentIsDirect
+        canEdit: own && !deleted && !pending && !list.client.currentIsDirect
+        canReact: !list.client.currentIsDirect
+        editing: seq > 0 && seq === list.editingSeq
         onMenuRequested: position => {
             const p = message.mapToItem(list, position)
             messageMenu.message = message
             messageMenu.popup(list, p.x, p.y)
         }
+        onReplyRequested: list.client.reply(seq)
+        onReactRequested: position => list.openPalette(message, position)
+        onReactionToggled: (emoji, on) => list.client.react(seq, emoji, on)
+        onEditRequested: list.editingSeq = seq
+        onDeleteRequested: list.confirmDelete(seq)
+        onQuoteClicked: quoted => list.showMessage(quoted)
+        onEditSubmitted: text => list.finishEdit(seq, text)
+        onEditCancelled: {
+            list.editingSeq = 0
+            list.editFinished()
+        }
+    }
+
+    EmojiPalette {
+        id: emojiPopup
+        objectName: "palette"
+        onChosen: (emoji, on) => list.client.react(seq, emoji, on)
+    }
+
+    Dialog {
+        id: deleteDialog
+        objectName: "deleteDialog"
+        property real seq: 0
+        anchors.centerIn: parent
+        modal: true
+        title: qsTr("Delete this message?")
+        Material.elevation: 0
+        background: PopupBackground {}
+        Label {
+            text: qsTr("It is deleted for everyone, for good.")
+        }
+        standardButtons: Dialog.Ok | Dialog.Cancel
+        Component.onCompleted: {
+            const ok = standardButton(Dialog.Ok)
+            ok.text = qsTr("Delete")
+            ok.objectName = "confirmDelete"
+        }
+        onAccepted: list.client.remove(seq)
     }
 
     Menu {
@@ -260,6 +345,34 @@ ListView {
             color: messageMenu.Material.dialogColor
             border.color: messageMenu.Material.dividerColor
             radius: 2
+        }
+        MenuItem {
+            objectName: "replyItem"
+            text: qsTr("Reply")
+            visible: messageMenu.message !== null && messageMenu.message.actionable && messageMenu.message.canReact
+            height: visible ? implicitHeight : 0
+            onTriggered: list.client.reply(messageMenu.message.seq)
+        }
+        MenuItem {
+            objectName: "reactItem"
+            text: qsTr("React…")
+            visible: messageMenu.message !== null && messageMenu.message.actionable && messageMenu.message.canReact
+            height: visible ? implicitHeight : 0
+            onTriggered: list.openPalette(messageMenu.message, Qt.point(messageMenu.message.width / 2, 24))
+        }
+        MenuItem {
+            objectName: "editItem"
+            text: qsTr("Edit")
+            visible: messageMenu.message !== null && messageMenu.message.actionable && messageMenu.message.canEdit
+            height: visible ? implicitHeight : 0
+            onTriggered: list.editingSeq = messageMenu.message.seq
+        }
+        MenuItem {
+            objectName: "deleteItem"
+            text: qsTr("Delete")
+            visible: messageMenu.message !== null && messageMenu.message.actionable && messageMenu.message.canDelete
+            height: visible ? implicitHeight : 0
+            onTriggered: list.confirmDelete(messageMenu.message.seq)
         }
         MenuItem {
             objectName: "copyText"

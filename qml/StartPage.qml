@@ -49,7 +49,7 @@ Page {
         target: page.host
         function onRunningChanged() {
             if (page.waiting && page.host.running)
-                page.client.connectTo(page.host.localAddress, page.nickOrDefault(), hostPassword.text, false)
+                page.client.connectTo(page.host.localAddress, page.nickOrDefault(), hostPassword.text, false, page.host.opPassword)
         }
         function onErrorChanged() {
             if (page.host.error.length > 0)

@@ -20,6 +20,7 @@ packages=(
   redis-server libhiredis-dev
   openbox python3  # bench/app/appcpu.sh: the app in a real X session, its chat bots
   xdotool imagemagick  # scripts/screenshots.sh: keys typed into the app, windows saved
+  fonts-noto-color-emoji  # scripts/screenshots.sh: reaction chips drawn in colour
 )
 
 # The browser test's npm packages (playwright-core drives the chromium above; nothing downloads

@@ -2,9 +2,12 @@
 # Retakes the app's screenshots in docs/screenshots/ the way a person sees the app: a real X
 # session (Xvfb + openbox), the app hosting with its demo conversation, a bot that mentions the
 # host and sends it direct messages, a second app joining in the dark theme; keys are typed with
-# xdotool and each window is saved with ImageMagick's import.
+# xdotool and each window is saved with ImageMagick's import. On a 1.1 server the bot and a
+# friend make the chat busy: a reply, reactions, an edited and a deleted message (busy,
+# busy-dark, with the pointer over a message so its action bar shows).
 #
-#   scripts/screenshots.sh              all of start, chat, chat-dark, chat-narrow, dm, search
+#   scripts/screenshots.sh              all of start, chat, chat-dark, chat-narrow, dm, search,
+#                                       busy, busy-dark
 #   OUT=/tmp/shots scripts/screenshots.sh
 #
 # Needs a build in build/ (scripts/build.sh) and xvfb, openbox, xdotool, imagemagick, python3
@@ -78,8 +81,13 @@ hostwin=$(window_of "$host")
 sleep 6 # the demo plays out
 python3 scripts/screenshot-bot.py "$port" Mara Ada 300 &
 pids+=($!)
-sleep 3
+sleep 6 # the bots' replies, reactions, edit and deletion
 shot "$hostwin" chat
+
+# The pointer over the reply (the action bar shows) and then over a reaction chip (who reacted).
+xdotool mousemove --window "$hostwin" ${BUSY_HOVER:-700 560}
+shot "$hostwin" busy
+xdotool mousemove --window "$hostwin" 1190 20
 
 keys "$hostwin" ctrl+f
 sleep 1 # the popup's field has the focus
@@ -103,3 +111,5 @@ pids+=("$joiner")
 joinwin=$(window_of "$joiner")
 sleep 3
 shot "$joinwin" chat-dark
+xdotool mousemove --window "$joinwin" ${BUSY_HOVER:-700 560}
+shot "$joinwin" busy-dark

@@ -1,5 +1,7 @@
 #include "chatclient.h"
 
+#include "eventframes.h"
+#include "operatorframes.h"
 #include "preferences.h"
 #include "serverstore.h"
 #include "validation.h"
@@ -76,6 +78,11 @@ const QHash<QString, ChatClient::Handler> &ChatClient::dispatchTable()
         {ReadPosition::Type, &dispatch<ReadPosition, &Conversations::onRead>},
         {TypingEvent::Type, &dispatch<TypingEvent, &Conversations::onTyping>},
         {HistoryAnswer::Type, &dispatch<HistoryAnswer, &Conversations::onHistory>},
+        {Kicked::Type, &dispatch<Kicked, &Conversations::onKicked>},
+        // 1.1 room events are ChatMessages of their kind.
+        {EditEvent::Type, &dispatch<ChatMessage, &ChatClient::handleMessage>},
+        {DeleteEvent::Type, &dispatch<ChatMessage, &ChatClient::handleMessage>},
+        {ReactionEvent::Type, &dispatch<ChatMessage, &ChatClient::handleMessage>},
     };
     return table;
 }
@@ -103,6 +110,14 @@ ChatClient::ChatClient(QObject *parent)
     connect(&m_conversations, &Conversations::typingChanged, this, &ChatClient::typingChanged);
     connect(&m_conversations, &Conversations::unreadChanged, this, &ChatClient::unreadChanged);
     connect(&m_conversations, &Conversations::attentionNeeded, this, &ChatClient::attentionNeeded);
+    connect(&m_conversations, &Conversations::kicked, this,
+            [this](const QString &room, const QString &by, const QString &reason) {
+                Q_EMIT kicked(room, by, reason);
+                Q_EMIT errorOccurred(reason.isEmpty()
+                                         ? tr("%1 removed you from #%2.").arg(by, room)
+                                         : tr("%1 removed you from #%2: %3").arg(by, room, reason));
+            });
+    connect(&m_conversations, &Conversations::currentChanged, this, &ChatClient::cancelReply);
 }
 
 ChatClient::~ChatClient() = default;
@@ -139,8 +154,9 @@ void ChatClient::setToken(const QString &token)
 }
 
 void ChatClient::connectTo(const QString &address, const QString &nick, const QString &password,
-                           bool remember)
+                           bool remember, const QString &opPassword)
 {
+    m_session.setOpPassword(opPassword);
     QString error;
     const QUrl url = urlFromAddress(address, &error);
     if (url.isEmpty()) {
@@ -166,7 +182,8 @@ void ChatClient::connectTo(const QString &address, const QString &nick, const QS
     m_outbox.open(dir + "/outbox.json"_L1);
     for (const Outbox::Item &item : m_outbox.items()) {
         auto &c = m_conversations.get(item.conversation, item.conversation.startsWith(u'@'));
-        c.messages.addPending(item.clientId, m_conversations.self(), item.text, item.ts);
+        c.messages.addPending(item.clientId, m_conversations.self(), item.text, item.ts,
+                              item.replyTo);
     }
     Q_EMIT identityChanged();
 
@@ -191,6 +208,7 @@ void ChatClient::leaveServer()
 void ChatClient::onWelcome(const protocol::Welcome &welcome)
 {
     m_serverName = welcome.serverName;
+    m_conversations.setCountsUnread(m_session.features().contains("react"_L1));
     m_conversations.setSelf(welcome.user);
     Q_EMIT identityChanged();
     Q_EMIT stateChanged(); // the server's name
@@ -206,6 +224,17 @@ void ChatClient::onWelcome(const protocol::Welcome &welcome)
 
 void ChatClient::onFrame(const protocol::Frame &frame)
 {
+    // 1.1's presence "kick" (with `by`) is read here until Presence knows that event.
+    if (frame.type == protocol::Presence::Type
+        && frame.object.value("event"_L1).toString() == "kick"_L1) {
+        const auto user = protocol::userFromJson(frame.object.value("user"_L1));
+        const auto by = protocol::userFromJson(frame.object.value("by"_L1));
+        if (user)
+            m_conversations.onMemberKicked(frame.object.value("room"_L1).toString(), *user,
+                                           by.value_or(protocol::UserInfo{}),
+                                           frame.object.value("ts"_L1).toInteger());
+        return;
+    }
     const auto &table = dispatchTable();
     if (const auto it = table.constFind(frame.type); it != table.cend())
         (*it)(*this, frame);
@@ -272,12 +301,21 @@ void ChatClient::handleError(const protocol::ErrorFrame &error,
         }
     }
     qCInfo(lcClient) << "server error" << error.code << error.message;
+    if (error.is(Error::Banned))
+        return; // the session ends on it: the banned screen says it
+    if (error.is(Error::Forbidden))
+        return Q_EMIT errorOccurred(tr("Not allowed: %1").arg(error.message));
+    if (error.is(Error::NotFound))
+        return Q_EMIT errorOccurred(
+            tr("That message is not there any more (deleted, or not in this room)."));
     Q_EMIT errorOccurred(error.message);
 }
 
 void ChatClient::send(const Outbox::Item &item)
 {
     protocol::SendRequest send{item.conversation, std::nullopt, item.text};
+    if (item.replyTo > 0)
+        send.replyTo = item.replyTo;
     if (item.conversation.startsWith(u'@'))
         send = {QString(), item.conversation.mid(1), item.text};
     m_session.send(protocol::withId(send.toJson(), item.clientId));
@@ -311,9 +349,11 @@ void ChatClient::sendMessage(const QString &input)
     auto *c = m_conversations.find(current);
     if (text.isEmpty() || !c)
         return;
+    const qint64 replyTo = c->direct ? 0 : m_replyTo;
     const Outbox::Item item{u"c-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces), current,
-                            text, QDateTime::currentMSecsSinceEpoch()};
-    c->messages.addPending(item.clientId, m_conversations.self(), text, item.ts);
+                            text, QDateTime::currentMSecsSinceEpoch(), replyTo};
+    c->messages.addPending(item.clientId, m_conversations.self(), text, item.ts, replyTo);
+    cancelReply();
     m_outbox.add(item);
     if (m_session.isOnline())
         send(item);
@@ -395,6 +435,91 @@ void ChatClient::setMuted(const QString &room, bool muted)
     m_conversations.setMuted(room, muted);
     Q_EMIT unreadChanged();
     Q_EMIT currentMutedChanged();
+}
+
+namespace {
+QString newRequestId()
+{
+    return u"c-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+} // namespace
+
+void ChatClient::reply(qint64 seq)
+{
+    if (seq <= 0 || currentIsDirect() || !messages() || messages()->rowOfSeq(seq) < 0)
+        return;
+    m_replyTo = seq;
+    Q_EMIT replyChanged();
+}
+
+void ChatClient::cancelReply()
+{
+    if (m_replyTo == 0)
+        return;
+    m_replyTo = 0;
+    Q_EMIT replyChanged();
+}
+
+QString ChatClient::replyToNick() const
+{
+    auto *c = m_conversations.find(currentRoom());
+    return c && m_replyTo > 0 ? c->messages.nickOf(m_replyTo) : QString();
+}
+
+QString ChatClient::replyToText() const
+{
+    auto *c = m_conversations.find(currentRoom());
+    return c && m_replyTo > 0 ? c->messages.textOf(m_replyTo) : QString();
+}
+
+void ChatClient::react(qint64 seq, const QString &emoji, bool on)
+{
+    if (currentRoom().isEmpty() || currentIsDirect() || !protocol::isValidEmoji(emoji))
+        return;
+    if (on)
+        Preferences().useEmoji(emoji);
+    m_session.send(protocol::ReactRequest{currentRoom(), seq, emoji, on}.toJson());
+}
+
+void ChatClient::edit(qint64 seq, const QString &input)
+{
+    const QString text = input.trimmed();
+    if (currentRoom().isEmpty() || currentIsDirect() || text.isEmpty())
+        return;
+    if (auto *m = messages(); m && m->textOf(seq) == text)
+        return; // nothing changed: no event for everyone
+    m_session.send(
+        protocol::withId(protocol::EditRequest{currentRoom(), seq, text}.toJson(), newRequestId()));
+}
+
+void ChatClient::remove(qint64 seq)
+{
+    if (!currentRoom().isEmpty() && !currentIsDirect())
+        m_session.send(protocol::DeleteRequest{currentRoom(), seq}.toJson());
+}
+
+void ChatClient::kick(const QString &userId, const QString &reason)
+{
+    if (!currentRoom().isEmpty() && !currentIsDirect())
+        m_session.send(protocol::KickRequest{currentRoom(), userId,
+                                             reason.trimmed().left(protocol::MaxReasonChars)}
+                           .toJson());
+}
+
+void ChatClient::ban(const QString &userId, int minutes, const QString &reason)
+{
+    m_session.send(protocol::BanRequest{
+        userId, std::clamp<qint64>(minutes, protocol::MinBanMinutes, protocol::MaxBanMinutes),
+        reason.trimmed().left(protocol::MaxReasonChars)}
+                       .toJson());
+}
+
+QString ChatClient::bannedUntilText() const
+{
+    const qint64 until = m_session.bannedUntil();
+    return until > 0
+               ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(until), QLocale::ShortFormat)
+               : QString();
 }
 
 QString ChatClient::currentTitle() const

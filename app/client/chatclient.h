@@ -32,6 +32,16 @@ class ChatClient : public QObject
     Q_PROPERTY(QString userId READ userId NOTIFY identityChanged)
     Q_PROPERTY(QString nick READ nick NOTIFY identityChanged)
     Q_PROPERTY(QString token READ token WRITE setToken NOTIFY identityChanged)
+    // 1.1: this user is an operator here (may delete any message, kick and ban).
+    Q_PROPERTY(bool isOperator READ isOperator NOTIFY identityChanged)
+    // 1.1: the server banned us: the session has ended (statusText says until when and why).
+    Q_PROPERTY(bool banned READ banned NOTIFY stateChanged)
+    Q_PROPERTY(QString banReason READ banReason NOTIFY stateChanged)
+    Q_PROPERTY(QString bannedUntilText READ bannedUntilText NOTIFY stateChanged)
+    // The message the next sendMessage answers (reply()), 0 when none; its author and text.
+    Q_PROPERTY(double replyToSeq READ replyToSeqForQml NOTIFY replyChanged) // a number in QML
+    Q_PROPERTY(QString replyToNick READ replyToNick NOTIFY replyChanged)
+    Q_PROPERTY(QString replyToText READ replyToText NOTIFY replyChanged)
     Q_PROPERTY(QString currentRoom READ currentRoom WRITE setCurrentRoom NOTIFY currentRoomChanged)
     Q_PROPERTY(QString currentTitle READ currentTitle NOTIFY currentRoomChanged)
     Q_PROPERTY(QString currentTopic READ currentTopic NOTIFY topicChanged)
@@ -71,8 +81,10 @@ public:
     static QUrl urlFromAddress(const QString &address, QString *error = nullptr);
 
     // Once this server welcomes us, the address joins the recent servers when `remember`.
+    // `opPassword` makes this user an operator (1.1; the hosting app gives its server's).
     Q_INVOKABLE void connectTo(const QString &address, const QString &nick,
-                               const QString &password = QString(), bool remember = true);
+                               const QString &password = QString(), bool remember = true,
+                               const QString &opPassword = QString());
     // Leaves the server (back to the start screen): no reconnect, its conversations are put
     // away (kept on disk for the next time).
     Q_INVOKABLE void leaveServer();
@@ -94,6 +106,19 @@ public:
     // No notifications from this conversation (kept in the preferences, per server).
     Q_INVOKABLE void setMuted(const QString &room, bool muted);
 
+    // 1.1, about the message at `seq` in the current room. The changes show when the server's
+    // event comes back (to every member alike).
+    // The next message sent answers this one (cancelReply: none).
+    Q_INVOKABLE void reply(qint64 seq);
+    Q_INVOKABLE void cancelReply();
+    // Adds (on) or takes back a reaction; an emoji added joins the recently used.
+    Q_INVOKABLE void react(qint64 seq, const QString &emoji, bool on);
+    Q_INVOKABLE void edit(qint64 seq, const QString &text);
+    Q_INVOKABLE void remove(qint64 seq);
+    // Operators: out of the current room (it may join again), or off the server for a while.
+    Q_INVOKABLE void kick(const QString &userId, const QString &reason = QString());
+    Q_INVOKABLE void ban(const QString &userId, int minutes, const QString &reason = QString());
+
     State state() const { return State(m_session.state()); }
     QString statusText() const { return m_session.statusText(); }
     bool established() const { return m_session.established(); }
@@ -103,6 +128,14 @@ public:
     QString userId() const { return m_conversations.self().id; }
     QString nick() const { return m_conversations.self().nick; }
     QString token() const { return m_token; }
+    bool isOperator() const { return m_conversations.self().op; }
+    bool banned() const { return m_session.banned(); }
+    QString banReason() const { return m_session.banReason(); }
+    QString bannedUntilText() const;
+    qint64 replyToSeq() const { return m_replyTo; }
+    double replyToSeqForQml() const { return double(m_replyTo); }
+    QString replyToNick() const;
+    QString replyToText() const;
     void setToken(const QString &token);
     QString currentRoom() const { return m_conversations.current(); }
     void setCurrentRoom(const QString &name) { m_conversations.setCurrent(name); }
@@ -140,6 +173,9 @@ Q_SIGNALS:
     void typingChanged();
     void outboxChanged();
     void windowActiveChanged();
+    void replyChanged();
+    // 1.1: an operator removed us from a room (it is gone from the list).
+    void kicked(const QString &room, const QString &byNick, const QString &reason);
     // A message worth a desktop notification: a mention or a direct message while away.
     void attentionNeeded(const QString &title, const QString &text);
     void errorOccurred(const QString &message);
@@ -171,6 +207,7 @@ private:
     bool m_remember = false;
     bool m_windowActive = true;
     qint64 m_lastTypingSent = 0;
+    qint64 m_replyTo = 0;
 };
 
 } // namespace confab::client

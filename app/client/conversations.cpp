@@ -197,6 +197,7 @@ void Conversations::markRead()
         c->unreadDirect = 0;
     } else if (c->lastSeq > c->readSeq) {
         c->readSeq = c->lastSeq;
+        c->unread = 0;
         if (m_session.isOnline())
             m_session.send(protocol::ReadPosition{c->name, c->lastSeq}.toJson());
     }
@@ -255,14 +256,20 @@ void Conversations::onJoined(const protocol::Joined &joined)
     c.topic = joined.topic;
     c.readSeq = std::max(c.readSeq, joined.read);
     c.members.reset(joined.members);
+    for (const UserInfo &member : joined.members)
+        c.messages.learnNick(member);
     c.mentions = 0;
+    // Events of every kind, in seq order: edits, deletions and reactions change their targets.
+    c.messages.applyEvents(joined.history);
     for (const ChatMessage &m : joined.history) {
-        c.messages.addMessage(m);
-        if (m.seq > c.readSeq && m.from.id != m_self.id
+        if (m.isMessage() && !m.deleted && m.seq > c.readSeq && m.from.id != m_self.id
             && MessageModel::mentions(m.text, m_self.nick))
             ++c.mentions;
     }
     c.lastSeq = std::max(c.lastSeq, joined.seq);
+    // The server counts what we have not read; a read position we moved further since (sent
+    // while offline) counts from the loaded messages.
+    c.unread = joined.read >= c.readSeq ? int(joined.unread) : c.messages.unreadAfter(c.readSeq);
     m_rooms.setMembers(name, int(joined.members.size()));
     m_rooms.setTopic(name, c.topic);
     // Direct conversations learn their peers' current nicks from the rooms they share.
@@ -308,6 +315,24 @@ void Conversations::onMessage(const ChatMessage &m, const QString &pendingId)
         Q_EMIT typingChanged();
 
     const qint64 previousLast = c.lastSeq;
+    if (!m.isMessage()) {
+        // An edit, deletion or reaction: it changes a message, it is not one.
+        const bool countedUnread = m.kind == ChatMessage::Kind::Delete && m.target > c.readSeq
+                                   && !c.messages.isDeleted(m.target)
+                                   && c.messages.rowOfSeq(m.target) >= 0;
+        const bool wasOthers =
+            countedUnread
+            && c.messages.rows().at(c.messages.rowOfSeq(m.target)).userId != m_self.id;
+        c.messages.applyEvent(m);
+        c.lastSeq = std::max(c.lastSeq, m.seq);
+        if (wasOthers && c.unread > 0)
+            --c.unread;
+        if (m_windowActive && m_current == name)
+            markRead();
+        else
+            updateUnread(c);
+        return;
+    }
     if (pendingId.isEmpty())
         c.messages.addMessage(m);
     else
@@ -327,6 +352,8 @@ void Conversations::onMessage(const ChatMessage &m, const QString &pendingId)
     }
     if (m.isDirect())
         ++c.unreadDirect;
+    else
+        ++c.unread;
     const bool mention = MessageModel::mentions(m.text, m_self.nick);
     if (mention || m.isDirect())
         ++c.mentions;
@@ -346,6 +373,7 @@ void Conversations::onPresence(const protocol::Presence &presence)
     switch (presence.event) {
     case protocol::Presence::Event::Join:
         c->members.add(user);
+        c->messages.learnNick(user);
         c->messages.addNotice(tr("%1 joined").arg(user.nick), presence.ts);
         break;
     case protocol::Presence::Event::Leave:
@@ -358,6 +386,8 @@ void Conversations::onPresence(const protocol::Presence &presence)
                               presence.ts);
         if (Conversation *dm = find(u"@"_s + user.id))
             setTitle(*dm, user.nick);
+        break;
+    default: // 1.1's "kick" (with `by`) is read by ChatClient::onFrame (onMemberKicked)
         break;
     }
     m_rooms.setMembers(c->name, c->members.rowCount());
@@ -382,8 +412,11 @@ void Conversations::onRead(const protocol::ReadPosition &read)
 {
     if (Conversation *c = find(read.room)) {
         c->readSeq = std::max(c->readSeq, read.seq);
-        if (c->readSeq >= c->lastSeq)
+        c->unread = std::min(c->unread, c->messages.unreadAfter(c->readSeq));
+        if (c->readSeq >= c->lastSeq) {
             c->mentions = 0;
+            c->unread = 0;
+        }
         updateUnread(*c);
     }
 }
@@ -408,13 +441,37 @@ void Conversations::onHistory(const protocol::HistoryAnswer &history)
 
 void Conversations::onOwnNick(const UserInfo &user)
 {
-    if (user.id == m_self.id)
-        setSelf(user);
+    if (user.id == m_self.id) {
+        UserInfo self = user;
+        self.op = self.op || m_self.op; // operator status belongs to the session's user
+        setSelf(self);
+    }
+}
+
+void Conversations::onKicked(const protocol::Kicked &kicked)
+{
+    if (!find(kicked.room))
+        return;
+    onLeft({kicked.room}); // out of the room: not rejoined on the next connection either
+    Q_EMIT this->kicked(kicked.room, kicked.by.nick, kicked.reason);
+}
+
+void Conversations::onMemberKicked(const QString &room, const UserInfo &user, const UserInfo &by,
+                                   qint64 ts)
+{
+    Conversation *c = find(room);
+    if (!c)
+        return;
+    c->members.remove(user.id);
+    c->messages.addNotice(tr("%1 was removed by %2").arg(user.nick, by.nick), ts);
+    m_rooms.setMembers(c->name, c->members.rowCount());
 }
 
 void Conversations::updateUnread(Conversation &c)
 {
-    const int unread = c.direct ? c.unreadDirect : int(std::max<qint64>(0, c.lastSeq - c.readSeq));
+    const int unread = c.direct ? c.unreadDirect
+                       : m_v11  ? c.unread
+                                : int(std::max<qint64>(0, c.lastSeq - c.readSeq));
     m_rooms.setUnread(c.name, unread);
     m_rooms.setMentions(c.name, std::min(c.mentions, unread));
     Q_EMIT unreadChanged();

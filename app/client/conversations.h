@@ -9,6 +9,7 @@
 #include "frames.h"
 #include "membermodel.h"
 #include "messagemodel.h"
+#include "operatorframes.h"
 #include "roomlistmodel.h"
 
 #include <QObject>
@@ -34,6 +35,7 @@ public:
         qint64 lastSeq = 0;
         qint64 readSeq = 0;
         int unreadDirect = 0;
+        int unread = 0;   // a 1.1 server's room: messages above readSeq (joined.unread, then kept)
         int mentions = 0; // unread messages that name the user
         bool loadingOlder = false;
         MessageModel messages;
@@ -51,6 +53,9 @@ public:
     void close();
 
     void setSelf(const protocol::UserInfo &user);
+    // The server speaks 1.1 (welcome.features): joined.unread counts a room's unread messages
+    // (with events in the seq, lastSeq - readSeq would count edits and reactions too).
+    void setCountsUnread(bool v11) { m_v11 = v11; }
     const protocol::UserInfo &self() const { return m_self; }
     void setWindowActive(bool active);
 
@@ -83,6 +88,11 @@ public:
     void onTyping(const protocol::TypingEvent &typing);
     void onHistory(const protocol::HistoryAnswer &history);
     void onOwnNick(const protocol::UserInfo &user);
+    // 1.1: an operator removed us from the room: it is left here (no `left` comes).
+    void onKicked(const protocol::Kicked &kicked);
+    // 1.1: presence "kick": an operator removed `user` (by `by`).
+    void onMemberKicked(const QString &room, const protocol::UserInfo &user,
+                        const protocol::UserInfo &by, qint64 ts);
 
 Q_SIGNALS:
     void currentChanged();
@@ -91,6 +101,8 @@ Q_SIGNALS:
     void unreadChanged();
     // A mention or a direct message the user has not seen (not for muted rooms).
     void attentionNeeded(const QString &title, const QString &text);
+    // We were removed from a room: why, to tell the user.
+    void kicked(const QString &room, const QString &byNick, const QString &reason);
 
 private:
     void updateUnread(Conversation &c);
@@ -109,6 +121,7 @@ private:
     QString m_muteKey;
     QTimer m_typingExpiry;
     bool m_windowActive = true;
+    bool m_v11 = false;
     bool m_loading = false; // load() in progress: nothing to save yet
 };
 

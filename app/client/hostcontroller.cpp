@@ -5,6 +5,7 @@
 
 #include <QStandardPaths>
 #include <QThread>
+#include <QUuid>
 #include <functional>
 
 namespace confab::client {
@@ -81,6 +82,9 @@ void HostController::start(int port, const QString &password, const QString &ser
     ServerConfig config;
     config.port = quint16(port);
     config.password = password;
+    // A new one for each hosting session: known only to this app.
+    m_opPassword = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    config.opPassword = m_opPassword;
     if (!serverName.trimmed().isEmpty())
         config.name = serverName.trimmed();
     config.dataDir = m_dataDir;

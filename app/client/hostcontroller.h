@@ -37,6 +37,9 @@ class HostController : public QObject
     Q_PROPERTY(QStringList webLinks READ webLinks NOTIFY runningChanged)
     Q_PROPERTY(QString localAddress READ localAddress NOTIFY runningChanged)
     Q_PROPERTY(QString error READ error NOTIFY errorChanged)
+    // 1.1: the operator password of this hosting session, made at random by start(): the app's
+    // own client gives it, so the host is an operator and nobody else is (unless told it).
+    Q_PROPERTY(QString opPassword READ opPassword NOTIFY runningChanged)
     Q_PROPERTY(QString dataDir READ dataDir WRITE setDataDir NOTIFY dataDirChanged)
     Q_PROPERTY(QString bindAddress MEMBER m_bindAddress)
     // Announce the host on the LAN (UDP beacon) while it runs. On by default.
@@ -60,6 +63,7 @@ public:
     QStringList webLinks() const;
     QString localAddress() const;
     QString error() const { return m_error; }
+    QString opPassword() const { return m_opPassword; }
     QString dataDir() const { return m_dataDir; }
     void setDataDir(const QString &dir);
 
@@ -85,6 +89,7 @@ private:
     bool m_wanted = false; // the last call was start(), not stop()
     int m_port = 0;
     QString m_error;
+    QString m_opPassword;
     QString m_dataDir;
     QString m_bindAddress;
     bool m_announce = true;

@@ -27,13 +27,15 @@ QVariant MemberModel::data(const QModelIndex &index, int role) const
         return m.nick;
     case UserIdRole:
         return m.id;
+    case OpRole:
+        return m.op;
     }
     return {};
 }
 
 QHash<int, QByteArray> MemberModel::roleNames() const
 {
-    return {{UserIdRole, "userId"}, {NickRole, "nick"}};
+    return {{UserIdRole, "userId"}, {NickRole, "nick"}, {OpRole, "op"}};
 }
 
 void MemberModel::reset(const QList<protocol::UserInfo> &members)
@@ -63,6 +65,12 @@ QString MemberModel::nickOf(const QString &userId) const
 {
     const int i = indexOf(userId);
     return i < 0 ? QString() : m_members[i].nick;
+}
+
+bool MemberModel::isOp(const QString &userId) const
+{
+    const int i = indexOf(userId);
+    return i >= 0 && m_members[i].op;
 }
 
 QStringList MemberModel::nicksStartingWith(const QString &prefix) const

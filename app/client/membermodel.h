@@ -16,7 +16,7 @@ class MemberModel : public QAbstractListModel
     QML_UNCREATABLE("Owned by ChatClient")
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
 public:
-    enum Role { UserIdRole = Qt::UserRole + 1, NickRole };
+    enum Role { UserIdRole = Qt::UserRole + 1, NickRole, OpRole /* 1.1: an operator */ };
 
     using QAbstractListModel::QAbstractListModel;
 
@@ -31,6 +31,7 @@ public:
     void rename(const protocol::UserInfo &user);
     bool contains(const QString &userId) const;
     QString nickOf(const QString &userId) const;
+    bool isOp(const QString &userId) const;
     // For @-completion: the nicks that start with the prefix (case-insensitively), sorted.
     Q_INVOKABLE QStringList nicksStartingWith(const QString &prefix) const;
 

@@ -4,6 +4,7 @@
 #include <QLocale>
 #include <QRegularExpression>
 #include <QSet>
+#include <algorithm>
 
 namespace confab::client {
 
@@ -77,6 +78,27 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
         return i == firstUnreadRow();
     case MentionRole:
         return !r.notice && r.userId != m_ownUserId && mentions(r.text, m_ownNick);
+    case EditedRole:
+        return r.editedTs > 0 && !r.deleted;
+    case DeletedRole:
+        return r.deleted;
+    case ReactionsRole:
+        return reactionsOf(r);
+    case ReplyToRole:
+        return r.replyTo;
+    case ReplyNickRole:
+    case ReplyTextRole:
+    case ReplyDeletedRole: {
+        const int quoted = r.replyTo > 0 ? indexOfSeq(r.replyTo) : -1;
+        if (quoted < 0)
+            return role == ReplyDeletedRole ? QVariant(false) : QVariant(QString());
+        const Row &q = m_rows.at(quoted);
+        if (role == ReplyNickRole)
+            return q.nick;
+        if (role == ReplyTextRole)
+            return q.deleted ? QString() : q.text;
+        return q.deleted;
+    }
     }
     return {};
 }
@@ -97,7 +119,35 @@ QHash<int, QByteArray> MessageModel::roleNames() const
             {OwnRole, "own"},
             {HtmlRole, "html"},
             {FirstUnreadRole, "firstUnread"},
-            {MentionRole, "mentionsMe"}};
+            {MentionRole, "mentionsMe"},
+            {EditedRole, "edited"},
+            {DeletedRole, "deleted"},
+            {ReactionsRole, "reactions"},
+            {ReplyToRole, "replyTo"},
+            {ReplyNickRole, "replyNick"},
+            {ReplyTextRole, "replyText"},
+            {ReplyDeletedRole, "replyDeleted"}};
+}
+
+QVariantList MessageModel::reactionsOf(const Row &r) const
+{
+    QVariantList out;
+    for (const auto &[emoji, users] : r.reactions) {
+        QStringList who;
+        for (const QString &id : users)
+            who.append(id == m_ownUserId ? QObject::tr("you") : m_nicks.value(id, id.left(8)));
+        out.append(QVariantMap{{u"emoji"_s, emoji},
+                               {u"count"_s, int(users.size())},
+                               {u"mine"_s, users.contains(m_ownUserId)},
+                               {u"who"_s, who.join(u", "_s)}});
+    }
+    return out;
+}
+
+void MessageModel::learnNick(const protocol::UserInfo &user)
+{
+    if (!user.id.isEmpty() && !user.nick.isEmpty())
+        m_nicks.insert(user.id, user.nick);
 }
 
 bool MessageModel::mentions(const QString &text, const QString &nick)
@@ -154,8 +204,15 @@ MessageModel::Row MessageModel::rowFrom(const protocol::ChatMessage &m)
     r.messageId = m.id;
     r.userId = m.from.id;
     r.nick = m.from.nick;
-    r.text = m.text;
+    r.text = m.deleted ? QString() : m.text;
     r.ts = m.ts;
+    r.editedTs = m.editedTs.value_or(0);
+    r.deleted = m.deleted;
+    r.replyTo = m.replyTo.value_or(0);
+    for (auto it = m.reactions.cbegin(); it != m.reactions.cend(); ++it) {
+        if (!it.value().isEmpty())
+            r.reactions.append({it.key(), it.value()});
+    }
     return r;
 }
 
@@ -221,12 +278,107 @@ void MessageModel::insertRow(int position, const Row &row)
 
 void MessageModel::addMessage(const protocol::ChatMessage &m)
 {
+    if (!m.isMessage()) { // an event is never a row of its own
+        applyEvent(m);
+        return;
+    }
+    learnNick(m.from);
     if (m.isDirect() ? indexOfId(m.id) >= 0 : indexOfSeq(m.seq) >= 0)
         return;
     insertRow(m.isDirect() ? insertPositionFor(0) : insertPositionFor(m.seq), rowFrom(m));
 }
 
-void MessageModel::prependHistory(const QList<protocol::ChatMessage> &messages)
+void MessageModel::rowChanged(int i, const QList<int> &roles)
+{
+    const QModelIndex at = index(i);
+    Q_EMIT dataChanged(at, at, roles);
+    // Replies quote this message: their quote follows its edit or deletion.
+    const qint64 seq = m_rows.at(i).seq;
+    for (int j = i + 1; j < m_rows.size(); ++j) {
+        if (m_rows.at(j).replyTo == seq) {
+            const QModelIndex reply = index(j);
+            Q_EMIT dataChanged(reply, reply, {ReplyNickRole, ReplyTextRole, ReplyDeletedRole});
+        }
+    }
+}
+
+bool MessageModel::applyEvent(const protocol::ChatMessage &e)
+{
+    using Kind = protocol::ChatMessage::Kind;
+    if (e.isMessage()) {
+        const int before = int(m_rows.size());
+        addMessage(e);
+        return m_rows.size() != before;
+    }
+    learnNick(e.from);
+    if (e.seq > 0 && (m_oldestEventSeq == 0 || e.seq < m_oldestEventSeq))
+        m_oldestEventSeq = e.seq;
+    const int i = indexOfSeq(e.target);
+    if (i < 0 || m_rows.at(i).deleted)
+        return false; // not loaded (it comes in its current state if it ever is), or gone
+    Row &r = m_rows[i];
+    switch (e.kind) {
+    case Kind::Edit:
+        if (r.userId != e.from.id)
+            return false; // only its author edits a message (the server checks it too)
+        r.text = e.text;
+        r.editedTs = e.ts;
+        rowChanged(i, {TextRole, HtmlRole, EditedRole, MentionRole, Qt::DisplayRole});
+        return true;
+    case Kind::Delete:
+        r.deleted = true;
+        r.text.clear();
+        r.reactions.clear();
+        rowChanged(i, {TextRole, HtmlRole, EditedRole, DeletedRole, ReactionsRole, MentionRole,
+                       Qt::DisplayRole});
+        return true;
+    case Kind::Reaction: {
+        auto it = std::find_if(r.reactions.begin(), r.reactions.end(),
+                               [&](const auto &entry) { return entry.first == e.emoji; });
+        if (e.on) {
+            if (it == r.reactions.end()) {
+                r.reactions.append({e.emoji, {e.from.id}});
+            } else if (!it->second.contains(e.from.id)) {
+                it->second.append(e.from.id);
+            } else {
+                return false;
+            }
+        } else {
+            if (it == r.reactions.end() || !it->second.removeOne(e.from.id))
+                return false;
+            if (it->second.isEmpty())
+                r.reactions.erase(it);
+        }
+        const QModelIndex at = index(i);
+        Q_EMIT dataChanged(at, at, {ReactionsRole});
+        return true;
+    }
+    case Kind::Message:
+        break;
+    }
+    return false;
+}
+
+void MessageModel::applyEvents(const QList<protocol::ChatMessage> &events)
+{
+    // Messages of the list are in their current state: what the list says about them is in
+    // them already (applying it again could undo a later change the list does not repeat).
+    QSet<qint64> current;
+    for (const auto &e : events) {
+        if (e.isMessage())
+            current.insert(e.seq);
+        if (e.seq > 0 && (m_oldestEventSeq == 0 || e.seq < m_oldestEventSeq))
+            m_oldestEventSeq = e.seq;
+    }
+    for (const auto &e : events) {
+        if (e.isMessage())
+            addMessage(e);
+        else if (!current.contains(e.target))
+            applyEvent(e);
+    }
+}
+
+void MessageModel::prependHistory(const QList<protocol::ChatMessage> &events)
 {
     QSet<qint64> known;
     for (const Row &r : std::as_const(m_rows)) {
@@ -234,12 +386,19 @@ void MessageModel::prependHistory(const QList<protocol::ChatMessage> &messages)
             known.insert(r.seq);
     }
     QList<Row> older;
-    for (const auto &m : messages) {
+    for (const auto &m : events) {
+        if (m.seq > 0 && (m_oldestEventSeq == 0 || m.seq < m_oldestEventSeq))
+            m_oldestEventSeq = m.seq;
+        if (!m.isMessage())
+            continue; // older than every loaded message, about messages in their current state
+        learnNick(m.from);
         if (!known.contains(m.seq))
             older.append(rowFrom(m));
     }
-    if (older.isEmpty())
+    if (older.isEmpty()) {
+        Q_EMIT countChanged(); // firstSeq may have moved back (a page of events only)
         return;
+    }
     const int firstUnread = firstUnreadRow();
     const bool hadRows = !m_rows.isEmpty();
     beginInsertRows({}, 0, int(older.size()) - 1);
@@ -259,9 +418,10 @@ void MessageModel::prependHistory(const QList<protocol::ChatMessage> &messages)
 }
 
 void MessageModel::addPending(const QString &clientId, const protocol::UserInfo &from,
-                              const QString &text, qint64 ts)
+                              const QString &text, qint64 ts, qint64 replyTo)
 {
     Row r;
+    r.replyTo = replyTo;
     r.clientId = clientId;
     r.userId = from.id;
     r.nick = from.nick;
@@ -303,17 +463,65 @@ void MessageModel::clear()
 {
     beginResetModel();
     m_rows.clear();
+    m_oldestEventSeq = 0;
     endResetModel();
     Q_EMIT countChanged();
 }
 
 qint64 MessageModel::firstSeq() const
 {
+    qint64 first = 0;
     for (const Row &r : m_rows) {
-        if (!r.notice && !r.pending && r.seq > 0)
+        if (!r.notice && !r.pending && r.seq > 0) {
+            first = r.seq;
+            break;
+        }
+    }
+    if (m_oldestEventSeq > 0 && (first == 0 || m_oldestEventSeq < first))
+        return m_oldestEventSeq;
+    return first;
+}
+
+qint64 MessageModel::lastOwnSeq() const
+{
+    for (int i = int(m_rows.size()) - 1; i >= 0; --i) {
+        const Row &r = m_rows[i];
+        if (!r.notice && !r.pending && !r.deleted && r.seq > 0 && r.userId == m_ownUserId)
             return r.seq;
     }
     return 0;
+}
+
+QString MessageModel::textOf(qint64 seq) const
+{
+    const int i = indexOfSeq(seq);
+    return i < 0 ? QString() : m_rows[i].text;
+}
+
+QString MessageModel::nickOf(qint64 seq) const
+{
+    const int i = indexOfSeq(seq);
+    return i < 0 ? QString() : m_rows[i].nick;
+}
+
+bool MessageModel::isDeleted(qint64 seq) const
+{
+    const int i = indexOfSeq(seq);
+    return i >= 0 && m_rows[i].deleted;
+}
+
+int MessageModel::unreadAfter(qint64 readSeq) const
+{
+    int n = 0;
+    for (int i = int(m_rows.size()) - 1; i >= 0; --i) {
+        const Row &r = m_rows[i];
+        if (r.notice || r.pending || r.seq <= 0)
+            continue;
+        if (r.seq <= readSeq)
+            break;
+        n += !r.deleted && r.userId != m_ownUserId;
+    }
+    return n;
 }
 
 qint64 MessageModel::lastSeq() const

@@ -1,5 +1,9 @@
 // One conversation's timeline: messages ordered by seq, notices (join, leave, nick, topic),
 // and pending messages from the outbox at the end. Texts are plain text, always.
+//
+// Protocol 1.1: a room's seq counts events, and edits, deletions and reactions change the message
+// they target (applyEvent) instead of adding rows. An event whose target is not loaded, or is
+// known to be deleted, is skipped: a message loaded later comes in its current state.
 #pragma once
 
 #include "codec.h"
@@ -34,6 +38,15 @@ public:
         HtmlRole,        // the text HTML-escaped, with URLs made links (for StyledText)
         FirstUnreadRole, // the first message after the read position: the "new messages" line
         MentionRole,     // the text names this user
+        EditedRole,      // 1.1: its text was edited ("(edited)")
+        DeletedRole,     // 1.1: deleted ("message deleted"; text empty)
+        // 1.1: [{emoji, count, mine, who}] in the order the emoji first came; `who` lists the
+        // nicks ("Ada, Sam").
+        ReactionsRole,
+        ReplyToRole,   // 1.1: the seq of the message it answers, 0 when none
+        ReplyNickRole, // the answered message's author, empty when it is not loaded
+        ReplyTextRole, // and its text (empty when not loaded or deleted)
+        ReplyDeletedRole,
     };
 
     struct Row {
@@ -46,6 +59,11 @@ public:
         QString text;
         qint64 ts = 0;
         bool pending = false;
+        qint64 editedTs = 0; // 0: never edited
+        bool deleted = false;
+        // emoji → user ids, in the order they reacted; emoji in the order they first came.
+        QList<std::pair<QString, QStringList>> reactions;
+        qint64 replyTo = 0;
     };
 
     using QAbstractListModel::QAbstractListModel;
@@ -69,10 +87,19 @@ public:
 
     // A delivered message; ignored when its seq (or, for direct messages, id) is already here.
     void addMessage(const protocol::ChatMessage &message);
-    // Older messages (ascending), put before everything else.
-    void prependHistory(const QList<protocol::ChatMessage> &messages);
+    // A live room event of any kind: a message is added, an edit, deletion or reaction changes
+    // its target when that is loaded and not deleted. False when it changed nothing.
+    bool applyEvent(const protocol::ChatMessage &event);
+    // A list of events in seq order (joined's history): its messages come in their current
+    // state, so events about them are skipped; the others are applied.
+    void applyEvents(const QList<protocol::ChatMessage> &events);
+    // An older page (ascending), put before everything else. Its messages are in their current
+    // state and its events are older than anything loaded: only the messages count.
+    void prependHistory(const QList<protocol::ChatMessage> &events);
     void addPending(const QString &clientId, const protocol::UserInfo &from, const QString &text,
-                    qint64 ts = 0);
+                    qint64 ts = 0, qint64 replyTo = 0);
+    // Who a user id is, for the reactions' "who" (members and event senders tell it).
+    void learnNick(const protocol::UserInfo &user);
     // The server's copy of an outbox message arrived: the pending row becomes the message.
     void confirm(const QString &clientId, const protocol::ChatMessage &message);
     // An outbox message the server refused for good.
@@ -80,11 +107,22 @@ public:
     void addNotice(const QString &text, qint64 ts);
     void clear();
 
-    qint64 firstSeq() const; // 0 when no message is loaded
+    // The oldest seq loaded (of a message or any other event), 0 when none: a page of older
+    // history that held only events still moves it back.
+    qint64 firstSeq() const;
     // The row of the delivered message with this seq, -1 if it is not loaded.
     Q_INVOKABLE int rowOfSeq(qint64 seq) const { return indexOfSeq(seq); }
     qint64 lastSeq() const;
     int messageCount() const;
+    // The newest delivered, not deleted message of this user (Up arrow edits it), 0 when none.
+    Q_INVOKABLE qint64 lastOwnSeq() const;
+    // The text and author of the delivered message at seq (for the edit field, the reply bar).
+    Q_INVOKABLE QString textOf(qint64 seq) const;
+    Q_INVOKABLE QString nickOf(qint64 seq) const;
+    // Messages above `readSeq` from others that are not deleted (the unread count).
+    int unreadAfter(qint64 readSeq) const;
+    // Whether the loaded message at seq is deleted (false when it is not loaded).
+    bool isDeleted(qint64 seq) const;
     const QList<Row> &rows() const { return m_rows; }
 
 Q_SIGNALS:
@@ -98,8 +136,13 @@ private:
     static Row rowFrom(const protocol::ChatMessage &m);
 
     int firstUnreadRow() const;
+    QVariantList reactionsOf(const Row &r) const;
+    // The rows changed: they and the replies quoting them are refreshed.
+    void rowChanged(int i, const QList<int> &roles);
 
     QList<Row> m_rows;
+    QHash<QString, QString> m_nicks; // user id → nick, for the reactions' "who"
+    qint64 m_oldestEventSeq = 0;     // the oldest seq seen in a list or event, 0 when none
     QString m_ownUserId;
     QString m_ownNick;
     qint64 m_readMarker = 0;

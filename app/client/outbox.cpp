@@ -18,7 +18,8 @@ void Outbox::open(const QString &file)
         for (const auto &value : items) {
             const QJsonObject o = value.toObject();
             Item item{o.value("id"_L1).toString(), o.value("conversation"_L1).toString(),
-                      o.value("text"_L1).toString(), o.value("ts"_L1).toInteger()};
+                      o.value("text"_L1).toString(), o.value("ts"_L1).toInteger(),
+                      o.value("reply_to"_L1).toInteger()};
             if (!item.clientId.isEmpty() && !item.conversation.isEmpty() && !item.text.isEmpty())
                 m_items.append(item);
         }
@@ -71,11 +72,15 @@ void Outbox::save() const
         return;
     }
     QJsonArray items;
-    for (const Item &item : m_items)
-        items.append(QJsonObject{{"id"_L1, item.clientId},
-                                 {"conversation"_L1, item.conversation},
-                                 {"text"_L1, item.text},
-                                 {"ts"_L1, item.ts}});
+    for (const Item &item : m_items) {
+        QJsonObject o{{"id"_L1, item.clientId},
+                      {"conversation"_L1, item.conversation},
+                      {"text"_L1, item.text},
+                      {"ts"_L1, item.ts}};
+        if (item.replyTo > 0)
+            o.insert("reply_to"_L1, item.replyTo);
+        items.append(o);
+    }
     writeJsonFile(m_file, {{"items"_L1, items}});
 }
 

@@ -19,7 +19,8 @@ public:
         QString clientId;
         QString conversation; // a room, or "@<user id>"
         QString text;
-        qint64 ts = 0; // when it was written (ms since the epoch)
+        qint64 ts = 0;      // when it was written (ms since the epoch)
+        qint64 replyTo = 0; // 1.1: the seq of the room message it answers, 0 when none
     };
 
     using QObject::QObject;

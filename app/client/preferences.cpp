@@ -78,4 +78,21 @@ void Preferences::setTheme(const QString &theme)
     Q_EMIT themeChanged();
 }
 
+QStringList Preferences::recentEmoji() const
+{
+    return QSettings().value(QStringLiteral("reactions/recent")).toStringList();
+}
+
+void Preferences::useEmoji(const QString &emoji)
+{
+    QStringList recent = recentEmoji();
+    if (!recent.isEmpty() && recent.first() == emoji)
+        return;
+    recent.removeAll(emoji);
+    recent.prepend(emoji);
+    QSettings().setValue(QStringLiteral("reactions/recent"), recent.mid(0, MaxRecentEmoji));
+    for (Preferences *p : std::as_const(instances()))
+        Q_EMIT p->recentEmojiChanged();
+}
+
 } // namespace confab::client

@@ -1,4 +1,5 @@
-// What the app remembers between runs (QSettings): the nick and the recent servers.
+// What the app remembers between runs (QSettings): the nick, the recent servers, the theme, the
+// recently used emoji.
 #pragma once
 
 #include <QObject>
@@ -19,8 +20,11 @@ class Preferences : public QObject
                    windowGeometryChanged)
     // "light", "dark", or empty for the system's choice.
     Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY themeChanged)
+    // The emoji this user reacted with lately, the newest first (the reaction palette's row).
+    Q_PROPERTY(QStringList recentEmoji READ recentEmoji NOTIFY recentEmojiChanged)
 public:
     static constexpr int MaxRecent = 8;
+    static constexpr int MaxRecentEmoji = 8;
 
     explicit Preferences(QObject *parent = nullptr);
     ~Preferences() override;
@@ -35,12 +39,16 @@ public:
     void setWindowGeometry(const QVariantList &geometry);
     QString theme() const;
     void setTheme(const QString &theme);
+    QStringList recentEmoji() const;
+    // Moves (or adds) the emoji to the front of the recently used.
+    Q_INVOKABLE void useEmoji(const QString &emoji);
 
 Q_SIGNALS:
     void nickChanged();
     void recentServersChanged();
     void windowGeometryChanged();
     void themeChanged();
+    void recentEmojiChanged();
 };
 
 } // namespace confab::client

@@ -1,5 +1,8 @@
 #include "session.h"
 
+#include <QDateTime>
+#include <QJsonArray>
+#include <QLocale>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QRegularExpression>
@@ -61,6 +64,9 @@ void Session::open(const QUrl &url, const protocol::Hello &hello)
     m_hello = hello;
     m_established = false;
     m_attempt = 0;
+    m_banned = false;
+    m_bannedUntil = 0;
+    m_banReason.clear();
     m_reconnectTimer.stop();
     connectSocket();
 }
@@ -101,7 +107,10 @@ void Session::connectSocket()
 void Session::onConnected()
 {
     m_handshakeDone = true;
-    m_socket.sendTextMessage(QString::fromUtf8(protocol::encode(m_hello.toJson())));
+    QJsonObject hello = m_hello.toJson();
+    if (!m_opPassword.isEmpty())
+        hello.insert("op_password"_L1, m_opPassword);
+    m_socket.sendTextMessage(QString::fromUtf8(protocol::encode(hello)));
 }
 
 void Session::onText(const QString &text)
@@ -117,10 +126,24 @@ void Session::onText(const QString &text)
             m_established = true;
             m_attempt = 0;
             m_hello.nick = w->user.nick;
+            m_features.clear();
+            for (const auto &feature : frame->object.value("features"_L1).toArray())
+                m_features.append(feature.toString());
             setState(Online, tr("Connected to %1").arg(w->serverName));
             Q_EMIT welcomed(*w);
         }
         return;
+    }
+    if (frame->type == protocol::ErrorFrame::Type) {
+        // A ban comes as this error, then the close 4004 (before a welcome or while online).
+        const auto decoded = protocol::ErrorFrame::fromJson(frame->object);
+        if (const auto *error = std::get_if<protocol::ErrorFrame>(&decoded);
+            error && error->is(protocol::Error::Banned)) {
+            m_banned = true;
+            m_banReason = error->message;
+            m_bannedUntil =
+                error->retryMs ? QDateTime::currentMSecsSinceEpoch() + *error->retryMs : 0;
+        }
     }
     if (m_state != Online && frame->type == protocol::ErrorFrame::Type) {
         // Before the welcome an error is the server's reason for refusing us.
@@ -148,6 +171,10 @@ void Session::onGone(std::optional<QAbstractSocket::SocketError> error)
                       << m_socket.errorString();
     if (wasOnline)
         Q_EMIT connectionLost();
+    if (code == protocol::CloseBanned || m_banned) {
+        m_banned = true; // no reconnect: every attempt would be refused until the ban ends
+        return fail(bannedText());
+    }
     if (code == protocol::CloseAuthFailed)
         return fail(tr("Wrong password for %1.").arg(m_url.authority()));
     if (code == protocol::CloseProtocolError)
@@ -191,6 +218,19 @@ QString Session::failureReason(std::optional<QAbstractSocket::SocketError> error
         why.chop(1);
     return tr("%1 is not a Confab server (%2).")
         .arg(where, why.isEmpty() ? tr("it closed the connection") : why);
+}
+
+QString Session::bannedText() const
+{
+    QString text = tr("You are banned from %1").arg(m_url.authority());
+    if (m_bannedUntil > 0)
+        text += tr(" until %1")
+                    .arg(QLocale().toString(QDateTime::fromMSecsSinceEpoch(m_bannedUntil),
+                                            QLocale::ShortFormat));
+    text += u'.';
+    if (!m_banReason.isEmpty())
+        text += u' ' + tr("Reason: %1").arg(m_banReason);
+    return text;
 }
 
 void Session::fail(const QString &reason)

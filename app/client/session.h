@@ -32,6 +32,17 @@ public:
     // The nick the next hello asks for (a reconnect keeps the current nick).
     void setNick(const QString &nick) { m_hello.nick = nick; }
     void send(const QJsonObject &frame);
+    // 1.1: the operator password the hello carries ("op_password"; empty: none). The hosting
+    // app's own client gives its server's.
+    void setOpPassword(const QString &password) { m_opPassword = password; }
+    // What the last welcome listed as `features` (a 1.1 server: "edit", "react", "ops", …).
+    QStringList features() const { return m_features; }
+
+    // 1.1: the server banned this user (error `banned`, close 4004): the session ended in
+    // Failed and is not retried. When it ends (ms since the epoch, 0 unknown) and why.
+    bool banned() const { return m_banned; }
+    qint64 bannedUntil() const { return m_bannedUntil; }
+    QString banReason() const { return m_banReason; }
 
     State state() const { return m_state; }
     bool isOnline() const { return m_state == Online; }
@@ -63,6 +74,7 @@ private:
     // The socket failed or closed; `error` is set when it failed.
     void onGone(std::optional<QAbstractSocket::SocketError> error);
     void fail(const QString &reason);
+    QString bannedText() const;
     void scheduleReconnect();
     void updateCountdown();
     void setState(State state, const QString &text);
@@ -83,6 +95,11 @@ private:
     bool m_handshakeDone = false;
     std::optional<QAbstractSocket::SocketError> m_lastError; // of the current attempt
     QString m_refusal; // why the server refused us before any welcome (an error frame)
+    QString m_opPassword;
+    QStringList m_features;
+    bool m_banned = false;
+    qint64 m_bannedUntil = 0;
+    QString m_banReason;
 };
 
 } // namespace confab::client

@@ -8,11 +8,15 @@
 
 #include <QAbstractItemModelTester>
 #include <QDir>
+#include <QJsonDocument>
+#include <QPointer>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QWebSocket>
+#include <QWebSocketServer>
 
 namespace confab::test {
 
@@ -126,6 +130,58 @@ public:
 private:
     QByteArray m_reply;
     QList<QTcpSocket *> m_sockets;
+};
+
+// A peer that speaks the protocol as a script says: for what a client must do with frames no
+// server of this tree sends yet (1.1 kicks and bans before the server side lands) or only after
+// a long setup. It records every frame the client sends and sends what the test gives it, over
+// a real WebSocket.
+class ScriptedServer : public QObject
+{
+public:
+    ScriptedServer()
+    {
+        QObject::connect(&m_server, &QWebSocketServer::newConnection, this, [this] {
+            QWebSocket *socket = m_server.nextPendingConnection();
+            m_socket = socket;
+            ++m_connections;
+            QObject::connect(socket, &QWebSocket::textMessageReceived, this,
+                             [this](const QString &text) {
+                                 received.append(QJsonDocument::fromJson(text.toUtf8()).object());
+                             });
+        });
+    }
+    bool listen() { return m_server.listen(QHostAddress::LocalHost); }
+    quint16 port() const { return m_server.serverPort(); }
+    int connections() const { return int(m_connections); }
+    void send(const QJsonObject &frame)
+    {
+        if (m_socket)
+            m_socket->sendTextMessage(
+                QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact)));
+    }
+    void close(quint16 code, const QString &reason)
+    {
+        if (m_socket)
+            m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
+    }
+    // The frames of this type the client sent, in order.
+    QList<QJsonObject> sent(const QString &type) const
+    {
+        QList<QJsonObject> out;
+        for (const QJsonObject &frame : received) {
+            if (frame.value(QStringLiteral("type")).toString() == type)
+                out.append(frame);
+        }
+        return out;
+    }
+
+    QList<QJsonObject> received;
+
+private:
+    QWebSocketServer m_server{QStringLiteral("scripted"), QWebSocketServer::NonSecureMode};
+    QPointer<QWebSocket> m_socket;
+    qsizetype m_connections = 0;
 };
 
 } // namespace confab::test

@@ -3,7 +3,9 @@
 #include "apptest.h"
 #include "chatclient.h"
 #include "connection.h"
+#include "eventframes.h"
 #include "hostcontroller.h"
+#include "operatorframes.h"
 #include "preferences.h"
 #include "testclient.h"
 #include "testserver.h"
@@ -16,6 +18,40 @@
 using namespace confab;
 using namespace confab::client;
 using namespace confab::test;
+
+namespace {
+// What a 1.1 server says first: welcome with the features, to this user.
+QJsonObject welcome11(const protocol::UserInfo &user)
+{
+    protocol::Welcome w;
+    w.user = user;
+    w.serverName = "scripted";
+    w.serverVersion = "1.1";
+    QJsonObject frame = w.toJson();
+    frame.insert("features", QJsonArray::fromStringList(protocol::featuresV11()));
+    return frame;
+}
+
+protocol::ChatMessage roomEvent(protocol::ChatMessage::Kind kind, qint64 seq,
+                                const protocol::UserInfo &from, qint64 target,
+                                const QString &textOrEmoji = {}, bool on = true)
+{
+    protocol::ChatMessage e;
+    e.room = "general";
+    e.seq = seq;
+    e.id = QStringLiteral("ev-%1").arg(seq);
+    e.from = from;
+    e.ts = 1732700000000 + seq;
+    e.kind = kind;
+    e.target = target;
+    e.text = kind == protocol::ChatMessage::Kind::Edit ? textOrEmoji : QString();
+    e.emoji = kind == protocol::ChatMessage::Kind::Reaction ? textOrEmoji : QString();
+    e.on = on;
+    if (kind == protocol::ChatMessage::Kind::Message)
+        e.text = textOrEmoji;
+    return e;
+}
+} // namespace
 
 class TestChatClient : public QObject
 {
@@ -466,6 +502,260 @@ private Q_SLOTS:
     }
 
     // start() and stop() return at once; the host thread reports back with signals.
+    // Protocol 1.1 against a peer that speaks it as scripted: the hello carries the operator
+    // password; welcome's `op` makes us an operator; joined's events change their messages and
+    // its unread is the count; the API sends reply_to, react, edit, delete, kick and ban frames;
+    // live events apply; a member's kick is said; our own kick leaves the room and says who
+    // and why.
+    void aVersion11ServersEventsAndOperatorFrames()
+    {
+        using Kind = protocol::ChatMessage::Kind;
+        ScriptedServer server;
+        QVERIFY(server.listen());
+        App app;
+        QSignalSpy kicked(&app.client, &ChatClient::kicked);
+        app.client.connectTo(address(server.port()), "ada", {}, false, "op-secret");
+        QTRY_COMPARE_WITH_TIMEOUT(server.sent("hello").size(), 1, waitMs());
+        QCOMPARE(server.sent("hello").first().value("op_password").toString(), "op-secret");
+        protocol::UserInfo me{"me", "ada", true};
+        const protocol::UserInfo ben{"u-ben", "ben"};
+        server.send(welcome11(me));
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Online, waitMs());
+        QVERIFY(app.client.isOperator());
+        QTRY_COMPARE_WITH_TIMEOUT(server.sent("join").size(), 1, waitMs());
+
+        protocol::Joined joined;
+        joined.room = "general";
+        joined.epoch = "e1";
+        joined.members = {me, ben};
+        joined.seq = 6;
+        joined.unread = 2;
+        // Each message in its current state, and the events that made it so.
+        protocol::ChatMessage one = roomEvent(Kind::Message, 1, ben, 0, "hello");
+        one.editedTs = 1732700000002;
+        protocol::ChatMessage three = roomEvent(Kind::Message, 3, me, 0, "hi ben");
+        three.reactions = {{"👍", {"u-ben"}}};
+        protocol::ChatMessage five = roomEvent(Kind::Message, 5, ben, 0, "how are you?");
+        five.reactions = {{"❤️", {"me"}}};
+        joined.history = {one,   roomEvent(Kind::Edit, 2, ben, 1, "hello"),
+                          three, roomEvent(Kind::Reaction, 4, ben, 3, "👍"),
+                          five,  roomEvent(Kind::Reaction, 6, me, 5, "❤️")};
+        server.send(joined.toJson());
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.currentRoom(), "general", waitMs());
+        MessageModel *messages = app.client.messages();
+        QCOMPARE(texts(messages), (QStringList{"hello", "hi ben", "how are you?"}));
+        QVERIFY(messages->index(0).data(MessageModel::EditedRole).toBool());
+        QCOMPARE(messages->index(1).data(MessageModel::ReactionsRole).toList().size(), 1);
+        QCOMPARE(messages->rowCount(), 3); // no rows for the events
+        QCOMPARE(app.client.members()->rowCount(), 2);
+        QVERIFY(app.client.members()->isOp("me"));
+        QCOMPARE(app.client.rooms()->find("general")->unread, 0); // the current room: read
+
+        app.client.reply(5);
+        QCOMPARE(app.client.replyToNick(), "ben");
+        QCOMPARE(app.client.replyToText(), "how are you?");
+        app.client.sendMessage("fine, thanks");
+        QCOMPARE(app.client.replyToSeq(), 0);
+        app.client.react(5, "🎉", true);
+        app.client.edit(3, "hi Ben");
+        app.client.remove(1);
+        app.client.kick("u-ben", "  calm down  ");
+        app.client.ban("u-ben", 60 * 24 * 365 * 5, "spam");
+        QTRY_COMPARE_WITH_TIMEOUT(server.sent("ban").size(), 1, waitMs());
+        QCOMPARE(server.sent("send").last().value("reply_to").toInteger(), 5);
+        const QJsonObject react = server.sent("react").last();
+        QCOMPARE(react.value("target").toInteger(), 5);
+        QCOMPARE(react.value("emoji").toString(), "🎉");
+        QVERIFY(react.value("on").toBool());
+        QVERIFY(Preferences().recentEmoji().startsWith("🎉"));
+        const QJsonObject edit = server.sent("edit").last();
+        QCOMPARE(edit.value("target").toInteger(), 3);
+        QCOMPARE(edit.value("text").toString(), "hi Ben");
+        QVERIFY(!edit.value("id").toString().isEmpty()); // de-duplicated like a send
+        QCOMPARE(server.sent("delete").last().value("target").toInteger(), 1);
+        QCOMPARE(server.sent("kick").last().value("room").toString(), "general");
+        QCOMPARE(server.sent("kick").last().value("reason").toString(), "calm down");
+        QCOMPARE(server.sent("ban").last().value("minutes").toInteger(), protocol::MaxBanMinutes);
+
+        // Live events, and our own message confirmed with its reply_to.
+        const QJsonObject sent = server.sent("send").last();
+        protocol::ChatMessage mine = roomEvent(Kind::Message, 7, me, 0, "fine, thanks");
+        mine.replyTo = 5;
+        server.send(protocol::withRe(mine.toJson(), sent.value("id").toString()));
+        server.send(roomEvent(Kind::Edit, 8, me, 3, "hi Ben").toJson());
+        server.send(roomEvent(Kind::Reaction, 9, me, 5, "🎉").toJson());
+        server.send(roomEvent(Kind::Delete, 10, me, 1).toJson());
+        QTRY_VERIFY_WITH_TIMEOUT(messages->index(0).data(MessageModel::DeletedRole).toBool(),
+                                 waitMs());
+        QCOMPARE(texts(messages), (QStringList{"", "hi Ben", "how are you?", "fine, thanks"}));
+        QVERIFY(messages->index(1).data(MessageModel::EditedRole).toBool());
+        QCOMPARE(messages->index(2).data(MessageModel::ReactionsRole).toList().size(), 2);
+        QCOMPARE(messages->index(3).data(MessageModel::ReplyNickRole).toString(), "ben");
+        QCOMPARE(app.client.outboxSize(), 0);
+
+        // Ben is removed by us (presence kick), then we are removed by another operator.
+        server.send({{"type", "presence"},
+                     {"room", "general"},
+                     {"event", "kick"},
+                     {"user", protocol::toJson(ben)},
+                     {"by", protocol::toJson(me)},
+                     {"ts", qint64(1732700000999)}});
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.members()->rowCount(), 1, waitMs());
+        QCOMPARE(messages->rows().last().text, "ben was removed by ada");
+        const protocol::UserInfo olga{"u-olga", "olga", true};
+        server.send(protocol::Kicked{"general", olga, "take a break"}.toJson());
+        QTRY_COMPARE_WITH_TIMEOUT(kicked.size(), 1, waitMs());
+        QCOMPARE(kicked.first().at(0).toString(), "general");
+        QCOMPARE(kicked.first().at(1).toString(), "olga");
+        QCOMPARE(kicked.first().at(2).toString(), "take a break");
+        QVERIFY(!app.client.rooms()->names().contains("general"));
+        QCOMPARE(server.sent("leave").size(), 0);
+    }
+
+    // End to end on a real 1.1 server: what a friend edits, reacts to and deletes changes the
+    // app's rows (no new rows); the app's reply, reaction, edit and deletion go through the
+    // server and come back the same way; a resume with `since` applies what happened offline.
+    void roomEventsEndToEnd()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        App app;
+        QVERIFY(app.connectTo(server.port(), "ada"));
+        TestClient ben;
+        QVERIFY(ben.enter(server.port(), "ben"));
+        const qint64 question =
+            ben.request({{"type", "send"}, {"room", "general"}, {"text", "cabels?"}})
+                .value("seq")
+                .toInteger();
+        MessageModel *messages = app.client.messages();
+        QTRY_COMPARE_WITH_TIMEOUT(texts(messages), QStringList{"cabels?"}, waitMs());
+        ben.request(
+            {{"type", "edit"}, {"room", "general"}, {"target", question}, {"text", "cables?"}});
+        ben.send({{"type", "react"},
+                  {"room", "general"},
+                  {"target", question},
+                  {"emoji", "👀"},
+                  {"on", true}});
+        QCOMPARE(ben.take("reaction").value("emoji").toString(), "👀");
+        QTRY_COMPARE_WITH_TIMEOUT(messages->index(messages->rowOfSeq(question))
+                                      .data(MessageModel::ReactionsRole)
+                                      .toList()
+                                      .size(),
+                                  1, waitMs());
+        QCOMPARE(texts(messages), QStringList{"cables?"});
+        QVERIFY(
+            messages->index(messages->rowOfSeq(question)).data(MessageModel::EditedRole).toBool());
+
+        app.client.reply(question);
+        app.client.sendMessage("I bring them");
+        QTRY_COMPARE_WITH_TIMEOUT(seqs(messages).size(), 2, waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.outboxSize(), 0, waitMs());
+        const qint64 mine = seqs(messages).last();
+        QCOMPARE(
+            messages->index(messages->rowOfSeq(mine)).data(MessageModel::ReplyToRole).toLongLong(),
+            question);
+        QCOMPARE(
+            messages->index(messages->rowOfSeq(mine)).data(MessageModel::ReplyNickRole).toString(),
+            "ben");
+        app.client.react(question, "👍", true);
+        app.client.edit(mine, "I bring them all");
+        QTRY_COMPARE_WITH_TIMEOUT(texts(messages), (QStringList{"cables?", "I bring them all"}),
+                                  waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(messages->index(messages->rowOfSeq(question))
+                                      .data(MessageModel::ReactionsRole)
+                                      .toList()
+                                      .size(),
+                                  2, waitMs());
+        app.client.react(question, "👍", false);
+        QTRY_COMPARE_WITH_TIMEOUT(messages->index(messages->rowOfSeq(question))
+                                      .data(MessageModel::ReactionsRole)
+                                      .toList()
+                                      .size(),
+                                  1, waitMs());
+        app.client.remove(mine);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            messages->index(messages->rowOfSeq(mine)).data(MessageModel::DeletedRole).toBool(),
+            waitMs());
+        // Not the author: the server refuses, the app says so.
+        QSignalSpy errors(&app.client, &ChatClient::errorOccurred);
+        app.client.edit(question, "mine now");
+        QVERIFY(errors.wait(waitMs()));
+        QVERIFY2(errors.first().first().toString().contains("Not allowed"),
+                 qPrintable(errors.first().first().toString()));
+
+        // The connection drops; meanwhile ben deletes his question and writes again. The
+        // resume (join with since) applies the deletion to the row the app has.
+        app.client.setProperty("reconnectBaseMs", 300);
+        for (Connection *c : server.server().hub().connections()) {
+            if (c->user && c->user->nick == "ada")
+                c->abort(QStringLiteral("test"));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Reconnecting, waitMs());
+        ben.request({{"type", "delete"}, {"room", "general"}, {"target", question}});
+        ben.request({{"type", "send"}, {"room", "general"}, {"text", "never mind"}});
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Online, waitMs());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            messages->index(messages->rowOfSeq(question)).data(MessageModel::DeletedRole).toBool(),
+            waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(texts(messages), (QStringList{"", "", "never mind"}), waitMs());
+    }
+
+    // A ban ends the session for good: no reconnect in a loop, and the state says banned, until
+    // when and why. Both while online and at the hello of a new connection.
+    void aBanEndsTheSessionWithoutRetrying_data()
+    {
+        QTest::addColumn<bool>("online");
+        QTest::newRow("while online") << true;
+        QTest::newRow("at hello") << false;
+    }
+    void aBanEndsTheSessionWithoutRetrying()
+    {
+        QFETCH(bool, online);
+        ScriptedServer server;
+        QVERIFY(server.listen());
+        App app;
+        app.client.connectTo(address(server.port()), "troll", {}, false);
+        QTRY_COMPARE_WITH_TIMEOUT(server.sent("hello").size(), 1, waitMs());
+        if (online) {
+            server.send(welcome11({"u-troll", "troll"}));
+            QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Online, waitMs());
+        }
+        server.send(
+            protocol::ErrorFrame(protocol::Error::Banned, "spamming links", 3'600'000).toJson());
+        server.close(protocol::CloseBanned, "banned");
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Failed, waitMs());
+        QVERIFY(app.client.banned());
+        QCOMPARE(app.client.banReason(), "spamming links");
+        QVERIFY(!app.client.bannedUntilText().isEmpty());
+        QVERIFY2(app.client.statusText().contains("banned", Qt::CaseInsensitive),
+                 qPrintable(app.client.statusText()));
+        QVERIFY(app.client.statusText().contains("spamming links"));
+        QTest::qWait(quietMs() + 600); // more than the first backoff
+        QCOMPARE(server.connections(), 1);
+        QCOMPARE(app.client.state(), ChatClient::Failed);
+    }
+
+    // The hosting app's own user is an operator: each hosting session has an operator password
+    // of its own, made at random, that the app's client gives.
+    void eachHostingSessionHasItsOwnOperatorPassword()
+    {
+        QTemporaryDir dir;
+        HostController host;
+        host.setDataDir(dir.path());
+        host.setProperty("bindAddress", "127.0.0.1");
+        host.setProperty("announce", false);
+        host.start(0, QString(), "ops");
+        QTRY_VERIFY_WITH_TIMEOUT(host.running(), waitMs());
+        const QString first = host.opPassword();
+        QVERIFY(first.size() >= 32);
+        QSignalSpy stopped(&host, &HostController::stopped);
+        host.stop();
+        QVERIFY(stopped.wait(waitMs()));
+        host.start(0, QString(), "ops");
+        QTRY_VERIFY_WITH_TIMEOUT(host.running(), waitMs());
+        QVERIFY(host.opPassword() != first);
+    }
+
     void theHostControllerNeverWaitsForItsThread()
     {
         QTemporaryDir dir;

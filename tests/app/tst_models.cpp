@@ -3,6 +3,7 @@
 #include "membermodel.h"
 #include "messagemodel.h"
 #include "roomlistmodel.h"
+#include "session.h"
 
 #include <QAbstractItemModelTester>
 #include <QDateTime>
@@ -35,6 +36,22 @@ QList<qint64> seqs(const MessageModel &model)
 
 const qint64 base = 1732700000000;
 
+// A 1.1 room event (edit, delete, reaction) of `user` about the message at `target`.
+protocol::ChatMessage roomEvent(protocol::ChatMessage::Kind kind, qint64 seq, const QString &user,
+                                qint64 target, const QString &textOrEmoji = {}, bool on = true)
+{
+    protocol::ChatMessage e = msg(seq, user, {}, base + seq * 1000);
+    e.kind = kind;
+    e.target = target;
+    if (kind == protocol::ChatMessage::Kind::Edit)
+        e.text = textOrEmoji;
+    if (kind == protocol::ChatMessage::Kind::Reaction) {
+        e.emoji = textOrEmoji;
+        e.on = on;
+    }
+    return e;
+}
+
 // Every model under test is checked by Qt's model tester too (rows, signals, roles).
 struct ModelTester : QAbstractItemModelTester {
     explicit ModelTester(QAbstractItemModel *model)
@@ -47,6 +64,28 @@ class TestModels : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    // Bug: a 1.1 server lists edits, deletions and reactions among joined's history; each showed
+    // as a new (empty) message. They change the message they target instead.
+    void eventsInJoinedHistoryAreNotNewMessages()
+    {
+        using Kind = protocol::ChatMessage::Kind;
+        Session session;
+        Conversations conversations(session);
+        protocol::Joined joined;
+        joined.room = "general";
+        joined.seq = 4;
+        joined.epoch = "e1";
+        joined.members = {{"u1", "U1"}};
+        joined.history = {msg(1, "u1", "typo", base), roomEvent(Kind::Edit, 2, "u1", 1, "fixed"),
+                          roomEvent(Kind::Reaction, 3, "u2", 1, "👍"),
+                          msg(4, "u2", "next", base + 4000)};
+        conversations.onJoined(joined);
+        MessageModel &m = conversations.find("general")->messages;
+        QCOMPARE(m.rowCount(), 2);
+        QCOMPARE(m.index(0).data(MessageModel::TextRole).toString(), "typo");
+        QCOMPARE(m.index(1).data(MessageModel::TextRole).toString(), "next");
+    }
+
     // A message queued under the sender's own header still says "sending…" (the header holds it).
     void aPendingRowUnderAnExistingHeaderShowsItsHeader()
     {
@@ -251,6 +290,219 @@ private Q_SLOTS:
         QVERIFY(!m.data(m.index(2), MessageModel::ShowHeaderRole).toBool());
         QCOMPARE(changed.count(), 1);
         QCOMPARE(changed.first().at(0).toModelIndex().row(), 2);
+    }
+
+    // Live 1.1 events change the message they target: its text and "(edited)", its reaction
+    // chips (count, mine, who), "message deleted"; an event about a message that is not here,
+    // or is deleted, changes nothing.
+    void liveEventsChangeTheirTarget()
+    {
+        using Kind = protocol::ChatMessage::Kind;
+        MessageModel m;
+        const ModelTester tester(&m);
+        m.setOwnUserId("me");
+        m.addMessage(msg(1, "u1", "helo", base));
+        m.addMessage(msg(2, "me", "mine", base + 1000));
+        QSignalSpy changed(&m, &MessageModel::dataChanged);
+
+        QVERIFY(m.applyEvent(roomEvent(Kind::Edit, 3, "u1", 1, "hello")));
+        QCOMPARE(m.rowCount(), 2);
+        QCOMPARE(m.index(0).data(MessageModel::TextRole).toString(), "hello");
+        QVERIFY(m.index(0).data(MessageModel::EditedRole).toBool());
+        QVERIFY(!m.index(1).data(MessageModel::EditedRole).toBool());
+        QCOMPARE(changed.count(), 1);
+        // Only the author edits (the server refuses others; a client does not trust a relay).
+        QVERIFY(!m.applyEvent(roomEvent(Kind::Edit, 4, "u2", 1, "hijacked")));
+        QCOMPARE(m.index(0).data(MessageModel::TextRole).toString(), "hello");
+
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 5, "u2", 1, "👍")));
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 6, "me", 1, "👍")));
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 7, "u2", 1, "🎉")));
+        QVERIFY2(!m.applyEvent(roomEvent(Kind::Reaction, 8, "u2", 1, "🎉")),
+                 "already so: no change");
+        auto chips = m.index(0).data(MessageModel::ReactionsRole).toList();
+        QCOMPARE(chips.size(), 2);
+        QCOMPARE(chips[0].toMap().value("emoji").toString(), "👍");
+        QCOMPARE(chips[0].toMap().value("count").toInt(), 2);
+        QVERIFY(chips[0].toMap().value("mine").toBool());
+        QCOMPARE(chips[0].toMap().value("who").toString(), "U2, you");
+        QCOMPARE(chips[1].toMap().value("count").toInt(), 1);
+        QVERIFY(!chips[1].toMap().value("mine").toBool());
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 9, "me", 1, "👍", false)));
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 10, "u2", 1, "🎉", false)));
+        chips = m.index(0).data(MessageModel::ReactionsRole).toList();
+        QCOMPARE(chips.size(), 1);
+        QCOMPARE(chips[0].toMap().value("count").toInt(), 1);
+        QVERIFY(!chips[0].toMap().value("mine").toBool());
+
+        // Not here: skipped (a message loaded later comes in its current state).
+        QVERIFY(!m.applyEvent(roomEvent(Kind::Edit, 11, "u9", 99, "ghost")));
+        QVERIFY(!m.applyEvent(roomEvent(Kind::Reaction, 12, "u9", 99, "👍")));
+        QCOMPARE(m.rowCount(), 2);
+
+        // Deleted by an operator (not its author): the text and the reactions are gone.
+        QVERIFY(m.applyEvent(roomEvent(Kind::Delete, 13, "op", 1)));
+        QVERIFY(m.index(0).data(MessageModel::DeletedRole).toBool());
+        QCOMPARE(m.index(0).data(MessageModel::TextRole).toString(), "");
+        QVERIFY(m.index(0).data(MessageModel::ReactionsRole).toList().isEmpty());
+        QVERIFY(!m.index(0).data(MessageModel::EditedRole).toBool());
+        // Events about a deleted message are skipped.
+        QVERIFY(!m.applyEvent(roomEvent(Kind::Edit, 14, "u1", 1, "back")));
+        QVERIFY(!m.applyEvent(roomEvent(Kind::Reaction, 15, "u2", 1, "👍")));
+        QCOMPARE(m.index(0).data(MessageModel::TextRole).toString(), "");
+        QCOMPARE(m.rowCount(), 2);
+        // Up arrow edits my newest message that is not deleted.
+        QCOMPARE(m.lastOwnSeq(), 2);
+        QVERIFY(m.applyEvent(roomEvent(Kind::Delete, 16, "me", 2)));
+        QCOMPARE(m.lastOwnSeq(), 0);
+    }
+
+    // A resume (joined with since) brings events about messages the client has: they apply.
+    // Messages of the same list are in their current state: events about them are not applied
+    // again (a reaction taken back later would come back).
+    void aResumeAppliesEventsToMessagesAlreadyHere()
+    {
+        using Kind = protocol::ChatMessage::Kind;
+        Session session;
+        Conversations conversations(session);
+        protocol::Joined joined;
+        joined.room = "general";
+        joined.epoch = "e1";
+        joined.seq = 2;
+        joined.members = {{"u1", "U1"}, {"u2", "U2"}};
+        joined.history = {msg(1, "u1", "one", base), msg(2, "u2", "two", base + 1000)};
+        conversations.onJoined(joined);
+        MessageModel &m = conversations.find("general")->messages;
+        const ModelTester tester(&m);
+
+        protocol::ChatMessage five = msg(5, "u1", "five", base + 5000);
+        five.reactions = {{"👍", {"u2"}}};
+        five.replyTo = 2;
+        protocol::ChatMessage eight = msg(8, "u1", "", base + 8000);
+        eight.deleted = true;
+        joined.seq = 9;
+        joined.history = {roomEvent(Kind::Edit, 3, "u1", 1, "one, fixed"),
+                          roomEvent(Kind::Reaction, 4, "u1", 2, "❤️"),
+                          five,
+                          roomEvent(Kind::Reaction, 6, "u2", 5, "👍"),
+                          roomEvent(Kind::Reaction, 7, "u2", 5, "👍", false),
+                          eight,
+                          roomEvent(Kind::Delete, 9, "u1", 8)};
+        conversations.onJoined(joined);
+        QCOMPARE(seqs(m), (QList<qint64>{1, 2, 5, 8}));
+        QCOMPARE(m.index(0).data(MessageModel::TextRole).toString(), "one, fixed");
+        QVERIFY(m.index(0).data(MessageModel::EditedRole).toBool());
+        QCOMPARE(m.index(1).data(MessageModel::ReactionsRole).toList().size(), 1);
+        // Five came with its current reactions: 👍 by U2 stays.
+        const auto chips = m.index(2).data(MessageModel::ReactionsRole).toList();
+        QCOMPARE(chips.size(), 1);
+        QCOMPARE(chips[0].toMap().value("who").toString(), "U2");
+        QCOMPARE(m.index(2).data(MessageModel::ReplyToRole).toLongLong(), 2);
+        QCOMPARE(m.index(2).data(MessageModel::ReplyNickRole).toString(), "U2");
+        QCOMPARE(m.index(2).data(MessageModel::ReplyTextRole).toString(), "two");
+        QVERIFY(m.index(3).data(MessageModel::DeletedRole).toBool());
+    }
+
+    // A reply shows the quoted message's author and text, and follows its edit and deletion.
+    void repliesQuoteTheMessageTheyAnswer()
+    {
+        using Kind = protocol::ChatMessage::Kind;
+        MessageModel m;
+        const ModelTester tester(&m);
+        m.addMessage(msg(1, "u1", "question?", base));
+        protocol::ChatMessage answer = msg(2, "u2", "answer", base + 1000);
+        answer.replyTo = 1;
+        m.addMessage(answer);
+        protocol::ChatMessage far = msg(3, "u2", "to something old", base + 2000);
+        far.replyTo = 1000; // not loaded
+        m.addMessage(far);
+        QCOMPARE(m.index(1).data(MessageModel::ReplyNickRole).toString(), "U1");
+        QCOMPARE(m.index(1).data(MessageModel::ReplyTextRole).toString(), "question?");
+        QCOMPARE(m.index(2).data(MessageModel::ReplyNickRole).toString(), "");
+        QSignalSpy changed(&m, &MessageModel::dataChanged);
+        m.applyEvent(roomEvent(Kind::Edit, 4, "u1", 1, "better question?"));
+        QCOMPARE(m.index(1).data(MessageModel::ReplyTextRole).toString(), "better question?");
+        bool replyRefreshed = false;
+        for (const auto &args : changed)
+            replyRefreshed = replyRefreshed || args.at(0).toModelIndex().row() == 1;
+        QVERIFY(replyRefreshed);
+        m.applyEvent(roomEvent(Kind::Delete, 5, "u1", 1));
+        QVERIFY(m.index(1).data(MessageModel::ReplyDeletedRole).toBool());
+        QCOMPARE(m.index(1).data(MessageModel::ReplyTextRole).toString(), "");
+        // A pending reply quotes too.
+        m.addPending("c-1", {"me", "ME"}, "me too", 0, 2);
+        QCOMPARE(m.index(3).data(MessageModel::ReplyNickRole).toString(), "U2");
+    }
+
+    // An older page of events only (reactions, edits) still moves the loaded start back, or
+    // the list would ask for the same page again and again.
+    void anOlderPageOfEventsOnlyMovesTheStartBack()
+    {
+        using Kind = protocol::ChatMessage::Kind;
+        MessageModel m;
+        const ModelTester tester(&m);
+        m.prependHistory({msg(60, "u1", "sixty", base + 60000)});
+        QCOMPARE(m.firstSeq(), 60);
+        QSignalSpy count(&m, &MessageModel::countChanged);
+        m.prependHistory({roomEvent(Kind::Reaction, 50, "u1", 10, "👍"),
+                          roomEvent(Kind::Edit, 51, "u1", 10, "x")});
+        QCOMPARE(m.rowCount(), 1);
+        QCOMPARE(m.firstSeq(), 50);
+        QCOMPARE(count.count(), 1);
+    }
+
+    // With 1.1 a room's seq counts events: the unread count is joined.unread, then kept up by
+    // messages (not edits or reactions); a deleted unread message no longer counts.
+    void unreadCountsMessagesNotEvents()
+    {
+        using Kind = protocol::ChatMessage::Kind;
+        Session session;
+        Conversations conversations(session);
+        conversations.setCountsUnread(true);
+        conversations.setSelf({"me", "ME"});
+        conversations.setWindowActive(false);
+        protocol::Joined joined;
+        joined.room = "general";
+        joined.epoch = "e1";
+        joined.members = {{"me", "ME"}, {"u1", "U1"}};
+        joined.seq = 10;
+        joined.read = 2;
+        joined.unread = 3;
+        joined.history = {msg(3, "u1", "a", base),
+                          roomEvent(Kind::Reaction, 4, "u1", 3, "👍"),
+                          msg(5, "u1", "b", base + 1000),
+                          roomEvent(Kind::Edit, 6, "u1", 5, "bb"),
+                          msg(7, "u1", "c", base + 2000),
+                          roomEvent(Kind::Reaction, 8, "u1", 7, "👍"),
+                          roomEvent(Kind::Reaction, 9, "u1", 7, "🎉"),
+                          roomEvent(Kind::Reaction, 10, "u1", 5, "🎉")};
+        conversations.onJoined(joined);
+        auto unread = [&] {
+            return conversations.rooms()->find("general")->unread;
+        };
+        QCOMPARE(unread(), 3); // not 10 - 2 = 8
+        conversations.onMessage(roomEvent(Kind::Reaction, 11, "u1", 3, "😂"), {});
+        QCOMPARE(unread(), 3);
+        conversations.onMessage(msg(12, "u1", "d", base + 3000), {});
+        QCOMPARE(unread(), 4);
+        conversations.onMessage(roomEvent(Kind::Delete, 13, "u1", 12), {});
+        QCOMPARE(unread(), 3);
+        QCOMPARE(conversations.find("general")->messages.rowCount(), 4);
+    }
+
+    // Operators are marked in the member list (from joined's members and presence).
+    void membersSayWhoIsAnOperator()
+    {
+        MemberModel m;
+        const ModelTester tester(&m);
+        protocol::UserInfo op{"u1", "Olga"};
+        op.op = true;
+        m.reset({op, {"u2", "Ben"}});
+        QCOMPARE(m.index(0).data(MemberModel::NickRole).toString(), "Ben");
+        QVERIFY(!m.index(0).data(MemberModel::OpRole).toBool());
+        QVERIFY(m.index(1).data(MemberModel::OpRole).toBool());
+        QVERIFY(m.isOp("u1"));
+        QVERIFY(m.roleNames().values().contains("op"));
     }
 
     void addressesBecomeWebSocketUrls_data()

@@ -1,0 +1,86 @@
+// An operator removes someone: kick (out of this room, may come back) or ban (off the server
+// for a while). The reason is optional; the person is told it.
+pragma ComponentBehavior: Bound
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Controls.Material
+import QtQuick.Layouts
+import Confab.Client
+
+Dialog {
+    id: dialog
+
+    required property ChatClient client
+    property bool banning: false
+    property string userId: ""
+    property string nick: ""
+    // The durations offered, in minutes.
+    readonly property var durations: [
+        {text: qsTr("10 minutes"), minutes: 10},
+        {text: qsTr("1 hour"), minutes: 60},
+        {text: qsTr("1 day"), minutes: 1440},
+        {text: qsTr("1 week"), minutes: 10080},
+        {text: qsTr("30 days"), minutes: 43200}
+    ]
+
+    function ask(ban: bool, id: string, who: string) {
+        banning = ban
+        userId = id
+        nick = who
+        reason.text = ""
+        duration.currentIndex = 1
+        open()
+        reason.forceActiveFocus()
+    }
+
+    anchors.centerIn: Overlay.overlay
+    width: Math.min(400, (Overlay.overlay ? Overlay.overlay.width : 400) - 32)
+    modal: true
+    title: banning ? qsTr("Ban %1").arg(nick) : qsTr("Remove %1 from #%2").arg(nick).arg(client.currentRoom)
+    Material.elevation: 0
+    background: PopupBackground {}
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 8
+        Label {
+            Layout.fillWidth: true
+            wrapMode: Text.Wrap
+            opacity: 0.8
+            text: dialog.banning ? qsTr("%1 is disconnected and cannot come back until the ban ends.").arg(dialog.nick)
+                                 : qsTr("%1 leaves the room and may join it again.").arg(dialog.nick)
+        }
+        ComboBox {
+            id: duration
+            objectName: "banDuration"
+            visible: dialog.banning
+            Layout.fillWidth: true
+            model: dialog.durations
+            textRole: "text"
+            Material.elevation: 0
+        }
+        TextField {
+            id: reason
+            objectName: "reason"
+            Layout.fillWidth: true
+            placeholderText: qsTr("Reason (optional, shown to %1)").arg(dialog.nick)
+            maximumLength: 256
+            onAccepted: dialog.accept()
+        }
+    }
+
+    standardButtons: Dialog.Ok | Dialog.Cancel
+    onBanningChanged: standardButton(Dialog.Ok).text = banning ? qsTr("Ban") : qsTr("Remove")
+    Component.onCompleted: {
+        const ok = standardButton(Dialog.Ok)
+        ok.text = qsTr("Remove")
+        ok.objectName = "confirmModeration"
+    }
+
+    onAccepted: {
+        if (banning)
+            client.ban(userId, durations[duration.currentIndex].minutes, reason.text)
+        else
+            client.kick(userId, reason.text)
+    }
+}
