@@ -320,6 +320,7 @@ const handlers = {
     render({ keepBottom: false });
     if (c.key === state.current) { // keep the view where it was
       $('messages').scrollTop = top + ($('messages').scrollHeight - before);
+      seekOn(c);
     }
   },
 
@@ -640,6 +641,26 @@ function openAt(m) {
   jumpTo(c, m.seq);
 }
 
+// Loads older pages (at most MaxSeekPages) until the message is held, then jumps to it.
+const MaxSeekPages = 20;
+function seekBack(c, seq) {
+  c.seek = { seq, pages: 0 };
+  loadOlder();
+}
+
+function seekOn(c) {
+  if (!c.seek) return;
+  if (c.messages.some((x) => x.seq === c.seek.seq && !x.notice)) {
+    const seq = c.seek.seq;
+    c.seek = null;
+    jumpTo(c, seq);
+  } else if (c.reachedStart || ++c.seek.pages >= MaxSeekPages) {
+    c.seek = null;
+  } else {
+    loadOlder();
+  }
+}
+
 // Scrolls the message into the middle of the view and outlines it for a moment.
 function jumpTo(c, seq) {
   state.highlight = { key: c.key, seq, until: Date.now() + 2500 };
@@ -710,7 +731,7 @@ function startReply(c, m) {
   const draft = state.compose && state.compose.mode === 'edit' ? state.compose.draft : null;
   if (draft !== null) setComposerText(draft);
   state.compose = { mode: 'reply', key: c.key, seq: m.seq, draft: null };
-  render();
+  render({ keepBottom: true });
   $('message-input').focus();
 }
 
@@ -719,7 +740,7 @@ function startEdit(c, m) {
   const draft = state.compose && state.compose.mode === 'edit' ? state.compose.draft : input.value;
   state.compose = { mode: 'edit', key: c.key, seq: m.seq, draft };
   setComposerText(m.text);
-  render();
+  render({ keepBottom: true });
 }
 
 // Leaves edit or reply mode; an edit gives back what was in the composer before it.
@@ -728,7 +749,7 @@ function endCompose() {
   state.compose = null;
   if (cm && cm.mode === 'edit') setComposerText(cm.draft || '');
   renderComposer();
-  renderMessages();
+  renderMessages({ keepBottom: true });
 }
 
 function finishEdit(text) {
@@ -879,8 +900,8 @@ function dayOf(ts) {
 function render(options = {}) {
   renderLists();
   renderHeader();
+  renderComposer(); // first: the bar over the composer takes its height before the list scrolls
   renderMessages(options);
-  renderComposer();
   renderTyping();
   // A short history does not fill the view, so no scroll would ever ask for more.
   const box = $('messages');
@@ -988,9 +1009,11 @@ function quoteOf(c, m) {
   q.type = 'button';
   q.className = 'quote';
   q.dataset.fkey = `quote:${m.seq}`;
-  if (!target) {
-    q.append(span('quote-text muted', 'Replying to an earlier message'));
-    q.disabled = true;
+  if (!target) { // older than what is loaded: pages back until it is there
+    q.append(span('quote-text', 'Replying to an earlier message'));
+    q.title = 'Load older messages up to the one this replies to';
+    q.disabled = c.reachedStart;
+    q.addEventListener('click', () => seekBack(c, m.reply_to));
     return q;
   }
   q.append(span('quote-nick', target.from.nick),

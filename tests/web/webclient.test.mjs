@@ -276,6 +276,28 @@ async function v11(page, bob) {
   await page.keyboard.press('Escape');
   check(!(await page.$('.popup')) && await page.evaluate(() => document.activeElement.dataset.seq) === focused,
         'Escape closes the menu and gives the focus back to the message');
+
+  // A reply to a message older than the page holds: a click pages back until it is there.
+  bob.send({ type: 'join', room: 'archive' });
+  bob.send({ type: 'send', room: 'archive', text: 'the original plan', id: 'a0' });
+  const originalSeq = await bob.seqOf('the original plan');
+  for (let i = 1; i <= 70; i++) bob.send({ type: 'send', room: 'archive', text: `archive ${i}`, id: `a${i}` });
+  bob.send({ type: 'send', room: 'archive', text: 'as planned', reply_to: originalSeq, id: 'a71' });
+  await bob.seqOf('as planned');
+  await page.fill('#join-input', 'archive');
+  await page.press('#join-input', 'Enter');
+  await waitText(page, 'as planned');
+  const farQuote = rowWith(page, 'as planned').locator('.quote');
+  check(/earlier message/.test(await farQuote.textContent()) && !(await page.$(`#messages .msg[data-seq="${originalSeq}"]`)),
+        'a reply to a message not loaded says so');
+  await farQuote.click();
+  await page.waitForFunction((seq) => {
+    const r = document.querySelector(`#messages .msg[data-seq="${seq}"]`);
+    const box = document.querySelector('#messages').getBoundingClientRect();
+    return r && r.getBoundingClientRect().top >= box.top && r.getBoundingClientRect().bottom <= box.bottom;
+  }, originalSeq);
+  check(true, 'a click on it loads older messages and scrolls to the one it answers');
+  await page.click('#room-list button[data-key="general"]');
 }
 
 // A busy chat for the screenshots: a reply, reactions from several users, an edit, a deletion.
