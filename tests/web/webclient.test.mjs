@@ -300,31 +300,47 @@ async function v11(page, bob) {
   await page.click('#room-list button[data-key="general"]');
 }
 
-// A busy chat for the screenshots: a reply, reactions from several users, an edit, a deletion.
-async function busyChat(page, bob) {
-  bob.send({ type: 'send', room: 'general', text: 'Build 1.1 is on the staging box, please try it', id: 'bz1' });
-  const buildSeq = await bob.seqOf('Build 1.1 is on the staging box, please try it');
-  await page.focus('#message-input');
-  await page.keyboard.type('Trying it now');
-  await page.keyboard.press('Enter');
-  const tryingSeq = await bob.seqOf('Trying it now');
-  bob.send({ type: 'send', room: 'general', text: 'Edits show "(edited)", like this one', id: 'bz2' });
-  const editedSeq = await bob.seqOf('Edits show "(edited)", like this one');
-  bob.send({ type: 'edit', room: 'general', target: editedSeq, text: 'Edits show “(edited)”, like this one', id: 'bz3' });
-  bob.send({ type: 'send', room: 'general', text: 'this one I take back', id: 'bz4' });
-  const backSeq = await bob.seqOf('this one I take back');
-  bob.send({ type: 'delete', room: 'general', target: backSeq });
-  bob.send({ type: 'send', room: 'general', text: 'ship it', reply_to: buildSeq, id: 'bz5' });
-  for (const [target, emoji] of [[buildSeq, '🎉'], [buildSeq, '👍'], [tryingSeq, '🙏']]) {
-    bob.send({ type: 'react', room: 'general', target, emoji, on: true });
+// A busy chat for the screenshots, in its own room: a reply, reactions from several users, an
+// edit, a deletion.
+async function busyChat(page, bob, port) {
+  const dave = await new Bot().open(port, 'dave');
+  for (const bot of [bob, dave]) {
+    bot.send({ type: 'join', room: 'release' });
+    await bot.wait((f) => f.type === 'joined' && f.room === 'release');
   }
-  await waitText(page, 'ship it');
-  const row = page.locator(`#messages .msg[data-seq="${buildSeq}"]`);
+  await page.fill('#join-input', 'release');
+  await page.press('#join-input', 'Enter');
+  await page.waitForFunction(() => document.querySelector('#room-title').textContent === '#release');
+  const say = async (bot, text, extra = {}) => {
+    bot.send({ type: 'send', room: 'release', text, id: 'r' + Math.random(), ...extra });
+    return bot.seqOf(text);
+  };
+  const release = await say(bob, 'Release 1.1 is on the staging box: edits, replies and reactions. Please try it before lunch');
+  const trying = await say(dave, 'Trying it now');
+  const typo = await say(dave, 'Found a tpyo in the changelog');
+  dave.send({ type: 'edit', room: 'release', target: typo, text: 'Found a typo in the changelog, fixed it', id: 'r-edit' });
+  await dave.wait((f) => f.type === 'edit' && f.target === typo);
+  const secret = await say(bob, 'the staging password is hunter2');
+  bob.send({ type: 'delete', room: 'release', target: secret });
+  await bob.wait((f) => f.type === 'delete' && f.target === secret);
+  await page.focus('#message-input');
+  await page.keyboard.type('Works here, and the web client shows it all');
+  await page.keyboard.press('Enter');
+  const works = await bob.seqOf('Works here, and the web client shows it all');
+  await say(dave, 'Ship it 🚀', { reply_to: release });
+  await say(bob, 'Thanks all, tagging v1.1 at 14:00', { reply_to: trying });
+  for (const [bot, target, emoji] of [[dave, release, '🎉'], [bob, release, '🎉'], [dave, release, '👍'],
+                                      [bob, works, '🙏'], [dave, works, '🙏'], [bob, typo, '👀']]) {
+    bot.send({ type: 'react', room: 'release', target, emoji, on: true });
+  }
+  await waitText(page, 'tagging v1.1');
+  const row = page.locator(`#messages .msg[data-seq="${release}"]`);
   await row.hover();
   await row.locator('.actions [data-action="react"]').click();
   await page.click('.popup.palette button[aria-label="React with 🎉"]');
-  await page.waitForFunction((seq) => document.querySelector(`#messages .msg[data-seq="${seq}"] .chip.mine`), buildSeq);
-  await page.waitForFunction((seq) => document.querySelector(`#messages .msg[data-seq="${seq}"] .chip`), tryingSeq);
+  await page.waitForFunction((seq) => document.querySelector(`#messages .msg[data-seq="${seq}"] .chip.mine .chip-count`)?.textContent === '3', release);
+  await page.waitForFunction((seq) => document.querySelector(`#messages .msg[data-seq="${seq}"] .chip`), typo);
+  return dave; // stays for the dark screenshot's member list
 }
 
 // Operators: the password from the start form (never in the address), op marks, an operator's
@@ -457,20 +473,29 @@ try {
   check(speaks11, `the server speaks 1.1 (welcome.features ${JSON.stringify(bob.welcome.features)})`);
   if (speaks11) await v11(page, bob); // else the rest still tests what 1.0 has
 
-  // Light and dark screenshots of the busy room: replies, reactions, an edited and a deleted message.
+  // Light and dark screenshots of a busy room: replies, reactions, an edited and a deleted message.
   for (let i = 0; i < 3; i++) bob.send({ type: 'send', room: 'general', text: `note ${i}: deploy at ${10 + i}:00`, id: `n${i}` });
   await page.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent.startsWith('note 2')));
-  if (speaks11) await busyChat(page, bob);
+  const shotRoom = speaks11 ? 'release' : 'general';
+  const dave = speaks11 ? await busyChat(page, bob, port) : null;
   await page.mouse.move(0, 0);
   await page.screenshot({ path: join(shotDir, 'web-light.png') });
   const dark = await newPage({ viewport: { width: 1200, height: 800 }, colorScheme: 'dark' });
   await dark.goto(`${base}/?nick=dora`);
-  await dark.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent.startsWith('note 2')));
-  if (speaks11) await dark.waitForSelector('#messages .chip');
+  await dark.waitForSelector('#chat:not([hidden])');
+  if (speaks11) {
+    await dark.fill('#join-input', shotRoom);
+    await dark.press('#join-input', 'Enter');
+    await dark.waitForSelector('#messages .chip');
+  }
+  await dark.waitForFunction((t) => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent.startsWith(t)),
+                             speaks11 ? 'Thanks all' : 'note 2');
   await dark.screenshot({ path: join(shotDir, 'web-dark.png') });
   const background = await dark.evaluate(() => getComputedStyle(document.body).backgroundColor);
   check(background !== 'rgb(255, 255, 255)', `dark follows the system (body ${background})`);
   await dark.context().close();
+  if (dave) dave.close();
+  await page.click('#room-list button[data-key="general"]');
 
   // Server restart: the page reconnects, shows what it missed once, and sends its outbox once.
   bob.close();
