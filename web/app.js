@@ -30,6 +30,7 @@ const state = {
   compose: null, // {mode: 'edit'|'reply', key, seq, draft}
   highlight: null, // {key, seq, until}
   banned: null, // {until, reason}
+  refused: false, // auth_failed said why; the 4001 close that follows keeps that
   token: store.getItem('confab.token') || newToken(),
   convs: new Map(), // key: room name, or "@<user id>" for a direct conversation
   current: null,
@@ -160,9 +161,12 @@ function onClosed(code) {
   state.ws = null;
   for (const c of state.convs.values()) c.joined = false;
   if (code === 4001) { // wrong password: back to the start screen, nothing retried
-    const op = Boolean(state.opPassword);
-    state.opPassword = '';
-    showStart(op ? 'That operator password was not right.' : 'That password was not right.', !op, op);
+    if (!state.refused) { // (the auth_failed before the close has said why already)
+      const op = Boolean(state.opPassword);
+      state.opPassword = '';
+      showStart(op ? 'That operator password was not right.' : 'That password was not right.', !op, op);
+    }
+    state.refused = false;
     return;
   }
   if (code === 4004 || state.banned) { // banned: say until when and why, and do not knock again
@@ -409,10 +413,13 @@ const handlers = {
       return;
     }
     if (f.code === 'auth_failed') {
+      // With an operator password given, that is the one refused (a wrong server password
+      // would be too, but then the start form asks for it again anyway).
       const op = Boolean(state.opPassword);
-      state.password = op ? state.password : '';
+      if (!op) state.password = '';
       state.opPassword = '';
-      showStart(f.message || 'Wrong or missing password.', !op, op);
+      state.refused = true;
+      showStart(op ? 'That operator password was not right.' : f.message || 'Wrong or missing password.', !op, op);
       return;
     }
     if (f.code === 'bad_nick' && !state.connected) {

@@ -277,6 +277,20 @@ async function v11(page, bob) {
         await bobsRow.locator('.actions [data-action="delete"]').count() === 0,
         "someone else's message offers no edit and, to a non-operator, no delete");
 
+  // A refusal is a short notice: the palette is open on a message its author deletes meanwhile.
+  bob.send({ type: 'send', room: 'general', text: 'going, going', id: 'gg' });
+  const goingSeq = await bob.seqOf('going, going');
+  const goingRow = page.locator(`#messages .msg[data-seq="${goingSeq}"]`);
+  await goingRow.hover();
+  await goingRow.locator('.actions [data-action="react"]').click();
+  await page.waitForSelector('.popup.palette');
+  bob.send({ type: 'delete', room: 'general', target: goingSeq });
+  await bob.wait((f) => f.type === 'delete' && f.target === goingSeq);
+  await page.waitForFunction((seq) => document.querySelector(`#messages .msg[data-seq="${seq}"]`)?.textContent.includes('message deleted'), goingSeq);
+  await page.click('.popup.palette button[aria-label="React with 👀"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#messages .notice')].some((n) => /Could not react: that message is gone/.test(n.textContent)));
+  check(true, 'not_found is shown as a short notice ("Could not react: that message is gone")');
+
   // The keyboard: the message list takes the arrows, Enter opens the focused message's actions.
   await page.focus('#messages');
   for (let i = 0; i < 5; i++) { // up past the deleted ones (they have no actions)
@@ -377,6 +391,11 @@ async function operators(base, port, phone, carol) {
   await op.waitForSelector('#start:not([hidden])');
   await op.fill('#nick', 'olga');
   await op.click('#more-options summary');
+  await op.fill('#op-password', 'not it');
+  await op.click('#start-button');
+  await op.waitForSelector('#start-error:not([hidden])');
+  check(/operator password/i.test(await op.textContent('#start-error')) && await op.inputValue('#op-password') === '',
+        `a wrong operator password: back on the start form, told so (${await op.textContent('#start-error')})`);
   await op.fill('#op-password', OpPassword);
   await op.click('#start-button');
   await op.waitForSelector('#chat:not([hidden])');
