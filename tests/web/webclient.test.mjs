@@ -433,6 +433,7 @@ async function operators(base, port, phone, carol) {
   const gone = await phone.textContent('#gone-text');
   check(/oscar/.test(gone) && /calm down/.test(gone) && !(await phone.isVisible('#composer')),
         `a kicked page says who and why, and has no composer (${gone})`);
+  await phone.screenshot({ path: join(shotDir, 'web-phone-kicked.png') });
   await phone.click('#gone-rejoin');
   await phone.waitForSelector('#composer:not([hidden])');
   check(true, 'Join again takes the page back into the room');
