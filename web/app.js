@@ -946,7 +946,7 @@ function renderHeader() {
   $('member-count').textContent = c && !c.direct ? `${members.length}` : '';
   const list = $('member-list');
   list.replaceChildren();
-  const iAmOp = Boolean(state.user && state.user.op && state.features.has('ops'));
+  const iAmOp = Boolean(state.user && state.user.op); // only a 1.1 server makes anyone one
   for (const u of members.sort((a, b) => a.nick.localeCompare(b.nick))) {
     const me = state.user && u.id === state.user.id;
     const li = document.createElement('li');
