@@ -2,6 +2,9 @@
 // docs/protocol.md over /ws on the server that served it. Network text is only ever put into the
 // page as text (textContent, text nodes); links are made from it with DOM calls, never HTML.
 
+import { adopt, applyEvent, isEvent, isValidEmoji } from './events.js';
+import { ask, closePopup, popupOpen, showMenu, showPalette } from './popups.js';
+
 const $ = (id) => document.getElementById(id);
 const store = window.localStorage;
 
@@ -20,6 +23,14 @@ const state = {
   user: null,
   nick: store.getItem('confab.nick') || '',
   password: '',
+  opPassword: '', // this tab only: never stored, never in the address
+  features: new Set(),
+  names: new Map(), // user id -> nick, from every user object seen (who reacted)
+  pending: new Map(), // frame id -> {verb, key}: edits, deletions, reactions, kicks, bans
+  compose: null, // {mode: 'edit'|'reply', key, seq, draft}
+  highlight: null, // {key, seq, until}
+  banned: null, // {until, reason}
+  refused: false, // auth_failed said why; the 4001 close that follows keeps that
   token: store.getItem('confab.token') || newToken(),
   convs: new Map(), // key: room name, or "@<user id>" for a direct conversation
   current: null,
@@ -68,7 +79,7 @@ function savedRooms() {
 }
 
 function saveRooms() {
-  const rooms = [...state.convs.values()].filter((c) => !c.direct).map((c) => c.key);
+  const rooms = [...state.convs.values()].filter((c) => !c.direct && !c.gone).map((c) => c.key);
   store.setItem('confab.rooms', JSON.stringify(rooms));
 }
 
@@ -83,11 +94,13 @@ function conv(key) {
       members: new Map(),
       messages: [], // ascending by seq (rooms) or arrival (direct)
       lastSeq: 0,
+      firstSeq: Infinity, // the oldest seq of any event held: where paging back goes on
       epoch: null,
       read: 0,
       unread: 0,
       mentions: 0,
       joined: false,
+      gone: null, // {by, reason}: kicked out of the room
       loadingOlder: false,
       reachedStart: false,
       typing: new Map(), // user id -> {nick, until}
@@ -107,9 +120,11 @@ function connect() {
   ws.onopen = () => {
     const hello = { type: 'hello', protocol: 1, nick: state.nick, token: state.token };
     if (state.password) hello.password = state.password;
+    if (state.opPassword) hello.op_password = state.opPassword;
     send(hello);
   };
   ws.onmessage = (event) => {
+    if (state.ws !== ws) return; // a connection given up on (a new hello replaced it)
     let frame;
     try {
       frame = JSON.parse(event.data);
@@ -118,7 +133,18 @@ function connect() {
     }
     if (frame && typeof frame.type === 'string' && handlers[frame.type]) handlers[frame.type](frame);
   };
-  ws.onclose = (event) => onClosed(event.code);
+  ws.onclose = (event) => {
+    if (state.ws === ws) onClosed(event.code);
+  };
+}
+
+// Closes the connection and opens another at once, to say hello with what changed.
+function sayHelloAgain() {
+  const old = state.ws;
+  state.ws = null;
+  state.connected = false;
+  if (old) old.close();
+  connect();
 }
 
 function send(frame) {
@@ -135,7 +161,16 @@ function onClosed(code) {
   state.ws = null;
   for (const c of state.convs.values()) c.joined = false;
   if (code === 4001) { // wrong password: back to the start screen, nothing retried
-    showStart('That password was not right.', true);
+    if (!state.refused) { // (the auth_failed before the close has said why already)
+      const op = Boolean(state.opPassword);
+      state.opPassword = '';
+      showStart(op ? 'That operator password was not right.' : 'That password was not right.', !op, op);
+    }
+    state.refused = false;
+    return;
+  }
+  if (code === 4004 || state.banned) { // banned: say until when and why, and do not knock again
+    showBanned();
     return;
   }
   if (!state.everConnected && !wasConnected && code !== 1001 && code !== 1013) {
@@ -176,15 +211,18 @@ const handlers = {
     state.connected = true;
     state.everConnected = true;
     state.backoffMs = 500;
+    state.banned = null;
     state.user = f.user;
     state.nick = f.user.nick;
+    state.features = new Set(Array.isArray(f.features) ? f.features : []);
+    learn(f.user);
     store.setItem('confab.nick', state.nick);
     clearInterval(state.countdownTimer);
     banner('');
     $('server-name').textContent = (f.server && f.server.name) || 'Confab';
     showChat();
     // Resume every room where it stopped, then resend what waits (same ids: never twice).
-    const rooms = state.convs.size ? [...state.convs.values()].filter((c) => !c.direct).map((c) => c.key)
+    const rooms = state.convs.size ? [...state.convs.values()].filter((c) => !c.direct && !c.gone).map((c) => c.key)
                                    : savedRooms();
     for (const room of rooms) joinRoom(room, false);
     for (const item of state.outbox) send(item.frame);
@@ -197,23 +235,31 @@ const handlers = {
     if (c.epoch && c.epoch !== f.epoch) { // the history was wiped: drop the cache
       c.messages = [];
       c.reachedStart = false;
+      c.firstSeq = Infinity;
     }
     c.epoch = f.epoch;
     c.joined = true;
+    c.gone = null;
     c.topic = f.topic || '';
-    c.lastSeq = f.seq;
     c.read = Math.max(c.read, f.read || 0);
     c.members = new Map((f.members || []).map((u) => [u.id, u]));
-    const history = f.history || [];
+    for (const u of c.members.values()) learn(u);
+    const history = sorted(f.history);
     if (c.sinceSent !== undefined && history.length && history[0].seq > c.sinceSent + 1) {
       // More was missed than a resume brings: what is cached has a gap after it. Start afresh
       // from the newest page (paging back fills the rest).
       c.messages = c.messages.filter((m) => m.pendingId);
       c.reachedStart = false;
+      c.firstSeq = Infinity;
     }
-    for (const m of history) addMessage(c, m);
-    if (!f.history || !f.history.length || f.history[0].seq === 1) c.reachedStart = c.messages.length === 0 || c.messages[0].seq === 1;
-    recount(c);
+    // The messages in the answer are as of the room's seq now; its events bring older cached
+    // messages up to date.
+    for (const e of history) take(c, e, f.seq);
+    c.lastSeq = Math.max(c.lastSeq, f.seq || 0);
+    if (c.firstSeq <= 1 || (!history.length && c.sinceSent === undefined)) c.reachedStart = true;
+    if (typeof f.unread === 'number') c.unread = f.unread;
+    else recount(c);
+    if (c.key === state.current && !document.hidden) markRead(c);
     saveRooms();
     render({ keepBottom: true });
   },
@@ -225,12 +271,28 @@ const handlers = {
     render();
   },
 
+  // An operator took this user out of the room: it is left (not rejoined after a reconnect), and
+  // the conversation stays on screen, read-only, saying who did it and why.
+  kicked(f) {
+    const c = state.convs.get(f.room);
+    if (!c) return;
+    c.joined = false;
+    c.gone = { by: f.by ? f.by.nick : 'an operator', reason: f.reason || '' };
+    c.members = new Map();
+    c.typing.clear();
+    if (state.compose && state.compose.key === c.key) endCompose();
+    saveRooms();
+    if (c.key !== state.current) toast(goneText(c));
+    render({ keepBottom: true });
+  },
+
   message(f) {
     const key = f.to !== undefined ? directKey(f) : f.room;
     const c = conv(key);
     if (c.direct) c.title = otherNick(f);
     if (f.re) takeFromOutbox(f.re);
-    addMessage(c, f);
+    learn(f.from);
+    take(c, f, c.lastSeq);
     if (f.from) c.typing.delete(f.from.id);
     const mine = state.user && f.from && f.from.id === state.user.id;
     if (!mine) {
@@ -246,29 +308,38 @@ const handlers = {
     render({ keepBottom: key === state.current });
   },
 
+  edit(f) { liveEvent(f); },
+  delete(f) { liveEvent(f); },
+  reaction(f) { liveEvent(f); },
+
   history(f) {
     const c = conv(f.room);
     c.loadingOlder = false;
     const before = $('messages').scrollHeight;
     const top = $('messages').scrollTop;
-    for (const m of f.messages || []) addMessage(c, m);
-    if (!f.messages || f.messages.length === 0 || f.messages[0].seq === 1) c.reachedStart = true;
+    const page = sorted(f.messages);
+    // An older page: its messages are as of now, and its events are older than anything held.
+    for (const e of page) take(c, e, c.lastSeq);
+    if (!page.length || page[0].seq === 1) c.reachedStart = true;
     render({ keepBottom: false });
     if (c.key === state.current) { // keep the view where it was
       $('messages').scrollTop = top + ($('messages').scrollHeight - before);
+      seekOn(c);
     }
   },
 
   presence(f) {
     const c = state.convs.get(f.room);
     if (!c) return;
+    learn(f.user);
     if (f.event === 'join' || f.event === 'nick') c.members.set(f.user.id, f.user);
-    if (f.event === 'leave') {
+    if (f.event === 'leave' || f.event === 'kick') {
       c.members.delete(f.user.id);
       c.typing.delete(f.user.id);
     }
+    if (f.event === 'kick') addNotice(c, `${f.user.nick} was removed from #${c.key} by ${f.by ? f.by.nick : 'an operator'}`, f.ts);
     if (f.event === 'nick') renameDirect(f.user);
-    render();
+    render({ keepBottom: true });
   },
 
   typing(f) {
@@ -298,6 +369,7 @@ const handlers = {
   nick(f) {
     state.user = f.user;
     state.nick = f.user.nick;
+    learn(f.user);
     store.setItem('confab.nick', state.nick);
     render();
   },
@@ -319,8 +391,9 @@ const handlers = {
   search(f) {
     const list = $('search-list');
     list.replaceChildren();
-    $('search-summary').textContent = `${(f.messages || []).length} found for “${f.q}”`;
-    for (const m of f.messages || []) {
+    const found = (f.messages || []).filter((m) => !isEvent(m) && !m.deleted);
+    $('search-summary').textContent = `${found.length} found for “${f.q}”`;
+    for (const m of found) {
       const li = document.createElement('li');
       const b = button('', () => openAt(m));
       const where = span('where', `#${m.room} · ${m.from.nick} · ${timeOf(m.ts)}`);
@@ -334,13 +407,31 @@ const handlers = {
   },
 
   error(f) {
+    if (f.code === 'banned') { // the close (4004) follows: show why, and stay off
+      state.banned = { until: Date.now() + (Number(f.retry_ms) || 0), reason: f.message || '' };
+      showBanned();
+      return;
+    }
     if (f.code === 'auth_failed') {
-      state.password = '';
-      showStart(f.message || 'Wrong or missing password.', true);
+      // With an operator password given, that is the one refused (a wrong server password
+      // would be too, but then the start form asks for it again anyway).
+      const op = Boolean(state.opPassword);
+      if (!op) state.password = '';
+      state.opPassword = '';
+      state.refused = true;
+      showStart(op ? 'That operator password was not right.' : f.message || 'Wrong or missing password.', !op, op);
       return;
     }
     if (f.code === 'bad_nick' && !state.connected) {
       showStart(f.message || 'That nick cannot be used.');
+      return;
+    }
+    const action = f.re && state.pending.get(f.re);
+    if (action) { // an edit, deletion, reaction, kick or ban refused: a short notice
+      state.pending.delete(f.re);
+      const c = state.convs.get(action.key) || state.convs.get(state.current);
+      if (c) addNotice(c, `Could not ${action.verb}: ${refusal(f)}`, Date.now());
+      render({ keepBottom: true });
       return;
     }
     if (f.re) {
@@ -350,19 +441,67 @@ const handlers = {
         const c = state.convs.get(item.key);
         if (c) {
           c.messages = c.messages.filter((m) => m.pendingId !== f.re);
-          addNotice(c, `Not sent: ${f.message || f.code}`, Date.now());
+          addNotice(c, `Not sent: ${refusal(f)}`, Date.now());
         }
       } else if (item) {
         setTimeout(() => send(item.frame), f.retry_ms || 1000);
       }
     }
-    if (f.code === 'no_such_user' || f.code === 'bad_room' || f.code === 'too_long') {
+    if (['no_such_user', 'bad_room', 'too_long', 'forbidden', 'not_found'].includes(f.code) &&
+        !(f.re && state.outbox.some((o) => o.id === f.re))) {
       const c = state.convs.get(state.current);
-      if (c) addNotice(c, f.message || f.code, Date.now());
+      if (c) addNotice(c, refusal(f), Date.now());
     }
     render({ keepBottom: true });
   },
 };
+
+// Short words for the refusals a person can cause from the page.
+function refusal(f) {
+  if (f.code === 'forbidden') return 'only its author or an operator may do that';
+  if (f.code === 'not_found') return 'that message is gone';
+  if (f.code === 'not_in_room') return 'you are not in that room';
+  if (f.code === 'no_such_user') return 'that user is not here';
+  return f.message || f.code;
+}
+
+function sorted(list) {
+  return (Array.isArray(list) ? [...list] : []).sort((a, b) => (a.seq || 0) - (b.seq || 0));
+}
+
+function learn(user) {
+  if (user && user.id && user.nick) state.names.set(user.id, user.nick);
+}
+
+// One item of a room's log (a message or an event), as of the room seq `asOf`.
+function take(c, item, asOf) {
+  if (!item || (c.direct ? !item.id : typeof item.seq !== 'number')) return;
+  if (!c.direct) {
+    c.lastSeq = Math.max(c.lastSeq, item.seq);
+    c.firstSeq = Math.min(c.firstSeq, item.seq);
+  }
+  learn(item.from);
+  if (isEvent(item)) {
+    const m = applyEvent(c.messages, item);
+    if (m && item.type === 'delete' && m.seq > c.read && !isMine(m) && c.unread > 0) c.unread -= 1;
+    if (m && item.type === 'delete' && state.compose && state.compose.key === c.key && state.compose.seq === m.seq) endCompose();
+    return;
+  }
+  addMessage(c, adopt(item, asOf));
+}
+
+function liveEvent(f) {
+  const c = state.convs.get(f.room);
+  if (f.re) state.pending.delete(f.re);
+  if (!c) return;
+  take(c, f, c.lastSeq);
+  if (c.key === state.current && !document.hidden) markRead(c);
+  render({ keepBottom: c.key === state.current });
+}
+
+function goneText(c) {
+  return `You were removed from #${c.key} by ${c.gone.by}` + (c.gone.reason ? `: “${c.gone.reason}”` : '.');
+}
 
 function directKey(f) {
   const other = state.user && f.from.id === state.user.id ? f.to : f.from.id;
@@ -388,7 +527,11 @@ function addMessage(c, m) {
     c.messages.push(m);
     return;
   }
-  if (m.seq && c.messages.some((x) => x.seq === m.seq)) return; // a resume may repeat: keep one
+  const held = m.seq ? c.messages.findIndex((x) => x.seq === m.seq && !x.notice) : -1;
+  if (held >= 0) { // a resume or a search may repeat one: keep the newer state
+    if (m.stateSeq > c.messages[held].stateSeq) c.messages[held] = m;
+    return;
+  }
   c.lastSeq = Math.max(c.lastSeq, m.seq || 0);
   let i = c.messages.length;
   while (i > 0 && (c.messages[i - 1].seq || Infinity) > m.seq) i--;
@@ -401,8 +544,12 @@ function addNotice(c, text, ts) {
 
 function recount(c) {
   if (c.direct) return;
-  c.unread = c.messages.filter((m) => m.seq > c.read && !m.notice && !(state.user && m.from && m.from.id === state.user.id)).length;
+  c.unread = c.messages.filter((m) => m.seq > c.read && !m.notice && !m.deleted && !isMine(m)).length;
   if (c.lastSeq > c.read && c.unread === 0 && c.messages.length === 0) c.unread = c.lastSeq - c.read;
+}
+
+function isMine(m) {
+  return Boolean(state.user && m.from && m.from.id === state.user.id);
 }
 
 function markRead(c) {
@@ -444,30 +591,37 @@ function joinRoom(name, select) {
   if (select) switchTo(name);
 }
 
-function sendText(text) {
+// Sends what the composer holds (a reply when replyTo names a message). False: nothing sent.
+function sendText(text, replyTo) {
   const c = state.convs.get(state.current);
-  if (!c || !text.trim()) return;
+  if (!c || c.gone || !text.trim()) return false;
   if (text.startsWith('/nick ')) {
     send({ type: 'nick', nick: text.slice(6).trim(), id: 'n-' + ++state.nextId });
-    return;
+    return true;
   }
   if (text.startsWith('/topic ') && !c.direct) {
     send({ type: 'topic', room: c.key, topic: text.slice(7).trim(), id: 't-' + ++state.nextId });
-    return;
+    return true;
   }
   const id = newId();
   const frame = c.direct ? { type: 'send', to: c.key.slice(1), text, id }
                          : { type: 'send', room: c.key, text, id };
+  if (!c.direct && replyTo > 0) frame.reply_to = replyTo;
   state.outbox.push({ id, key: c.key, frame });
   saveOutbox();
   c.messages.push({ pendingId: id, from: state.user || { id: '', nick: state.nick }, text, ts: Date.now(),
-                    seq: Infinity });
+                    seq: Infinity, reply_to: frame.reply_to, reactions: {} });
   send(frame);
   render({ keepBottom: true, forceBottom: true });
+  return true;
 }
 
 function switchTo(key) {
   if (!key) return;
+  const was = state.convs.get(state.current);
+  if (was && was.gone && was.key !== key) state.convs.delete(was.key); // kicked out: read, and done
+  if (state.compose && state.compose.key !== key) endCompose();
+  closePopup(false);
   state.current = key;
   const c = conv(key);
   $('chat').classList.remove('show-rooms');
@@ -489,27 +643,56 @@ function openAt(m) {
   $('search-results').hidden = true;
   if (!state.convs.has(m.room)) joinRoom(m.room, false);
   const c = conv(m.room);
-  addMessage(c, m);
+  addMessage(c, adopt({ ...m }, c.lastSeq));
   switchTo(m.room);
-  const el = document.querySelector(`[data-seq="${m.seq}"]`);
-  if (el) {
-    el.scrollIntoView({ block: 'center' });
-    el.classList.add('highlight');
-    setTimeout(() => el.classList.remove('highlight'), 2500);
+  jumpTo(c, m.seq);
+}
+
+// Loads older pages (at most MaxSeekPages) until the message is held, then jumps to it.
+const MaxSeekPages = 20;
+function seekBack(c, seq) {
+  c.seek = { seq, pages: 0 };
+  loadOlder();
+}
+
+function seekOn(c) {
+  if (!c.seek) return;
+  if (c.messages.some((x) => x.seq === c.seek.seq && !x.notice)) {
+    const seq = c.seek.seq;
+    c.seek = null;
+    jumpTo(c, seq);
+  } else if (c.reachedStart || ++c.seek.pages >= MaxSeekPages) {
+    c.seek = null;
+  } else {
+    loadOlder();
   }
+}
+
+// Scrolls the message into the middle of the view and outlines it for a moment.
+function jumpTo(c, seq) {
+  state.highlight = { key: c.key, seq, until: Date.now() + 2500 };
+  const el = document.querySelector(`#messages [data-seq="${seq}"]`);
+  if (!el) return false;
+  el.scrollIntoView({ block: 'center' });
+  el.classList.add('highlight');
+  el.focus({ preventScroll: true });
+  setTimeout(() => {
+    const now = document.querySelector(`#messages [data-seq="${seq}"]`);
+    if (now) now.classList.remove('highlight');
+  }, 2500);
+  return true;
 }
 
 function loadOlder() {
   const c = state.convs.get(state.current);
   if (!c || c.direct || c.loadingOlder || c.reachedStart || !c.joined) return;
-  const first = c.messages.find((m) => m.seq && m.seq !== Infinity && !m.notice);
-  if (!first) return;
-  if (first.seq <= 1) {
+  if (c.firstSeq === Infinity) return;
+  if (c.firstSeq <= 1) {
     c.reachedStart = true;
     return;
   }
   c.loadingOlder = true;
-  send({ type: 'history', room: c.key, before: first.seq, limit: PageSize, id: 'h-' + ++state.nextId });
+  send({ type: 'history', room: c.key, before: c.firstSeq, limit: PageSize, id: 'h-' + ++state.nextId });
 }
 
 function notify(c, m) {
@@ -517,6 +700,149 @@ function notify(c, m) {
   const n = new Notification(c.direct ? `${m.from.nick} (direct)` : `${m.from.nick} in #${c.key}`,
                              { body: m.text.slice(0, 200), tag: c.key });
   n.onclick = () => { window.focus(); switchTo(c.key); };
+}
+
+// ---- message and operator actions (protocol 1.1) ------------------------------------------------
+
+// Sends a request whose refusal (error with `re`) becomes a short notice in the conversation.
+function sendAction(c, frame, verb) {
+  frame.id = frame.id || newId();
+  if (!send(frame)) {
+    addNotice(c, `Could not ${verb}: not connected`, Date.now());
+    render({ keepBottom: true });
+    return false;
+  }
+  state.pending.set(frame.id, { verb, key: c.key });
+  setTimeout(() => state.pending.delete(frame.id), 60000); // ban and unban answer only failures
+  return true;
+}
+
+function lastOwnMessage(c) {
+  for (let i = c.messages.length - 1; i >= 0; i--) {
+    const m = c.messages[i];
+    if (isMine(m) && !m.notice && !m.deleted && !m.pendingId && m.seq > 0) return m;
+  }
+  return null;
+}
+
+function setComposerText(text) {
+  const input = $('message-input');
+  input.value = text;
+  input.style.height = '';
+  input.style.height = Math.min(input.scrollHeight, 160) + 'px';
+  input.focus();
+  input.setSelectionRange(text.length, text.length);
+}
+
+function startReply(c, m) {
+  const draft = state.compose && state.compose.mode === 'edit' ? state.compose.draft : null;
+  if (draft !== null) setComposerText(draft);
+  state.compose = { mode: 'reply', key: c.key, seq: m.seq, draft: null };
+  render({ keepBottom: true });
+  $('message-input').focus();
+}
+
+function startEdit(c, m) {
+  const input = $('message-input');
+  const draft = state.compose && state.compose.mode === 'edit' ? state.compose.draft : input.value;
+  state.compose = { mode: 'edit', key: c.key, seq: m.seq, draft };
+  setComposerText(m.text);
+  render({ keepBottom: true });
+}
+
+// Leaves edit or reply mode; an edit gives back what was in the composer before it.
+function endCompose() {
+  const cm = state.compose;
+  state.compose = null;
+  if (cm && cm.mode === 'edit') setComposerText(cm.draft || '');
+  renderComposer();
+  renderMessages({ keepBottom: true });
+}
+
+function finishEdit(text) {
+  const cm = state.compose;
+  const c = state.convs.get(cm.key);
+  const m = c && c.messages.find((x) => x.seq === cm.seq && !x.notice);
+  if (m && !m.deleted && text.trim() && text !== m.text) {
+    if (!sendAction(c, { type: 'edit', room: c.key, target: m.seq, text }, 'edit the message')) return;
+  }
+  endCompose();
+}
+
+function react(c, m, emoji, on) {
+  sendAction(c, { type: 'react', room: c.key, target: m.seq, emoji, on }, 'react');
+}
+
+function pickReaction(c, m, anchor) {
+  const row = document.querySelector(`#messages [data-seq="${m.seq}"]`);
+  showPalette(anchor || row, (emoji) => {
+    const users = m.reactions[emoji] || [];
+    react(c, m, emoji, !(state.user && users.includes(state.user.id)));
+  }, { valid: isValidEmoji, returnTo: row });
+}
+
+async function removeMessage(c, m) {
+  const preview = m.text.length > 120 ? m.text.slice(0, 120) + '…' : m.text;
+  const who = isMine(m) ? '' : ` from ${m.from.nick}`;
+  const ok = await ask({ title: `Delete this message${who}?`, text: `“${preview}” will be gone for everyone.`,
+                         ok: 'Delete', danger: true });
+  if (ok) sendAction(c, { type: 'delete', room: c.key, target: m.seq }, 'delete the message');
+}
+
+async function kickUser(c, u) {
+  const values = await ask({ title: `Kick ${u.nick} from #${c.key}?`, text: 'They can join again.',
+                             fields: [{ name: 'reason', label: 'Reason (optional)', maxLength: 256 }],
+                             ok: 'Kick', danger: true });
+  if (!values) return;
+  const frame = { type: 'kick', room: c.key, user: u.id };
+  if (values.reason.trim()) frame.reason = values.reason.trim();
+  sendAction(c, frame, `kick ${u.nick}`);
+}
+
+const BanDurations = [['15', '15 minutes'], ['60', '1 hour'], ['1440', '1 day'], ['10080', '1 week'],
+                      ['43200', '30 days'], ['525600', '1 year']];
+
+async function banUser(c, u) {
+  const values = await ask({ title: `Ban ${u.nick} from the server?`,
+                             text: 'Every connection of theirs is closed, and they cannot come back until the ban ends.',
+                             fields: [{ name: 'minutes', label: 'For', type: 'select', options: BanDurations, value: '60' },
+                                      { name: 'reason', label: 'Reason (optional)', maxLength: 256 }],
+                             ok: 'Ban', danger: true });
+  if (!values) return;
+  const frame = { type: 'ban', user: u.id, minutes: Number(values.minutes) };
+  if (values.reason.trim()) frame.reason = values.reason.trim();
+  sendAction(c, frame, `ban ${u.nick}`);
+}
+
+async function operatorSignIn() {
+  const values = await ask({ title: 'Operator sign-in', text: 'Operators may delete any message, kick and ban.',
+                             fields: [{ name: 'password', label: 'Operator password', type: 'password' }],
+                             ok: 'Sign in' });
+  if (!values || !values.password) return;
+  state.opPassword = values.password;
+  sayHelloAgain();
+}
+
+function meMenu(anchor) {
+  const items = [{ label: 'Change nick…', action: changeNick }];
+  if (state.features.has('ops') && !(state.user && state.user.op)) items.push({ label: 'Operator sign-in…', action: operatorSignIn });
+  showMenu(anchor, items, { label: 'You' });
+}
+
+async function changeNick() {
+  const values = await ask({ title: 'Change your nick', fields: [{ name: 'nick', label: 'Nick', maxLength: 32, value: state.nick }],
+                             ok: 'Change' });
+  if (values && values.nick.trim() && values.nick.trim() !== state.nick) {
+    send({ type: 'nick', nick: values.nick.trim(), id: 'n-' + ++state.nextId });
+  }
+}
+
+let toastTimer = null;
+function toast(text) {
+  $('toast').textContent = text;
+  $('toast').hidden = !text;
+  clearTimeout(toastTimer);
+  if (text) toastTimer = setTimeout(() => { $('toast').hidden = true; }, 8000);
 }
 
 // ---- rendering ------------------------------------------------------------------------------------
@@ -581,6 +907,7 @@ function dayOf(ts) {
 function render(options = {}) {
   renderLists();
   renderHeader();
+  renderComposer(); // first: the bar over the composer takes its height before the list scrolls
   renderMessages(options);
   renderTyping();
   // A short history does not fill the view, so no scroll would ever ask for more.
@@ -602,6 +929,7 @@ function renderLists() {
     const b = button('', () => switchTo(c.key));
     b.dataset.key = c.key;
     if (c.key === state.current) b.classList.add('current');
+    if (c.gone) b.classList.add('gone');
     b.append(span('name', c.direct ? c.title : '#' + c.key));
     if (c.unread && c.key !== state.current) b.append(span(c.mentions ? 'badge mention' : 'badge', `${c.unread}`));
     li.append(b);
@@ -613,28 +941,153 @@ function renderHeader() {
   const c = state.convs.get(state.current);
   $('room-title').textContent = !c ? '' : c.direct ? c.title : '#' + c.key;
   $('topic').textContent = c && !c.direct ? (c.topic || 'Set a topic') : '';
-  $('topic').hidden = !c || c.direct;
+  $('topic').hidden = !c || c.direct || Boolean(c.gone);
   const members = c ? [...c.members.values()] : [];
   $('member-count').textContent = c && !c.direct ? `${members.length}` : '';
   const list = $('member-list');
   list.replaceChildren();
+  const iAmOp = Boolean(state.user && state.user.op); // only a 1.1 server makes anyone one
   for (const u of members.sort((a, b) => a.nick.localeCompare(b.nick))) {
+    const me = state.user && u.id === state.user.id;
     const li = document.createElement('li');
+    li.className = 'member';
     const b = button('', () => { $('chat').classList.remove('show-members'); openDirect(u); });
     const dot = span('avatar-dot', '●');
     dot.style.color = colorOf(u.id);
-    b.append(dot, span('name', u.nick + (state.user && u.id === state.user.id ? ' (you)' : '')));
-    b.title = state.user && u.id === state.user.id ? 'You' : `Message ${u.nick} directly`;
+    b.append(dot, span('name', u.nick + (me ? ' (you)' : '')));
+    if (u.op) {
+      const mark = span('op', 'op');
+      mark.title = 'Operator';
+      b.append(mark);
+    }
+    b.title = me ? 'You' : `Message ${u.nick} directly`;
+    b.setAttribute('aria-label', `${u.nick}${u.op ? ', operator' : ''}${me ? ' (you)' : ''}`);
     li.append(b);
+    if (iAmOp && !me && !u.op && c && !c.direct) {
+      const more = button('⋯', (e) => memberMenu(c, u, e.currentTarget));
+      more.className = 'ghost more-button';
+      more.setAttribute('aria-label', `Operator actions for ${u.nick}`);
+      more.setAttribute('aria-haspopup', 'menu');
+      li.append(more);
+    }
     list.append(li);
   }
   $('message-input').placeholder = c ? (c.direct ? `Message ${c.title}` : `Message #${c.key}`) : 'Message';
+}
+
+// Which of a message's actions this user has (1.1 servers list them in welcome.features).
+function actionsOf(c, m) {
+  if (!c || c.direct || c.gone || !m || m.deleted || m.pendingId || m.notice || !(m.seq > 0)) return [];
+  const has = (f) => state.features.has(f);
+  const list = [];
+  if (has('reply')) list.push({ id: 'reply', label: 'Reply', icon: '↩', action: () => startReply(c, m) });
+  if (has('react')) list.push({ id: 'react', label: 'Add reaction', icon: '☺', action: (anchor) => pickReaction(c, m, anchor) });
+  if (has('edit') && isMine(m)) list.push({ id: 'edit', label: 'Edit', icon: '✎', action: () => startEdit(c, m) });
+  if (has('delete') && (isMine(m) || (state.user && state.user.op))) {
+    list.push({ id: 'delete', label: 'Delete', icon: '🗑', danger: true, action: () => removeMessage(c, m) });
+  }
+  return list;
+}
+
+function messageMenu(c, m, anchor, returnTo) {
+  const actions = actionsOf(c, m);
+  if (!actions.length) return;
+  const row = document.querySelector(`#messages [data-seq="${m.seq}"]`);
+  showMenu(anchor, actions.map((a) => ({ label: a.label, danger: a.danger, action: () => a.action(row || anchor) })),
+           { label: `Actions for the message from ${m.from.nick}`, returnTo: returnTo || row });
+}
+
+function memberMenu(c, u, anchor) {
+  showMenu(anchor, [
+    { label: `Message ${u.nick}`, action: () => { $('chat').classList.remove('show-members'); openDirect(u); } },
+    { label: `Kick from #${c.key}…`, action: () => kickUser(c, u) },
+    { label: 'Ban from the server…', danger: true, action: () => banUser(c, u) },
+  ], { label: `Operator actions for ${u.nick}` });
+}
+
+function nameOf(id) {
+  if (state.user && id === state.user.id) return 'you';
+  return state.names.get(id) || 'someone';
+}
+
+function quoteOf(c, m) {
+  const target = c.messages.find((x) => x.seq === m.reply_to && !x.notice);
+  const q = document.createElement('button');
+  q.type = 'button';
+  q.className = 'quote';
+  q.dataset.fkey = `quote:${m.seq}`;
+  if (!target) { // older than what is loaded: pages back until it is there
+    q.append(span('quote-text', 'Replying to an earlier message'));
+    q.title = 'Load older messages up to the one this replies to';
+    q.disabled = c.reachedStart;
+    q.addEventListener('click', () => seekBack(c, m.reply_to));
+    return q;
+  }
+  q.append(span('quote-nick', target.from.nick),
+           span('quote-text', target.deleted ? 'message deleted' : target.text.slice(0, 200)));
+  if (target.deleted) q.classList.add('deleted');
+  q.title = 'Show the message this replies to';
+  q.setAttribute('aria-label', `Reply to ${target.from.nick}: show that message`);
+  q.addEventListener('click', () => jumpTo(c, target.seq));
+  return q;
+}
+
+function reactionsOf(c, m, canReact) {
+  const box = document.createElement('div');
+  box.className = 'reactions';
+  for (const [emoji, users] of Object.entries(m.reactions)) {
+    const mine = Boolean(state.user && users.includes(state.user.id));
+    const chip = button('', () => react(c, m, emoji, !mine));
+    chip.className = 'chip' + (mine ? ' mine' : '');
+    chip.dataset.fkey = `chip:${m.seq}:${emoji}`;
+    chip.dataset.emoji = emoji;
+    chip.setAttribute('aria-pressed', mine ? 'true' : 'false');
+    const names = users.map(nameOf);
+    chip.title = `${names.join(', ')} reacted with ${emoji}`;
+    chip.setAttribute('aria-label', `${emoji} ${users.length}: ${chip.title}`);
+    chip.disabled = !canReact;
+    chip.append(span('chip-emoji', emoji), span('chip-count', `${users.length}`));
+    box.append(chip);
+  }
+  if (canReact) {
+    const add = button('', (e) => pickReaction(c, m, e.currentTarget));
+    add.className = 'chip add';
+    add.dataset.fkey = `add:${m.seq}`;
+    add.textContent = '+';
+    add.title = 'Add a reaction';
+    add.setAttribute('aria-label', 'Add a reaction');
+    box.append(add);
+  }
+  return box;
+}
+
+function toolbarOf(c, m, actions) {
+  const bar = document.createElement('div');
+  bar.className = 'actions';
+  bar.setAttribute('role', 'toolbar');
+  bar.setAttribute('aria-label', 'Message actions');
+  for (const a of actions) {
+    const b = button(a.icon, (e) => {
+      e.stopPropagation();
+      a.action(e.currentTarget);
+    });
+    b.className = 'action' + (a.danger ? ' danger' : '');
+    b.dataset.action = a.id;
+    b.title = a.label;
+    b.setAttribute('aria-label', a.label);
+    b.tabIndex = -1; // the keyboard reaches these through the row's menu (Enter), not Tab by Tab
+    bar.append(b);
+  }
+  return bar;
 }
 
 function renderMessages({ keepBottom = false, forceBottom = false } = {}) {
   const box = $('messages');
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   const c = state.convs.get(state.current);
+  // The list is drawn afresh: remember what had the focus inside it, to give it back after.
+  const active = document.activeElement;
+  const focusKey = active && box.contains(active) && active.dataset ? active.dataset.fkey : undefined;
   box.replaceChildren();
   if (!c) return;
   if (!c.direct) {
@@ -643,6 +1096,8 @@ function renderMessages({ keepBottom = false, forceBottom = false } = {}) {
     top.textContent = c.reachedStart ? `This is the beginning of #${c.key}.` : c.loadingOlder ? 'Loading older messages…' : '';
     box.append(top);
   }
+  const highlight = state.highlight && state.highlight.key === c.key && state.highlight.until > Date.now()
+    ? state.highlight.seq : null;
   let prev = null;
   let lastDay = '';
   for (const m of c.messages) {
@@ -663,12 +1118,19 @@ function renderMessages({ keepBottom = false, forceBottom = false } = {}) {
       prev = null;
       continue;
     }
-    const grouped = prev && prev.from && m.from && prev.from.id === m.from.id && m.ts - prev.ts < 5 * 60000;
+    const replying = m.reply_to > 0;
+    const grouped = !replying && prev && prev.from && m.from && prev.from.id === m.from.id && m.ts - prev.ts < 5 * 60000;
     const row = document.createElement('div');
-    row.className = 'msg' + (grouped ? '' : ' first') + (m.pendingId ? ' pending' : '');
-    if (m.seq && m.seq !== Infinity) row.dataset.seq = m.seq;
-    const mine = state.user && m.from && m.from.id === state.user.id;
-    if (!mine && mentions(m.text)) row.classList.add('mention');
+    row.className = 'msg' + (grouped ? '' : ' first') + (m.pendingId ? ' pending' : '') + (m.deleted ? ' deleted' : '');
+    const settled = m.seq && m.seq !== Infinity;
+    if (settled) {
+      row.dataset.seq = m.seq;
+      row.dataset.fkey = `row:${m.seq}`;
+      row.tabIndex = -1;
+    }
+    if (settled && m.seq === highlight) row.classList.add('highlight');
+    if (state.compose && state.compose.key === c.key && state.compose.seq === m.seq) row.classList.add(state.compose.mode === 'edit' ? 'editing' : 'replying');
+    if (!isMine(m) && !m.deleted && mentions(m.text)) row.classList.add('mention');
     if (!grouped) {
       const avatar = span('avatar', initials(m.from.nick));
       avatar.style.background = colorOf(m.from.id);
@@ -679,11 +1141,29 @@ function renderMessages({ keepBottom = false, forceBottom = false } = {}) {
       head.append(nick, span('time', timeOf(m.ts)));
       row.append(avatar, head);
     }
+    if (replying) row.append(quoteOf(c, m));
     const text = document.createElement('div');
     text.className = 'text';
-    appendLinkified(text, m.text);
+    if (m.deleted) {
+      text.append(span('gone', 'message deleted'));
+    } else {
+      appendLinkified(text, m.text);
+      if (m.edited_ts) {
+        const edited = span('edited', '(edited)');
+        edited.title = `Edited ${dayOf(m.edited_ts).toLowerCase()} at ${timeOf(m.edited_ts)}`;
+        text.append(' ', edited);
+      }
+    }
     row.append(text);
     if (m.pendingId) row.append(span('state', 'sending…'));
+    const actions = actionsOf(c, m);
+    if (!m.deleted && Object.keys(m.reactions || {}).length) {
+      row.append(reactionsOf(c, m, actions.some((a) => a.id === 'react')));
+    }
+    if (actions.length) {
+      row.append(toolbarOf(c, m, actions));
+      row.setAttribute('aria-haspopup', 'menu');
+    }
     box.append(row);
     prev = m;
   }
@@ -691,6 +1171,33 @@ function renderMessages({ keepBottom = false, forceBottom = false } = {}) {
     box.scrollTop = box.scrollHeight;
   }
   box.dataset.key = c.key;
+  if (focusKey) {
+    const again = box.querySelector(`[data-fkey="${CSS.escape(focusKey)}"]`);
+    (again || box).focus({ preventScroll: true });
+  }
+}
+
+// The composer: a bar over it while replying or editing, or, in a room one was kicked from,
+// a notice with a way back in instead of it.
+function renderComposer() {
+  const c = state.convs.get(state.current);
+  const gone = c && c.gone;
+  $('gone-bar').hidden = !gone;
+  $('composer').hidden = Boolean(gone);
+  if (gone) $('gone-text').textContent = goneText(c);
+  const cm = state.compose && c && state.compose.key === c.key ? state.compose : null;
+  $('composer-bar').hidden = !cm;
+  $('composer').classList.toggle('editing', Boolean(cm && cm.mode === 'edit'));
+  if (!cm) return;
+  const m = c.messages.find((x) => x.seq === cm.seq && !x.notice);
+  const bar = $('composer-bar-text');
+  bar.replaceChildren();
+  if (cm.mode === 'edit') {
+    bar.append(span('bar-title', 'Editing your message'), span('bar-hint', ' · Enter to save, Escape to cancel'));
+  } else {
+    bar.append(span('bar-title', `Replying to ${m ? m.from.nick : 'a message'}`));
+    if (m) bar.append(span('bar-quote', ` ${m.deleted ? 'message deleted' : m.text.slice(0, 120)}`));
+  }
 }
 
 function renderTyping() {
@@ -701,19 +1208,55 @@ function renderTyping() {
                                                    : `${names.slice(0, 3).join(', ')} are typing…`;
 }
 
-function showStart(error, askPassword = false) {
+function showStart(error, askPassword = false, askOpPassword = false) {
   $('chat').hidden = true;
+  $('banned').hidden = true;
   $('start').hidden = false;
+  if (askOpPassword) $('more-options').open = true;
   $('start-error').textContent = error || '';
   $('start-error').hidden = !error;
   if (askPassword) $('password-row').hidden = false;
   $('start-button').disabled = false;
   $('nick').value = state.nick;
-  (askPassword ? $('password') : $('nick')).focus();
+  (askPassword ? $('password') : askOpPassword ? $('op-password') : $('nick')).focus();
+}
+
+// Banned: until when and why, and no reconnecting until the user asks (Try again).
+function showBanned() {
+  clearTimeout(state.reconnectTimer);
+  clearInterval(state.countdownTimer);
+  banner('');
+  closePopup(false);
+  if ($('dialog').open) $('dialog').close();
+  $('chat').hidden = true;
+  $('start').hidden = true;
+  $('banned').hidden = false;
+  const ban = state.banned;
+  if (ban && ban.until > Date.now()) {
+    const until = new Date(ban.until);
+    const when = until.toDateString() === new Date().toDateString()
+      ? `today at ${timeOf(ban.until)}` : `${until.toLocaleDateString([], { day: 'numeric', month: 'long', year: 'numeric' })} at ${timeOf(ban.until)}`;
+    $('ban-until').textContent = `An operator banned you from this server until ${when} (${untilWords(ban.until - Date.now())}).`;
+  } else {
+    $('ban-until').textContent = 'An operator banned you from this server.';
+  }
+  $('ban-reason').textContent = ban && ban.reason ? `Reason: ${ban.reason}` : '';
+  $('ban-reason').hidden = !(ban && ban.reason);
+  $('ban-retry').focus();
+}
+
+function untilWords(ms) {
+  const minutes = Math.max(1, Math.ceil(ms / 60000));
+  if (minutes < 60) return `${minutes} ${minutes === 1 ? 'minute' : 'minutes'} from now`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} ${hours === 1 ? 'hour' : 'hours'} from now`;
+  const days = Math.round(hours / 24);
+  return `${days} days from now`;
 }
 
 function showChat() {
   $('start').hidden = true;
+  $('banned').hidden = true;
   $('chat').hidden = false;
 }
 
@@ -725,8 +1268,7 @@ function start(nick) {
   $('start-button').disabled = true;
   $('start-error').hidden = true;
   state.backoffMs = 500;
-  if (state.ws) state.ws.close();
-  connect();
+  sayHelloAgain();
 }
 
 $('start-form').addEventListener('submit', (e) => {
@@ -734,21 +1276,61 @@ $('start-form').addEventListener('submit', (e) => {
   const nick = $('nick').value.trim();
   if (!nick) return;
   state.password = $('password').value;
+  state.opPassword = $('op-password').value;
+  $('op-password').value = '';
   start(nick);
 });
 
 $('composer').addEventListener('submit', (e) => {
   e.preventDefault();
   const input = $('message-input');
-  sendText(input.value);
+  const cm = state.compose && state.compose.key === state.current ? state.compose : null;
+  if (cm && cm.mode === 'edit') {
+    finishEdit(input.value);
+    return;
+  }
+  if (!sendText(input.value, cm ? cm.seq : undefined)) return;
   input.value = '';
   input.style.height = '';
+  if (cm) endCompose();
+});
+
+$('composer-bar-cancel').addEventListener('click', () => {
+  endCompose();
+  $('message-input').focus();
+});
+
+$('gone-rejoin').addEventListener('click', () => {
+  const c = state.convs.get(state.current);
+  if (c && c.gone) joinRoom(c.key, false);
+});
+
+$('me').addEventListener('click', (e) => meMenu(e.currentTarget));
+
+$('ban-retry').addEventListener('click', () => {
+  state.banned = null;
+  $('banned').hidden = true;
+  showStart('');
+  start(state.nick);
 });
 
 $('message-input').addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
     e.preventDefault();
     $('composer').requestSubmit();
+  }
+  if (e.key === 'ArrowUp' && !e.altKey && $('message-input').value === '' && !state.compose) {
+    const c = state.convs.get(state.current);
+    const m = c && lastOwnMessage(c);
+    if (m && actionsOf(c, m).some((a) => a.id === 'edit')) {
+      e.preventDefault();
+      startEdit(c, m);
+    }
+  }
+  if (e.key === 'Escape' && state.compose) {
+    e.preventDefault();
+    e.stopPropagation();
+    endCompose();
   }
 });
 
@@ -813,12 +1395,48 @@ document.querySelector('.main').addEventListener('click', (e) => {
   }
 }, true);
 
+// Messages by keyboard: arrows move between them, Enter (or the menu key, or Shift+F10) opens
+// the focused one's actions. A right-click opens them too.
+$('messages').addEventListener('keydown', (e) => {
+  if (e.target.closest('.popup')) return;
+  const row = e.target.closest ? e.target.closest('.msg[data-seq]') : null;
+  if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
+    if (e.target !== $('messages') && e.target !== row) return;
+    const rows = [...$('messages').querySelectorAll('.msg[data-seq]')];
+    if (!rows.length) return;
+    const i = rows.indexOf(row);
+    const next = i < 0 ? rows[rows.length - 1] : rows[Math.min(rows.length - 1, Math.max(0, i + (e.key === 'ArrowDown' ? 1 : -1)))];
+    e.preventDefault();
+    next.focus();
+    next.scrollIntoView({ block: 'nearest' });
+    return;
+  }
+  if (row && e.target === row && (e.key === 'Enter' || e.key === 'ContextMenu' || (e.shiftKey && e.key === 'F10'))) {
+    e.preventDefault();
+    const c = state.convs.get(state.current);
+    const m = c && c.messages.find((x) => x.seq === Number(row.dataset.seq) && !x.notice);
+    if (m) messageMenu(c, m, row.querySelector('.actions') || row, row);
+  }
+});
+
+$('messages').addEventListener('contextmenu', (e) => {
+  const row = e.target.closest('.msg[data-seq]');
+  if (!row || e.target.closest('a')) return; // a link keeps the browser's own menu
+  const c = state.convs.get(state.current);
+  const m = c && c.messages.find((x) => x.seq === Number(row.dataset.seq) && !x.notice);
+  if (!m || !actionsOf(c, m).length) return;
+  e.preventDefault();
+  messageMenu(c, m, { x: e.clientX, y: e.clientY }, row);
+});
+
 $('messages').addEventListener('scroll', () => {
   if ($('messages').scrollTop < 80) loadOlder();
 });
 
 document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && (popupOpen() || $('dialog').open)) return; // theirs to close
   if (e.key === 'Escape') {
+    if (state.compose) endCompose();
     $('search-results').hidden = true;
     $('directory').hidden = true;
     $('chat').classList.remove('show-rooms', 'show-members');

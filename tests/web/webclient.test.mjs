@@ -4,7 +4,7 @@
 // Usage: node webclient.test.mjs CONFAB_SERVER_BINARY SCREENSHOT_DIR
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,10 +27,16 @@ function check(ok, what) {
 
 // ---- a real server -------------------------------------------------------------------------------
 
+// A server that knows operators (1.1) gets an operator password.
+const OpPassword = 'sesame-7';
+const help = spawnSync(serverBin, ['--help'], { encoding: 'utf8' });
+const hasOps = /op-password/.test((help.stdout || '') + (help.stderr || ''));
+
 let server = null;
 async function startServer(port) {
-  server = spawn(serverBin, ['--bind', '127.0.0.1', '--port', String(port), '--data-dir', dataDir,
-                             '--name', 'Web test'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['--bind', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--name', 'Web test'];
+  if (hasOps) args.push('--op-password', OpPassword);
+  server = spawn(serverBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const onData = (chunk) => {
@@ -57,8 +63,10 @@ class Bot {
   constructor() {
     this.frames = [];
     this.waiters = [];
+    this.queue = [];
+    this.timer = null;
   }
-  async open(port, nick) {
+  async open(port, nick, hello = {}) {
     this.ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
     this.ws.on('message', (data) => {
       const f = JSON.parse(data.toString());
@@ -66,16 +74,30 @@ class Bot {
       this.waiters = this.waiters.filter((w) => !(w.pred(f) && (w.resolve(f), true)));
     });
     await new Promise((r, j) => { this.ws.once('open', r); this.ws.once('error', j); });
-    this.send({ type: 'hello', nick });
-    this.user = (await this.wait((f) => f.type === 'welcome')).user;
+    this.send({ type: 'hello', nick, ...hello });
+    this.welcome = await this.wait((f) => f.type === 'welcome');
+    this.user = this.welcome.user;
     this.send({ type: 'join', room: 'general' });
     await this.wait((f) => f.type === 'joined');
     return this;
   }
+  // Paced under the server's rate (10 frames a second, burst 8), in order: a burst of test
+  // messages must not be refused as rate_limited.
   send(frame) {
-    this.ws.send(JSON.stringify(frame));
+    this.queue.push(JSON.stringify(frame));
+    if (this.timer) return;
+    const next = () => {
+      const text = this.queue.shift();
+      if (text === undefined) {
+        this.timer = null;
+        return;
+      }
+      if (this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
+      this.timer = setTimeout(next, 110);
+    };
+    next();
   }
-  wait(pred, ms = 10000) {
+  wait(pred, ms = 20000) {
     const found = this.frames.find(pred);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -83,10 +105,15 @@ class Bot {
       setTimeout(() => reject(new Error('bot waited in vain')), ms);
     });
   }
+  // The seq of the room message with this text, once the bot has it.
+  async seqOf(text) {
+    return (await this.wait((f) => f.type === 'message' && f.room && f.text === text)).seq;
+  }
   count(pred) {
     return this.frames.filter(pred).length;
   }
   close() {
+    clearTimeout(this.timer);
     this.ws.close();
   }
 }
@@ -101,6 +128,17 @@ const browser = await chromium.launch({
 
 async function newPage(options) {
   const context = await browser.newContext(options);
+  // Counts the page's connections: a banned page must not knock again.
+  await context.addInitScript(() => {
+    const Original = window.WebSocket;
+    window.__sockets = 0;
+    window.WebSocket = class extends Original {
+      constructor(...args) {
+        super(...args);
+        window.__sockets++;
+      }
+    };
+  });
   const page = await context.newPage();
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push('page error: ' + e.message));
@@ -110,6 +148,316 @@ async function newPage(options) {
     }
   });
   return page;
+}
+
+// The message row whose text holds `text` (a locator).
+const rowWith = (page, text) => page.locator('#messages .msg', { has: page.locator('.text', { hasText: text }) });
+const waitText = (page, text) => page.waitForFunction(
+  (t) => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent.includes(t)), text);
+
+// Edit (Up arrow and the hover menu), Escape, react (palette, chip toggle, two users), reply
+// (quote, jump), delete (own by the menu; the other's by a bot): each through the real server.
+async function v11(page, bob) {
+  // Up arrow in the empty composer edits the last own message; Enter saves.
+  await page.focus('#message-input');
+  await page.keyboard.type('teh plan is set');
+  await page.keyboard.press('Enter');
+  const planSeq = await bob.seqOf('teh plan is set');
+  await page.waitForSelector(`#messages .msg[data-seq="${planSeq}"]`);
+  await page.keyboard.press('ArrowUp');
+  check(await page.inputValue('#message-input') === 'teh plan is set' && await page.isVisible('#composer-bar'),
+        'Up arrow in the empty composer takes the last own message into it for editing');
+  await page.keyboard.press('Escape');
+  check(await page.inputValue('#message-input') === '' && !(await page.isVisible('#composer-bar')),
+        'Escape cancels the edit (composer empty again, no bar)');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('the plan is set');
+  await page.keyboard.press('Enter');
+  const edit = await bob.wait((f) => f.type === 'edit' && f.target === planSeq);
+  check(edit.text === 'the plan is set' && edit.seq > planSeq, 'the edit reaches the room as an edit event');
+  await page.waitForFunction((seq) => {
+    const row = document.querySelector(`#messages .msg[data-seq="${seq}"]`);
+    return row && row.querySelector('.text').textContent === 'the plan is set (edited)';
+  }, planSeq);
+  check(!(await page.content()).includes('teh plan'), 'the edited message shows its new text and "(edited)", the old text is gone');
+  check(bob.count((f) => f.type === 'edit') === 1, 'the cancelled edit sent nothing');
+
+  // An edit from the hover toolbar.
+  await rowWith(page, 'the plan is set').hover();
+  await rowWith(page, 'the plan is set').locator('.actions [data-action="edit"]').click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('the plan is set, finally');
+  await page.keyboard.press('Enter');
+  await bob.wait((f) => f.type === 'edit' && f.text === 'the plan is set, finally');
+  await waitText(page, 'the plan is set, finally');
+  check(await page.inputValue('#message-input') === '', 'an edit from the hover toolbar saves, and the composer is empty after');
+
+  // React from the palette; bob reacts too (count 2); a click on the chip takes alice's back.
+  const helloSeq = await bob.seqOf('hello from bob');
+  const helloRow = page.locator(`#messages .msg[data-seq="${helloSeq}"]`);
+  await helloRow.hover();
+  await helloRow.locator('.actions [data-action="react"]').click();
+  await page.waitForSelector('.popup.palette');
+  await page.click('.popup.palette button[aria-label="React with 👍"]');
+  const mine = await bob.wait((f) => f.type === 'reaction' && f.target === helloSeq && f.emoji === '👍');
+  check(mine.on === true && mine.from.nick === 'alice', 'a reaction picked from the palette reaches the room');
+  const chip = helloRow.locator('.chip[data-emoji="👍"]');
+  await chip.waitFor();
+  check(await chip.textContent() === '👍1' && await chip.getAttribute('aria-pressed') === 'true', 'the chip shows 👍 1, pressed');
+  bob.send({ type: 'react', room: 'general', target: helloSeq, emoji: '👍', on: true });
+  await page.waitForFunction((seq) => {
+    const c = document.querySelector(`#messages .msg[data-seq="${seq}"] .chip[data-emoji="👍"] .chip-count`);
+    return c && c.textContent === '2';
+  }, helloSeq);
+  const title = await chip.getAttribute('title');
+  check(/bob/.test(title) && /you/.test(title), `two users' reactions count 2, and the chip names them (${title})`);
+  await chip.click();
+  const off = await bob.wait((f) => f.type === 'reaction' && f.target === helloSeq && f.on === false);
+  check(off.from.nick === 'alice', 'a click on a pressed chip takes the reaction back');
+  await page.waitForFunction((seq) => {
+    const c = document.querySelector(`#messages .msg[data-seq="${seq}"] .chip[data-emoji="👍"]`);
+    return c && c.querySelector('.chip-count').textContent === '1' && c.getAttribute('aria-pressed') === 'false';
+  }, helloSeq);
+  check(!/you/.test(await chip.getAttribute('title')), 'then the chip counts 1, not pressed, bob alone in its title');
+  const recent = await page.evaluate(() => JSON.parse(localStorage.getItem('confab.recentEmoji') || '[]'));
+  check(recent[0] === '👍', 'the palette remembers the emoji as recently used');
+
+  // Reply: the quote shows the message answered; after a page of chatter a click on it scrolls back.
+  await helloRow.hover();
+  await helloRow.locator('.actions [data-action="reply"]').click();
+  check(/Replying to bob/.test(await page.textContent('#composer-bar')), 'the composer says whom it replies to');
+  await page.keyboard.type('welcome, bob');
+  await page.keyboard.press('Enter');
+  const reply = await bob.wait((f) => f.type === 'message' && f.text === 'welcome, bob');
+  check(reply.reply_to === helloSeq, 'the reply carries reply_to');
+  check(!(await page.isVisible('#composer-bar')), 'the reply bar goes once the reply is sent');
+  for (let i = 0; i < 25; i++) bob.send({ type: 'send', room: 'general', text: `chatter ${i}`, id: `c${i}` });
+  await waitText(page, 'chatter 24');
+  const quote = page.locator(`#messages .msg[data-seq="${reply.seq}"] .quote`);
+  check((await quote.textContent()).includes('hello from bob'), 'the reply shows the quoted message');
+  const inView = () => page.evaluate((seq) => {
+    const box = document.querySelector('#messages').getBoundingClientRect();
+    const r = document.querySelector(`#messages .msg[data-seq="${seq}"]`).getBoundingClientRect();
+    return r.top >= box.top && r.bottom <= box.bottom;
+  }, helloSeq);
+  const before = await inView();
+  await quote.scrollIntoViewIfNeeded();
+  await quote.click();
+  await page.waitForFunction(() => document.querySelector('#messages .msg.highlight'));
+  check(!before && await inView(), 'a click on the quote scrolls to the message it answers (out of view before)');
+
+  // Delete: bob deletes his own; alice deletes hers from the right-click menu (with a question).
+  bob.send({ type: 'send', room: 'general', text: 'oops, the secret 4711', id: 'oops' });
+  const oopsSeq = await bob.seqOf('oops, the secret 4711');
+  await waitText(page, 'oops, the secret 4711');
+  bob.send({ type: 'delete', room: 'general', target: oopsSeq });
+  await page.waitForFunction((seq) => {
+    const row = document.querySelector(`#messages .msg[data-seq="${seq}"]`);
+    return row && row.textContent.includes('message deleted');
+  }, oopsSeq);
+  check(!(await page.content()).includes('4711'), 'a deleted message shows "message deleted" and its text is gone from the page');
+  await page.focus('#message-input');
+  await page.keyboard.type('wrong room, sorry');
+  await page.keyboard.press('Enter');
+  const wrongSeq = await bob.seqOf('wrong room, sorry');
+  const wrongRow = page.locator(`#messages .msg[data-seq="${wrongSeq}"]`);
+  await wrongRow.waitFor();
+  await wrongRow.click({ button: 'right' });
+  await page.click('.popup.menu button:text-is("Delete")');
+  await page.waitForSelector('#dialog[open]');
+  await page.click('#dialog .dialog-ok');
+  const del = await bob.wait((f) => f.type === 'delete' && f.target === wrongSeq);
+  check(del.from.nick === 'alice', 'delete from the right-click menu, confirmed, reaches the room');
+  await page.waitForFunction((seq) => document.querySelector(`#messages .msg[data-seq="${seq}"]`)?.textContent.includes('message deleted'), wrongSeq);
+  check(!(await page.content()).includes('wrong room, sorry'), 'the own deleted message is gone from the page too');
+  const bobsRow = page.locator(`#messages .msg[data-seq="${helloSeq}"]`);
+  await bobsRow.hover();
+  check(await bobsRow.locator('.actions [data-action="edit"]').count() === 0 &&
+        await bobsRow.locator('.actions [data-action="delete"]').count() === 0,
+        "someone else's message offers no edit and, to a non-operator, no delete");
+
+  // A refusal is a short notice: the palette is open on a message its author deletes meanwhile.
+  bob.send({ type: 'send', room: 'general', text: 'going, going', id: 'gg' });
+  const goingSeq = await bob.seqOf('going, going');
+  const goingRow = page.locator(`#messages .msg[data-seq="${goingSeq}"]`);
+  await goingRow.hover();
+  await goingRow.locator('.actions [data-action="react"]').click();
+  await page.waitForSelector('.popup.palette');
+  bob.send({ type: 'delete', room: 'general', target: goingSeq });
+  await bob.wait((f) => f.type === 'delete' && f.target === goingSeq);
+  await page.waitForFunction((seq) => document.querySelector(`#messages .msg[data-seq="${seq}"]`)?.textContent.includes('message deleted'), goingSeq);
+  await page.click('.popup.palette button[aria-label="React with 👀"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#messages .notice')].some((n) => /Could not react: that message is gone/.test(n.textContent)));
+  check(true, 'not_found is shown as a short notice ("Could not react: that message is gone")');
+
+  // The keyboard: the message list takes the arrows, Enter opens the focused message's actions.
+  await page.focus('#messages');
+  for (let i = 0; i < 5; i++) { // up past the deleted ones (they have no actions)
+    await page.keyboard.press('ArrowUp');
+    if (await page.evaluate(() => document.activeElement.querySelector('.actions') !== null)) break;
+  }
+  const focused = await page.evaluate(() => document.activeElement.dataset.seq);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.popup.menu');
+  const items = await page.$$eval('.popup.menu button', (els) => els.map((e) => e.textContent));
+  check(focused !== undefined && items.includes('Reply') && items.includes('Add reaction'),
+        `a message is reachable by keyboard and Enter opens its actions (${items.join(', ')})`);
+  await page.keyboard.press('Escape');
+  check(!(await page.$('.popup')) && await page.evaluate(() => document.activeElement.dataset.seq) === focused,
+        'Escape closes the menu and gives the focus back to the message');
+
+  // A reply to a message older than the page holds: a click pages back until it is there.
+  bob.send({ type: 'join', room: 'archive' });
+  bob.send({ type: 'send', room: 'archive', text: 'the original plan', id: 'a0' });
+  const originalSeq = await bob.seqOf('the original plan');
+  for (let i = 1; i <= 55; i++) bob.send({ type: 'send', room: 'archive', text: `archive ${i}`, id: `a${i}` });
+  bob.send({ type: 'send', room: 'archive', text: 'as planned', reply_to: originalSeq, id: 'a71' });
+  await bob.seqOf('as planned');
+  await page.fill('#join-input', 'archive');
+  await page.press('#join-input', 'Enter');
+  await waitText(page, 'as planned');
+  const farQuote = rowWith(page, 'as planned').locator('.quote');
+  check(/earlier message/.test(await farQuote.textContent()) && !(await page.$(`#messages .msg[data-seq="${originalSeq}"]`)),
+        'a reply to a message not loaded says so');
+  await farQuote.click();
+  await page.waitForFunction((seq) => {
+    const r = document.querySelector(`#messages .msg[data-seq="${seq}"]`);
+    const box = document.querySelector('#messages').getBoundingClientRect();
+    return r && r.getBoundingClientRect().top >= box.top && r.getBoundingClientRect().bottom <= box.bottom;
+  }, originalSeq);
+  check(true, 'a click on it loads older messages and scrolls to the one it answers');
+  await page.click('#room-list button[data-key="general"]');
+
+  // Unread counts come from joined: more than one page of history (52 > 50) missed in #archive.
+  for (let i = 1; i <= 52; i++) bob.send({ type: 'send', room: 'archive', text: `unread ${i}`, id: `u${i}` });
+  await bob.seqOf('unread 52');
+  const badge = () => page.evaluate(() => document.querySelector('#room-list button[data-key="archive"] .badge')?.textContent);
+  await page.waitForFunction(() => document.querySelector('#room-list button[data-key="archive"] .badge')?.textContent === '52');
+  await page.reload();
+  await page.waitForSelector('#room-list button[data-key="archive"] .badge');
+  check(await badge() === '52', `after a reload the room's badge is joined's unread, beyond the 50 of history (${await badge()})`);
+  await page.click('#room-list button[data-key="general"]');
+}
+
+// A busy chat for the screenshots, in its own room: a reply, reactions from several users, an
+// edit, a deletion.
+async function busyChat(page, bob, port) {
+  const dave = await new Bot().open(port, 'dave');
+  for (const bot of [bob, dave]) {
+    bot.send({ type: 'join', room: 'release' });
+    await bot.wait((f) => f.type === 'joined' && f.room === 'release');
+  }
+  await page.fill('#join-input', 'release');
+  await page.press('#join-input', 'Enter');
+  await page.waitForFunction(() => document.querySelector('#room-title').textContent === '#release');
+  const say = async (bot, text, extra = {}) => {
+    bot.send({ type: 'send', room: 'release', text, id: 'r' + Math.random(), ...extra });
+    return bot.seqOf(text);
+  };
+  const release = await say(bob, 'Release 1.1 is on the staging box: edits, replies and reactions. Please try it before lunch');
+  const trying = await say(dave, 'Trying it now');
+  const typo = await say(dave, 'Found a tpyo in the changelog');
+  dave.send({ type: 'edit', room: 'release', target: typo, text: 'Found a typo in the changelog, fixed it', id: 'r-edit' });
+  await dave.wait((f) => f.type === 'edit' && f.target === typo);
+  const secret = await say(bob, 'the staging password is hunter2');
+  bob.send({ type: 'delete', room: 'release', target: secret });
+  await bob.wait((f) => f.type === 'delete' && f.target === secret);
+  await page.focus('#message-input');
+  await page.keyboard.type('Works here, and the web client shows it all');
+  await page.keyboard.press('Enter');
+  const works = await bob.seqOf('Works here, and the web client shows it all');
+  await say(dave, 'Ship it 🚀', { reply_to: release });
+  await say(bob, 'Thanks all, tagging v1.1 at 14:00', { reply_to: trying });
+  for (const [bot, target, emoji] of [[dave, release, '🎉'], [bob, release, '🎉'], [dave, release, '👍'],
+                                      [bob, works, '🙏'], [dave, works, '🙏'], [bob, typo, '👀']]) {
+    bot.send({ type: 'react', room: 'release', target, emoji, on: true });
+  }
+  await waitText(page, 'tagging v1.1');
+  const row = page.locator(`#messages .msg[data-seq="${release}"]`);
+  await row.hover();
+  await row.locator('.actions [data-action="react"]').click();
+  await page.click('.popup.palette button[aria-label="React with 🎉"]');
+  await page.waitForFunction((seq) => document.querySelector(`#messages .msg[data-seq="${seq}"] .chip.mine .chip-count`)?.textContent === '3', release);
+  await page.waitForFunction((seq) => document.querySelector(`#messages .msg[data-seq="${seq}"] .chip`), typo);
+  return dave; // stays for the dark screenshot's member list
+}
+
+// Operators: the password from the start form (never in the address), op marks, an operator's
+// member menu (kick, ban with a duration), and what a kicked and a banned user see.
+async function operators(base, port, phone, carol) {
+  const op = await newPage({ viewport: { width: 1200, height: 800 }, colorScheme: 'light' });
+  await op.goto(base + '/');
+  await op.waitForSelector('#start:not([hidden])');
+  await op.fill('#nick', 'olga');
+  await op.click('#more-options summary');
+  await op.fill('#op-password', 'not it');
+  await op.click('#start-button');
+  await op.waitForSelector('#start-error:not([hidden])');
+  check(/operator password/i.test(await op.textContent('#start-error')) && await op.inputValue('#op-password') === '',
+        `a wrong operator password: back on the start form, told so (${await op.textContent('#start-error')})`);
+  await op.fill('#op-password', OpPassword);
+  await op.click('#start-button');
+  await op.waitForSelector('#chat:not([hidden])');
+  await op.waitForFunction(() => [...document.querySelectorAll('#member-list li')].some((li) => li.textContent.includes('olga') && li.querySelector('.op')));
+  check(!op.url().includes(OpPassword), 'an operator signs in from the start form; the password stays out of the address');
+  check(await op.evaluate((pw) => !JSON.stringify(localStorage).includes(pw), OpPassword), 'and out of localStorage');
+  await phone.waitForFunction(() => [...document.querySelectorAll('#member-list li')].some((li) => li.textContent.includes('olga') && li.querySelector('.op')));
+  check(true, 'the member list marks the operator (op) for everyone');
+
+  // An operator may delete anyone's message, and has a member menu.
+  const carolRow = op.locator('#messages .msg', { has: op.locator('.text', { hasText: 'missed two' }) });
+  await carolRow.hover();
+  check(await carolRow.locator('.actions [data-action="delete"]').count() === 1 &&
+        await carolRow.locator('.actions [data-action="edit"]').count() === 0,
+        "an operator is offered delete (not edit) on someone else's message");
+  const carolItem = op.locator('#member-list li', { hasText: 'carol' });
+  await carolItem.locator('.more-button').click();
+  await op.click('.popup.menu button:has-text("Kick from #general")');
+  await op.waitForSelector('#dialog[open]');
+  await op.fill('#dialog-reason', 'off topic');
+  await op.click('#dialog .dialog-ok');
+  const kicked = await carol.wait((f) => f.type === 'kicked');
+  check(kicked.room === 'general' && kicked.reason === 'off topic' && kicked.by.nick === 'olga',
+        'kick from the operator\'s member menu (with a reason) reaches the user');
+  await op.waitForFunction(() => [...document.querySelectorAll('#messages .notice')].some((n) => /carol was removed/.test(n.textContent)));
+  check(true, 'the room is told who was removed, by whom');
+
+  // A kicked page: the room is left, the page says by whom and why, and offers to join again.
+  await phone.keyboard.press('Escape'); // the member drawer is open from before
+  const oscar = await new Bot().open(port, 'oscar', { op_password: OpPassword });
+  check(oscar.user.op === true, 'a bot with the operator password is an operator');
+  const phoebe = oscar.frames.find((f) => f.type === 'joined').members.find((u) => u.nick === 'phoebe');
+  oscar.send({ type: 'kick', room: 'general', user: phoebe.id, reason: 'calm down' });
+  await phone.waitForSelector('#gone-bar:not([hidden])');
+  const gone = await phone.textContent('#gone-text');
+  check(/oscar/.test(gone) && /calm down/.test(gone) && !(await phone.isVisible('#composer')),
+        `a kicked page says who and why, and has no composer (${gone})`);
+  await phone.screenshot({ path: join(shotDir, 'web-phone-kicked.png') });
+  await phone.click('#gone-rejoin');
+  await phone.waitForSelector('#composer:not([hidden])');
+  check(true, 'Join again takes the page back into the room');
+
+  // A ban from the member menu, with a duration: the banned page says until when and why, and
+  // does not reconnect.
+  await op.waitForFunction(() => [...document.querySelectorAll('#member-list li')].some((li) => li.textContent.includes('phoebe')));
+  await op.locator('#member-list li', { hasText: 'phoebe' }).locator('.more-button').click();
+  await op.click('.popup.menu button:has-text("Ban from the server")');
+  await op.waitForSelector('#dialog[open]');
+  await op.selectOption('#dialog-minutes', '1440');
+  await op.fill('#dialog-reason', 'flooding');
+  await op.click('#dialog .dialog-ok');
+  await phone.waitForSelector('#banned:not([hidden])', { timeout: 10000 });
+  const sockets = await phone.evaluate(() => window.__sockets);
+  const until = await phone.textContent('#ban-until');
+  const why = await phone.textContent('#ban-reason');
+  check(/until/.test(until) && /flooding/.test(why), `the banned page says until when and why (${until} ${why})`);
+  await phone.screenshot({ path: join(shotDir, 'web-banned.png') });
+  await sleep(3000);
+  check(await phone.evaluate(() => window.__sockets) === sockets && await phone.isVisible('#banned'),
+        'the banned page does not reconnect');
+  oscar.close();
+  return op;
 }
 
 const messageTexts = (page) => page.$$eval('#messages .msg .text', (els) => els.map((e) => e.textContent));
@@ -166,17 +514,34 @@ try {
   check(dm.to === bob.user.id, 'a direct message typed in the browser reaches the bot');
   await page.click('#room-list button[data-key="general"]');
 
-  // Light and dark screenshots of the busy room.
-  for (let i = 0; i < 6; i++) bob.send({ type: 'send', room: 'general', text: `note ${i}: deploy at ${10 + i}:00`, id: `n${i}` });
-  await page.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent.startsWith('note 5')));
+  // ---- protocol 1.1: edit, react, reply, delete ----
+  const speaks11 = Array.isArray(bob.welcome.features) && ['edit', 'delete', 'reply', 'react'].every((f) => bob.welcome.features.includes(f));
+  check(speaks11, `the server speaks 1.1 (welcome.features ${JSON.stringify(bob.welcome.features)})`);
+  if (speaks11) await v11(page, bob); // else the rest still tests what 1.0 has
+
+  // Light and dark screenshots of a busy room: replies, reactions, an edited and a deleted message.
+  for (let i = 0; i < 3; i++) bob.send({ type: 'send', room: 'general', text: `note ${i}: deploy at ${10 + i}:00`, id: `n${i}` });
+  await page.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent.startsWith('note 2')));
+  const shotRoom = speaks11 ? 'release' : 'general';
+  const dave = speaks11 ? await busyChat(page, bob, port) : null;
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: join(shotDir, 'web-light.png') });
   const dark = await newPage({ viewport: { width: 1200, height: 800 }, colorScheme: 'dark' });
   await dark.goto(`${base}/?nick=dora`);
-  await dark.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent.startsWith('note 5')));
+  await dark.waitForSelector('#chat:not([hidden])');
+  if (speaks11) {
+    await dark.fill('#join-input', shotRoom);
+    await dark.press('#join-input', 'Enter');
+    await dark.waitForSelector('#messages .chip');
+  }
+  await dark.waitForFunction((t) => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent.startsWith(t)),
+                             speaks11 ? 'Thanks all' : 'note 2');
   await dark.screenshot({ path: join(shotDir, 'web-dark.png') });
   const background = await dark.evaluate(() => getComputedStyle(document.body).backgroundColor);
   check(background !== 'rgb(255, 255, 255)', `dark follows the system (body ${background})`);
   await dark.context().close();
+  if (dave) dave.close();
+  await page.click('#room-list button[data-key="general"]');
 
   // Server restart: the page reconnects, shows what it missed once, and sends its outbox once.
   bob.close();
@@ -193,6 +558,13 @@ try {
   const carol = await new Bot().open(port, 'carol');
   carol.send({ type: 'send', room: 'general', text: 'missed one', id: 'm1' });
   carol.send({ type: 'send', room: 'general', text: 'missed two', id: 'm2' });
+  carol.send({ type: 'send', room: 'general', text: 'missed three', id: 'm3' });
+  const threeSeq = await carol.seqOf('missed three');
+  if (speaks11) {
+    carol.send({ type: 'edit', room: 'general', target: threeSeq, text: 'missed three, fixed', id: 'm3e' });
+    carol.send({ type: 'react', room: 'general', target: threeSeq, emoji: '👀', on: true });
+    await carol.wait((f) => f.type === 'reaction' && f.target === threeSeq);
+  }
   await carol.wait((f) => f.type === 'message' && f.text === 'missed two');
   await carol.wait((f) => f.type === 'message' && f.text === 'written while offline', 30000);
   await page.waitForFunction(() => !document.querySelector('#messages .msg.pending'), null, { timeout: 30000 });
@@ -204,6 +576,9 @@ try {
         await countText(page, 'written while offline') === 1,
         'the outbox message arrives once, and is shown once');
   check(await page.$('#banner[hidden]') !== null, 'the banner is gone once reconnected');
+  if (speaks11) await page.waitForFunction(() => document.querySelector('#messages .chip[data-emoji="👀"]'));
+  if (speaks11) check(await countText(page, 'missed three, fixed (edited)') === 1 && await countText(page, 'missed three') === 0,
+        'an edit and a reaction made while the page was away are applied once it is back');
 
   // A phone: 360 px wide, nothing wider than the screen, rooms and members reachable.
   const phone = await newPage({ viewport: { width: 360, height: 740 }, colorScheme: 'light', isMobile: true, hasTouch: true });
@@ -211,6 +586,13 @@ try {
   await phone.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent === 'missed two'));
   const width = await phone.evaluate(() => document.documentElement.scrollWidth);
   check(width <= 360, `the phone layout fits 360 px (${width} px)`);
+  if (speaks11) {
+    check(await countText(phone, 'missed three, fixed (edited)') === 1 && await phone.$('#messages .chip[data-emoji="👀"]') !== null,
+          'a page joining afresh shows messages in their current state (edited, reacted)');
+    const threeRow = phone.locator('#messages .msg', { has: phone.locator('.text', { hasText: 'missed three' }) });
+    await threeRow.click();
+    check(await threeRow.locator('.actions').isVisible(), 'on a touch screen a tap on a message shows its actions');
+  }
   check(await phone.isVisible('#message-input') && await phone.isVisible('#menu-button'), 'composer and room menu are on the phone screen');
   await phone.screenshot({ path: join(shotDir, 'web-phone.png') });
   await phone.click('#menu-button');
@@ -220,7 +602,11 @@ try {
   await phone.click('#members-button');
   check(await phone.isVisible('#member-list'), 'the member list opens on the phone');
 
-  for (const p of [page, phone]) check(p.problems.length === 0, 'no script errors: ' + p.problems.join('; '));
+  const pages = [page, phone];
+  check(hasOps, 'the server takes an operator password (--op-password)');
+  if (hasOps) pages.push(await operators(base, port, phone, carol));
+
+  for (const p of pages) check(p.problems.length === 0, 'no script errors: ' + p.problems.join('; '));
   carol.close();
 } catch (e) {
   console.log('FAIL ' + (e.stack || e));

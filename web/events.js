@@ -1,0 +1,68 @@
+// Protocol 1.1 room events (edit, delete, reaction) applied to the messages a conversation holds.
+// Every message the server returns shows its state as of that answer, so each message here keeps
+// `stateSeq`: the room seq its state already reflects. An event changes a message only when it is
+// newer than that, which makes applying idempotent (a resume may repeat events) and keeps an older
+// page of history from undoing newer state (its events are older than the messages it returns).
+
+export const EventTypes = new Set(['edit', 'delete', 'reaction']);
+
+export function isEvent(frame) {
+  return EventTypes.has(frame.type);
+}
+
+// Takes a message object from the server into the conversation: its state is that of `stateSeq`.
+export function adopt(m, stateSeq) {
+  m.stateSeq = Math.max(m.seq || 0, stateSeq || 0);
+  const reactions = {};
+  if (!m.deleted && m.reactions && typeof m.reactions === 'object') {
+    for (const [emoji, users] of Object.entries(m.reactions)) {
+      if (Array.isArray(users) && users.length) reactions[emoji] = users.filter((u) => typeof u === 'string');
+    }
+  }
+  m.reactions = reactions;
+  if (m.deleted) {
+    m.text = '';
+    delete m.edited_ts;
+  }
+  if (typeof m.text !== 'string') m.text = '';
+  return m;
+}
+
+// Applies one event to the message it targets. Skipped (false) when the target is not held, is
+// deleted (a deletion erases: later answers carry its edits and reactions emptied), or already
+// reflects the event. Returns the message it changed.
+export function applyEvent(messages, ev) {
+  if (typeof ev.target !== 'number' || typeof ev.seq !== 'number') return null;
+  const m = messages.find((x) => x.seq === ev.target && !x.notice && !x.pendingId);
+  if (!m || m.deleted || !(ev.seq > m.stateSeq)) return null;
+  m.stateSeq = ev.seq;
+  if (ev.type === 'edit') {
+    if (typeof ev.text !== 'string') return null;
+    m.text = ev.text;
+    m.edited_ts = ev.ts;
+  } else if (ev.type === 'delete') {
+    m.deleted = true;
+    m.text = '';
+    m.reactions = {};
+    delete m.edited_ts;
+  } else if (ev.type === 'reaction') {
+    const who = ev.from && ev.from.id;
+    if (!ev.emoji || !who) return null;
+    const users = m.reactions[ev.emoji] || [];
+    const has = users.includes(who);
+    if (ev.on && !has) m.reactions[ev.emoji] = [...users, who];
+    if (!ev.on && has) {
+      const rest = users.filter((u) => u !== who);
+      if (rest.length) m.reactions[ev.emoji] = rest;
+      else delete m.reactions[ev.emoji];
+    }
+  }
+  return m;
+}
+
+// The emoji rule of the protocol (isValidEmoji): 1 to 32 bytes of UTF-8, no whitespace, no
+// control characters.
+export function isValidEmoji(text) {
+  const bytes = new TextEncoder().encode(text).length;
+  return bytes >= 1 && bytes <= 32 && !/[\s\p{Cc}]/u.test(text);
+}
