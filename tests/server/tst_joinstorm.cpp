@@ -57,7 +57,7 @@ public:
                           ++m_lost;
                       }});
         std::string error;
-        if (!ws.setTarget("127.0.0.1", m_port, "/ws", &error)) {
+        if (!ws.addTarget("127.0.0.1", m_port, "/ws", &error)) {
             m_error = QString::fromStdString(error);
             return;
         }
