@@ -199,6 +199,20 @@ class TestCluster11 : public QObject
 
     std::unique_ptr<RedisServer> m_redis;
 
+    std::pair<std::unique_ptr<TestServer>, std::unique_ptr<TestServer>> twoServers()
+    {
+        auto a = std::make_unique<TestServer>(clusterConfig(*m_redis));
+        auto b = std::make_unique<TestServer>(clusterConfig(*m_redis));
+        if (!a->start() || !b->start() || !clusterReady(*a) || !clusterReady(*b))
+            return {};
+        return {std::move(a), std::move(b)};
+    }
+
+    static QJsonArray search(TestClient &c, const QString &words)
+    {
+        return c.request({{"type", "search"}, {"q", words}}).value("messages").toArray();
+    }
+
 private Q_SLOTS:
     void initTestCase() { CONFAB_REQUIRE_REDIS(); }
 
@@ -376,6 +390,28 @@ private Q_SLOTS:
         QVERIFY(!aof.contains("edited plan"));
     }
 
+    void aResendFindsWhatAServerBefore11Stored()
+    {
+        // Before 1.1 the de-duplication key held the message's JSON; it still answers a resend.
+        Node a(*m_redis);
+        QVERIFY(a.start());
+        Room ra(QStringLiteral("general"), QString());
+        User alice = user("alice");
+        QVERIFY(join(a, ra, alice));
+        const auto first = send(a, ra, draft(alice, "stored by 1.0"));
+        QVERIFY(first);
+        m_redis->command({"SET", "confab:{general}:dedup:u-alice:old-id",
+                          protocol::encode(first->message.toJson()), "PX", "60000"});
+        const auto again = send(a, ra, draft(alice, "stored by 1.0"), "old-id");
+        QVERIFY(again && again->duplicate);
+        QCOMPARE(again->message.seq, first->message.seq);
+        QCOMPARE(again->message.text, QStringLiteral("stored by 1.0"));
+        // And a 1.1 key holds the seq only.
+        QVERIFY(send(a, ra, draft(alice, "new"), "new-id"));
+        QVERIFY(m_redis->command({"GET", "confab:{general}:dedup:u-alice:new-id"})
+                    .startsWith("$1\r\n2"));
+    }
+
     void unreadCountsLiveMessagesAboveTheReadPosition()
     {
         Node a(*m_redis), b(*m_redis);
@@ -545,6 +581,185 @@ private Q_SLOTS:
         QCOMPARE(kicks.at(0).at(1).toString(), QStringLiteral("u-bob"));
         QCOMPARE(kicks.at(0).at(2).value<protocol::UserInfo>(), op);
         QCOMPARE(kicks.at(0).at(3).toString(), QStringLiteral("line one\nline two"));
+    }
+
+    // Whole servers from here on: a client on each, the protocol on the wire.
+
+    void eventsOnOneServerAreSeenOnTheOther()
+    {
+        auto [a, b] = twoServers();
+        QVERIFY(a && b);
+        TestClient alice, bob;
+        QVERIFY(alice.enter(a->port(), "alice"));
+        QVERIFY(bob.enter(b->port(), "bob"));
+        alice.take("presence");
+        const QJsonObject sent = alice.request(
+            {{"type", "send"}, {"room", "general"}, {"text", "the secret launch code"}});
+        const qint64 s1 = sent.value("seq").toInteger();
+        QVERIFY(s1 > 0);
+        QCOMPARE(bob.take("message").value("seq").toInteger(), s1);
+        // Replies: to a message of the room, else not_found.
+        const QJsonObject reply = bob.request(
+            {{"type", "send"}, {"room", "general"}, {"text", "a reply"}, {"reply_to", s1}});
+        QCOMPARE(reply.value("reply_to").toInteger(), s1);
+        QCOMPARE(alice.take("message").value("reply_to").toInteger(), s1);
+        QCOMPARE(bob.request({{"type", "send"},
+                              {"room", "general"},
+                              {"text", "to nothing"},
+                              {"reply_to", 999}})
+                     .value("code")
+                     .toString(),
+                 QStringLiteral("not_found"));
+        // An edit on A, live on B; a reaction on B, live on A.
+        const QJsonObject edit = alice.request({{"type", "edit"},
+                                                {"room", "general"},
+                                                {"target", s1},
+                                                {"text", "the edited launch code"}});
+        QCOMPARE(edit.value("type").toString(), QStringLiteral("edit"));
+        const QJsonObject editOnB = bob.take("edit");
+        QCOMPARE(editOnB.value("seq"), edit.value("seq"));
+        QCOMPARE(editOnB.value("text").toString(), QStringLiteral("the edited launch code"));
+        const QJsonObject react = bob.request(
+            {{"type", "react"}, {"room", "general"}, {"target", s1}, {"emoji", "👍"}, {"on", true}});
+        QCOMPARE(react.value("type").toString(), QStringLiteral("reaction"));
+        QCOMPARE(alice.take("reaction").value("seq"), react.value("seq"));
+        // B's history has the message's current state.
+        const QJsonObject first =
+            bob.request({{"type", "history"}, {"room", "general"}}).value("messages")[0].toObject();
+        QCOMPARE(first.value("seq").toInteger(), s1);
+        QCOMPARE(first.value("text").toString(), QStringLiteral("the edited launch code"));
+        QCOMPARE(first.value("edited_ts"), edit.value("ts"));
+        QCOMPARE(first.value("reactions")["👍"].toArray(), QJsonArray{bob.userId()});
+        // Search on either server finds the new text, not the old one.
+        for (TestClient *c : {&alice, &bob}) {
+            QTRY_COMPARE(search(*c, "edited").size(), 1);
+            QCOMPARE(search(*c, "secret").size(), 0);
+        }
+        // A join with since on B learns of every event.
+        TestClient carol;
+        QVERIFY(carol.open(b->port()));
+        carol.hello("carol");
+        const QJsonArray since = carol.join("general", {{"since", 0}}).value("history").toArray();
+        QCOMPARE(since.size(), 4);
+        QCOMPARE(since.at(0)["text"].toString(), QStringLiteral("the edited launch code"));
+        QCOMPARE(since.at(2)["type"].toString(), QStringLiteral("edit"));
+        QCOMPARE(since.at(3)["type"].toString(), QStringLiteral("reaction"));
+
+        // Deleted on A: gone on B, from history, search and Redis.
+        const QJsonObject deletion =
+            alice.request({{"type", "delete"}, {"room", "general"}, {"target", s1}});
+        QCOMPARE(deletion.value("type").toString(), QStringLiteral("delete"));
+        QCOMPARE(bob.take("delete").value("target").toInteger(), s1);
+        QCOMPARE(carol.take("delete").value("target").toInteger(), s1);
+        const QJsonArray after =
+            bob.request({{"type", "history"}, {"room", "general"}}).value("messages").toArray();
+        QCOMPARE(after.size(), 5);
+        QCOMPARE(after.at(0)["deleted"].toBool(), true);
+        QCOMPARE(after.at(0)["text"].toString(), QString());
+        QVERIFY(!after.at(0).toObject().contains("reactions"));
+        QVERIFY(!after.at(0).toObject().contains("edited_ts"));
+        QCOMPARE(after.at(2)["text"].toString(), QString());
+        QCOMPARE(after.at(3)["emoji"].toString(), QString());
+        for (TestClient *c : {&alice, &bob, &carol})
+            QTRY_COMPARE(search(*c, "launch").size(), 0);
+        const QByteArrayList holding = keysHolding(*m_redis, "general", "launch code");
+        QVERIFY2(holding.isEmpty(), holding.join(' ').constData());
+        // A later join since 0 on either server: the blanked versions, seq gapless.
+        TestClient dave;
+        QVERIFY(dave.open(a->port()));
+        dave.hello("dave");
+        const QJsonArray late = dave.join("general", {{"since", 0}}).value("history").toArray();
+        QCOMPARE(late.size(), 5);
+        QVERIFY(late.at(0)["deleted"].toBool());
+        QCOMPARE(late.at(2)["text"].toString(), QString());
+    }
+
+    void unreadIsTheSameOnEveryServer()
+    {
+        auto [a, b] = twoServers();
+        QVERIFY(a && b);
+        const QJsonObject token{{"token", "alice-unread-token-01"}};
+        TestClient aliceA, bob;
+        QVERIFY(aliceA.open(a->port()));
+        aliceA.hello("alice", token);
+        aliceA.join("general");
+        QVERIFY(bob.enter(b->port(), "bob"));
+        qint64 last = 0;
+        for (int i = 0; i < 4; ++i)
+            last =
+                bob.request({{"type", "send"}, {"room", "general"}, {"text", QString::number(i)}})
+                    .value("seq")
+                    .toInteger();
+        // Read up to the first; then an edit, a reaction and a deletion on B (events, and a
+        // message no longer there).
+        aliceA.send({{"type", "read"}, {"room", "general"}, {"seq", last - 3}});
+        QVERIFY(
+            bob.request({{"type", "edit"}, {"room", "general"}, {"target", last}, {"text", "x"}})
+                .value("type")
+            == "edit");
+        QVERIFY(bob.request({{"type", "react"},
+                             {"room", "general"},
+                             {"target", last},
+                             {"emoji", "👍"},
+                             {"on", true}})
+                    .value("type")
+                == "reaction");
+        QVERIFY(bob.request({{"type", "delete"}, {"room", "general"}, {"target", last - 1}})
+                    .value("type")
+                == "delete");
+        QTest::qWait(200); // the read position reaches Redis
+        for (TestServer *s : {a.get(), b.get()}) {
+            TestClient again;
+            QVERIFY(again.open(s->port()));
+            again.hello("alice", token);
+            QCOMPARE(again.join("general").value("unread").toInteger(), 2);
+        }
+    }
+
+    void aDeletionRacingAnEditOnAnotherServerLeavesOneState()
+    {
+        auto [a, b] = twoServers();
+        QVERIFY(a && b);
+        const QJsonObject token{{"token", "alice-race-token-0001"}};
+        TestClient onA, onB;
+        QVERIFY(onA.open(a->port()));
+        QVERIFY(onB.open(b->port()));
+        onA.hello("alice", token);
+        onB.hello("alice", token);
+        onA.join("general");
+        onB.join("general");
+        for (int round = 0; round < 5; ++round) {
+            const qint64 target =
+                onA.request({{"type", "send"}, {"room", "general"}, {"text", "racing words"}})
+                    .value("seq")
+                    .toInteger();
+            onB.take("message",
+                     [&](const QJsonObject &m) { return m.value("seq").toInteger() == target; });
+            const QString d = QStringLiteral("d%1").arg(round),
+                          e = QStringLiteral("e%1").arg(round);
+            onA.send({{"type", "delete"}, {"room", "general"}, {"target", target}, {"id", d}});
+            onB.send({{"type", "edit"},
+                      {"room", "general"},
+                      {"target", target},
+                      {"text", "racing edit"},
+                      {"id", e}});
+            auto answer = [](TestClient &c, const QString &re) {
+                return c.take({}, [&](const QJsonObject &f) { return f.value("re") == re; });
+            };
+            const QJsonObject deleted = answer(onA, d), edited = answer(onB, e);
+            QCOMPARE(deleted.value("type").toString(), QStringLiteral("delete"));
+            if (edited.value("type") == "error")
+                QCOMPARE(edited.value("code").toString(), QStringLiteral("not_found"));
+            else
+                QVERIFY(edited.value("seq").toInteger() < deleted.value("seq").toInteger());
+        }
+        const QJsonArray h =
+            onB.request({{"type", "history"}, {"room", "general"}}).value("messages").toArray();
+        for (const QJsonValue &v : h) {
+            QVERIFY(v["type"] != "message" || v["deleted"].toBool());
+            QVERIFY(v["type"] != "edit" || v["text"].toString().isEmpty());
+        }
+        QVERIFY(keysHolding(*m_redis, "general", "racing").isEmpty());
     }
 };
 
