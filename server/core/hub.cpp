@@ -1,6 +1,7 @@
 #include "hub.h"
 
 #include "connection.h"
+#include "eventframes.h"
 #include "logging.h"
 #include "storage.h"
 
@@ -188,6 +189,8 @@ void Hub::dispatch(Connection *c, const Frame &f)
         {SendRequest::Type, &Hub::handleSend},     {HistoryRequest::Type, &Hub::handleHistory},
         {ReadPosition::Type, &Hub::handleRead},    {SearchRequest::Type, &Hub::handleSearch},
         {TypingRequest::Type, &Hub::handleTyping}, {NickRequest::Type, &Hub::handleNick},
+        {EditRequest::Type, &Hub::handleEdit},     {DeleteRequest::Type, &Hub::handleDelete},
+        {ReactRequest::Type, &Hub::handleReact},
     };
     const Handler handler = handlers.value(f.type);
     if (!handler)

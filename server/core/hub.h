@@ -148,6 +148,13 @@ private:
                             const Frame *request);
     void deliverDirect(const protocol::ChatMessage &m, Connection *sender, const Frame *request);
 
+    // hub_events.cpp: protocol 1.1 edits, deletions and reactions of room messages.
+    void handleEdit(Connection *c, const Frame &f);
+    void handleDelete(Connection *c, const Frame &f);
+    void handleReact(Connection *c, const Frame &f);
+    // Stores the event (Storage::applyEvent) and delivers it, or answers what the store said.
+    void applyEvent(Connection *c, const Frame &f, Room &room, protocol::ChatMessage draft);
+
     // hub_remote.cpp: what other servers of the cluster did, for this server's connections.
     void connectRemote();
     void onRemoteMessage(const protocol::ChatMessage &m);

@@ -43,13 +43,20 @@ void Hub::sendToRoom(Connection *c, const Frame &f, const protocol::SendRequest 
     Room *room = memberRoom(c, f, request.room);
     if (!room)
         return;
-    m_store.append(*room, draftMessage(room->name, c->user->info(), request.text),
-                   f.hasId ? f.id : QString(),
+    ChatMessage draft = draftMessage(room->name, c->user->info(), request.text);
+    draft.replyTo = request.replyTo;
+    m_store.append(*room, draft, f.hasId ? f.id : QString(),
                    [this, p = QPointer<Connection>(c), f](std::optional<Appended> stored) {
                        Connection *sender = p && p->user ? p.data() : nullptr;
                        if (!stored) {
                            if (sender)
                                sendUnavailable(sender, f);
+                           return;
+                       }
+                       if (stored->replyNotFound) { // nothing was stored
+                           if (sender)
+                               sendError(sender, &f, Error::NotFound,
+                                         u"reply_to names no message of the room"_s);
                            return;
                        }
                        if (stored->duplicate) { // a resend: nothing new was stored

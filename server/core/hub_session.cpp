@@ -1,12 +1,14 @@
 // Session handling: hello/welcome, users and tokens, nick changes, and what a closed
 // connection leaves behind.
 #include "connection.h"
+#include "eventframes.h"
 #include "hub.h"
 #include "logging.h"
 #include "monotonicclock.h"
 #include "storage.h"
 
 #include <QCryptographicHash>
+#include <QJsonArray>
 #include <QPointer>
 #include <QRandomGenerator>
 #include <QUuid>
@@ -107,10 +109,12 @@ void Hub::finishHello(Connection *c, const Frame &f, User *user, const std::opti
     --m_silent;
     qCDebug(lcHub) << "connection" << c->serial() << "is user" << user->id;
 
-    reply(c, f,
-          protocol::Welcome{protocol::Version, user->info(), m_config.name,
-                            QStringLiteral(CONFAB_VERSION), m_config.limits}
-              .toJson());
+    QJsonObject welcome = protocol::Welcome{protocol::Version, user->info(), m_config.name,
+                                            QStringLiteral(CONFAB_VERSION), m_config.limits}
+                              .toJson();
+    // Protocol 1.1: what this server speaks beyond 1.0.
+    welcome.insert(u"features"_s, QJsonArray::fromStringList(protocol::featuresV11()));
+    reply(c, f, welcome);
 }
 
 bool Hub::passwordAccepted(Connection *c, const Frame &f,

@@ -36,6 +36,32 @@ const QList<Migration> &migrations()
              "CREATE TABLE IF NOT EXISTS reads(user_id TEXT NOT NULL, room TEXT NOT NULL,"
              " seq INTEGER NOT NULL, PRIMARY KEY(user_id, room)) WITHOUT ROWID",
          }},
+        {2,
+         {
+             // Protocol 1.1 room events live in the messages table, in the room's seq order
+             // (kind: 0 message, 1 edit, 2 delete, 3 reaction). Columns with defaults: every
+             // row of version 1 is a message, and ADD COLUMN rewrites no row.
+             "ALTER TABLE messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 0",
+             "ALTER TABLE messages ADD COLUMN target INTEGER",
+             "ALTER TABLE messages ADD COLUMN emoji TEXT",
+             // `on` is an SQL keyword.
+             "ALTER TABLE messages ADD COLUMN reaction_on INTEGER",
+             // A message's state: its last edit's ts, deleted (text erased), the message it
+             // answers.
+             "ALTER TABLE messages ADD COLUMN edited_ts INTEGER",
+             "ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0",
+             "ALTER TABLE messages ADD COLUMN reply_to INTEGER",
+             // The events about one message (a deletion blanks its edits and reactions).
+             "CREATE INDEX messages_target ON messages(room, target) WHERE target IS NOT NULL",
+             // unread = the rows above the read position minus these (events and deleted
+             // messages, few): a count over a small index, and a plain message never enters it.
+             "CREATE INDEX messages_uncounted ON messages(room, seq)"
+             " WHERE kind <> 0 OR deleted <> 0",
+             // Who reacted with what, `at` the reaction event's seq (the order they reacted in).
+             "CREATE TABLE reactions(room TEXT NOT NULL, seq INTEGER NOT NULL,"
+             " emoji TEXT NOT NULL, user_id TEXT NOT NULL, at INTEGER NOT NULL,"
+             " PRIMARY KEY(room, seq, emoji, user_id)) WITHOUT ROWID",
+         }},
     };
     return steps;
 }

@@ -24,7 +24,9 @@ struct Migration {
 
 // Version 1: rooms with epoch and topic, messages with seq and client id, the FTS5 index and
 // its position, token users, read positions.
-inline constexpr int CurrentVersion = 1;
+// Version 2 (protocol 1.1): room events of every kind in the messages table (kind, target,
+// emoji, reaction_on), message state (edited_ts, deleted, reply_to), the reactions table.
+inline constexpr int CurrentVersion = 2;
 
 // Every step from an empty database to CurrentVersion, in order.
 const QList<Migration> &migrations();

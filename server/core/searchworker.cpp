@@ -19,10 +19,16 @@ namespace {
 // looked up per match (CROSS JOIN keeps that order of the loops). Rooms are filtered by the
 // walker, not by SQL: a user in 10,000 rooms made a 10,000-value IN list, and SQLite then
 // walked the rooms instead of the matches.
-const char *const searchSql =
-    "SELECT m.room, m.seq, m.id, m.user_id, m.nick, m.text, m.ts FROM messages_fts"
-    " CROSS JOIN messages m ON m.rowid = messages_fts.rowid"
-    " WHERE messages_fts MATCH ? AND messages_fts.rowid <= ? ORDER BY messages_fts.rowid DESC";
+// The messages' state is the row's (an edit replaced the text; a deleted message is no longer
+// in the index).
+QString searchSql()
+{
+    return QStringLiteral("SELECT %1 FROM messages_fts"
+                          " CROSS JOIN messages m ON m.rowid = messages_fts.rowid"
+                          " WHERE messages_fts MATCH ? AND messages_fts.rowid <= ?"
+                          " ORDER BY messages_fts.rowid DESC")
+        .arg(eventColumns(QStringLiteral("m.")));
+}
 
 } // namespace
 
@@ -68,7 +74,7 @@ void SearchWorker::run()
             qCCritical(lcStore) << "search connection failed:" << db.lastError().text();
         QSqlQuery query(db);
         query.setForwardOnly(true);
-        const bool ready = db.isOpen() && query.prepare(QString::fromLatin1(searchSql));
+        const bool ready = db.isOpen() && query.prepare(searchSql());
         if (db.isOpen() && !ready)
             qCCritical(lcStore) << "search prepare failed:" << query.lastError().text();
         for (;;) {

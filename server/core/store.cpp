@@ -15,11 +15,19 @@ namespace confab {
 
 using protocol::ChatMessage;
 
-namespace {
-
-const char *const messageColumns = "room, seq, id, user_id, nick, text, ts";
-
-} // namespace
+QString eventColumns(const QString &prefix)
+{
+    static const QStringList columns{
+        QStringLiteral("room"),    QStringLiteral("seq"),         QStringLiteral("id"),
+        QStringLiteral("user_id"), QStringLiteral("nick"),        QStringLiteral("text"),
+        QStringLiteral("ts"),      QStringLiteral("kind"),        QStringLiteral("target"),
+        QStringLiteral("emoji"),   QStringLiteral("reaction_on"), QStringLiteral("edited_ts"),
+        QStringLiteral("deleted"), QStringLiteral("reply_to")};
+    QStringList out;
+    for (const QString &column : columns)
+        out.append(prefix + column);
+    return out.join(QStringLiteral(", "));
+}
 
 ChatMessage messageFromRow(const QSqlQuery &q)
 {
@@ -30,6 +38,18 @@ ChatMessage messageFromRow(const QSqlQuery &q)
     m.from = {q.value(3).toString(), q.value(4).toString()};
     m.text = q.value(5).toString();
     m.ts = q.value(6).toLongLong();
+    m.kind = ChatMessage::Kind(std::clamp(q.value(7).toInt(), 0, 3));
+    if (!m.isMessage()) {
+        m.target = q.value(8).toLongLong();
+        m.emoji = q.value(9).toString();
+        m.on = q.value(10).toInt() != 0;
+        return m;
+    }
+    if (!q.value(11).isNull())
+        m.editedTs = q.value(11).toLongLong();
+    m.deleted = q.value(12).toInt() != 0;
+    if (!q.value(13).isNull())
+        m.replyTo = q.value(13).toLongLong();
     return m;
 }
 
@@ -40,6 +60,8 @@ Store::Store(QObject *parent)
     m_indexTimer.setSingleShot(true);
     m_indexTimer.setInterval(IndexDelayMs);
     connect(&m_indexTimer, &QTimer::timeout, this, &Store::indexSome);
+    m_purgeTimer.setSingleShot(true);
+    connect(&m_purgeTimer, &QTimer::timeout, this, &Store::purgeSome);
 }
 
 Store::~Store()
@@ -118,9 +140,11 @@ std::optional<QString> Store::open(const QString &dataDir)
         QSqlDatabase::removeDatabase(m_connectionName);
         return QStringLiteral("cannot use database '%1': %2").arg(name, why);
     }
-    for (const char *pragma :
-         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
-          "PRAGMA temp_store=MEMORY", "PRAGMA wal_autocheckpoint=4000"}) {
+    // secure_delete: what SQLite frees (a deleted message's text, its old index segments) is
+    // overwritten with zeros, not left in free space (protocol 1.1: a deletion erases).
+    for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                               "PRAGMA busy_timeout=5000", "PRAGMA temp_store=MEMORY",
+                               "PRAGMA wal_autocheckpoint=4000", "PRAGMA secure_delete=ON"}) {
         QSqlQuery q(m_db);
         if (!q.exec(QString::fromLatin1(pragma)))
             return QStringLiteral("%1 failed: %2").arg(pragma, q.lastError().text());
@@ -145,8 +169,9 @@ std::optional<QString> Store::open(const QString &dataDir)
         q.exec(QStringLiteral("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_rowid'"));
         m_indexedRowid = q.next() ? q.value(0).toLongLong() : 0;
         QSqlQuery rows(m_db);
-        rows.prepare(
-            QStringLiteral("SELECT rowid, text FROM messages WHERE rowid > ? ORDER BY rowid"));
+        // Messages only (events are not searched), and no deleted one.
+        rows.prepare(QStringLiteral("SELECT rowid, text FROM messages WHERE rowid > ? AND"
+                                    " kind = 0 AND deleted = 0 ORDER BY rowid"));
         rows.addBindValue(m_indexedRowid);
         if (exec(rows, "unindexed messages")) {
             while (rows.next())
@@ -157,6 +182,17 @@ std::optional<QString> Store::open(const QString &dataDir)
     m_insertMessage = std::make_unique<QSqlQuery>(
         prepare(QStringLiteral("INSERT INTO messages(room, seq, id, user_id, nick, text, ts,"
                                " client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")));
+    m_insertEvent = std::make_unique<QSqlQuery>(prepare(QStringLiteral(
+        "INSERT INTO messages(room, seq, id, user_id, nick, text, ts, client_id, kind, target,"
+        " emoji, reaction_on, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+    m_findTarget = std::make_unique<QSqlQuery>(
+        prepare(QStringLiteral("SELECT rowid, kind, user_id, text, deleted FROM messages"
+                               " WHERE room = ? AND seq = ?")));
+    {
+        QSqlQuery q(m_db);
+        m_anyReactions = q.exec(QStringLiteral("SELECT EXISTS (SELECT 1 FROM reactions)"))
+                         && q.next() && q.value(0).toBool();
+    }
     m_saveRoom = std::make_unique<QSqlQuery>(prepare(
         QStringLiteral("INSERT INTO rooms(name, epoch, topic) VALUES (?, ?, ?) ON CONFLICT"
                        "(name) DO UPDATE SET epoch = excluded.epoch, topic = excluded.topic")));
@@ -186,11 +222,17 @@ void Store::close()
         return;
     commit();
     indexPending();
+    if (m_purgeOwed) { // what deletions left in the index goes before the process does
+        while (!purgeStep(PurgePages * 16)) {
+        }
+    }
     m_searcher.reset();     // stops its thread; searches not yet answered never will be
     m_checkpointer.reset(); // stops its thread
     // Leave a database that needs no WAL: everything copied back, the log emptied.
     QSqlQuery(m_db).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
     m_insertMessage.reset();
+    m_insertEvent.reset();
+    m_findTarget.reset();
     m_saveRoom.reset();
     m_deleteRoom.reset();
     m_saveUser.reset();
@@ -284,15 +326,18 @@ void Store::deleteRoom(const QString &name)
     });
 }
 
-QString Store::dedupKey(const QString &room, const QString &userId, const QString &clientId)
+QString Store::dedupKey(const QString &room, const QString &userId, const QString &clientId,
+                        ChatMessage::Kind kind)
 {
-    return room + QChar(0) + userId + QChar(0) + clientId;
+    return room + QChar(0) + userId + QChar(0) + clientId + QChar(0) + QChar(u'0' + int(kind));
 }
 
 void Store::appendMessage(const ChatMessage &m, const QString &clientId)
 {
     if (!clientId.isEmpty())
-        m_pendingByClientId.insert(dedupKey(m.room, m.from.id, clientId), m);
+        m_pendingByClientId.insert(dedupKey(m.room, m.from.id, clientId, m.kind), m);
+    if (m.replyTo) // 1.1: the statement with every column (a plain message keeps its own)
+        return writeEvent(m, clientId, Target{});
     enqueue([this, m, clientId] {
         m_insertMessage->bindValue(0, m.room);
         m_insertMessage->bindValue(1, m.seq);
@@ -308,22 +353,26 @@ void Store::appendMessage(const ChatMessage &m, const QString &clientId)
 }
 
 std::optional<ChatMessage> Store::findByClientId(const QString &room, const QString &userId,
-                                                 const QString &clientId, qint64 minTs)
+                                                 const QString &clientId, qint64 minTs,
+                                                 ChatMessage::Kind kind)
 {
-    const auto pending = m_pendingByClientId.constFind(dedupKey(room, userId, clientId));
+    const auto pending = m_pendingByClientId.constFind(dedupKey(room, userId, clientId, kind));
     if (pending != m_pendingByClientId.constEnd())
         return *pending;
     QSqlQuery q(m_db);
     q.prepare(QStringLiteral("SELECT %1 FROM messages WHERE room = ? AND user_id = ? AND"
-                             " client_id = ? AND ts >= ? ORDER BY seq DESC LIMIT 1")
-                  .arg(QLatin1StringView(messageColumns)));
+                             " client_id = ? AND ts >= ? AND kind = ? ORDER BY seq DESC LIMIT 1")
+                  .arg(eventColumns()));
     q.addBindValue(room);
     q.addBindValue(userId);
     q.addBindValue(clientId);
     q.addBindValue(minTs);
-    if (exec(q, "dedup lookup") && q.next())
-        return messageFromRow(q);
-    return std::nullopt;
+    q.addBindValue(int(kind));
+    if (!exec(q, "dedup lookup") || !q.next())
+        return std::nullopt;
+    QList<ChatMessage> found{messageFromRow(q)};
+    attachReactions(found); // the original in its current state
+    return found.first();
 }
 
 QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 beforeSeq, int limit)
@@ -332,7 +381,7 @@ QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 be
     QSqlQuery q(m_db);
     q.prepare(QStringLiteral("SELECT %1 FROM messages WHERE room = ? AND seq > ? AND seq < ?"
                              " ORDER BY seq DESC LIMIT ?")
-                  .arg(QLatin1StringView(messageColumns)));
+                  .arg(eventColumns()));
     q.addBindValue(room);
     q.addBindValue(afterSeq);
     q.addBindValue(beforeSeq);
@@ -343,6 +392,7 @@ QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 be
             messages.append(messageFromRow(q));
     }
     std::reverse(messages.begin(), messages.end());
+    attachReactions(messages);
     return messages;
 }
 

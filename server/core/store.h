@@ -23,7 +23,12 @@
 
 namespace confab {
 
-// A message from a row whose first columns are room, seq, id, user_id, nick, text, ts.
+// The columns of a room event, in the order messageFromRow reads them, each with this prefix
+// (a table alias such as "m.").
+QString eventColumns(const QString &prefix = QString());
+
+// A room event from a row of eventColumns(): a message in its stored state (without its
+// reactions, which are rows of their own), or an edit, deletion or reaction.
 protocol::ChatMessage messageFromRow(const QSqlQuery &row);
 
 class SearchWorker;
@@ -51,9 +56,12 @@ public:
 
     // Queues a room message; clientId (the send's frame id) may be empty.
     void appendMessage(const protocol::ChatMessage &message, const QString &clientId);
-    // The message this user already sent to this room with this client id since minTs.
-    std::optional<protocol::ChatMessage> findByClientId(const QString &room, const QString &userId,
-                                                        const QString &clientId, qint64 minTs);
+    // The event of this kind (a message, an edit) this user already sent to this room with this
+    // client id since minTs.
+    std::optional<protocol::ChatMessage>
+    findByClientId(const QString &room, const QString &userId, const QString &clientId,
+                   qint64 minTs,
+                   protocol::ChatMessage::Kind kind = protocol::ChatMessage::Kind::Message);
     // The last `limit` messages with afterSeq < seq < beforeSeq, ascending.
     QList<protocol::ChatMessage> latest(const QString &room, qint64 afterSeq, qint64 beforeSeq,
                                         int limit);
@@ -97,13 +105,11 @@ public:
     }
     void relayDirect(const protocol::ChatMessage &, const QString &) override {}
     void relayNick(const User &, const QString &, const QSet<QString> &) override {}
+    // store_events.cpp
+    void applyEvent(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
+                    bool mayModerate, Then<EventOutcome> then) override;
     // PLACEHOLDERS of the v11-base branch (never on main): answer "unavailable" until the 1.1
     // storage work replaces them.
-    void applyEvent(Room &, const protocol::ChatMessage &, const QString &, bool,
-                    Then<EventOutcome> then) override
-    {
-        then(std::nullopt);
-    }
     void saveBan(const Ban &, const protocol::UserInfo &, Then<bool> then) override
     {
         then(std::nullopt);
@@ -126,12 +132,40 @@ public Q_SLOTS:
     // Writes the search index for messages committed since the last call (also done on a timer,
     // before every search, and on close).
     void indexPending();
+    // Rewrites the search index without what deletions removed from it (store_events.cpp):
+    // FTS5 keeps a deleted text's terms in its older segments until they are merged. Runs in
+    // steps on a timer after deletions, and to the end on close. True when nothing is left.
+    bool purgeStep(int pages);
 
 private:
     void enqueue(std::function<void()> op);
     QSqlQuery prepare(const QString &sql);
     bool exec(QSqlQuery &query, const char *what);
-    static QString dedupKey(const QString &room, const QString &userId, const QString &clientId);
+    static QString dedupKey(const QString &room, const QString &userId, const QString &clientId,
+                            protocol::ChatMessage::Kind kind);
+
+    // store_events.cpp
+    // A message of the room as the checks of an event see it (committed first).
+    struct Target {
+        qint64 rowid = 0;
+        protocol::ChatMessage::Kind kind = protocol::ChatMessage::Kind::Message;
+        QString userId;
+        QString text;
+        bool deleted = false;
+    };
+    std::optional<Target> findTarget(const QString &room, qint64 seq);
+    std::optional<EventOutcome::Verdict> checkReaction(const protocol::ChatMessage &draft);
+    // Queues the write of an event the checks admitted, with what it does to its target.
+    void writeEvent(const protocol::ChatMessage &event, const QString &clientId,
+                    const Target &target);
+    // The index entry of a message: replaced by `text`, or removed when `text` is empty.
+    void reindex(const Target &target, const QString &text);
+    // Adds the reactions to the live messages of a list of one room's events.
+    void attachReactions(QList<protocol::ChatMessage> &events);
+    // 1.1 unread: messages above `read` that are not deleted.
+    qint64 unreadAbove(const QString &room, qint64 read, qint64 lastSeq);
+    void schedulePurge();
+    void purgeSome();
 
     QString m_connectionName;
     std::unique_ptr<WalCheckpointer> m_checkpointer;
@@ -153,6 +187,16 @@ private:
     qint64 m_indexedRowid = 0;
     std::unique_ptr<QSqlQuery> m_insertMessage, m_saveRoom, m_deleteRoom, m_saveUser, m_saveRead;
     std::unique_ptr<QSqlQuery> m_indexMessage, m_markIndexed;
+    // 1.1: an event, or a message with reply_to (a plain message keeps m_insertMessage: the hot
+    // path binds what it always bound).
+    std::unique_ptr<QSqlQuery> m_insertEvent, m_findTarget;
+    bool m_anyReactions = false; // else history skips the reactions look-up
+    // Deletions since the last purge of the index; the purge runs PurgeDelayMs after the first,
+    // PurgePages pages at a time (each step a short hold of the event loop).
+    static constexpr int PurgeDelayMs = 1000;
+    static constexpr int PurgePages = 64;
+    bool m_purgeOwed = false;
+    QTimer m_purgeTimer;
 };
 
 } // namespace confab

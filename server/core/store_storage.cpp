@@ -31,7 +31,7 @@ void Store::saveNick(const User &user)
         saveUser(user.tokenHash, user.id, user.nick);
 }
 
-void Store::join(Room &room, const User &, bool firstHere, std::optional<qint64> since,
+void Store::join(Room &room, const User &user, bool firstHere, std::optional<qint64> since,
                  Then<RoomEntry> then)
 {
     RoomEntry entry{room.epoch, room.topic, room.lastSeq, firstHere, {}, 0, {}};
@@ -41,6 +41,7 @@ void Store::join(Room &room, const User &, bool firstHere, std::optional<qint64>
     if (since.value_or(0) < room.lastSeq)
         entry.history = since ? latest(room.name, *since, top, protocol::MaxSinceHistory)
                               : latest(room.name, 0, top, protocol::DefaultJoinHistory);
+    entry.unread = unreadAbove(room.name, user.reads.value(room.name, 0), room.lastSeq);
     then(std::move(entry));
 }
 
@@ -56,6 +57,12 @@ void Store::append(Room &room, const ChatMessage &draft, const QString &clientId
         const qint64 minTs = QDateTime::currentMSecsSinceEpoch() - protocol::DedupWindowMs;
         if (auto original = findByClientId(room.name, draft.from.id, clientId, minTs))
             return then(Appended{*original, true}); // a resend: nothing new is stored
+    }
+    if (draft.replyTo) { // 1.1: the seq of a message (of any state) of this room
+        commit();
+        const auto answered = findTarget(room.name, *draft.replyTo);
+        if (!answered || answered->kind != ChatMessage::Kind::Message)
+            return then(Appended{draft, false, true});
     }
     ChatMessage m = draft;
     m.seq = ++room.lastSeq;

@@ -138,7 +138,8 @@ private Q_SLOTS:
             QCOMPARE(found.first().at(1).value<QList<protocol::ChatMessage>>().size(), 5);
             QCOMPARE(store.schemaVersion(), schema::CurrentVersion);
         }
-        QCOMPARE(scalar(dir.path(), "SELECT value FROM meta WHERE key = 'schema'"), "1");
+        QCOMPARE(scalar(dir.path(), "SELECT value FROM meta WHERE key = 'schema'"),
+                 QString::number(schema::CurrentVersion));
     }
 
     void aNewDatabaseGetsTheCurrentVersion()
