@@ -744,7 +744,18 @@ private Q_SLOTS:
                       {"text", "racing edit"},
                       {"id", e}});
             auto answer = [](TestClient &c, const QString &re) {
-                return c.take({}, [&](const QJsonObject &f) { return f.value("re") == re; });
+                // The frame that answers this id, of whatever type.
+                QString type;
+                (void)QTest::qWaitFor(
+                    [&] {
+                        for (const QJsonObject &f : c.pending()) {
+                            if (f.value("re") == re)
+                                type = f.value("type").toString();
+                        }
+                        return !type.isEmpty();
+                    },
+                    waitMs());
+                return c.take(type, [&](const QJsonObject &f) { return f.value("re") == re; });
             };
             const QJsonObject deleted = answer(onA, d), edited = answer(onB, e);
             QCOMPARE(deleted.value("type").toString(), QStringLiteral("delete"));
