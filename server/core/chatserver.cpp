@@ -41,8 +41,10 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
         },
         this);
     connect(m_door, &FrontDoor::webSocketConnected, this,
-            [this](QTcpSocket *tcp, const QByteArray &response, const QByteArray &early) {
+            [this](QTcpSocket *tcp, const QByteArray &response, const QByteArray &early,
+                   const QHostAddress &client) {
                 auto *c = new Connection(tcp, response, m_config, *m_metrics, *m_writes);
+                c->setClientAddress(client);
                 if (m_stopping) {
                     c->setParent(this);
                     c->closeWith(protocol::CloseGoingAway, QStringLiteral("server shutting down"),

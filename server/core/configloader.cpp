@@ -79,6 +79,34 @@ const QList<Setting> &settings()
          stringSetting(&ServerConfig::name, false)},
         {"password", "password", "Password clients must send in hello (default: none).", "",
          stringSetting(&ServerConfig::password, true)},
+        {"op-password", "password",
+         "Operator password: a hello with it as op_password makes its user an operator"
+         " (default: none, no operators).",
+         "", stringSetting(&ServerConfig::opPassword, true)},
+        {"trusted-proxy", "addresses",
+         "Reverse proxies (addresses or address/prefix, comma separated) whose"
+         " X-Forwarded-For gives the client's address (default: none).",
+         "IP addresses or subnets, comma separated",
+         [](ServerConfig &c, const QString &v) {
+             QList<QPair<QHostAddress, int>> proxies;
+             for (const QString &part : v.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+                 const QString text = part.trimmed();
+                 QPair<QHostAddress, int> subnet = text.contains(QLatin1Char('/'))
+                                                       ? QHostAddress::parseSubnet(text)
+                                                       : QPair<QHostAddress, int>{};
+                 if (!text.contains(QLatin1Char('/'))) {
+                     QHostAddress a;
+                     if (!a.setAddress(text))
+                         return false;
+                     subnet = {a, a.protocol() == QAbstractSocket::IPv6Protocol ? 128 : 32};
+                 }
+                 if (subnet.first.isNull())
+                     return false;
+                 proxies.append(subnet);
+             }
+             c.trustedProxies = proxies;
+             return true;
+         }},
         {"api-token", "token", "Bearer token that enables POST /api/publish.", "",
          stringSetting(&ServerConfig::apiToken, true)},
         {"data-dir", "dir", "Directory for the SQLite database.", "a directory path",
@@ -193,8 +221,11 @@ std::optional<QString> ConfigLoader::load(const QCommandLineParser &parser,
             return QStringLiteral("config file '%1' is not a valid ini file").arg(configFile);
         const QStringList keys = ini.allKeys();
         for (const QString &key : keys) {
+            // op_password and op-password alike: keys may spell the option's dashes as
+            // underscores, as the environment does.
+            const QString name = QString(key).replace(QLatin1Char('_'), QLatin1Char('-'));
             auto it = std::find_if(settings().begin(), settings().end(),
-                                   [&](const Setting &s) { return s.name == key; });
+                                   [&](const Setting &s) { return s.name == name; });
             if (it == settings().end())
                 return QStringLiteral("%1: unknown setting '%2'").arg(configFile, key);
             // QSettings splits unquoted values with commas into lists; join them back.

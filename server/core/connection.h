@@ -38,7 +38,10 @@ public:
 
     quint64 serial() const { return m_serial; }
     bool isOpen() const { return !m_closing; }
+    // The client's address: the TCP peer's, or the one a trusted proxy forwarded
+    // (clientaddress.h), as the front door found it.
     QHostAddress peerAddress() const { return m_peer; }
+    void setClientAddress(const QHostAddress &address) { m_peer = address; }
 
     // Queues one complete WebSocket frame (protocol::textFrame); it is written at the end of
     // the event-loop turn. A connection whose queue grows past max_queue_bytes is closed as too

@@ -2,6 +2,7 @@
 
 #include <QPointer>
 
+#include "clientaddress.h"
 #include "logging.h"
 #include "monotonicclock.h"
 #include "upgrade.h"
@@ -118,7 +119,10 @@ private:
         disconnect(m_socket, &QTcpSocket::disconnected, m_socket, &QObject::deleteLater);
         m_socket->setParent(nullptr);
         const QByteArray early = m_buffer.sliced(m_headBytes);
-        m_door.upgraded(this, m_socket, std::get<QByteArray>(answer), early);
+        const QHostAddress client =
+            clientAddress(m_socket->peerAddress(), m_request.header("x-forwarded-for"),
+                          m_door.config().trustedProxies);
+        m_door.upgraded(this, m_socket, std::get<QByteArray>(answer), early, client);
         deleteLater(); // no longer the socket's child
     }
 
@@ -264,10 +268,10 @@ void FrontDoor::readerDone(RequestReader *reader)
 }
 
 void FrontDoor::upgraded(RequestReader *reader, QTcpSocket *socket, const QByteArray &response,
-                         const QByteArray &early)
+                         const QByteArray &early, const QHostAddress &client)
 {
     m_reading.removeOne(reader);
-    Q_EMIT webSocketConnected(socket, response, early);
+    Q_EMIT webSocketConnected(socket, response, early, client);
 }
 
 } // namespace confab

@@ -21,6 +21,7 @@ Hub::Hub(const ServerConfig &config, Storage &store, Metrics &metrics, QObject *
     connect(&m_store, &Storage::committed, this, &Hub::flushHeld);
     connect(&m_store, &Storage::searchFinished, this, &Hub::onSearched);
     connectRemote();
+    connectOperators();
 }
 
 Hub::~Hub()
@@ -193,6 +194,8 @@ void Hub::dispatch(Connection *c, const Frame &f)
         {ReactRequest::Type, &Hub::handleReact},
     };
     const Handler handler = handlers.value(f.type);
+    if (!handler && dispatchOperator(c, f)) // 1.1 kick, ban, unban (hub_operators.cpp)
+        return;
     if (!handler)
         return sendError(
             c, &f, Error::UnknownType,

@@ -29,6 +29,7 @@ namespace confab {
 
 class Connection;
 class Storage;
+struct Ban;
 
 // The result of an HTTP publish: where it went, or the error code.
 struct Published {
@@ -89,12 +90,20 @@ private:
 
     // hub_session.cpp
     void handleHello(Connection *c, const Frame &f);
-    // The password check of a hello, throttled (auththrottle.h). False when refused (answered).
+    // A secret of a hello (the password, 1.1's op password) checked against the server's,
+    // throttled (auththrottle.h): both count in the same budget. False when refused (answered).
     bool passwordAccepted(Connection *c, const Frame &f,
-                          const protocol::HelloCredentials &credentials);
+                          const protocol::HelloCredentials &credentials,
+                          const std::optional<QString> &given, const QString &expected,
+                          const QString &wrongMessage);
     void handleNick(Connection *c, const Frame &f);
-    // The hello's user is known: the connection becomes it and is welcomed.
-    void finishHello(Connection *c, const Frame &f, User *user, const std::optional<QString> &nick);
+    // A hello with a token: its user (online or stored) is welcomed unless banned.
+    void welcomeToken(Connection *c, const Frame &f, const QString &tokenHash,
+                      const std::optional<QString> &nick, bool op);
+    // The hello's user is known: the connection becomes it and is welcomed. op: the hello gave
+    // the op password (the user becomes an operator).
+    void finishHello(Connection *c, const Frame &f, User *user, const std::optional<QString> &nick,
+                     bool op);
     // Still attached (a continuation may run after its connection went).
     bool isAttached(const Connection *c) const;
     // The one place users are kept: by id, and by token hash when they have one.
@@ -109,8 +118,10 @@ private:
     void handleRooms(Connection *c, const Frame &f);
     void handleTopic(Connection *c, const Frame &f);
     Room &roomFor(const QString &name);
-    // Leaves the room and tells the others. The room stays until dropUnusedRooms().
-    void removeFromRoom(Connection *c, Room &room);
+    // Leaves the room and tells the others (presence leave; 1.1: kick, when an operator kicked
+    // the user out). The room stays until dropUnusedRooms().
+    void removeFromRoom(Connection *c, Room &room,
+                        const std::optional<protocol::UserInfo> &kickedBy = std::nullopt);
     // Forgets the rooms that were left empty with no messages; called when a handler is done,
     // so that no handler holds a reference to a room that is destroyed.
     void dropUnusedRooms();
@@ -154,6 +165,27 @@ private:
     void handleReact(Connection *c, const Frame &f);
     // Stores the event (Storage::applyEvent) and delivers it, or answers what the store said.
     void applyEvent(Connection *c, const Frame &f, Room &room, protocol::ChatMessage draft);
+
+    // hub_operators.cpp (1.1): kick, ban, unban, and bans at hello.
+    // The operator frames; false when the frame is not one of them.
+    bool dispatchOperator(Connection *c, const Frame &f);
+    void connectOperators(); // other servers' kicks and bans (Storage::remoteKick, remoteBan)
+    void handleKick(Connection *c, const Frame &f);
+    void handleBan(Connection *c, const Frame &f);
+    void handleUnban(Connection *c, const Frame &f);
+    // Every connection of the user here leaves the room with `kicked`; the others get presence
+    // kick.
+    void kickHere(Room &room, User *user, const protocol::UserInfo &by, const QString &reason);
+    // Every connection of the user here gets error banned, then close 4004.
+    void closeBanned(const QString &userId, const Ban &ban);
+    // Error banned (answering `request`, if any), then close 4004.
+    void refuseBanned(Connection *c, const Frame *request, const Ban &ban);
+    // A hello: proceed unless the store holds a ban for this user id or address.
+    void unlessBanned(Connection *c, const Frame &f, const QString &userId, const QString &ip,
+                      std::function<void(Connection *)> proceed);
+    void onRemoteKick(const QString &room, const QString &userId, const protocol::UserInfo &by,
+                      const QString &reason);
+    void onRemoteBan(const Ban &ban, const protocol::UserInfo &by);
 
     // hub_remote.cpp: what other servers of the cluster did, for this server's connections.
     void connectRemote();

@@ -91,23 +91,27 @@ void Hub::handleLeave(Connection *c, const Frame &f)
     reply(c, f, protocol::Left{room->name}.toJson());
 }
 
-void Hub::removeFromRoom(Connection *c, Room &room)
+void Hub::removeFromRoom(Connection *c, Room &room,
+                         const std::optional<protocol::UserInfo> &kickedBy)
 {
     if (room.leave(c)) {
         // Its last connection here. In a cluster the user may still be a member through another
         // server: the shared store says whether the others are owed a leave.
-        m_store.leave(room, *c->user,
-                      [this, name = room.name, who = c->user->info()](std::optional<bool> left) {
-                          Room *room = m_rooms.value(name);
-                          if (!left || !*left || !room)
-                              return;
-                          const protocol::Presence leave{name,
-                                                         protocol::Presence::Event::Leave,
-                                                         who,
-                                                         {},
-                                                         QDateTime::currentMSecsSinceEpoch()};
-                          broadcast(*room, wire(leave.toJson()));
-                      });
+        m_store.leave(
+            room, *c->user,
+            [this, name = room.name, who = c->user->info(), kickedBy](std::optional<bool> left) {
+                Room *room = m_rooms.value(name);
+                if (!left || !*left || !room)
+                    return;
+                const protocol::Presence leave{name,
+                                               kickedBy ? protocol::Presence::Event::Kick
+                                                        : protocol::Presence::Event::Leave,
+                                               who,
+                                               {},
+                                               QDateTime::currentMSecsSinceEpoch(),
+                                               kickedBy.value_or(protocol::UserInfo{})};
+                broadcast(*room, wire(leave.toJson()));
+            });
     }
     if (room.isUnused())
         m_maybeUnused.insert(room.name);
@@ -152,8 +156,20 @@ void Hub::handleRooms(Connection *c, const Frame &f)
 
 void Hub::handleTopic(Connection *c, const Frame &f)
 {
-    const auto request = decode<protocol::TopicRequest>(c, f, Access::MembersOnly);
-    Room *room = request ? memberRoom(c, f, request->room) : nullptr;
+    // 1.1: an operator may set the topic of any room that exists, a member of it or not.
+    const bool op = c->user->op;
+    const auto request =
+        decode<protocol::TopicRequest>(c, f, op ? Access::Anyone : Access::MembersOnly);
+    if (!request)
+        return;
+    Room *room = nullptr;
+    if (op && !c->rooms.contains(request->room)) {
+        room = m_rooms.value(request->room);
+        if (!room)
+            return sendError(c, &f, protocol::Error::BadRoom, u"no such room"_s);
+    } else {
+        room = memberRoom(c, f, request->room);
+    }
     if (!room)
         return;
     const protocol::TopicEvent event{room->name, request->topic, c->user->info(),
@@ -177,6 +193,9 @@ void Hub::handleTopic(Connection *c, const Frame &f)
                              else
                                  sendTo(member, plain);
                          }
+                         // An operator from outside the room has its answer too.
+                         if (p && p->user && !room->contains(p))
+                             reply(p, f, frame);
                      });
 }
 

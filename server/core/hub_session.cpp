@@ -1,5 +1,6 @@
 // Session handling: hello/welcome, users and tokens, nick changes, and what a closed
 // connection leaves behind.
+#include "clientaddress.h"
 #include "connection.h"
 #include "eventframes.h"
 #include "hub.h"
@@ -49,9 +50,19 @@ void Hub::handleHello(Connection *c, const Frame &f)
         c->closeWith(fault->close, u"unsupported protocol"_s, u"protocol"_s);
         return;
     }
-    // The password is checked before the token and the nick are judged (docs/protocol.md).
+    // The passwords are checked before the token and the nick are judged (docs/protocol.md):
+    // the server's password, then (1.1) the op password when the server has one and the hello
+    // gave one, in the same throttle.
+    const auto credentials = protocol::HelloCredentials::fromJson(f.object);
     if (!m_config.password.isEmpty()
-        && !passwordAccepted(c, f, protocol::HelloCredentials::fromJson(f.object)))
+        && !passwordAccepted(c, f, credentials, credentials.password, m_config.password,
+                             u"wrong or missing password"_s))
+        return;
+    // One that is not a string is a wrong one, as for the password.
+    const bool op = !m_config.opPassword.isEmpty() && f.object.contains(u"op_password"_s);
+    if (op
+        && !passwordAccepted(c, f, credentials, credentials.opPassword, m_config.opPassword,
+                             u"wrong operator password"_s))
         return;
     if (fault)
         return sendError(c, &f, fault->error, fault->message);
@@ -59,38 +70,67 @@ void Hub::handleHello(Connection *c, const Frame &f)
     const std::optional<QString> &nick = hello.nick;
 
     if (!hello.token) {
-        auto guest = std::make_unique<User>();
-        guest->id = newUserId();
-        guest->nick = nick.value_or(guestNick());
-        return finishHello(c, f, addUser(std::move(guest)), std::nullopt);
+        // Its id is new on every connection: a ban holds it by the address it comes from.
+        return unlessBanned(c, f, {}, addressText(c->peerAddress()),
+                            [this, f, nick, op](Connection *c) {
+                                auto guest = std::make_unique<User>();
+                                guest->id = newUserId();
+                                guest->nick = nick.value_or(guestNick());
+                                finishHello(c, f, addUser(std::move(guest)), std::nullopt, op);
+                            });
     }
-    const QString tokenHash = QString::fromLatin1(sha256(*hello.token).toHex());
-    if (User *online = m_usersByToken.value(tokenHash))
-        return finishHello(c, f, online, nick);
-    const StoredUser fresh{newUserId(), guestNick(), {}};
-    m_store.resolveToken(
-        tokenHash, fresh,
-        [this, p = QPointer<Connection>(c), f, tokenHash, nick](std::optional<StoredUser> stored) {
-            if (!isAttached(p) || p->user)
-                return; // gone, or welcomed by a hello answered meanwhile
-            if (!stored)
-                return sendUnavailable(p, f);
-            // Another connection with this token may have been welcomed while this one waited.
-            User *user = m_usersByToken.value(tokenHash);
-            if (!user) {
-                auto made = std::make_unique<User>();
-                made->tokenHash = tokenHash;
-                made->id = stored->id;
-                made->nick = stored->nick;
-                made->reads = stored->reads;
-                user = addUser(std::move(made));
-            }
-            finishHello(p, f, user, nick);
-        });
+    welcomeToken(c, f, QString::fromLatin1(sha256(*hello.token).toHex()), nick, op);
 }
 
-void Hub::finishHello(Connection *c, const Frame &f, User *user, const std::optional<QString> &nick)
+void Hub::welcomeToken(Connection *c, const Frame &f, const QString &tokenHash,
+                       const std::optional<QString> &nick, bool op)
 {
+    if (User *online = m_usersByToken.value(tokenHash)) {
+        return unlessBanned(c, f, online->id, {}, [this, f, tokenHash, nick, op](Connection *c) {
+            if (User *user = m_usersByToken.value(tokenHash))
+                finishHello(c, f, user, nick, op);
+            else // its other connections went while the store answered
+                welcomeToken(c, f, tokenHash, nick, op);
+        });
+    }
+    const StoredUser fresh{newUserId(), guestNick(), {}};
+    m_store.resolveToken(tokenHash, fresh,
+                         [this, p = QPointer<Connection>(c), f, tokenHash, nick,
+                          op](std::optional<StoredUser> stored) {
+                             if (!isAttached(p) || p->user)
+                                 return; // gone, or welcomed by a hello answered meanwhile
+                             if (!stored)
+                                 return sendUnavailable(p, f);
+                             unlessBanned(p, f, stored->id, {}, [=, this](Connection *c) {
+                                 // Another connection with this token may have been welcomed
+                                 // while this one waited.
+                                 User *user = m_usersByToken.value(tokenHash);
+                                 if (!user) {
+                                     auto made = std::make_unique<User>();
+                                     made->tokenHash = tokenHash;
+                                     made->id = stored->id;
+                                     made->nick = stored->nick;
+                                     made->reads = stored->reads;
+                                     user = addUser(std::move(made));
+                                 }
+                                 finishHello(c, f, user, nick, op);
+                             });
+                         });
+}
+
+void Hub::finishHello(Connection *c, const Frame &f, User *user, const std::optional<QString> &nick,
+                      bool op)
+{
+    if (op && !user->op) {
+        // Op belongs to the user: its other connections' rooms list it as one from now on.
+        user->op = true;
+        for (const Connection *other : std::as_const(user->connections)) {
+            for (const QString &name : other->rooms) {
+                if (Room *room = m_rooms.value(name))
+                    room->renamed(user);
+            }
+        }
+    }
     if (nick && *nick != user->nick) {
         if (user->connections.isEmpty()) {
             const QString old = user->nick;
@@ -118,7 +158,9 @@ void Hub::finishHello(Connection *c, const Frame &f, User *user, const std::opti
 }
 
 bool Hub::passwordAccepted(Connection *c, const Frame &f,
-                           const protocol::HelloCredentials &credentials)
+                           const protocol::HelloCredentials &credentials,
+                           const std::optional<QString> &given, const QString &expected,
+                           const QString &wrongMessage)
 {
     // Failures are counted per client address, except for a device that has passed the
     // password before (its token belongs to a stored user): it has a budget of its own, so a
@@ -147,9 +189,9 @@ bool Hub::passwordAccepted(Connection *c, const Frame &f,
         return refuse(u"too many failed attempts; try again later"_s, wait);
     }
     // Compare digests so the time taken does not depend on where the strings differ.
-    if (!credentials.password || sha256(*credentials.password) != sha256(m_config.password)) {
+    if (!given || sha256(*given) != sha256(expected)) {
         m_authThrottle.failed(key, who, now);
-        return refuse(u"wrong or missing password"_s, 0);
+        return refuse(wrongMessage, 0);
     }
     return true;
 }

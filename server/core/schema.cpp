@@ -62,6 +62,17 @@ const QList<Migration> &migrations()
              " emoji TEXT NOT NULL, user_id TEXT NOT NULL, at INTEGER NOT NULL,"
              " PRIMARY KEY(room, seq, emoji, user_id)) WITHOUT ROWID",
          }},
+        {3,
+         {
+             // 1.1 operators' bans (store_bans.cpp): by user id, and for a user without a token
+             // also by the address it came from (ip; '' for a ban by id alone). One row per
+             // address; until_ms on the server's clock.
+             "CREATE TABLE bans(user_id TEXT NOT NULL, ip TEXT NOT NULL DEFAULT '',"
+             " until_ms INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '',"
+             " by_id TEXT NOT NULL DEFAULT '', by_nick TEXT NOT NULL DEFAULT '',"
+             " PRIMARY KEY(user_id, ip)) WITHOUT ROWID",
+             "CREATE INDEX bans_ip ON bans(ip) WHERE ip <> ''",
+         }},
     };
     return steps;
 }

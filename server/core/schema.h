@@ -26,7 +26,8 @@ struct Migration {
 // its position, token users, read positions.
 // Version 2 (protocol 1.1): room events of every kind in the messages table (kind, target,
 // emoji, reaction_on), message state (edited_ts, deleted, reply_to), the reactions table.
-inline constexpr int CurrentVersion = 2;
+// Version 3: operators' bans.
+inline constexpr int CurrentVersion = 3;
 
 // Every step from an empty database to CurrentVersion, in order.
 const QList<Migration> &migrations();

@@ -5,6 +5,8 @@
 #include "redis/redisurl.h"
 
 #include <QHostAddress>
+#include <QList>
+#include <QPair>
 #include <QString>
 #include <optional>
 
@@ -15,6 +17,13 @@ struct ServerConfig {
     quint16 port = protocol::DefaultPort; // 0 picks a free port (tests)
     QString name = QStringLiteral("Confab");
     QString password; // empty: no password
+    // 1.1: a hello whose op_password equals it makes its user an operator; empty: no operators
+    // (an op_password is ignored). The desktop app's HostController sets a random one for each
+    // hosting session, for its own client.
+    QString opPassword;
+    // 1.1: reverse proxies whose X-Forwarded-For is believed (clientaddress.h): addresses, or
+    // subnets as address/prefix. Empty: the TCP peer is the client.
+    QList<QPair<QHostAddress, int>> trustedProxies;
     QString apiToken; // empty: POST /api/publish is disabled
     QString dataDir;  // SQLite lives here; must be set before start
     protocol::Limits limits;

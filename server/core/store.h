@@ -108,20 +108,17 @@ public:
     // store_events.cpp
     void applyEvent(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
                     bool mayModerate, Then<EventOutcome> then) override;
-    // PLACEHOLDERS of the v11-base branch (never on main): answer "unavailable" until the 1.1
-    // storage work replaces them.
-    void saveBan(const Ban &, const protocol::UserInfo &, Then<bool> then) override
-    {
-        then(std::nullopt);
-    }
-    void removeBan(const QString &, Then<bool> then) override { then(std::nullopt); }
-    void findBan(const QString &, const QString &, Then<std::optional<Ban>> then) override
-    {
-        then(std::optional<Ban>());
-    }
+    // 1.1 bans (store_bans.cpp), kept across restarts; expired ones are pruned as they are
+    // met. One server: a kick has nowhere else to go.
+    void saveBan(const Ban &ban, const protocol::UserInfo &by, Then<bool> then) override;
+    void removeBan(const QString &userId, Then<bool> then) override;
+    void findBan(const QString &userId, const QString &ip, Then<std::optional<Ban>> then) override;
     void relayKick(const QString &, const QString &, const protocol::UserInfo &,
                    const QString &) override
     {}
+    // The clock bans are judged by (ms since the epoch): the wall clock, unless a test moves it.
+    qint64 nowMs() const;
+    void setClockForTests(std::function<qint64()> clock) { m_clock = std::move(clock); }
 
     // The longest one search walks matches on the search thread (see SearchWorker::search).
     static constexpr int SearchBudgetMs = 250;
@@ -197,6 +194,7 @@ private:
     static constexpr int PurgePages = 64;
     bool m_purgeOwed = false;
     QTimer m_purgeTimer;
+    std::function<qint64()> m_clock; // unset: the wall clock
 };
 
 } // namespace confab

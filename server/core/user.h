@@ -18,8 +18,11 @@ struct User {
     QString tokenHash; // empty for a guest without token: nothing about it is persisted
     QList<Connection *> connections;
     QHash<QString, qint64> reads; // room -> read position
+    // 1.1: an operator. One of its connections gave the op password; it stays one while it is
+    // online (a user is forgotten with its last connection).
+    bool op = false;
 
-    protocol::UserInfo info() const { return {id, nick}; }
+    protocol::UserInfo info() const { return {id, nick, op}; }
 };
 
 } // namespace confab

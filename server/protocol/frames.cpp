@@ -73,6 +73,8 @@ QLatin1StringView eventName(Presence::Event event)
         return "leave"_L1;
     case Presence::Event::Nick:
         return "nick"_L1;
+    case Presence::Event::Kick:
+        return "kick"_L1;
     }
     return "join"_L1;
 }
@@ -94,6 +96,7 @@ QJsonObject Hello::toJson() const
     insertIf(o, "nick"_L1, nick);
     insertIf(o, "password"_L1, password);
     insertIf(o, "token"_L1, token);
+    insertIf(o, "op_password"_L1, opPassword);
     return o;
 }
 
@@ -115,6 +118,8 @@ Decoded<Hello> Hello::fromJson(const QJsonObject &object)
         hello.nick = readNick(r, "nick"_L1);
     if (const QJsonValue password = object.value("password"_L1); password.isString())
         hello.password = password.toString(); // else none: a wrong password
+    if (const QJsonValue op = object.value("op_password"_L1); op.isString())
+        hello.opPassword = op.toString();
     return r.result(std::move(hello));
 }
 
@@ -126,6 +131,8 @@ HelloCredentials HelloCredentials::fromJson(const QJsonObject &hello)
     if (const QJsonValue token = hello.value("token"_L1);
         token.isString() && isValidToken(token.toString()))
         credentials.token = token.toString();
+    if (const QJsonValue op = hello.value("op_password"_L1); op.isString())
+        credentials.opPassword = op.toString();
     return credentials;
 }
 
@@ -397,6 +404,8 @@ QJsonObject Presence::toJson() const
                   {"ts"_L1, ts}};
     if (event == Event::Nick)
         o.insert("old"_L1, old);
+    if (event == Event::Kick)
+        o.insert("by"_L1, protocol::toJson(by));
     return o;
 }
 
@@ -412,11 +421,15 @@ Decoded<Presence> Presence::fromJson(const QJsonObject &object)
         presence.event = Event::Leave;
     else if (event == eventName(Event::Nick))
         presence.event = Event::Nick;
-    else // a later version's event (1.1 adds kick): a client ignores it
-        r.fail(Error::BadRequest, u"\"event\" must be join, leave or nick"_s);
+    else if (event == eventName(Event::Kick))
+        presence.event = Event::Kick;
+    else // a later version's event: a client ignores it
+        r.fail(Error::BadRequest, u"\"event\" must be join, leave, nick or kick"_s);
     presence.user = r.user("user"_L1);
     if (presence.event == Event::Nick)
         presence.old = r.string("old"_L1);
+    if (presence.event == Event::Kick)
+        presence.by = r.user("by"_L1);
     presence.ts = r.integer("ts"_L1, 0);
     return r.result(std::move(presence));
 }

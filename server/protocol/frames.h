@@ -31,6 +31,9 @@ struct Hello {
     std::optional<QString> nick;     // NFC when decoded
     std::optional<QString> password; // not a string: none (a wrong password)
     std::optional<QString> token;
+    // 1.1 "op_password": the server's operator password (the user becomes an operator). Not a
+    // string: none; a wrong one is refused like a wrong password.
+    std::optional<QString> opPassword = std::nullopt;
     QJsonObject toJson() const;
     static Decoded<Hello> fromJson(const QJsonObject &object);
     friend bool operator==(const Hello &, const Hello &) = default;
@@ -40,8 +43,9 @@ struct Hello {
 // the password after the protocol version and before the token and the nick
 // (docs/protocol.md, session start), so it cannot wait for Hello's verdict on those.
 struct HelloCredentials {
-    std::optional<QString> password; // when a string
-    std::optional<QString> token;    // when a valid token
+    std::optional<QString> password;                  // when a string
+    std::optional<QString> token;                     // when a valid token
+    std::optional<QString> opPassword = std::nullopt; // 1.1 "op_password", when a string
     static HelloCredentials fromJson(const QJsonObject &hello);
 };
 
@@ -177,15 +181,17 @@ struct TopicEvent {
     friend bool operator==(const TopicEvent &, const TopicEvent &) = default;
 };
 
-// Server → the other members of a room: someone joined or left it, or changed nick.
+// Server → the other members of a room: someone joined or left it, or changed nick, or (1.1) was
+// kicked out of it by an operator.
 struct Presence {
     static constexpr QLatin1StringView Type{"presence"};
-    enum class Event { Join, Leave, Nick };
+    enum class Event { Join, Leave, Nick, Kick };
     QString room;
     Event event = Event::Join;
     UserInfo user;
     QString old; // the previous nick: for Nick only
     qint64 ts = 0;
+    UserInfo by = {}; // 1.1: the operator who kicked `user`: for Kick only
     QJsonObject toJson() const;
     static Decoded<Presence> fromJson(const QJsonObject &object);
     friend bool operator==(const Presence &, const Presence &) = default;

@@ -640,8 +640,12 @@ void TestFrames::faultsAreTheServers_data()
     row("rooms no list", "RoomsAnswer", "{}", req, QStringLiteral("\"rooms\" must be an array"));
     row("topic event no by", "TopicEvent", R"({"room":"r","topic":"t","ts":1})", req,
         QStringLiteral("\"by\" must be a user (an object with string id and nick)"));
-    row("presence kick", "Presence", R"({"room":"r","event":"kick","user":)" + user + R"(,"ts":1})",
-        req, QStringLiteral("\"event\" must be join, leave or nick"));
+    row("presence of a later version", "Presence",
+        R"({"room":"r","event":"wave","user":)" + user + R"(,"ts":1})", req,
+        QStringLiteral("\"event\" must be join, leave, nick or kick"));
+    row("presence kick without by", "Presence",
+        R"({"room":"r","event":"kick","user":)" + user + R"(,"ts":1})", req,
+        QStringLiteral("\"by\" must be a user (an object with string id and nick)"));
     row("presence nick without old", "Presence",
         R"({"room":"r","event":"nick","user":)" + user + R"(,"ts":1})", req,
         QStringLiteral("\"old\" must be a string"));

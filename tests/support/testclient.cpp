@@ -44,9 +44,14 @@ bool TestClient::open(quint16 port, const QString &path)
 
 bool TestClient::open(const QUrl &url)
 {
+    return open(QNetworkRequest(url));
+}
+
+bool TestClient::open(const QNetworkRequest &request)
+{
     bool connected = false;
     auto c = connect(&m_socket, &QWebSocket::connected, this, [&connected] { connected = true; });
-    m_socket.open(url);
+    m_socket.open(request);
     const bool ok = QTest::qWaitFor([&] { return connected; }, waitMs());
     disconnect(c);
     return ok;

@@ -4,6 +4,7 @@
 
 #include <QJsonObject>
 #include <QList>
+#include <QNetworkRequest>
 #include <QObject>
 #include <QWebSocket>
 #include <functional>
@@ -30,6 +31,8 @@ public:
     bool open(quint16 port, const QString &path = QStringLiteral("/ws"));
     // Any URL, ws:// or wss:// (set socket()'s TLS configuration first).
     bool open(const QUrl &url);
+    // A request with headers of its own (X-Forwarded-For, as a proxy sends it).
+    bool open(const QNetworkRequest &request);
     // open + hello + join: true when all three were answered.
     bool enter(quint16 port, const QString &nick, const QString &room = QStringLiteral("general"));
     // Sends hello (with these extra members) and waits for welcome. Returns the welcome.

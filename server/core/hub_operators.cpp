@@ -1,0 +1,202 @@
+// Protocol 1.1 operators: kick, ban and unban, and the ban check of a hello. Who is an operator
+// is decided at hello (hub_session.cpp: the op password); the topic and delete rights are
+// checked where those frames are handled. Bans are kept by the Storage (SQLite or, in a cluster,
+// Redis, which also carries kicks and bans to the other servers: remoteKick, remoteBan).
+#include "clientaddress.h"
+#include "connection.h"
+#include "hub.h"
+#include "logging.h"
+#include "operatorframes.h"
+#include "storage.h"
+
+#include <QDateTime>
+#include <QPointer>
+#include <memory>
+
+namespace confab {
+
+using namespace Qt::StringLiterals;
+using protocol::Error;
+
+bool Hub::dispatchOperator(Connection *c, const Frame &f)
+{
+    using Handler = void (Hub::*)(Connection *, const Frame &);
+    static const QHash<QString, Handler> handlers{
+        {protocol::KickRequest::Type, &Hub::handleKick},
+        {protocol::BanRequest::Type, &Hub::handleBan},
+        {protocol::UnbanRequest::Type, &Hub::handleUnban},
+    };
+    const Handler handler = handlers.value(f.type);
+    if (!handler)
+        return false;
+    // Anyone else learns only that it may not, whatever the frame holds.
+    if (!c->user->op) {
+        sendError(c, &f, Error::Forbidden, u"only operators may %1"_s.arg(f.type));
+        return true;
+    }
+    (this->*handler)(c, f);
+    return true;
+}
+
+void Hub::connectOperators()
+{
+    connect(&m_store, &Storage::remoteKick, this, &Hub::onRemoteKick);
+    connect(&m_store, &Storage::remoteBan, this, &Hub::onRemoteBan);
+}
+
+void Hub::handleKick(Connection *c, const Frame &f)
+{
+    // Operators need not be members of the room (as for the topic).
+    const auto request = decode<protocol::KickRequest>(c, f, Access::Anyone);
+    if (!request)
+        return;
+    User *target = m_users.value(request->user);
+    if (target && target->op)
+        return sendError(c, &f, Error::Forbidden, u"operators cannot be kicked"_s);
+    Room *room = m_rooms.value(request->room);
+    const protocol::UserInfo by = c->user->info();
+    if (!room || !target || !room->hasMember(target)) {
+        if (!m_store.clustered())
+            return sendError(c, &f, Error::NoSuchUser,
+                             u"'%1' is not in '%2'"_s.arg(request->user, request->room));
+        // A cluster: the user may be in the room through another server.
+        m_store.relayKick(request->room, request->user, by, request->reason);
+        return;
+    }
+    qCInfo(lcHub) << "user" << by.id << "kicked" << target->id << "from" << room->name;
+    kickHere(*room, target, by, request->reason);
+    m_store.relayKick(room->name, request->user, by, request->reason);
+}
+
+void Hub::kickHere(Room &room, User *user, const protocol::UserInfo &by, const QString &reason)
+{
+    const QByteArray kicked = wire(protocol::Kicked{room.name, by, reason}.toJson());
+    const auto connections = user->connections;
+    for (Connection *c : connections) {
+        if (!room.contains(c))
+            continue;
+        sendTo(c, kicked); // instead of `left`
+        removeFromRoom(c, room, by);
+    }
+}
+
+void Hub::handleBan(Connection *c, const Frame &f)
+{
+    const auto request = decode<protocol::BanRequest>(c, f, Access::Anyone);
+    if (!request)
+        return;
+    if (request->user == c->user->id)
+        return sendError(c, &f, Error::BadRequest, u"an operator cannot ban itself"_s);
+    User *target = m_users.value(request->user);
+    if (target && target->op)
+        return sendError(c, &f, Error::Forbidden, u"operators cannot be banned"_s);
+
+    const qint64 untilMs = QDateTime::currentMSecsSinceEpoch() + request->minutes * 60'000;
+    QList<Ban> bans;
+    if (target && target->tokenHash.isEmpty()) {
+        // Without a token its next hello has a new id: the ban holds the addresses it came from.
+        QSet<QString> addresses;
+        for (const Connection *conn : std::as_const(target->connections))
+            addresses.insert(addressText(conn->peerAddress()));
+        for (const QString &ip : std::as_const(addresses))
+            bans.append({request->user, ip, untilMs, request->reason});
+    }
+    if (bans.isEmpty()) // a token user, or one who is not online here
+        bans.append({request->user, {}, untilMs, request->reason});
+    const protocol::UserInfo by = c->user->info();
+    qCInfo(lcHub) << "user" << by.id << "banned" << request->user << "for" << request->minutes
+                  << "minutes";
+
+    // Answered (only when it fails) once every row is saved; then the user's connections go.
+    struct Progress {
+        qsizetype waiting = 0;
+        bool failed = false;
+    };
+    auto progress = std::make_shared<Progress>(Progress{bans.size(), false});
+    const Ban first = bans.first();
+    for (const Ban &ban : std::as_const(bans)) {
+        m_store.saveBan(
+            ban, by,
+            [this, p = QPointer<Connection>(c), f, progress, first](std::optional<bool> saved) {
+                progress->failed = progress->failed || !saved;
+                if (--progress->waiting > 0)
+                    return;
+                if (progress->failed) {
+                    if (isAttached(p) && p->user)
+                        sendUnavailable(p, f);
+                    return;
+                }
+                closeBanned(first.userId, first);
+            });
+    }
+}
+
+void Hub::handleUnban(Connection *c, const Frame &f)
+{
+    const auto request = decode<protocol::UnbanRequest>(c, f, Access::Anyone);
+    if (!request)
+        return;
+    qCInfo(lcHub) << "user" << c->user->id << "unbanned" << request->user;
+    m_store.removeBan(request->user,
+                      [this, p = QPointer<Connection>(c), f](std::optional<bool> ok) {
+                          if (!ok && isAttached(p) && p->user)
+                              sendUnavailable(p, f);
+                      });
+}
+
+void Hub::closeBanned(const QString &userId, const Ban &ban)
+{
+    User *user = m_users.value(userId);
+    if (!user)
+        return;
+    const auto connections = user->connections;
+    for (Connection *c : connections)
+        refuseBanned(c, nullptr, ban);
+}
+
+void Hub::refuseBanned(Connection *c, const Frame *request, const Ban &ban)
+{
+    if (!c->isOpen())
+        return;
+    // The error must go before the close: frames held for the commit (the ban's own row among
+    // them) are written first, and this one goes straight to the socket.
+    m_store.commit();
+    const qint64 retryMs = std::max<qint64>(1, ban.untilMs - QDateTime::currentMSecsSinceEpoch());
+    const protocol::ErrorFrame e(
+        Error::Banned, ban.reason.isEmpty() ? u"banned by an operator"_s : ban.reason, retryMs);
+    c->send(wire(protocol::withRe(e.toJson(), request ? request->replyRe() : std::nullopt)));
+    c->closeWith(protocol::CloseBanned, u"banned"_s, u"banned"_s);
+}
+
+void Hub::unlessBanned(Connection *c, const Frame &f, const QString &userId, const QString &ip,
+                       std::function<void(Connection *)> proceed)
+{
+    m_store.findBan(userId, ip,
+                    [this, p = QPointer<Connection>(c), f,
+                     proceed = std::move(proceed)](std::optional<std::optional<Ban>> ban) {
+                        if (!isAttached(p) || p->user)
+                            return; // gone, or welcomed by a hello answered meanwhile
+                        if (!ban)
+                            return sendUnavailable(p, f);
+                        if (*ban)
+                            return refuseBanned(p, &f, **ban);
+                        proceed(p);
+                    });
+}
+
+void Hub::onRemoteKick(const QString &name, const QString &userId, const protocol::UserInfo &by,
+                       const QString &reason)
+{
+    Room *room = m_rooms.value(name);
+    User *user = m_users.value(userId);
+    if (room && user && room->hasMember(user))
+        kickHere(*room, user, by, reason);
+    dropUnusedRooms();
+}
+
+void Hub::onRemoteBan(const Ban &ban, const protocol::UserInfo &)
+{
+    closeBanned(ban.userId, ban);
+}
+
+} // namespace confab

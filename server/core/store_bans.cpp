@@ -1,0 +1,87 @@
+// 1.1 operators' bans in SQLite (schema step 3): saved with the group commit like every write,
+// read after a commit (so a ban saved this turn is seen), and pruned when an expired one is met.
+#include "logging.h"
+#include "store.h"
+
+#include <QDateTime>
+#include <QSqlError>
+
+namespace confab {
+
+namespace {
+// Bound as text, never as NULL (a null QString binds NULL; the columns are NOT NULL).
+QString text(const QString &s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+} // namespace
+
+qint64 Store::nowMs() const
+{
+    return m_clock ? m_clock() : QDateTime::currentMSecsSinceEpoch();
+}
+
+void Store::saveBan(const Ban &ban, const protocol::UserInfo &by, Then<bool> then)
+{
+    enqueue([this, ban, by] {
+        QSqlQuery q = prepare(QStringLiteral(
+            "INSERT INTO bans(user_id, ip, until_ms, reason, by_id, by_nick) VALUES (?, ?, ?, ?,"
+            " ?, ?) ON CONFLICT(user_id, ip) DO UPDATE SET until_ms = excluded.until_ms,"
+            " reason = excluded.reason, by_id = excluded.by_id, by_nick = excluded.by_nick"));
+        q.addBindValue(text(ban.userId));
+        q.addBindValue(text(ban.ip));
+        q.addBindValue(ban.untilMs);
+        q.addBindValue(text(ban.reason));
+        q.addBindValue(text(by.id));
+        q.addBindValue(text(by.nick));
+        exec(q, "save ban");
+    });
+    then(true);
+}
+
+void Store::removeBan(const QString &userId, Then<bool> then)
+{
+    enqueue([this, userId] {
+        QSqlQuery q = prepare(QStringLiteral("DELETE FROM bans WHERE user_id = ?"));
+        q.addBindValue(text(userId));
+        exec(q, "remove ban");
+    });
+    then(true);
+}
+
+void Store::findBan(const QString &userId, const QString &ip, Then<std::optional<Ban>> then)
+{
+    commit(); // a ban queued this turn counts
+    QSqlQuery q = prepare(QStringLiteral(
+        "SELECT user_id, ip, until_ms, reason FROM bans WHERE (user_id = ? AND ? <> '')"
+        " OR (ip = ? AND ? <> '') ORDER BY until_ms DESC"));
+    q.addBindValue(text(userId));
+    q.addBindValue(text(userId));
+    q.addBindValue(text(ip));
+    q.addBindValue(text(ip));
+    if (!exec(q, "find ban"))
+        return then(std::nullopt);
+    const qint64 now = nowMs();
+    std::optional<Ban> found;
+    bool expired = false;
+    while (q.next()) {
+        const Ban ban{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(),
+                      q.value(3).toString()};
+        if (ban.untilMs > now) {
+            if (!found)
+                found = ban; // the one that ends last
+        } else {
+            expired = true;
+        }
+    }
+    if (expired) { // ended: nothing keeps it
+        enqueue([this, now] {
+            QSqlQuery prune = prepare(QStringLiteral("DELETE FROM bans WHERE until_ms <= ?"));
+            prune.addBindValue(now);
+            exec(prune, "prune bans");
+        });
+    }
+    then(std::make_optional(found));
+}
+
+} // namespace confab
