@@ -199,10 +199,15 @@ class TestCluster11 : public QObject
 
     std::unique_ptr<RedisServer> m_redis;
 
-    std::pair<std::unique_ptr<TestServer>, std::unique_ptr<TestServer>> twoServers()
+    static constexpr const char *OpSecret = "cluster-op-secret-01";
+
+    std::pair<std::unique_ptr<TestServer>, std::unique_ptr<TestServer>>
+    twoServers(const QString &opPassword = {})
     {
-        auto a = std::make_unique<TestServer>(clusterConfig(*m_redis));
-        auto b = std::make_unique<TestServer>(clusterConfig(*m_redis));
+        ServerConfig config = clusterConfig(*m_redis);
+        config.opPassword = opPassword;
+        auto a = std::make_unique<TestServer>(config);
+        auto b = std::make_unique<TestServer>(config);
         if (!a->start() || !b->start() || !clusterReady(*a) || !clusterReady(*b))
             return {};
         return {std::move(a), std::move(b)};
@@ -668,8 +673,9 @@ private Q_SLOTS:
         TestClient dave;
         QVERIFY(dave.open(a->port()));
         dave.hello("dave");
-        const QJsonArray late = dave.join("general", {{"since", 0}}).value("history").toArray();
-        QCOMPARE(late.size(), 5);
+        const QJsonObject lateJoin = dave.join("general", {{"since", 0}});
+        const QJsonArray late = lateJoin.value("history").toArray();
+        QVERIFY2(late.size() == 5, QJsonDocument(lateJoin).toJson().constData());
         QVERIFY(late.at(0)["deleted"].toBool());
         QCOMPARE(late.at(2)["text"].toString(), QString());
     }
@@ -771,6 +777,91 @@ private Q_SLOTS:
             QVERIFY(v["type"] != "edit" || v["text"].toString().isEmpty());
         }
         QVERIFY(keysHolding(*m_redis, "general", "racing").isEmpty());
+    }
+
+    void aBanOnOneServerHoldsOnEveryServerAndAcrossRestarts()
+    {
+        auto [a, b] = twoServers(OpSecret);
+        QVERIFY(a && b);
+        TestClient op;
+        QVERIFY(op.open(a->port()));
+        const QJsonObject w = op.hello("op", {{"op_password", OpSecret}});
+        QCOMPARE(w.value("user")["op"].toBool(), true);
+        op.join("general");
+        // The member entry in Redis says so (other servers' members lists come from it).
+        QVERIFY(m_redis->command({"HGET", "confab:{general}:members", op.userId().toUtf8()})
+                    .contains("\"op\":true"));
+        const QJsonObject token{{"token", "victim-token-000001"}};
+        TestClient victim, bystander;
+        QVERIFY(victim.open(b->port()));
+        const QString victimId = victim.hello("victim", token).value("user")["id"].toString();
+        victim.join("general");
+        QVERIFY(bystander.enter(b->port(), "bystander"));
+        op.send({{"type", "ban"}, {"user", victimId}, {"minutes", 5}, {"reason", "spam"}});
+        const QJsonObject banned = victim.take("error");
+        QCOMPARE(banned.value("code").toString(), QStringLiteral("banned"));
+        QCOMPARE(banned.value("message").toString(), QStringLiteral("spam"));
+        QVERIFY(banned.value("retry_ms").toInteger() > 4 * 60'000);
+        QVERIFY(victim.waitClosed());
+        QCOMPARE(victim.closeCode(), int(protocol::CloseBanned));
+        QVERIFY(op.staysQuiet("error")); // a ban is answered only when it fails
+        // Its next hello on either server is refused, also after B restarted.
+        auto refusedOn = [&](quint16 port) {
+            TestClient again;
+            if (!again.open(port))
+                return false;
+            again.send({{"type", "hello"}, {"nick", "victim"}, {"token", "victim-token-000001"}});
+            return again.take("error").value("code") == "banned" && again.waitClosed()
+                   && again.closeCode() == int(protocol::CloseBanned);
+        };
+        QVERIFY(refusedOn(b->port()));
+        QVERIFY(refusedOn(a->port()));
+        QVERIFY(b->restart());
+        QVERIFY(clusterReady(*b));
+        QVERIFY(refusedOn(b->port()));
+        // Unbanned on B: welcome anywhere.
+        TestClient op2;
+        QVERIFY(op2.open(b->port()));
+        op2.hello("op2", {{"op_password", OpSecret}});
+        op2.send({{"type", "unban"}, {"user", victimId}});
+        QVERIFY(op2.staysQuiet("error"));
+        TestClient back;
+        QVERIFY(back.open(a->port()));
+        QCOMPARE(back.hello("victim", token).value("user")["id"].toString(), victimId);
+    }
+
+    void aKickOnOneServerTakesTheUserOutOfTheRoomOnTheOther()
+    {
+        auto [a, b] = twoServers(OpSecret);
+        QVERIFY(a && b);
+        TestClient op, bob, carol;
+        QVERIFY(op.open(a->port()));
+        op.hello("op", {{"op_password", OpSecret}});
+        op.join("general");
+        QVERIFY(bob.enter(b->port(), "bob"));
+        QVERIFY(carol.enter(b->port(), "carol"));
+        op.send({{"type", "kick"}, {"room", "general"}, {"user", bob.userId()}, {"reason", "off"}});
+        const QJsonObject kicked = bob.take("kicked");
+        QCOMPARE(kicked.value("room").toString(), QStringLiteral("general"));
+        QCOMPARE(kicked.value("by")["id"].toString(), op.userId());
+        QCOMPARE(kicked.value("reason").toString(), QStringLiteral("off"));
+        QCOMPARE(bob.request({{"type", "send"}, {"room", "general"}, {"text", "still here?"}})
+                     .value("code")
+                     .toString(),
+                 QStringLiteral("not_in_room"));
+        // The others hear that bob is gone, on both servers, and Redis has him no more.
+        for (TestClient *c : {&op, &carol}) {
+            const QJsonObject gone = c->take("presence", [&](const QJsonObject &p) {
+                return p.value("user")["id"] == bob.userId() && p.value("event") != "join";
+            });
+            QVERIFY2(gone.value("event") == "kick" || gone.value("event") == "leave",
+                     QJsonDocument(gone).toJson().constData());
+        }
+        QTRY_VERIFY(
+            !m_redis->command({"HEXISTS", "confab:{general}:members", bob.userId().toUtf8()})
+                 .startsWith(":1"));
+        // A kicked user may join again.
+        QCOMPARE(bob.join("general").value("type").toString(), QStringLiteral("joined"));
     }
 };
 
