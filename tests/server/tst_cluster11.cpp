@@ -588,6 +588,34 @@ private Q_SLOTS:
         QCOMPARE(kicks.at(0).at(3).toString(), QStringLiteral("line one\nline two"));
     }
 
+    void withoutRedisAHelloIsJudgedByTheBansThisServerHasSeen()
+    {
+        // A guest's hello needs nothing else from Redis: while it is away, findBan answers from
+        // the bans this server saved or was told of, rather than refusing every guest.
+        Node a(*m_redis), b(*m_redis);
+        QVERIFY(a.start() && b.start());
+        QSignalSpy relayed(b.storage.get(), &Storage::remoteBan);
+        const Ban ban{"u-guest", "10.1.2.3", QDateTime::currentMSecsSinceEpoch() + 60000, "spam"};
+        QVERIFY(await<bool>([&](Then<bool> then) {
+            a.storage->saveBan(ban, {"u-op", "op", true}, then);
+        }));
+        QTRY_COMPARE(relayed.size(), 1);
+        m_redis->kill();
+        QTRY_VERIFY(!a.storage->available() && !b.storage->available());
+        for (Node *n : {&a, &b}) {
+            auto f = await<std::optional<Ban>>([&](Then<std::optional<Ban>> then) {
+                n->storage->findBan("u-new", "10.1.2.3", then);
+            });
+            QVERIFY(f && *f);
+            QCOMPARE(**f, std::optional<Ban>(ban));
+            f = await<std::optional<Ban>>([&](Then<std::optional<Ban>> then) {
+                n->storage->findBan("u-other", "10.9.9.9", then);
+            });
+            QVERIFY(f && *f);
+            QCOMPARE(**f, std::optional<Ban>());
+        }
+    }
+
     // Whole servers from here on: a client on each, the protocol on the wire.
 
     void eventsOnOneServerAreSeenOnTheOther()

@@ -131,6 +131,9 @@ private:
     static void applyToRecent(std::deque<protocol::ChatMessage> &recent,
                               const protocol::ChatMessage &event);
     void onOperatorEvent(char kind, const QByteArray &json);
+    // Bans this server saved or was told of: what findBan answers while Redis is out of reach.
+    void remember(const Ban &ban);
+    std::optional<Ban> rememberedBan(const QString &userId, const QString &ip) const;
     void resetRoom(const QString &room, const QString &epoch, qint64 seq);
     void completeJoin(const QString &room, RoomEntry entry, std::optional<qint64> since,
                       const Then<RoomEntry> &then);
@@ -158,6 +161,7 @@ private:
     QHash<QString, int> m_online;     // user id -> its connections here (for direct messages)
     QHash<QString, qint64> m_indexed; // room -> the search copy has its messages up to here
     QSet<QString> m_backfilling;      // rooms whose search copy is being read from the log
+    QHash<QString, Ban> m_bansByUser, m_bansByIp; // seen here (findBan without Redis)
     quint64 m_lastTicket = 0;
     QTimer m_heartbeat;
     QTimer m_downTimer; // started when Redis is lost: past it, clients are closed with 1013

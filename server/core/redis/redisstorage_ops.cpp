@@ -37,6 +37,7 @@ Ban banFromJson(const QJsonObject &o)
 
 void RedisStorage::saveBan(const Ban &ban, const protocol::UserInfo &by, Then<bool> then)
 {
+    remember(ban);
     const QByteArray json = protocol::encode(banJson(ban));
     const QByteArray until = QByteArray::number(ban.untilMs);
     if (ban.untilMs <= QDateTime::currentMSecsSinceEpoch())
@@ -68,8 +69,29 @@ void RedisStorage::saveBan(const Ban &ban, const protocol::UserInfo &by, Then<bo
         then(std::nullopt);
 }
 
+void RedisStorage::remember(const Ban &ban)
+{
+    m_bansByUser.insert(ban.userId, ban);
+    if (!ban.ip.isEmpty())
+        m_bansByIp.insert(ban.ip, ban);
+}
+
+std::optional<Ban> RedisStorage::rememberedBan(const QString &userId, const QString &ip) const
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (const auto it = m_bansByUser.constFind(userId);
+        it != m_bansByUser.cend() && it->untilMs > now)
+        return *it;
+    if (const auto it = m_bansByIp.constFind(ip);
+        !ip.isEmpty() && it != m_bansByIp.cend() && it->untilMs > now)
+        return *it;
+    return std::nullopt;
+}
+
 void RedisStorage::removeBan(const QString &userId, Then<bool> then)
 {
+    m_bansByUser.remove(userId);
+    m_bansByIp.removeIf([&](const auto &entry) { return entry.value().userId == userId; });
     const bool sent =
         call({"SMEMBERS", banKey(userId, ":ips")}, [this, userId, then](const RedisReply &r) {
             if (!r.ok())
@@ -90,6 +112,10 @@ void RedisStorage::removeBan(const QString &userId, Then<bool> then)
 
 void RedisStorage::findBan(const QString &userId, const QString &ip, Then<std::optional<Ban>> then)
 {
+    // Redis out of reach: a hello without a token needs nothing else from it, so it is judged by
+    // the bans this server has seen (its own and those relayed to it) rather than refused.
+    if (!m_client->isReady())
+        return then(std::optional<Ban>(rememberedBan(userId, ip)));
     // A ban's key expires with it; the clock is checked too (a key's expiry is Redis's clock).
     auto parse = [](const RedisReply &r) -> std::optional<Ban> {
         if (r.kind != RedisReply::Kind::String)
@@ -141,8 +167,11 @@ void RedisStorage::onOperatorEvent(char kind, const QByteArray &json)
     if (kind == 'k')
         Q_EMIT remoteKick(o.value("room").toString(), o.value("user").toString(), *by,
                           o.value("reason").toString());
-    else
-        Q_EMIT remoteBan(banFromJson(o.value("ban").toObject()), *by);
+    else {
+        const Ban ban = banFromJson(o.value("ban").toObject());
+        remember(ban);
+        Q_EMIT remoteBan(ban, *by);
+    }
 }
 
 } // namespace confab
