@@ -54,6 +54,7 @@ bool RedisServer::start()
                             QStringLiteral("--dir"), m_dir.path(), QStringLiteral("--save"),
                             QString(), QStringLiteral("--appendonly"), QStringLiteral("yes"),
                             QStringLiteral("--appendfsync"), QStringLiteral("always"),
+                            QStringLiteral("--aof-use-rdb-preamble"), QStringLiteral("no"),
                             QStringLiteral("--daemonize"), QStringLiteral("no")});
     m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     m_process.setStandardOutputFile(QDir(m_dir.path()).filePath(QStringLiteral("redis.log")),

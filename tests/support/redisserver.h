@@ -1,6 +1,7 @@
 // A real redis-server for tests: a free loopback port, a temporary directory of its own, the AOF
-// on with appendfsync always (as Confab ships it). Killed (SIGKILL), stopped (SIGSTOP) and
-// resumed by its PID, and restarted on the same port and directory, so its AOF is what comes back.
+// on with appendfsync always and without the RDB preamble (as Confab ships it: docs/cluster.md).
+// Killed (SIGKILL), stopped (SIGSTOP) and resumed by its PID, and restarted on the same port and
+// directory, so its AOF is what comes back.
 #pragma once
 
 #include "redis/redisurl.h"

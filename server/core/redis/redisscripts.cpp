@@ -23,41 +23,216 @@ Script make(const char *name, const char *body)
 
 } // namespace
 
-// KEYS: meta, log, dedup key. ARGV: new epoch, message JSON after its seq ("\"id\":…}"), 1 when
-// de-duplicated, dedup window ms, channel, origin server, origin ticket, room.
-// Returns {1, original JSON, epoch} for a resend, {0, JSON, epoch} for a new message. Writes only
-// after every check: an error leaves nothing behind (Lua scripts are not rolled back).
+// Reading a room's events by seq. The log's entries are immutable; a message whose state changed
+// (edited, reacted to, deleted) and the events erased with a deleted message have their current
+// JSON in the room's state hash (seq -> JSON), read in preference to the entry. A room that never
+// had such an event has an empty state hash: one HLEN and the log alone, as fast as before.
+// A deleted message's entry and its edits' and reactions' entries are gone from the log (XDEL):
+// the state hash's blanked versions keep seq gapless in every answer.
+#define READ_EVENTS                                                                                \
+    "local function entryJson(log, seq)\n"                                                         \
+    "  local e = redis.call('XRANGE', log, seq .. '-1', seq .. '-1')\n"                            \
+    "  if #e == 0 then return nil end\n"                                                           \
+    "  local f = e[1][2]\n"                                                                        \
+    "  for i = 1, #f, 2 do\n"                                                                      \
+    "    if f[i] == 'm' then return f[i + 1] end\n"                                                \
+    "  end\n"                                                                                      \
+    "  return nil\n"                                                                               \
+    "end\n"                                                                                        \
+    "local function current(log, state, seq)\n"                                                    \
+    "  return redis.call('HGET', state, seq) or entryJson(log, seq)\n"                             \
+    "end\n"                                                                                        \
+    "local function readRange(log, state, lo, hi)\n"                                               \
+    "  if hi < lo then return {{}, {}} end\n"                                                      \
+    "  local entries = redis.call('XRANGE', log, lo .. '-1', hi .. '-1')\n"                        \
+    "  local states = {}\n"                                                                        \
+    "  if redis.call('HLEN', state) > 0 then\n"                                                    \
+    "    local fields = {}\n"                                                                      \
+    "    for s = lo, hi do fields[#fields + 1] = s end\n"                                          \
+    "    states = redis.call('HMGET', state, unpack(fields))\n"                                    \
+    "  end\n"                                                                                      \
+    "  return {entries, states}\n"                                                                 \
+    "end\n"
+
+// KEYS: meta, log, dedup key, state. ARGV: new epoch, message JSON after its seq ("\"id\":…}"),
+// 1 when de-duplicated, dedup window ms, channel, origin server, origin ticket, room, the seq the
+// message replies to (0: none).
+// Returns {1, original's current JSON, epoch} for a resend, {0, JSON, epoch} for a new message,
+// {2, '', epoch} when reply_to names no message of the room. The de-duplication key holds the
+// message's seq (servers before 1.1 stored its JSON), so a resend of a message since edited or
+// deleted answers its current state, and a deletion has no copy of the text to find there.
+// Writes only after every check: an error leaves nothing behind (scripts are not rolled back).
 const Script &appendScript()
 {
+    static const Script s = make(
+        "append", READ_EVENTS
+        "if ARGV[3] == '1' then\n"
+        "  local old = redis.call('GET', KEYS[3])\n"
+        "  if old then\n"
+        "    if string.sub(old, 1, 1) ~= '{' then old = current(KEYS[2], KEYS[4], old) or '' end\n"
+        "    return {1, old, redis.call('HGET', KEYS[1], 'epoch') or ''}\n"
+        "  end\n"
+        "end\n"
+        "if ARGV[9] ~= '0' then\n"
+        "  local r = tonumber(ARGV[9])\n"
+        "  local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')\n"
+        "  local t = nil\n"
+        "  if r >= 1 and r <= last then t = current(KEYS[2], KEYS[4], r) end\n"
+        "  if not t or cjson.decode(t)['type'] ~= 'message' then\n"
+        "    return {2, '', redis.call('HGET', KEYS[1], 'epoch') or ''}\n"
+        "  end\n"
+        "end\n" ENSURE_ROOM "local seq = tonumber(redis.call('HGET', KEYS[1], 'seq')) + 1\n"
+        "local json = '{\"seq\":' .. seq .. ',' .. ARGV[2]\n"
+        "redis.call('XADD', KEYS[2], seq .. '-1', 'm', json, 'o', ARGV[6], 'k', ARGV[7])\n"
+        "redis.call('HSET', KEYS[1], 'seq', seq)\n"
+        "if ARGV[3] == '1' then\n"
+        "  redis.call('SET', KEYS[3], seq, 'PX', tonumber(ARGV[4]))\n"
+        "end\n"
+        "redis.call('PUBLISH', ARGV[5], 'm\\n' .. ARGV[6] .. '\\n' .. ARGV[8] .. '\\n' .. "
+        "epoch .. '\\n' .. ARGV[7] .. '\\n' .. json)\n"
+        "return {0, json, epoch}\n");
+    return s;
+}
+
+// An edit, deletion or reaction: every check and the write in one step, so two servers racing on
+// one message cannot both win (a deletion and an edit: whichever runs second finds the message
+// deleted, or edits it before it is deleted and is erased with it).
+// KEYS: meta, log, state, gone (seqs that are not live messages), the target's refs (the seqs of
+// its edits and reactions), the edit's de-duplication key.
+// ARGV: kind ('e', 'd', 'r'), target, user id, 1 when the user may delete anyone's message, the
+// edit's text or the emoji, 1 for a reaction on (0 off), event JSON after its seq, 1 when
+// de-duplicated, dedup window ms, channel, origin server, origin ticket, room, ts, the most
+// different emoji a message may have.
+// Returns {verdict, JSON, epoch}: 0 stored (the event), 1 duplicate (the original edit's current
+// JSON), 2 unchanged, 3 not found (or deleted), 4 forbidden, 5 too many emoji. Writes only after
+// every check.
+const Script &eventScript()
+{
     static const Script s =
-        make("append",
-             "if ARGV[3] == '1' then\n"
-             "  local old = redis.call('GET', KEYS[3])\n"
-             "  if old then\n"
-             "    return {1, old, redis.call('HGET', KEYS[1], 'epoch') or ''}\n"
-             "  end\n"
-             "end\n" ENSURE_ROOM "local seq = tonumber(redis.call('HGET', KEYS[1], 'seq')) + 1\n"
-             "local json = '{\"seq\":' .. seq .. ',' .. ARGV[2]\n"
-             "redis.call('XADD', KEYS[2], seq .. '-1', 'm', json, 'o', ARGV[6], 'k', ARGV[7])\n"
-             "redis.call('HSET', KEYS[1], 'seq', seq)\n"
-             "if ARGV[3] == '1' then\n"
-             "  redis.call('SET', KEYS[3], json, 'PX', tonumber(ARGV[4]))\n"
+        make("event", READ_EVENTS
+             "local epoch = redis.call('HGET', KEYS[1], 'epoch')\n"
+             "if not epoch then return {3, '', ''} end\n"
+             "if ARGV[8] == '1' then\n"
+             "  local old = redis.call('GET', KEYS[6])\n"
+             "  if old then return {1, current(KEYS[2], KEYS[3], old) or '', epoch} end\n"
              "end\n"
-             "redis.call('PUBLISH', ARGV[5], 'm\\n' .. ARGV[6] .. '\\n' .. ARGV[8] .. '\\n' .. "
-             "epoch .. '\\n' .. ARGV[7] .. '\\n' .. json)\n"
+             "local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))\n"
+             "local target = tonumber(ARGV[2])\n"
+             "local raw = nil\n"
+             "if target >= 1 and target <= seq then raw = current(KEYS[2], KEYS[3], target) end\n"
+             "if not raw then return {3, '', epoch} end\n"
+             "local m = cjson.decode(raw)\n"
+             "if m['type'] ~= 'message' or m['deleted'] then return {3, '', epoch} end\n"
+             "local kind = ARGV[1]\n"
+             "if kind == 'e' then\n"
+             "  if m['from']['id'] ~= ARGV[3] then return {4, '', epoch} end\n"
+             "  m['text'] = ARGV[5]\n"
+             "  m['edited_ts'] = tonumber(ARGV[14])\n"
+             "elseif kind == 'd' then\n"
+             "  if m['from']['id'] ~= ARGV[3] and ARGV[4] ~= '1' then return {4, '', epoch} end\n"
+             "else\n"
+             "  local reactions = m['reactions'] or {}\n"
+             "  local users = reactions[ARGV[5]]\n"
+             "  local at = nil\n"
+             "  if users then\n"
+             "    for i, u in ipairs(users) do\n"
+             "      if u == ARGV[3] then at = i end\n"
+             "    end\n"
+             "  end\n"
+             "  if ARGV[6] == '1' then\n"
+             "    if at then return {2, '', epoch} end\n"
+             "    if not users then\n"
+             "      local n = 0\n"
+             "      for _ in pairs(reactions) do n = n + 1 end\n"
+             "      if n >= tonumber(ARGV[15]) then return {5, '', epoch} end\n"
+             "      users = {}\n"
+             "      reactions[ARGV[5]] = users\n"
+             "    end\n"
+             "    users[#users + 1] = ARGV[3]\n"
+             "  else\n"
+             "    if not at then return {2, '', epoch} end\n"
+             "    table.remove(users, at)\n"
+             "    if #users == 0 then reactions[ARGV[5]] = nil end\n"
+             "  end\n"
+             "  if next(reactions) == nil then m['reactions'] = nil else m['reactions'] = "
+             "reactions end\n"
+             "end\n"
+             "seq = seq + 1\n"
+             "local json = '{\"seq\":' .. seq .. ',' .. ARGV[7]\n"
+             "redis.call('XADD', KEYS[2], seq .. '-1', 'm', json, 'o', ARGV[11], 'k', ARGV[12])\n"
+             "redis.call('HSET', KEYS[1], 'seq', seq)\n"
+             "redis.call('ZADD', KEYS[4], seq, seq)\n"
+             "if kind == 'd' then\n"
+             // Erased for real: the entries of the message, its edits and its reactions go; blanked
+             // versions answer for their seqs.
+             "  redis.call('XDEL', KEYS[2], target .. '-1')\n"
+             "  m['text'] = ''\n"
+             "  m['deleted'] = true\n"
+             "  m['reactions'] = nil\n"
+             "  m['edited_ts'] = nil\n"
+             "  redis.call('HSET', KEYS[3], target, cjson.encode(m))\n"
+             "  redis.call('ZADD', KEYS[4], target, target)\n"
+             "  for _, r in ipairs(redis.call('SMEMBERS', KEYS[5])) do\n"
+             "    local e = current(KEYS[2], KEYS[3], r)\n"
+             "    if e then\n"
+             "      local ev = cjson.decode(e)\n"
+             "      if ev['type'] == 'edit' then ev['text'] = '' else ev['emoji'] = '' end\n"
+             "      redis.call('HSET', KEYS[3], r, cjson.encode(ev))\n"
+             "      redis.call('XDEL', KEYS[2], r .. '-1')\n"
+             "    end\n"
+             "  end\n"
+             "  redis.call('DEL', KEYS[5])\n"
+             "else\n"
+             "  redis.call('HSET', KEYS[3], target, cjson.encode(m))\n"
+             "  redis.call('SADD', KEYS[5], seq)\n"
+             "  if kind == 'e' and ARGV[8] == '1' then\n"
+             "    redis.call('SET', KEYS[6], seq, 'PX', tonumber(ARGV[9]))\n"
+             "  end\n"
+             "end\n"
+             "redis.call('PUBLISH', ARGV[10], 'm\\n' .. ARGV[11] .. '\\n' .. ARGV[13] .. '\\n' .. "
+             "epoch .. '\\n' .. ARGV[12] .. '\\n' .. json)\n"
              "return {0, json, epoch}\n");
     return s;
 }
 
-// KEYS: meta, log, members, the user's servers in this room. ARGV: new epoch, 1 to register this
-// server's presence, server id, user id, member JSON, since (-1: none), default count, since
-// count, channel, room, ts.
-// Returns {epoch, topic, seq, 1 when the user became a member, member JSONs, history entries}
-// (history newest first without since).
+// KEYS: meta, log, state. ARGV: after seq, before seq, limit.
+// Returns {entries, states, lo}: the newest `limit` events with seq in (after, before), from seq
+// lo up (states: the state hash's JSON for each seq from lo, or empty).
+const Script &historyScript()
+{
+    static const Script s =
+        make("history", READ_EVENTS
+             "local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')\n"
+             "local hi = math.min(tonumber(ARGV[2]) - 1, last)\n"
+             "local lo = math.max(tonumber(ARGV[1]) + 1, hi - tonumber(ARGV[3]) + 1, 1)\n"
+             "local r = readRange(KEYS[2], KEYS[3], lo, hi)\n"
+             "return {r[1], r[2], lo}\n");
+    return s;
+}
+
+// KEYS: meta, log, state. ARGV: from seq, at most how many.
+// Returns {entries, states, lo, hi, last seq}: what catch-up and the search copy read.
+const Script &rangeScript()
+{
+    static const Script s = make(
+        "range", READ_EVENTS "local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')\n"
+                             "local lo = tonumber(ARGV[1])\n"
+                             "local hi = math.min(lo + tonumber(ARGV[2]) - 1, last)\n"
+                             "local r = readRange(KEYS[2], KEYS[3], lo, hi)\n"
+                             "return {r[1], r[2], lo, hi, last}\n");
+    return s;
+}
+
+// KEYS: meta, log, members, the user's servers in this room, state, gone. ARGV: new epoch, 1 to
+// register this server's presence, server id, user id, member JSON, since (-1: none), default
+// count, since count, channel, room, ts, the user's read position.
+// Returns {epoch, topic, seq, 1 when the user became a member, member JSONs, history entries,
+// history states, history's first seq, unread}. Unread is the seqs above the read position less
+// those that are not live messages (events, deleted messages: the gone set): O(log n).
 const Script &joinScript()
 {
     static const Script s =
-        make("join", ENSURE_ROOM
+        make("join", READ_EVENTS ENSURE_ROOM
              "local became = 0\n"
              "if ARGV[2] == '1' then\n"
              "  redis.call('SADD', KEYS[4], ARGV[3])\n"
@@ -72,14 +247,20 @@ const Script &joinScript()
              "local meta = redis.call('HMGET', KEYS[1], 'seq', 'topic')\n"
              "local seq = tonumber(meta[1])\n"
              "local since = tonumber(ARGV[6])\n"
-             "local history = {}\n"
+             "local lo = seq + 1\n"
              "if since < 0 then\n"
-             "  history = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', tonumber(ARGV[7]))\n"
+             "  lo = math.max(1, seq - tonumber(ARGV[7]) + 1)\n"
              "elseif since < seq then\n"
-             "  local from = math.max(since + 1, seq - tonumber(ARGV[8]) + 1)\n"
-             "  history = redis.call('XRANGE', KEYS[2], from, '+', 'COUNT', tonumber(ARGV[8]))\n"
+             "  lo = math.max(since + 1, seq - tonumber(ARGV[8]) + 1)\n"
              "end\n"
-             "return {epoch, meta[2], seq, became, redis.call('HVALS', KEYS[3]), history}\n");
+             "local history = readRange(KEYS[2], KEYS[5], lo, seq)\n"
+             "local read = tonumber(ARGV[12])\n"
+             "local unread = 0\n"
+             "if read < seq then\n"
+             "  unread = seq - read - redis.call('ZCOUNT', KEYS[6], '(' .. read, '+inf')\n"
+             "end\n"
+             "return {epoch, meta[2], seq, became, redis.call('HVALS', KEYS[3]), history[1], "
+             "history[2], lo, math.max(unread, 0)}\n");
     return s;
 }
 
@@ -187,10 +368,10 @@ const Script &directScript()
 
 const Script *const *allScripts()
 {
-    static const Script *const all[] = {&appendScript(), &joinScript(),   &leaveScript(),
-                                        &topicScript(),  &typingScript(), &readScript(),
-                                        &userScript(),   &nickScript(),   &roomInfoScript(),
-                                        &directScript(), nullptr};
+    static const Script *const all[] = {
+        &appendScript(), &eventScript(),    &historyScript(), &rangeScript(), &joinScript(),
+        &leaveScript(),  &topicScript(),    &typingScript(),  &readScript(),  &userScript(),
+        &nickScript(),   &roomInfoScript(), &directScript(),  nullptr};
     return all;
 }
 

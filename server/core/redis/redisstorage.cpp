@@ -45,8 +45,8 @@ QByteArray onlineKey(const QString &userId)
 
 } // namespace
 
-std::optional<ChatMessage> messageFromEntry(const RedisReply &entry, QByteArray *origin,
-                                            quint64 *ticket);
+std::vector<LoggedEvent> eventsFromRange(const RedisReply &entries, const RedisReply &states,
+                                         qint64 lo, const QString &room);
 
 RedisStorage::RedisStorage(const ServerConfig &config, QObject *parent)
     : Storage(parent)
@@ -217,41 +217,37 @@ void RedisStorage::join(Room &room, const User &user, bool firstHere, std::optio
               name.toUtf8() + '\n' + uid},
              {});
     call({"SADD", "confab:rooms", name.toUtf8()}, {});
-    const bool sent = eval(redis::joinScript(),
-                           {roomKey(name, "meta"), roomKey(name, "log"), roomKey(name, "members"),
-                            roomKey(name, "on:") + uid},
-                           {newEpoch(), firstHere ? "1" : "0", m_serverId.toLatin1(), uid, member,
-                            number(since.value_or(-1)), number(protocol::DefaultJoinHistory),
-                            number(protocol::MaxSinceHistory), m_channel, name.toUtf8(),
-                            number(QDateTime::currentMSecsSinceEpoch())},
-                           [this, name, uid, member, firstHere, since, then](const RedisReply &r) {
-                               if (!r.ok() || r.elements.size() < 6)
-                                   return then(std::nullopt);
-                               RoomEntry entry;
-                               entry.epoch = QString::fromLatin1(r.at(0).str());
-                               entry.topic = QString::fromUtf8(r.at(1).str());
-                               entry.lastSeq = r.at(2).toInt();
-                               entry.becameMember = r.at(3).toInt() == 1;
-                               QByteArray members = "[";
-                               for (const RedisReply &m : r.at(4).elements) {
-                                   if (members.size() > 1)
-                                       members += ',';
-                                   members += m.text;
-                               }
-                               entry.members = members + ']';
-                               for (const RedisReply &e : r.at(5).elements) {
-                                   if (auto m = messageFromEntry(e, nullptr, nullptr)) {
-                                       m->room = name;
-                                       entry.history.append(*m);
-                                   }
-                               }
-                               if (!since)
-                                   std::reverse(entry.history.begin(), entry.history.end());
-                               Track &t = track(name, entry.epoch, entry.lastSeq);
-                               if (firstHere)
-                                   t.users.insert(QString::fromLatin1(uid), member);
-                               completeJoin(name, std::move(entry), since, then);
-                           });
+    const bool sent =
+        eval(redis::joinScript(),
+             {roomKey(name, "meta"), roomKey(name, "log"), roomKey(name, "members"),
+              roomKey(name, "on:") + uid, roomKey(name, "state"), roomKey(name, "gone")},
+             {newEpoch(), firstHere ? "1" : "0", m_serverId.toLatin1(), uid, member,
+              number(since.value_or(-1)), number(protocol::DefaultJoinHistory),
+              number(protocol::MaxSinceHistory), m_channel, name.toUtf8(),
+              number(QDateTime::currentMSecsSinceEpoch()), number(user.reads.value(name, 0))},
+             [this, name, uid, member, firstHere, since, then](const RedisReply &r) {
+                 if (!r.ok() || r.elements.size() < 9)
+                     return then(std::nullopt);
+                 RoomEntry entry;
+                 entry.epoch = QString::fromLatin1(r.at(0).str());
+                 entry.topic = QString::fromUtf8(r.at(1).str());
+                 entry.lastSeq = r.at(2).toInt();
+                 entry.becameMember = r.at(3).toInt() == 1;
+                 QByteArray members = "[";
+                 for (const RedisReply &m : r.at(4).elements) {
+                     if (members.size() > 1)
+                         members += ',';
+                     members += m.text;
+                 }
+                 entry.members = members + ']';
+                 for (LoggedEvent &e : eventsFromRange(r.at(5), r.at(6), r.at(7).toInt(), name))
+                     entry.history.append(std::move(e.message));
+                 entry.unread = r.at(8).toInt();
+                 Track &t = track(name, entry.epoch, entry.lastSeq);
+                 if (firstHere)
+                     t.users.insert(QString::fromLatin1(uid), member);
+                 completeJoin(name, std::move(entry), since, then);
+             });
     if (!sent)
         then(std::nullopt);
 }
@@ -308,35 +304,103 @@ void RedisStorage::append(Room &room, const ChatMessage &draft, const QString &c
         return then(std::nullopt);
     call({"SADD", "confab:rooms", name.toUtf8()}, {});
     const bool sent =
-        eval(redis::appendScript(), {roomKey(name, "meta"), roomKey(name, "log"), dedupKey},
+        eval(redis::appendScript(),
+             {roomKey(name, "meta"), roomKey(name, "log"), dedupKey, roomKey(name, "state")},
              {newEpoch(), body, clientId.isEmpty() ? "0" : "1", number(protocol::DedupWindowMs),
-              m_channel, m_serverId.toLatin1(), number(qint64(ticket)), name.toUtf8()},
-             [this, name, ticket, then](const RedisReply &r) {
-                 Track *t = nullptr;
-                 if (auto it = m_tracks.find(name); it != m_tracks.end()) {
-                     it->awaiting.remove(ticket);
-                     t = &*it;
+              m_channel, m_serverId.toLatin1(), number(qint64(ticket)), name.toUtf8(),
+              number(draft.replyTo.value_or(0))},
+             [this, name, ticket, draft, then](const RedisReply &r) {
+                 if (r.ok() && r.at(0).toInt() == 2) {
+                     forget(name, ticket);
+                     return then(Appended{draft, false, true});
                  }
-                 if (!r.ok() || r.elements.size() < 3) {
-                     // It may have been stored all the same (a deadline missed): the log says.
-                     if (t)
-                         catchUp(name);
-                     return then(std::nullopt);
+                 stored(name, ticket, r, then);
+             });
+    if (!sent)
+        return then(std::nullopt);
+    if (auto it = m_tracks.find(name); it != m_tracks.end())
+        it->awaiting.insert(ticket);
+}
+
+void RedisStorage::forget(const QString &room, quint64 ticket)
+{
+    if (auto it = m_tracks.find(room); it != m_tracks.end())
+        it->awaiting.remove(ticket);
+}
+
+void RedisStorage::stored(const QString &name, quint64 ticket, const RedisReply &r,
+                          const Then<Appended> &then)
+{
+    Track *t = nullptr;
+    if (auto it = m_tracks.find(name); it != m_tracks.end()) {
+        it->awaiting.remove(ticket);
+        t = &*it;
+    }
+    if (!r.ok() || r.elements.size() < 3) {
+        // It may have been stored all the same (a deadline missed): the log says.
+        if (t)
+            catchUp(name);
+        return then(std::nullopt);
+    }
+    const auto decoded = QJsonDocument::fromJson(r.at(1).text).object();
+    auto parsed = ChatMessage::fromJson(decoded);
+    if (!std::holds_alternative<ChatMessage>(parsed))
+        return then(std::nullopt);
+    ChatMessage m = std::get<ChatMessage>(std::move(parsed));
+    m.room = name;
+    if (r.at(0).toInt() == 1)
+        return then(Appended{std::move(m), true});
+    if (!t)
+        return then(Appended{std::move(m), false});
+    const QString epoch = QString::fromLatin1(r.at(2).str());
+    if (epoch != t->epoch)
+        resetRoom(name, epoch, m.seq - 1);
+    offer(name, {std::move(m), then});
+}
+
+void RedisStorage::applyEvent(Room &room, const ChatMessage &draft, const QString &clientId,
+                              bool mayModerate, Then<EventOutcome> then)
+{
+    using Verdict = EventOutcome::Verdict;
+    const QString name = room.name;
+    const quint64 ticket = ++m_lastTicket;
+    QJsonObject object = draft.toJson();
+    object.remove(QStringLiteral("seq"));
+    const QByteArray body = protocol::encode(object).mid(1);
+    const bool dedup = draft.kind == ChatMessage::Kind::Edit && !clientId.isEmpty();
+    const QByteArray dedupKey =
+        dedup ? roomKey(name, "editdedup:") + draft.from.id.toLatin1() + ':' + clientId.toUtf8()
+              : roomKey(name, "nodedup");
+    const char *kind = draft.kind == ChatMessage::Kind::Edit     ? "e"
+                       : draft.kind == ChatMessage::Kind::Delete ? "d"
+                                                                 : "r";
+    if (!m_client->isReady() || draft.isMessage())
+        return then(std::nullopt);
+    const bool sent =
+        eval(redis::eventScript(),
+             {roomKey(name, "meta"), roomKey(name, "log"), roomKey(name, "state"),
+              roomKey(name, "gone"), roomKey(name, "refs:") + number(draft.target), dedupKey},
+             {kind, number(draft.target), draft.from.id.toUtf8(), mayModerate ? "1" : "0",
+              (draft.kind == ChatMessage::Kind::Reaction ? draft.emoji : draft.text).toUtf8(),
+              draft.on ? "1" : "0", body, dedup ? "1" : "0", number(protocol::DedupWindowMs),
+              m_channel, m_serverId.toLatin1(), number(qint64(ticket)), name.toUtf8(),
+              number(draft.ts), number(protocol::MaxEmojiPerMessage)},
+             [this, name, ticket, draft, then](const RedisReply &r) {
+                 const qint64 code = r.ok() ? r.at(0).toInt() : 0;
+                 if (code >= 2) {
+                     forget(name, ticket);
+                     const Verdict verdict = code == 2   ? Verdict::Unchanged
+                                             : code == 3 ? Verdict::NotFound
+                                             : code == 4 ? Verdict::Forbidden
+                                                         : Verdict::TooManyEmoji;
+                     return then(EventOutcome{verdict, draft});
                  }
-                 const auto decoded = QJsonDocument::fromJson(r.at(1).text).object();
-                 auto parsed = ChatMessage::fromJson(decoded);
-                 if (!std::holds_alternative<ChatMessage>(parsed))
-                     return then(std::nullopt);
-                 ChatMessage m = std::get<ChatMessage>(std::move(parsed));
-                 m.room = name;
-                 if (r.at(0).toInt() == 1)
-                     return then(Appended{std::move(m), true});
-                 if (!t)
-                     return then(Appended{std::move(m), false});
-                 const QString epoch = QString::fromLatin1(r.at(2).str());
-                 if (epoch != t->epoch)
-                     resetRoom(name, epoch, m.seq - 1);
-                 offer(name, {std::move(m), then});
+                 stored(name, ticket, r, [then](std::optional<Appended> a) {
+                     if (!a)
+                         return then(std::nullopt);
+                     then(EventOutcome{a->duplicate ? Verdict::Duplicate : Verdict::Stored,
+                                       std::move(a->message)});
+                 });
              });
     if (!sent)
         return then(std::nullopt);
@@ -350,21 +414,17 @@ void RedisStorage::history(Room &room, qint64 afterSeq, qint64 beforeSeq, int li
     if (beforeSeq - 1 < afterSeq + 1 || limit <= 0)
         return then(QList<ChatMessage>{});
     const QString name = room.name;
-    // Entry ids are "<seq>-1". A bare end id means "<seq>-<max>" to Redis: name it whole.
-    const bool sent = call({"XREVRANGE", roomKey(name, "log"), number(beforeSeq - 1) + "-1",
-                            number(afterSeq + 1), "COUNT", number(limit)},
-                           [name, then](const RedisReply &r) {
-                               if (!r.ok())
-                                   return then(std::nullopt);
-                               QList<ChatMessage> messages;
-                               for (const RedisReply &e : r.elements) {
-                                   if (auto m = messageFromEntry(e, nullptr, nullptr)) {
-                                       m->room = name;
-                                       messages.prepend(*m);
-                                   }
-                               }
-                               then(std::move(messages));
-                           });
+    const bool sent = eval(
+        redis::historyScript(),
+        {roomKey(name, "meta"), roomKey(name, "log"), roomKey(name, "state")},
+        {number(afterSeq), number(beforeSeq), number(limit)}, [name, then](const RedisReply &r) {
+            if (!r.ok() || r.elements.size() < 3)
+                return then(std::nullopt);
+            QList<ChatMessage> messages;
+            for (LoggedEvent &e : eventsFromRange(r.at(0), r.at(1), r.at(2).toInt(), name))
+                messages.append(std::move(e.message));
+            then(std::move(messages));
+        });
     if (!sent)
         then(std::nullopt);
 }

@@ -24,10 +24,19 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <vector>
 
 namespace confab {
 
 class Store;
+
+// One event read from a room's log (or the state hash that holds its current version), with who
+// stored it (empty for a version from the state hash).
+struct LoggedEvent {
+    protocol::ChatMessage message;
+    QByteArray origin;
+    quint64 ticket = 0;
+};
 
 class RedisStorage : public Storage
 {
@@ -77,25 +86,15 @@ public:
                      Then<Appended> then) override;
     void relayDirect(const protocol::ChatMessage &message, const QString &clientId) override;
     void relayNick(const User &user, const QString &old, const QSet<QString> &rooms) override;
-    // PLACEHOLDERS of the v11-base branch (never on main): answer "unavailable" until the 1.1
-    // storage work replaces them.
-    void applyEvent(Room &, const protocol::ChatMessage &, const QString &, bool,
-                    Then<EventOutcome> then) override
-    {
-        then(std::nullopt);
-    }
-    void saveBan(const Ban &, const protocol::UserInfo &, Then<bool> then) override
-    {
-        then(std::nullopt);
-    }
-    void removeBan(const QString &, Then<bool> then) override { then(std::nullopt); }
-    void findBan(const QString &, const QString &, Then<std::optional<Ban>> then) override
-    {
-        then(std::optional<Ban>());
-    }
-    void relayKick(const QString &, const QString &, const protocol::UserInfo &,
-                   const QString &) override
-    {}
+    void applyEvent(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
+                    bool mayModerate, Then<EventOutcome> then) override;
+    // redisstorage_ops.cpp: bans (kept in Redis with their expiry, so on every server and across
+    // restarts) and kicks, relayed to the other servers.
+    void saveBan(const Ban &ban, const protocol::UserInfo &by, Then<bool> then) override;
+    void removeBan(const QString &userId, Then<bool> then) override;
+    void findBan(const QString &userId, const QString &ip, Then<std::optional<Ban>> then) override;
+    void relayKick(const QString &room, const QString &userId, const protocol::UserInfo &by,
+                   const QString &reason) override;
 
 private:
     // A room with members on this server: where its delivery stands.
@@ -124,11 +123,23 @@ private:
     void offer(const QString &room, Track::Item item);
     void drain(const QString &room);
     void catchUp(const QString &room);
+    // The answer of the append or event script that stored something (or a duplicate).
+    void stored(const QString &room, quint64 ticket, const RedisReply &reply,
+                const Then<Appended> &then);
+    void forget(const QString &room, quint64 ticket); // an own send that stored nothing
+    // A room event handed over: the recent messages it is about take its effect.
+    static void applyToRecent(std::deque<protocol::ChatMessage> &recent,
+                              const protocol::ChatMessage &event);
+    void onOperatorEvent(char kind, const QByteArray &json);
+    // Bans this server saved or was told of: what findBan answers while Redis is out of reach.
+    void remember(const Ban &ban);
+    std::optional<Ban> rememberedBan(const QString &userId, const QString &ip) const;
     void resetRoom(const QString &room, const QString &epoch, qint64 seq);
     void completeJoin(const QString &room, RoomEntry entry, std::optional<qint64> since,
                       const Then<RoomEntry> &then);
     void index(const QString &room, const protocol::ChatMessage &m);
     void backfill(const QString &room, qint64 upTo);
+    void indexOne(const QString &room, const protocol::ChatMessage &m); // into the search copy
     void heartbeat();
     void reap(const QString &deadServer);
     void registerAgain();
@@ -150,6 +161,7 @@ private:
     QHash<QString, int> m_online;     // user id -> its connections here (for direct messages)
     QHash<QString, qint64> m_indexed; // room -> the search copy has its messages up to here
     QSet<QString> m_backfilling;      // rooms whose search copy is being read from the log
+    QHash<QString, Ban> m_bansByUser, m_bansByIp; // seen here (findBan without Redis)
     quint64 m_lastTicket = 0;
     QTimer m_heartbeat;
     QTimer m_downTimer; // started when Redis is lost: past it, clients are closed with 1013

@@ -3,6 +3,7 @@
 // (catchUp); heartbeats keep this server alive in Redis, and a dead peer's users leave (reap).
 #include "logging.h"
 #include "redisstorage.h"
+#include "room.h"
 #include "store.h"
 
 #include <QDateTime>
@@ -17,30 +18,88 @@ using protocol::ChatMessage;
 namespace {
 
 constexpr int CatchUpBatch = 500;
+constexpr int BackfillBatch = 1000;
 constexpr size_t RecentKept = 200;
 
 } // namespace
 
-// A log entry ([id, [field, value, …]]) as a message (room not set), with who stored it.
-std::optional<ChatMessage> messageFromEntry(const RedisReply &entry, QByteArray *origin,
-                                            quint64 *ticket)
+namespace {
+
+std::optional<ChatMessage> messageFromJson(const QByteArray &json)
+{
+    auto parsed = ChatMessage::fromJson(QJsonDocument::fromJson(json).object());
+    if (auto *m = std::get_if<ChatMessage>(&parsed))
+        return std::move(*m);
+    return std::nullopt;
+}
+
+// A log entry ([id, [field, value, …]]) as an event (room not set), with who stored it.
+std::optional<LoggedEvent> eventFromEntry(const RedisReply &entry)
 {
     const auto &fields = entry.at(1).elements;
-    std::optional<ChatMessage> message;
+    std::optional<LoggedEvent> event;
+    QByteArray origin;
+    quint64 ticket = 0;
     for (qsizetype i = 0; i + 1 < fields.size(); i += 2) {
         const QByteArray &name = fields[i].text;
         if (name == "m") {
-            auto parsed =
-                ChatMessage::fromJson(QJsonDocument::fromJson(fields[i + 1].text).object());
-            if (auto *m = std::get_if<ChatMessage>(&parsed))
-                message = std::move(*m);
-        } else if (name == "o" && origin) {
-            *origin = fields[i + 1].text;
-        } else if (name == "k" && ticket) {
-            *ticket = quint64(fields[i + 1].text.toULongLong());
+            if (auto m = messageFromJson(fields[i + 1].text))
+                event = LoggedEvent{std::move(*m), {}, 0};
+        } else if (name == "o") {
+            origin = fields[i + 1].text;
+        } else if (name == "k") {
+            ticket = quint64(fields[i + 1].text.toULongLong());
         }
     }
-    return message;
+    if (event) {
+        event->origin = origin;
+        event->ticket = ticket;
+    }
+    return event;
+}
+
+} // namespace
+
+// What a script's readRange answered ({log entries, state hash versions from seq lo}) as the
+// room's events in seq order, each in its current state: a seq's state hash version when it has
+// one (its entry may be gone: a deletion erases it), else its log entry.
+std::vector<LoggedEvent> eventsFromRange(const RedisReply &entries, const RedisReply &states,
+                                         qint64 lo, const QString &room)
+{
+    std::vector<LoggedEvent> events;
+    events.reserve(size_t(std::max(entries.elements.size(), states.elements.size())));
+    qsizetype next = 0; // the next log entry not taken yet
+    auto take = [&](LoggedEvent e) {
+        e.message.room = room;
+        events.push_back(std::move(e));
+    };
+    if (states.elements.isEmpty()) { // no state hash: the log as it is (the common case)
+        for (const RedisReply &e : entries.elements) {
+            if (auto event = eventFromEntry(e))
+                take(std::move(*event));
+        }
+        return events;
+    }
+    for (qsizetype i = 0; i < states.elements.size(); ++i) {
+        const QByteArray seqId = QByteArray::number(lo + i) + "-1";
+        std::optional<LoggedEvent> fromLog;
+        while (next < entries.elements.size()) {
+            const QByteArray id = entries.elements[next].at(0).text;
+            if (id.left(id.indexOf('-')).toLongLong() > lo + i)
+                break;
+            if (id == seqId)
+                fromLog = eventFromEntry(entries.elements[next]);
+            ++next;
+        }
+        const RedisReply &state = states.elements[i];
+        if (state.kind == RedisReply::Kind::String) {
+            if (auto m = messageFromJson(state.text))
+                take(LoggedEvent{std::move(*m), {}, 0});
+        } else if (fromLog) {
+            take(std::move(*fromLog));
+        }
+    }
+    return events;
 }
 
 void RedisStorage::onReady()
@@ -178,6 +237,8 @@ void RedisStorage::drain(const QString &room)
         Track::Item item = std::move(first->second);
         it->ahead.erase(first);
         it->cursor = item.message.seq;
+        if (!item.message.isMessage())
+            applyToRecent(it->recent, item.message);
         it->recent.push_back(item.message);
         if (it->recent.size() > RecentKept)
             it->recent.pop_front();
@@ -195,33 +256,29 @@ void RedisStorage::catchUp(const QString &room)
     if (it == m_tracks.end() || it->fetching)
         return;
     const qint64 from = it->cursor + 1;
-    const bool sent = call({"XRANGE", roomKey(room, "log"), QByteArray::number(from), "+", "COUNT",
-                            QByteArray::number(CatchUpBatch)},
-                           [this, room](const RedisReply &r) {
-                               auto it = m_tracks.find(room);
-                               if (it == m_tracks.end())
-                                   return;
-                               it->fetching = false;
-                               if (!r.ok())
-                                   return;
-                               const QByteArray me = m_serverId.toLatin1();
-                               for (const RedisReply &e : r.elements) {
-                                   QByteArray origin;
-                                   quint64 ticket = 0;
-                                   auto m = messageFromEntry(e, &origin, &ticket);
-                                   it = m_tracks.find(room);
-                                   if (!m || it == m_tracks.end())
-                                       continue;
-                                   // This server's own send still waiting for its answer: the
-                                   // answer hands it over.
-                                   if (origin == me && it->awaiting.contains(ticket))
-                                       continue;
-                                   m->room = room;
-                                   offer(room, {std::move(*m), {}});
-                               }
-                               if (r.elements.size() == CatchUpBatch)
-                                   catchUp(room);
-                           });
+    const bool sent = eval(
+        redis::rangeScript(), {roomKey(room, "meta"), roomKey(room, "log"), roomKey(room, "state")},
+        {QByteArray::number(from), QByteArray::number(CatchUpBatch)},
+        [this, room](const RedisReply &r) {
+            auto it = m_tracks.find(room);
+            if (it == m_tracks.end())
+                return;
+            it->fetching = false;
+            if (!r.ok() || r.elements.size() < 5)
+                return;
+            const QByteArray me = m_serverId.toLatin1();
+            for (LoggedEvent &e : eventsFromRange(r.at(0), r.at(1), r.at(2).toInt(), room)) {
+                it = m_tracks.find(room);
+                if (it == m_tracks.end())
+                    continue;
+                // This server's own send still waiting for its answer: the answer hands it over.
+                if (e.origin == me && it->awaiting.contains(e.ticket))
+                    continue;
+                offer(room, {std::move(e.message), {}});
+            }
+            if (r.at(3).toInt() < r.at(4).toInt())
+                catchUp(room);
+        });
     if (sent)
         it->fetching = true;
 }
@@ -236,6 +293,8 @@ void RedisStorage::onEvent(const QByteArray &, const QByteArray &payload)
         return onMessageEvent(lines);
     if (lines[1] == m_serverId.toLatin1())
         return; // this server's own, handed out already
+    if (kind == 'k' || kind == 'b')
+        return onOperatorEvent(kind, lines[2]);
     auto user = [](const QByteArray &json) {
         return protocol::userFromJson(QJsonDocument::fromJson("[" + json + "]").array().at(0));
     };
@@ -312,16 +371,58 @@ void RedisStorage::onMessageEvent(const QList<QByteArray> &lines)
     offer(room, {std::move(*m), {}});
 }
 
+void RedisStorage::applyToRecent(std::deque<ChatMessage> &recent, const ChatMessage &e)
+{
+    // The messages handed over lately go into the history of joins still on their way: in their
+    // current state, like everything else a join answers (a deleted text must not come back).
+    for (ChatMessage &m : recent) {
+        if (m.seq == e.target && m.isMessage()) {
+            if (e.kind == ChatMessage::Kind::Edit) {
+                m.text = e.text;
+                m.editedTs = e.ts;
+            } else if (e.kind == ChatMessage::Kind::Delete) {
+                m.text.clear();
+                m.deleted = true;
+                m.editedTs.reset();
+                m.reactions.clear();
+            } else if (e.on) {
+                if (!m.reactions.value(e.emoji).contains(e.from.id))
+                    m.reactions[e.emoji].append(e.from.id);
+            } else if (auto users = m.reactions.find(e.emoji); users != m.reactions.end()) {
+                users->removeAll(e.from.id);
+                if (users->isEmpty())
+                    m.reactions.erase(users);
+            }
+        } else if (e.kind == ChatMessage::Kind::Delete && m.target == e.target) {
+            if (m.kind == ChatMessage::Kind::Edit)
+                m.text.clear();
+            else if (m.kind == ChatMessage::Kind::Reaction)
+                m.emoji.clear();
+        }
+    }
+}
+
 void RedisStorage::index(const QString &room, const ChatMessage &m)
 {
     // Only in order: what is not next is read from the log by backfill.
     qint64 &indexed = m_indexed[room];
     if (m.seq == indexed + 1) {
-        m_search->appendMessage(m, QString());
+        indexOne(room, m);
         indexed = m.seq;
     } else if (m.seq > indexed + 1) {
         backfill(room, m.seq);
     }
+}
+
+void RedisStorage::indexOne(const QString &room, const ChatMessage &m)
+{
+    if (m.isMessage())
+        return m_search->appendMessage(m, QString());
+    // The copy follows every event as the log has it (Redis checked it already): an edit's text
+    // replaces the one indexed, a deletion takes the message out. A room of its own for the
+    // call, whose next seq is the event's.
+    Room scratch(room, QString(), QString(), m.seq - 1);
+    m_search->applyEvent(scratch, m, QString(), true, [](std::optional<EventOutcome>) {});
 }
 
 void RedisStorage::backfill(const QString &room, qint64 upTo)
@@ -330,24 +431,23 @@ void RedisStorage::backfill(const QString &room, qint64 upTo)
     if (from > upTo || m_backfilling.contains(room))
         return;
     m_backfilling.insert(room);
-    const bool sent =
-        call({"XRANGE", roomKey(room, "log"), QByteArray::number(from), "+", "COUNT", "1000"},
-             [this, room](const RedisReply &r) {
-                 m_backfilling.remove(room);
-                 if (!r.ok())
-                     return;
-                 qint64 &indexed = m_indexed[room];
-                 for (const RedisReply &e : r.elements) {
-                     auto m = messageFromEntry(e, nullptr, nullptr);
-                     if (m && m->seq == indexed + 1) {
-                         m->room = room;
-                         m_search->appendMessage(*m, QString());
-                         indexed = m->seq;
-                     }
-                 }
-                 if (r.elements.size() == 1000)
-                     backfill(room, indexed + 1);
-             });
+    const bool sent = eval(
+        redis::rangeScript(), {roomKey(room, "meta"), roomKey(room, "log"), roomKey(room, "state")},
+        {QByteArray::number(from), QByteArray::number(BackfillBatch)},
+        [this, room](const RedisReply &r) {
+            m_backfilling.remove(room);
+            if (!r.ok() || r.elements.size() < 5)
+                return;
+            qint64 &indexed = m_indexed[room];
+            for (const LoggedEvent &e : eventsFromRange(r.at(0), r.at(1), r.at(2).toInt(), room)) {
+                if (e.message.seq == indexed + 1) {
+                    indexOne(room, e.message);
+                    indexed = e.message.seq;
+                }
+            }
+            if (r.at(3).toInt() < r.at(4).toInt())
+                backfill(room, indexed + 1);
+        });
     if (!sent)
         m_backfilling.remove(room);
 }
@@ -434,9 +534,9 @@ void RedisStorage::registerAgain()
             const QByteArray epoch = QUuid::createUuid().toString(QUuid::WithoutBraces).toLatin1();
             eval(redis::joinScript(),
                  {roomKey(room, "meta"), roomKey(room, "log"), roomKey(room, "members"),
-                  roomKey(room, "on:") + uid},
+                  roomKey(room, "on:") + uid, roomKey(room, "state"), roomKey(room, "gone")},
                  {epoch, "1", sid, uid, u.value(), QByteArray::number(it->cursor), "1", "1",
-                  m_channel, room.toUtf8(), ts},
+                  m_channel, room.toUtf8(), ts, QByteArray::number(it->cursor)},
                  [this, room](const RedisReply &r) {
                      const auto t = m_tracks.find(room);
                      if (!r.ok() || t == m_tracks.end())
