@@ -756,6 +756,39 @@ private Q_SLOTS:
         QVERIFY(host.opPassword() != first);
     }
 
+    // The hosting app's own user is an operator of its embedded server (PROTOCOL 1.1): the
+    // client connects with the host's op password, as StartPage does, and may then delete a
+    // guest's message; a guest with no op password may not.
+    void theHostsOwnUserIsAnOperator()
+    {
+        QTemporaryDir dir;
+        HostController host;
+        host.setDataDir(dir.path());
+        host.setProperty("bindAddress", "127.0.0.1");
+        host.setProperty("announce", false);
+        host.start(0, QString(), "ops");
+        QTRY_VERIFY_WITH_TIMEOUT(host.running(), waitMs());
+        App app;
+        app.client.connectTo(host.localAddress(), "ada", QString(), false, host.opPassword());
+        QTRY_VERIFY_WITH_TIMEOUT(app.client.state() == client::ChatClient::Online
+                                     && app.client.currentRoom() == QLatin1String("general"),
+                                 waitMs());
+        QVERIFY(app.client.isOperator());
+        TestClient guest;
+        QVERIFY(guest.enter(quint16(host.port()), "troll"));
+        const qint64 seq = guest.request({{"type", "send"}, {"room", "general"}, {"text", "spam"}})
+                               .value("seq")
+                               .toInteger();
+        MessageModel *messages = app.client.messages();
+        QTRY_COMPARE_WITH_TIMEOUT(texts(messages), QStringList{"spam"}, waitMs());
+        QTRY_VERIFY_WITH_TIMEOUT(app.client.members()->isOp(app.client.userId()), waitMs());
+        app.client.remove(seq);
+        QCOMPARE(guest.take("delete").value("target").toInteger(), seq);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            messages->index(messages->rowOfSeq(seq)).data(MessageModel::DeletedRole).toBool(),
+            waitMs());
+    }
+
     void theHostControllerNeverWaitsForItsThread()
     {
         QTemporaryDir dir;
