@@ -26,6 +26,14 @@ url="ws://127.0.0.1:$port/ws"
 loadgen="$build/bench/loadgen/confab-loadgen"
 check "$("$loadgen" --url "$url" --members 50 --rooms 5 --publishers 10 --rate 200 --duration 1 --warmup 0.2 --server-pid "$server" --json)"
 check "$("$loadgen" --url "$url" --members 20 --rooms 1 --publishers 4 --rate 0 --window 4 --duration 1 --warmup 0.2 --server-pid "$server" --json)"
+# Protocol 1.1 events in the load (bench/run.sh mixed): every edit arrives like a message, every
+# reaction reaches every member, and the server refuses none of them.
+out=$("$loadgen" --url "$url" --members 40 --rooms 4 --publishers 40 --rate 400 --events 0.25 --duration 1 --warmup 0.5 --json)
+check "$out"
+grep -qE '"edits_sent":[1-9]' <<<"$out" || { echo "bench smoke: no edits were sent" >&2; exit 1; }
+reactions=$(grep -oE '"reactions_expected":[0-9]+' <<<"$out" | cut -d: -f2)
+[ "${reactions:-0}" -gt 0 ] && grep -qE "\"reactions_delivered\":$reactions[,}]" <<<"$out" \
+  || { echo "bench smoke: reactions expected $reactions, not all delivered" >&2; exit 1; }
 
 # The cluster scenarios (bench/run.sh cfanout, cdurable, cdead): two servers on one Redis, members
 # spread over both; deliveries cross servers; a killed server's members leave the other's room.
