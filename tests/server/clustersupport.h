@@ -101,7 +101,7 @@ public:
                         {"--bind", "127.0.0.1", "--port", "0", "--data-dir", m_dataDir, "--rate",
                          "100000", "--burst", "100000", "--redis", m_redis, "--heartbeat-ms", "200",
                          "--server-ttl-ms", "1000", "--redis-timeout-ms", "500"});
-        static const QRegularExpression listening(QStringLiteral("port (\\d+)"));
+        static const QRegularExpression listening(QStringLiteral("port (\\d+) "));
         return QTest::qWaitFor(
                    [&] {
                        m_output += m_process.readAll();

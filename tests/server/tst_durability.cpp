@@ -47,7 +47,7 @@ public:
         m_process.start(QStringLiteral(CONFAB_SERVER_BINARY),
                         {"--bind", "127.0.0.1", "--port", "0", "--data-dir", m_dataDir, "--rate",
                          "100000", "--burst", "100000"});
-        static const QRegularExpression listening(QStringLiteral("port (\\d+)"));
+        static const QRegularExpression listening(QStringLiteral("port (\\d+) "));
         return QTest::qWaitFor(
                    [&] {
                        m_output += m_process.readAll();

@@ -296,7 +296,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor(
             [&] {
                 output += server.readAll();
-                const auto m = QRegularExpression(QStringLiteral("port (\\d+)"))
+                const auto m = QRegularExpression(QStringLiteral("port (\\d+) "))
                                    .match(QString::fromUtf8(output));
                 if (m.hasMatch())
                     port = quint16(m.captured(1).toUInt());
@@ -316,7 +316,13 @@ private Q_SLOTS:
         crowd.clear(); // descriptors come back; the server accepts again by itself
         QTcpSocket probe;
         probe.connectToHost(QHostAddress::LocalHost, port);
-        QVERIFY(probe.waitForConnected(waitMs()));
+        // (Once seen refused at once in CI: say what the server said and whether it still runs.)
+        QVERIFY2(probe.waitForConnected(waitMs()),
+                 qPrintable(
+                     QStringLiteral("port %1, server %2, %3; its output: %4")
+                         .arg(port)
+                         .arg(server.state() == QProcess::Running ? "running" : "gone")
+                         .arg(probe.errorString(), QString::fromUtf8(output + server.readAll()))));
         probe.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
         QByteArray answer;
         QVERIFY(QTest::qWaitFor(
