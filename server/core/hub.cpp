@@ -238,6 +238,34 @@ void Hub::sendTo(Connection *c, const OutFrame &frame)
     deliver(c, frame);
 }
 
+quint64 Hub::holdOutput(Connection *c)
+{
+    const quint64 ticket = ++m_lastTicket;
+    m_waiting[c].emplace_back(ticket, QByteArray());
+    return ticket;
+}
+
+void Hub::releaseOutput(Connection *c, quint64 ticket, std::optional<OutFrame> frame)
+{
+    const auto waiting = m_waiting.find(c);
+    if (waiting == m_waiting.end())
+        return; // its connection is gone
+    for (auto it = waiting->begin(); it != waiting->end(); ++it) {
+        if (it->first == ticket) {
+            if (frame)
+                *it = {0, std::move(*frame)};
+            else
+                waiting->erase(it);
+            break;
+        }
+    }
+    // What waited behind it goes now, up to the next place still held.
+    while (!waiting->isEmpty() && waiting->first().first == 0)
+        deliver(c, waiting->takeFirst().second);
+    if (waiting->isEmpty())
+        m_waiting.erase(waiting);
+}
+
 void Hub::deliver(Connection *c, const OutFrame &frame)
 {
     if (m_store.hasPending() || !m_held.isEmpty())

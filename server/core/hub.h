@@ -117,6 +117,8 @@ private:
     void handleLeave(Connection *c, const Frame &f);
     void handleRooms(Connection *c, const Frame &f);
     void handleTopic(Connection *c, const Frame &f);
+    // Stores the topic, then tells the room's members here and answers c.
+    void setTopic(Connection *c, const Frame &f, Room &room, const protocol::TopicEvent &event);
     Room &roomFor(const QString &name);
     // Leaves the room and tells the others (presence leave; 1.1: kick, when an operator kicked
     // the user out). The room stays until dropUnusedRooms().
@@ -190,7 +192,8 @@ private:
     void connectRemote();
     void onRemoteMessage(const protocol::ChatMessage &m);
     void onRemotePresence(const QString &room, protocol::Presence::Event event,
-                          const protocol::UserInfo &user, const QString &old, qint64 ts);
+                          const protocol::UserInfo &user, const QString &old, qint64 ts,
+                          const protocol::UserInfo &by);
     void onRemoteTopic(const protocol::TopicEvent &event);
     void onRemoteRead(const QString &userId, const QString &room, qint64 seq);
     void onRemoteDirect(const protocol::ChatMessage &m);
@@ -200,10 +203,15 @@ private:
     // A ready WebSocket frame for this JSON: encoded once, written to any number of sockets.
     static QByteArray wire(const QJsonObject &frame);
 
-    // Output. sendTo keeps a connection's frames behind its searches (m_waiting), and
+    // Output. sendTo keeps a connection's frames behind its searches and, in a cluster, its
+    // read positions on their way to the shared store (m_waiting), and
     // deliver holds frames back while the store has uncommitted writes.
     void sendTo(Connection *c, const OutFrame &frame);
     void deliver(Connection *c, const OutFrame &frame);
+    // Keeps what is sent to c from now on behind a place that releaseOutput fills (a search's
+    // answer) or removes (a read position the shared store has taken). Returns its ticket.
+    quint64 holdOutput(Connection *c);
+    void releaseOutput(Connection *c, quint64 ticket, std::optional<OutFrame> frame);
     void reply(Connection *c, const Frame &request, const QJsonObject &frame);
     void sendError(Connection *c, const Frame *request, Error error, const QString &message);
     // The shared store cannot be reached: nothing was done, send the same frame again later.

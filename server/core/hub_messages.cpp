@@ -11,6 +11,7 @@
 #include <QDateTime>
 #include <QPointer>
 #include <QUuid>
+#include <limits>
 
 namespace confab {
 
@@ -185,7 +186,10 @@ void Hub::handleHistory(Connection *c, const Frame &f)
     Room *room = request ? memberRoom(c, f, request->room) : nullptr;
     if (!room)
         return;
-    const qint64 beforeSeq = request->before.value_or(room->lastSeq + 1);
+    // Without `before`, the newest events of the room as the store has them: in a cluster this
+    // server may not have been handed the other servers' latest yet (the store clamps to its
+    // last seq).
+    const qint64 beforeSeq = request->before.value_or(std::numeric_limits<qint64>::max());
     const int count = int(std::min<qint64>(request->limit.value_or(protocol::DefaultHistoryLimit),
                                            protocol::MaxHistoryLimit));
     m_store.history(*room, 0, beforeSeq, count,
@@ -210,7 +214,13 @@ void Hub::handleRead(Connection *c, const Frame &f)
     if (position <= user->reads.value(room->name, 0))
         return; // a read position never moves back
     user->reads.insert(room->name, position);
-    m_store.saveRead(*user, room->name, position);
+    // In a cluster the position is in the shared store before this connection's next answer
+    // goes out, so a second device that joins anywhere after that answer starts from it.
+    const quint64 ticket = m_store.clustered() ? holdOutput(c) : 0;
+    m_store.saveRead(*user, room->name, position, [this, p = QPointer<Connection>(c), ticket] {
+        if (ticket && p)
+            releaseOutput(p, ticket, std::nullopt);
+    });
     const QByteArray frame = wire(protocol::ReadPosition{room->name, position}.toJson());
     for (Connection *other : std::as_const(user->connections)) {
         if (other != c && other->rooms.contains(room->name))
@@ -234,8 +244,9 @@ void Hub::handleSearch(Connection *c, const Frame &f)
             rooms.unite(own->rooms);
     }
     auto &waiting = m_waiting[c];
-    const auto inFlight = std::count_if(waiting.cbegin(), waiting.cend(),
-                                        [](const auto &entry) { return entry.first != 0; });
+    const auto inFlight =
+        std::count_if(waiting.cbegin(), waiting.cend(),
+                      [this](const auto &entry) { return m_searches.contains(entry.first); });
     if (inFlight >= MaxSearchesInFlight) {
         const protocol::ErrorFrame e(Error::RateLimited,
                                      u"at most %1 searches at a time"_s.arg(MaxSearchesInFlight),
@@ -245,9 +256,8 @@ void Hub::handleSearch(Connection *c, const Frame &f)
     }
     const int count = int(std::min<qint64>(request->limit.value_or(protocol::DefaultSearchLimit),
                                            protocol::MaxSearchLimit));
-    const quint64 ticket = ++m_lastTicket;
+    const quint64 ticket = holdOutput(c);
     m_searches.insert(ticket, {c, protocol::SearchAnswer{request->q, {}}, f.replyRe()});
-    waiting.emplace_back(ticket, QByteArray());
     m_store.startSearch(ticket, std::move(rooms), protocol::searchWords(request->q), count);
 }
 
@@ -261,20 +271,7 @@ void Hub::onSearched(quint64 ticket, const QList<ChatMessage> &messages)
     answer.messages = messages;
     const QByteArray frame = wire(protocol::withRe(answer.toJson(), search->re));
     m_searches.erase(search);
-    const auto waiting = m_waiting.find(c);
-    if (waiting == m_waiting.end())
-        return;
-    for (auto &entry : *waiting) {
-        if (entry.first == ticket) {
-            entry = {0, frame};
-            break;
-        }
-    }
-    // What waited behind this answer goes now, up to the next search still running.
-    while (!waiting->isEmpty() && waiting->first().first == 0)
-        deliver(c, waiting->takeFirst().second);
-    if (waiting->isEmpty())
-        m_waiting.erase(waiting);
+    releaseOutput(c, ticket, OutFrame(frame));
 }
 
 void Hub::handleTyping(Connection *c, const Frame &f)

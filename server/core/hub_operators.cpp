@@ -56,11 +56,28 @@ void Hub::handleKick(Connection *c, const Frame &f)
     Room *room = m_rooms.value(request->room);
     const protocol::UserInfo by = c->user->info();
     if (!room || !target || !room->hasMember(target)) {
+        const QString notIn = u"'%1' is not in '%2'"_s.arg(request->user, request->room);
         if (!m_store.clustered())
-            return sendError(c, &f, Error::NoSuchUser,
-                             u"'%1' is not in '%2'"_s.arg(request->user, request->room));
-        // A cluster: the user may be in the room through another server.
-        m_store.relayKick(request->room, request->user, by, request->reason);
+            return sendError(c, &f, Error::NoSuchUser, notIn);
+        // A cluster: the user may be in the room through another server; the shared store's
+        // member list says.
+        m_store.isMember(request->room, request->user,
+                         [this, p = QPointer<Connection>(c), f, by, notIn,
+                          kick = *request](std::optional<bool> member) {
+                             if (!member) {
+                                 if (p && p->user)
+                                     sendUnavailable(p, f);
+                                 return;
+                             }
+                             if (!*member) {
+                                 if (p && p->user)
+                                     sendError(p, &f, Error::NoSuchUser, notIn);
+                                 return;
+                             }
+                             qCInfo(lcHub) << "user" << by.id << "kicked" << kick.user << "from"
+                                           << kick.room << "(on another server)";
+                             m_store.relayKick(kick.room, kick.user, by, kick.reason);
+                         });
         return;
     }
     qCInfo(lcHub) << "user" << by.id << "kicked" << target->id << "from" << room->name;
@@ -194,9 +211,27 @@ void Hub::onRemoteKick(const QString &name, const QString &userId, const protoco
     dropUnusedRooms();
 }
 
-void Hub::onRemoteBan(const Ban &ban, const protocol::UserInfo &)
+void Hub::onRemoteBan(const Ban &ban, const protocol::UserInfo &by)
 {
-    closeBanned(ban.userId, ban);
+    // The operator's server saw no connection of this user, so it banned the id only. A user
+    // without a token is connected here: the addresses it came from are banned from here, and
+    // its connections close once they are kept (its next hello, on any server, has a new id).
+    User *user = m_users.value(ban.userId);
+    if (!user || !ban.ip.isEmpty() || !user->tokenHash.isEmpty())
+        return closeBanned(ban.userId, ban);
+    QSet<QString> addresses;
+    for (const Connection *conn : std::as_const(user->connections))
+        addresses.insert(addressText(conn->peerAddress()));
+    auto waiting = std::make_shared<qsizetype>(addresses.size());
+    if (addresses.isEmpty())
+        return closeBanned(ban.userId, ban);
+    for (const QString &ip : std::as_const(addresses)) {
+        m_store.saveBan({ban.userId, ip, ban.untilMs, ban.reason}, by,
+                        [this, waiting, ban](std::optional<bool>) {
+                            if (--*waiting == 0)
+                                closeBanned(ban.userId, ban);
+                        });
+    }
 }
 
 } // namespace confab

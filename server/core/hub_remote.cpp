@@ -40,12 +40,13 @@ void Hub::onRemoteMessage(const protocol::ChatMessage &m)
 }
 
 void Hub::onRemotePresence(const QString &name, protocol::Presence::Event event,
-                           const protocol::UserInfo &user, const QString &old, qint64 ts)
+                           const protocol::UserInfo &user, const QString &old, qint64 ts,
+                           const protocol::UserInfo &by)
 {
     Room *room = m_rooms.value(name);
     if (!room)
         return;
-    broadcast(*room, wire(protocol::Presence{name, event, user, old, ts}.toJson()),
+    broadcast(*room, wire(protocol::Presence{name, event, user, old, ts, by}.toJson()),
               m_users.value(user.id));
 }
 
@@ -90,10 +91,20 @@ void Hub::onRemoteNick(const protocol::UserInfo &info, const QString &old, const
     if (user) {
         user->nick = info.nick;
         const QByteArray answer = wire(protocol::NickAnswer{info, old}.toJson());
+        QSet<QString> untold; // rooms it is in through this server that the change did not name
         for (Connection *c : std::as_const(user->connections)) {
             sendTo(c, answer);
-            names.unite(c->rooms);
+            for (const QString &room : std::as_const(c->rooms)) {
+                if (!names.contains(room))
+                    untold.insert(room);
+            }
         }
+        names.unite(untold);
+        // The server that took the change knew only its own connections' rooms (a hello with a
+        // new nick may come where the user is in no room): the members of these rooms on the
+        // other servers hear of it from here, and their entries in the store get the new nick.
+        if (!untold.isEmpty())
+            m_store.relayNick(*user, old, untold);
     }
     const qint64 ts = QDateTime::currentMSecsSinceEpoch();
     for (const QString &name : std::as_const(names)) {

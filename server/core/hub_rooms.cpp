@@ -58,6 +58,10 @@ void Hub::handleJoin(Connection *c, const Frame &f)
             Room &room = roomFor(name); // the same room, unless it went while Redis answered
             room.epoch = entry->epoch;
             room.topic = entry->topic;
+            // In a cluster the room may have grown through other servers: what the joiner was
+            // given is the least this server's last seq is from now on (history's default
+            // `before`, the clamp of a read position).
+            room.lastSeq = std::max(room.lastSeq, entry->lastSeq);
             User *user = p->user;
             if (!room.contains(p) && room.join(p) && entry->becameMember)
                 broadcast(room, wire(presence(room.name, protocol::Presence::Event::Join, *user)),
@@ -98,7 +102,7 @@ void Hub::removeFromRoom(Connection *c, Room &room,
         // Its last connection here. In a cluster the user may still be a member through another
         // server: the shared store says whether the others are owed a leave.
         m_store.leave(
-            room, *c->user,
+            room, *c->user, kickedBy,
             [this, name = room.name, who = c->user->info(), kickedBy](std::optional<bool> left) {
                 Room *room = m_rooms.value(name);
                 if (!left || !*left || !room)
@@ -162,19 +166,34 @@ void Hub::handleTopic(Connection *c, const Frame &f)
         decode<protocol::TopicRequest>(c, f, op ? Access::Anyone : Access::MembersOnly);
     if (!request)
         return;
-    Room *room = nullptr;
-    if (op && !c->rooms.contains(request->room)) {
-        room = m_rooms.value(request->room);
-        if (!room)
-            return sendError(c, &f, protocol::Error::BadRoom, u"no such room"_s);
-    } else {
-        room = memberRoom(c, f, request->room);
-    }
-    if (!room)
-        return;
-    const protocol::TopicEvent event{room->name, request->topic, c->user->info(),
+    const protocol::TopicEvent event{request->room, request->topic, c->user->info(),
                                      QDateTime::currentMSecsSinceEpoch()};
-    m_store.setTopic(*room, event,
+    if (op && !c->rooms.contains(request->room) && !m_rooms.value(request->room)) {
+        if (!m_store.clustered())
+            return sendError(c, &f, protocol::Error::BadRoom, u"no such room"_s);
+        // A cluster: the room may exist through the other servers only.
+        m_store.roomExists(request->room, [this, p = QPointer<Connection>(c), f,
+                                           event](std::optional<bool> exists) {
+            if (!p || !p->user)
+                return;
+            if (!exists)
+                return sendUnavailable(p, f);
+            if (!*exists)
+                return sendError(p, &f, protocol::Error::BadRoom, u"no such room"_s);
+            Room elsewhere(event.room, QString()); // known to the store by its name only
+            setTopic(p, f, elsewhere, event);
+        });
+        return;
+    }
+    Room *room = op && !c->rooms.contains(request->room) ? m_rooms.value(request->room)
+                                                         : memberRoom(c, f, request->room);
+    if (room)
+        setTopic(c, f, *room, event);
+}
+
+void Hub::setTopic(Connection *c, const Frame &f, Room &room, const protocol::TopicEvent &event)
+{
+    m_store.setTopic(room, event,
                      [this, p = QPointer<Connection>(c), f, event](std::optional<bool> ok) {
                          if (!ok) {
                              if (p && p->user)
@@ -182,19 +201,19 @@ void Hub::handleTopic(Connection *c, const Frame &f)
                              return;
                          }
                          Room *room = m_rooms.value(event.room);
-                         if (!room)
-                             return;
-                         room->topic = event.topic;
                          const QJsonObject frame = event.toJson();
-                         const QByteArray plain = wire(frame);
-                         for (Connection *member : room->connections()) {
-                             if (member == p)
-                                 reply(member, f, frame);
-                             else
-                                 sendTo(member, plain);
+                         if (room) {
+                             room->topic = event.topic;
+                             const QByteArray plain = wire(frame);
+                             for (Connection *member : room->connections()) {
+                                 if (member == p)
+                                     reply(member, f, frame);
+                                 else
+                                     sendTo(member, plain);
+                             }
                          }
                          // An operator from outside the room has its answer too.
-                         if (p && p->user && !room->contains(p))
+                         if (p && p->user && (!room || !room->contains(p)))
                              reply(p, f, frame);
                      });
 }

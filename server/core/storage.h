@@ -131,9 +131,11 @@ public:
     // server. History as the protocol says for `since` (or the last DefaultJoinHistory).
     virtual void join(Room &room, const User &user, bool firstHere, std::optional<qint64> since,
                       Then<RoomEntry> then) = 0;
-    // The user's last connection on this server left the room. True when it is no longer a
-    // member anywhere (presence leave is owed).
-    virtual void leave(Room &room, const User &user, Then<bool> then) = 0;
+    // The user's last connection on this server left the room (kickedBy: an operator kicked it).
+    // True when it is no longer a member anywhere (presence leave, or kick, is owed; in a
+    // cluster the other servers' members hear which of the two from the store).
+    virtual void leave(Room &room, const User &user,
+                       const std::optional<protocol::UserInfo> &kickedBy, Then<bool> then) = 0;
     // Stores a room message (seq, id and ts are the store's to give), de-duplicating a non-empty
     // clientId sent by the same user to the same room within 24 h.
     virtual void append(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
@@ -153,8 +155,11 @@ public:
     virtual void setTopic(Room &room, const protocol::TopicEvent &event, Then<bool> then) = 0;
     // The typing throttle (per user and room, across servers): true when this one is relayed.
     virtual void typing(Room &room, const User &user, Then<bool> then) = 0;
-    // The read position moved forward (the hub has checked that it does).
-    virtual void saveRead(const User &user, const QString &room, qint64 seq) = 0;
+    // The read position moved forward (the hub has checked that it does). `stored` runs once the
+    // store has it (SQLite: at once, the write queued for the group commit; Redis: when Redis
+    // has answered, or failed to), so the hub can keep the reader's next answers behind it.
+    virtual void saveRead(const User &user, const QString &room, qint64 seq,
+                          std::function<void()> stored) = 0;
     // Every room of the chat with its member count, given the rooms this server has. Single-
     // server mode answers with those.
     virtual void rooms(QList<protocol::RoomsAnswer::Entry> local,
@@ -182,6 +187,12 @@ public:
     // The ban in force, if any, for this user id or (non-empty ip) this address.
     virtual void findBan(const QString &userId, const QString &ip,
                          Then<std::optional<Ban>> then) = 0;
+    // Cluster mode: whether a room exists anywhere in the chat (it has members or stored
+    // events: an operator's topic for a room this server has no member of), and whether a user
+    // is a member of a room through any server (a kick). Single-server mode never asks: its hub
+    // holds every room and every member.
+    virtual void roomExists(const QString &, Then<bool> then) { then(false); }
+    virtual void isMember(const QString &, const QString &, Then<bool> then) { then(false); }
     // Cluster mode: a kick for the user's connections on the other servers (remoteKick).
     virtual void relayKick(const QString &room, const QString &userId, const protocol::UserInfo &by,
                            const QString &reason) = 0;
@@ -199,7 +210,8 @@ Q_SIGNALS:
     // or repeat).
     void remoteMessage(const confab::protocol::ChatMessage &message);
     void remotePresence(const QString &room, confab::protocol::Presence::Event event,
-                        const confab::protocol::UserInfo &user, const QString &old, qint64 ts);
+                        const confab::protocol::UserInfo &user, const QString &old, qint64 ts,
+                        const confab::protocol::UserInfo &by);
     void remoteTopic(const confab::protocol::TopicEvent &event);
     void remoteRead(const QString &userId, const QString &room, qint64 seq);
     void remoteDirect(const confab::protocol::ChatMessage &message);

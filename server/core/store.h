@@ -87,14 +87,16 @@ public:
     void saveNick(const User &user) override;
     void join(Room &room, const User &user, bool firstHere, std::optional<qint64> since,
               Then<RoomEntry> then) override;
-    void leave(Room &room, const User &user, Then<bool> then) override;
+    void leave(Room &room, const User &user, const std::optional<protocol::UserInfo> &kickedBy,
+               Then<bool> then) override;
     void append(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
                 Then<Appended> then) override;
     void history(Room &room, qint64 afterSeq, qint64 beforeSeq, int limit,
                  Then<QList<protocol::ChatMessage>> then) override;
     void setTopic(Room &room, const protocol::TopicEvent &event, Then<bool> then) override;
     void typing(Room &room, const User &user, Then<bool> then) override;
-    void saveRead(const User &user, const QString &room, qint64 seq) override;
+    void saveRead(const User &user, const QString &room, qint64 seq,
+                  std::function<void()> stored) override;
     void rooms(QList<protocol::RoomsAnswer::Entry> local,
                Then<QList<protocol::RoomsAnswer::Entry>> then) override;
     void userOnline(const QString &, Then<bool> then) override { then(false); }

@@ -45,7 +45,7 @@ void Store::join(Room &room, const User &user, bool firstHere, std::optional<qin
     then(std::move(entry));
 }
 
-void Store::leave(Room &, const User &, Then<bool> then)
+void Store::leave(Room &, const User &, const std::optional<protocol::UserInfo> &, Then<bool> then)
 {
     then(true);
 }
@@ -87,10 +87,13 @@ void Store::typing(Room &room, const User &user, Then<bool> then)
     then(room.admitTyping(&user, monotonicNs()));
 }
 
-void Store::saveRead(const User &user, const QString &room, qint64 seq)
+void Store::saveRead(const User &user, const QString &room, qint64 seq,
+                     std::function<void()> stored)
 {
     if (!user.tokenHash.isEmpty())
         saveReadPosition(user.id, room, seq);
+    if (stored)
+        stored();
 }
 
 void Store::rooms(QList<protocol::RoomsAnswer::Entry> local,

@@ -11,7 +11,7 @@ namespace {
 
 QString mustBeTarget(QLatin1StringView key)
 {
-    return u"\"%1\" must be the seq of a message (1 or more)"_s.arg(key);
+    return u"\"%1\" must be a seq (an integer, 0 or more)"_s.arg(key);
 }
 
 } // namespace
@@ -31,7 +31,7 @@ Decoded<EditRequest> EditRequest::fromJson(const QJsonObject &object, int maxTex
     JsonReader r(object);
     EditRequest request;
     request.room = r.room("room"_L1);
-    request.target = r.integer("target"_L1, 1, mustBeTarget);
+    request.target = r.integer("target"_L1, 0, mustBeTarget);
     request.text = object.value("text"_L1).toString(); // not a string counts as empty, as in send
     if (r.ok()) {
         if (const auto error = textError(request.text, maxTextBytes))
@@ -50,7 +50,7 @@ Decoded<DeleteRequest> DeleteRequest::fromJson(const QJsonObject &object)
     JsonReader r(object);
     DeleteRequest request;
     request.room = r.room("room"_L1);
-    request.target = r.integer("target"_L1, 1, mustBeTarget);
+    request.target = r.integer("target"_L1, 0, mustBeTarget);
     return r.result(std::move(request));
 }
 
@@ -68,7 +68,7 @@ Decoded<ReactRequest> ReactRequest::fromJson(const QJsonObject &object)
     JsonReader r(object);
     ReactRequest request;
     request.room = r.room("room"_L1);
-    request.target = r.integer("target"_L1, 1, mustBeTarget);
+    request.target = r.integer("target"_L1, 0, mustBeTarget);
     request.emoji = r.string("emoji"_L1);
     if (r.ok() && !isValidEmoji(request.emoji))
         r.fail(

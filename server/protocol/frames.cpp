@@ -477,8 +477,9 @@ Decoded<SendRequest> SendRequest::fromJson(const QJsonObject &object, int maxTex
                               [](QLatin1StringView) { return u"\"to\" must be a user id"_s; });
     else
         request.room = r.room("room"_L1);
-    request.replyTo = r.optionalInteger("reply_to"_L1, 1, [](QLatin1StringView) {
-        return u"\"reply_to\" must be the seq of a message (1 or more)"_s;
+    // 0 is a well-formed seq that names no message: the hub answers not_found.
+    request.replyTo = r.optionalInteger("reply_to"_L1, 0, [](QLatin1StringView) {
+        return u"\"reply_to\" must be a seq (an integer, 0 or more)"_s;
     });
     if (r.ok() && direct && request.replyTo) // direct messages have no seq to point at
         r.fail(Error::BadRequest, u"\"reply_to\" is for messages in a room"_s);

@@ -64,20 +64,21 @@ void addFaultRows()
     QTest::addColumn<QString>("message");
     QTest::newRow("edit target missing")
         << QByteArray(R"({"type":"edit","room":"general","text":"x"})") << "bad_request"
-        << "\"target\" must be the seq of a message (1 or more)";
-    QTest::newRow("edit target 0")
-        << QByteArray(R"({"type":"edit","room":"general","target":0,"text":"x"})") << "bad_request"
-        << "\"target\" must be the seq of a message (1 or more)";
+        << "\"target\" must be a seq (an integer, 0 or more)";
+    // 0 is a well-formed seq that names no message: the hub answers not_found.
+    QTest::newRow("edit target negative")
+        << QByteArray(R"({"type":"edit","room":"general","target":-1,"text":"x"})") << "bad_request"
+        << "\"target\" must be a seq (an integer, 0 or more)";
     QTest::newRow("edit target fraction")
         << QByteArray(R"({"type":"edit","room":"general","target":1.5,"text":"x"})")
         << "bad_request"
-        << "\"target\" must be the seq of a message (1 or more)";
+        << "\"target\" must be a seq (an integer, 0 or more)";
     QTest::newRow("edit bad room")
         << QByteArray(R"({"type":"edit","room":"no spaces","target":1,"text":"x"})") << "bad_room"
         << "";
     QTest::newRow("delete target string")
         << QByteArray(R"({"type":"delete","room":"general","target":"42"})") << "bad_request"
-        << "\"target\" must be the seq of a message (1 or more)";
+        << "\"target\" must be a seq (an integer, 0 or more)";
     QTest::newRow("react emoji with a space")
         << QByteArray(R"({"type":"react","room":"general","target":1,"emoji":"a b","on":true})")
         << "bad_request"
@@ -129,9 +130,15 @@ void checkReplyToRules()
             .object(),
         4096);
     QCOMPARE(std::get<SendRequest>(reply).replyTo, 42);
-    const auto zero =
-        fault<SendRequest>(R"({"type":"send","room":"general","text":"yes","reply_to":0})", 4096);
-    QCOMPARE(zero.message, "\"reply_to\" must be the seq of a message (1 or more)");
+    // 0 is a well-formed seq (it names no message: the hub answers not_found).
+    const auto zero = SendRequest::fromJson(
+        QJsonDocument::fromJson(R"({"type":"send","room":"general","text":"yes","reply_to":0})")
+            .object(),
+        4096);
+    QCOMPARE(std::get<SendRequest>(zero).replyTo, 0);
+    const auto negative =
+        fault<SendRequest>(R"({"type":"send","room":"general","text":"yes","reply_to":-1})", 4096);
+    QCOMPARE(negative.message, "\"reply_to\" must be a seq (an integer, 0 or more)");
     const auto direct =
         fault<SendRequest>(R"({"type":"send","to":"someone","text":"yes","reply_to":3})", 4096);
     QCOMPARE(direct.message, "\"reply_to\" is for messages in a room");

@@ -112,6 +112,35 @@ private Q_SLOTS:
             2); // nothing half-stored: the retry is the first copy
     }
 
+    void aLeaveWhileRedisIsAwayReachesTheLocalMembersOnceItIsBack()
+    {
+        RedisServer redis;
+        QVERIFY(redis.start());
+        ServerConfig config = clusterConfig(redis);
+        config.redisGraceMs = 20'000; // back well before its clients would be closed
+        TestServer server(config);
+        QVERIFY(server.start());
+        QVERIFY(clusterReady(server));
+        TestClient alice, bob;
+        QVERIFY(alice.enter(server.port(), "alice"));
+        QVERIFY(bob.enter(server.port(), "bob"));
+        QCOMPARE(alice.take("presence")["event"].toString(), "join");
+        redis.kill();
+        QVERIFY(QTest::qWaitFor([&] { return !server.server().hub().storage().available(); },
+                                waitMs()));
+        // The leave is answered here at once; Redis cannot be told yet.
+        QCOMPARE(alice.request({{"type", "leave"}, {"room", "general"}})["type"].toString(),
+                 "left");
+        QVERIFY(bob.staysQuiet("presence"));
+        QVERIFY(redis.start()); // its AOF still lists alice as a member
+        QVERIFY(clusterReady(server));
+        // Once the leave is carried out, this server's own members hear of it too.
+        const QJsonObject leave = bob.take("presence");
+        QCOMPARE(leave["event"].toString(), "leave");
+        QCOMPARE(leave["user"]["id"].toString(), alice.userId());
+        QCOMPARE(alice.join("general")["members"].toArray().size(), 2); // and not twice
+    }
+
     void stalledRedisMeetsDeadlinesAndNeverBlocksTheLoop()
     {
         RedisServer redis;

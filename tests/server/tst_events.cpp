@@ -142,7 +142,7 @@ private Q_SLOTS:
                  errorCode(say(p.alice, tooLong)));
         QCOMPARE(errorCode(p.alice.request(editFrame(1, tooLong))), "too_long");
         QCOMPARE(errorCode(p.alice.request(
-                     {{"type", "edit"}, {"room", "general"}, {"target", 0}, {"text", "x"}})),
+                     {{"type", "edit"}, {"room", "general"}, {"target", -1}, {"text", "x"}})),
                  "bad_request");
         QCOMPARE(history(p.alice).size(), 1); // nothing stored
     }
@@ -161,6 +161,25 @@ private Q_SLOTS:
             QCOMPARE(errorCode(p.alice.request(reactFrame(target, "👍"))), "not_found");
         }
         QCOMPARE(seqOf(say(p.alice, "three")), 5); // nothing was stored
+    }
+
+    void aTargetOfZeroNamesNoMessage()
+    {
+        // 0 is a well-formed seq that names no message: not_found, as for any other such seq
+        // (it was bad_request).
+        TwoUsers p;
+        QVERIFY(p.start());
+        say(p.alice, "one"); // 1
+        QCOMPARE(errorCode(p.alice.request(editFrame(0, "x"))), "not_found");
+        QCOMPARE(errorCode(p.alice.request(deleteFrame(0))), "not_found");
+        QCOMPARE(errorCode(p.alice.request(reactFrame(0, "👍"))), "not_found");
+        QCOMPARE(errorCode(say(p.alice, "a reply", {{"reply_to", 0}})), "not_found");
+        // Below zero is no seq at all.
+        QCOMPARE(errorCode(p.alice.request(editFrame(-1, "x"))), "bad_request");
+        QCOMPARE(errorCode(say(p.alice, "a reply", {{"reply_to", -1}})), "bad_request");
+        QCOMPARE(seqOf(say(p.alice, "two")), 2); // nothing was stored
+        QCOMPARE(p.bob.take("message")["seq"].toInt(), 1);
+        QCOMPARE(p.bob.take("message")["seq"].toInt(), 2);
     }
 
     void anEditsIdIsDeduplicated()
@@ -278,7 +297,8 @@ private Q_SLOTS:
             1);
         QCOMPARE(errorCode(say(p.bob, "to nothing", {{"reply_to", 99}})), "not_found");
         QCOMPARE(errorCode(say(p.bob, "to an event", {{"reply_to", 2}})), "not_found");
-        QCOMPARE(errorCode(say(p.bob, "bad", {{"reply_to", 0}})), "bad_request");
+        QCOMPARE(errorCode(say(p.bob, "to seq 0", {{"reply_to", 0}})), "not_found");
+        QCOMPARE(errorCode(say(p.bob, "bad", {{"reply_to", -1}})), "bad_request");
         p.alice.request(deleteFrame(1)); // 4
         // A reply to a deleted message is still a reply to a message.
         QCOMPARE(say(p.bob, "late answer", {{"reply_to", 1}})["reply_to"].toInt(), 1);
@@ -410,6 +430,7 @@ private Q_SLOTS:
 
     void aDeletionErasesTheTextFromTheDatabaseFiles()
     {
+        CONFAB_SQLITE_ONLY("reads the SQLite files; tst_cluster11 checks what Redis keeps");
         // Enough messages that the index has several segments and pages, the deleted text among
         // them, written in separate commits.
         TwoUsers p;

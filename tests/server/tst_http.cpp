@@ -73,34 +73,36 @@ class TestHttp : public QObject
 private Q_SLOTS:
     void healthzCountsConnectionsAndRooms()
     {
+        // One server's own count: in cluster mode every client goes to the first server.
         TestServer server;
         QVERIFY(server.start());
-        Reply r = http(server.port(), "GET", "/healthz");
+        Reply r = http(server.port(0), "GET", "/healthz");
         QCOMPARE(r.status, 200);
         QVERIFY(r.head.contains("Content-Type: application/json"));
         QCOMPARE(r.json(), (QJsonObject{{"status", "ok"}, {"connections", 0}, {"rooms", 0}}));
         TestClient a, b;
-        QVERIFY(a.open(server.port()) && b.open(server.port()));
+        QVERIFY(a.open(server.port(0)) && b.open(server.port(0)));
         a.hello("a");
         a.join("general");
         a.join("random");
-        r = http(server.port(), "GET", "/healthz");
+        r = http(server.port(0), "GET", "/healthz");
         QCOMPARE(r.json()["connections"].toInt(), 2);
         QCOMPARE(r.json()["rooms"].toInt(), 2);
     }
 
     void metricsArePrometheusText()
     {
+        // One server's own count: in cluster mode every client goes to the first server.
         TestServer server;
         QVERIFY(server.start());
         TestClient a;
-        QVERIFY(a.open(server.port()));
+        QVERIFY(a.open(server.port(0)));
         a.hello("a");
         a.join("general");
         a.request({{"type", "send"}, {"room", "general"}, {"text", "counted"}});
         a.sendText("not json");
         a.take("error");
-        const Reply r = http(server.port(), "GET", "/metrics");
+        const Reply r = http(server.port(0), "GET", "/metrics");
         QCOMPARE(r.status, 200);
         QVERIFY(r.head.contains("text/plain; version=0.0.4"));
         QVERIFY(r.body.contains("# TYPE confab_connections gauge\nconfab_connections 1\n"));
@@ -216,6 +218,7 @@ private Q_SLOTS:
 
     void publishIsRateLimitedPerToken()
     {
+        // An API token's bucket is one server's: in cluster mode every request goes to the first.
         ServerConfig config = withApi();
         config.limits.ratePerSec = 0.1; // slow refill: the burst of 8 is what counts here
         config.limits.burst = 8;
@@ -225,7 +228,7 @@ private Q_SLOTS:
         Reply limited;
         for (int i = 0; i < 12; ++i) {
             const Reply r =
-                http(server.port(), "POST", "/api/publish", R"({"room":"g","text":"x"})", bearer);
+                http(server.port(0), "POST", "/api/publish", R"({"room":"g","text":"x"})", bearer);
             if (r.status == 202)
                 ++accepted;
             else
@@ -239,6 +242,8 @@ private Q_SLOTS:
 
     void wrongApiTokensAreThrottledPerTokenValue()
     {
+        // Failed passwords are throttled per server: in cluster mode every attempt goes to the
+        // first.
         LogCapture log;
         ServerConfig config = withApi();
         config.authFailureBurst = 3;
@@ -248,20 +253,20 @@ private Q_SLOTS:
         const QByteArray body = R"({"room":"g","text":"x"})";
         const QByteArray wrong = "Authorization: Bearer wrong-token\r\n";
         for (int i = 0; i < 3; ++i) {
-            const Reply r = http(server.port(), "POST", "/api/publish", body, wrong);
+            const Reply r = http(server.port(0), "POST", "/api/publish", body, wrong);
             QCOMPARE(r.status, 401);
             QVERIFY(!r.json().contains("retry_ms"));
         }
-        const Reply throttled = http(server.port(), "POST", "/api/publish", body, wrong);
+        const Reply throttled = http(server.port(0), "POST", "/api/publish", body, wrong);
         QCOMPARE(throttled.status, 401);
         QCOMPARE(throttled.json()["error"].toString(), "unauthorized");
         const int retry = throttled.json()["retry_ms"].toInt();
         QVERIFY2(retry > 0 && retry <= 1000, qPrintable(QString::number(retry)));
         QVERIFY(throttled.head.toLower().contains("retry-after: 1"));
         // The right token is never held up by wrong ones; another wrong value has its own count.
-        QCOMPARE(http(server.port(), "POST", "/api/publish", body, bearer).status, 202);
+        QCOMPARE(http(server.port(0), "POST", "/api/publish", body, bearer).status, 202);
         const Reply other =
-            http(server.port(), "POST", "/api/publish", body, "Authorization: Bearer other\r\n");
+            http(server.port(0), "POST", "/api/publish", body, "Authorization: Bearer other\r\n");
         QCOMPARE(other.status, 401);
         QVERIFY(!other.json().contains("retry_ms"));
         // Five refusals, one log line.

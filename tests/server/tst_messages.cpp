@@ -193,7 +193,7 @@ private Q_SLOTS:
         const QString bobId = p.bob.userId();
         p.bob.close();
         QVERIFY(p.bob.waitClosed());
-        QTRY_COMPARE_WITH_TIMEOUT(p.server.server().hub().connectionCount(), 2, waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(p.server.connectionCount(), 2, waitMs());
         QCOMPARE(errorCode(p.alice.request({{"type", "send"}, {"to", bobId}, {"text", "x"}})),
                  "no_such_user");
     }
@@ -287,6 +287,52 @@ private Q_SLOTS:
                  "not_in_room");
         QCOMPARE(errorCode(p.alice.request({{"type", "read"}, {"room", "general"}, {"seq", -4}})),
                  "bad_request");
+    }
+
+    void aReadPositionHoldsForTheUsersNextConnectionAnywhere()
+    {
+        // In a cluster alice's server knows "notes" from her join only (bob sent through the
+        // other server), and her second connection comes through bob's server.
+        TwoUsers p;
+        QVERIFY(p.start());
+        QCOMPARE(p.bob.join("notes")["type"].toString(), "joined");
+        for (int i = 1; i <= 3; ++i)
+            QCOMPARE(say(p.bob, "notes", "m")["seq"].toInt(), i);
+        QCOMPARE(p.alice.join("notes")["seq"].toInt(), 3);
+        p.alice.send({{"type", "read"}, {"room", "notes"}, {"seq", 2}});
+        // Once a later frame of that connection is answered, the position is kept.
+        QCOMPARE(p.alice.request({{"type", "rooms"}})["type"].toString(), "rooms");
+        TestClient laptop;
+        QVERIFY(laptop.open(p.server.port(1)));
+        QCOMPARE(laptop.hello(QString(), {{"token", TwoUsers::aliceToken}})["type"].toString(),
+                 "welcome");
+        const QJsonObject joined = laptop.join("notes");
+        QCOMPARE(joined["read"].toInt(), 2);
+        QCOMPARE(joined["unread"].toInt(), 1);
+    }
+
+    void historyWithoutBeforeEndsAtTheRoomsNewest()
+    {
+        // In a cluster alice's sends go through one server; bob asks the other, which has
+        // the room from his join only.
+        TwoUsers p;
+        QVERIFY(p.start());
+        QCOMPARE(p.alice.join("notes")["type"].toString(), "joined");
+        for (int i = 1; i <= 10; ++i)
+            QCOMPARE(say(p.alice, "notes", QString::number(i))["seq"].toInt(), i);
+        QCOMPARE(seqs(p.bob.join("notes")["history"].toArray()), range(1, 10));
+        const QJsonObject newest =
+            p.bob.request({{"type", "history"}, {"room", "notes"}, {"limit", 1}});
+        QCOMPARE(seqs(newest["messages"].toArray()), QList<qint64>{10});
+        QCOMPARE(
+            seqs(p.bob.request({{"type", "history"}, {"room", "notes"}})["messages"].toArray()),
+            range(1, 10));
+        // And once more after a message bob's server took itself.
+        QCOMPARE(say(p.bob, "notes", "11")["seq"].toInt(), 11);
+        QCOMPARE(
+            seqs(p.alice.request({{"type", "history"}, {"room", "notes"}, {"limit", 2}})["messages"]
+                     .toArray()),
+            range(10, 11));
     }
 
     void searchFindsWordsAndPrefixesNewestFirst()

@@ -227,11 +227,15 @@ private Q_SLOTS:
         QCOMPARE(rooms.at(0)["room"].toString(), "general");
 
         const QJsonObject again = a.join("brief");
-        QVERIFY(again["epoch"].toString() != epoch);
         QCOMPARE(memberNicks(again), QStringList{"alice"});
-        b.join("brief");
-        a.send({{"type", "typing"}, {"room", "brief"}}); // within 2 s of the first: a new room
-        QVERIFY(!b.take("typing").isEmpty());
+        // One server forgets the room, its epoch and typing throttle; a cluster keeps the room's
+        // record in Redis (the protocol allows either: such a room "may" get a new epoch).
+        if (!clusterMode()) {
+            QVERIFY(again["epoch"].toString() != epoch);
+            b.join("brief");
+            a.send({{"type", "typing"}, {"room", "brief"}}); // within 2 s of the first: new
+            QVERIFY(!b.take("typing").isEmpty());
+        }
 
         {
             TestClient c;
@@ -241,7 +245,7 @@ private Q_SLOTS:
             c.send({{"type", "typing"}, {"room", "gone"}});
             c.abort();
         }
-        QTRY_COMPARE_WITH_TIMEOUT(p.server.server().hub().connectionCount(), 2, waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(p.server.connectionCount(), 2, waitMs());
         QCOMPARE(a.request({{"type", "rooms"}})["rooms"].toArray().size(), 2); // general, brief
     }
 
@@ -318,7 +322,10 @@ private Q_SLOTS:
         later.hello("later");
         const QJsonObject again = later.join("plans");
         QCOMPARE(again["topic"].toString(), "");
-        QVERIFY(again["epoch"].toString() != epoch); // it had ceased to exist
+        // It had ceased to exist: one server forgets it. A cluster keeps the room's record in
+        // Redis (the protocol allows either: such a room "may" get a new epoch).
+        if (!clusterMode())
+            QVERIFY(again["epoch"].toString() != epoch);
     }
 
     void aUserWithTwoConnectionsIsOneMember()
@@ -351,6 +358,34 @@ private Q_SLOTS:
         laptop.close();
         QCOMPARE(bob.take("presence", inRoom("general", "leave"))["user"]["id"].toString(),
                  phone.userId());
+    }
+
+    void aNickChangeReachesTheMembersOnEveryServer()
+    {
+        // In a cluster alice and bob are on different servers, and so is alice's second device.
+        TwoUsers p;
+        QVERIFY(p.start());
+        TestClient laptop;
+        QVERIFY(laptop.open(p.server.port(1)));
+        laptop.hello("alice", {{"token", TwoUsers::aliceToken}});
+        QCOMPARE(p.alice.request({{"type", "nick"}, {"nick", "Alice"}})["type"].toString(), "nick");
+        const QJsonObject seen = p.bob.take("presence", inRoom("general", "nick"));
+        QCOMPARE(seen["user"]["id"].toString(), p.alice.userId());
+        QCOMPARE(seen["user"]["nick"].toString(), "Alice");
+        QCOMPARE(seen["old"].toString(), "alice");
+        QCOMPARE(laptop.take("nick")["user"]["nick"].toString(), "Alice");
+        // Members listed anywhere carry it from then on.
+        TestClient carol;
+        QVERIFY(carol.open(p.server.port(1)));
+        carol.hello("carol");
+        QVERIFY(memberNicks(carol.join("general")).contains("Alice"));
+        // And a hello with a new nick on the other server renames the user here too.
+        TestClient tablet;
+        QVERIFY(tablet.open(p.server.port(1)));
+        tablet.hello("ally", {{"token", TwoUsers::aliceToken}});
+        QCOMPARE(p.bob.take("presence", inRoom("general", "nick"))["user"]["nick"].toString(),
+                 "ally");
+        QCOMPARE(p.alice.take("nick")["user"]["nick"].toString(), "ally");
     }
 
     void aNickBelongsToTheUserAndAllItsConnections()

@@ -95,6 +95,11 @@ private Q_SLOTS:
 
     void heavySearchesDoNotHoldTheLoop()
     {
+        // The search thread is the same code in both modes. In a cluster each search also
+        // waits for its fence (a Redis round trip), so this test's pace of heavy searches
+        // outruns the bound of 4 in flight and some are refused (rate_limited) by design.
+        if (clusterMode())
+            QSKIP("paced for one server: in a cluster a search's fence adds a round trip");
         TestServer server(unlimited());
         QVERIFY(server.start());
         TestClient heavy, bystander;
@@ -191,7 +196,17 @@ private Q_SLOTS:
             if (f.contains("re"))
                 order.append(f["re"].toString());
         }
-        QCOMPARE(order, QStringList({"q1", "m", "q2", "r"}));
+        if (!clusterMode()) {
+            QCOMPARE(order, QStringList({"q1", "m", "q2", "r"}));
+        } else {
+            // In a cluster a send is answered when Redis has stored it, and a search when its
+            // fence is back (docs/cluster.md): the send's answer may come after the second
+            // search's. Searches keep their order, and what follows a search waits for it.
+            QCOMPARE(order.size(), 4);
+            QCOMPARE(order.first(), "q1");
+            QVERIFY(order.indexOf("q2") < order.indexOf("r"));
+            QVERIFY(order.contains("m"));
+        }
         QJsonArray first, second;
         for (const QJsonObject &f : p.alice.pending()) {
             if (f["re"].toString() == "q1")
@@ -201,7 +216,13 @@ private Q_SLOTS:
         }
         // The second search ran after the send: it finds the new message first.
         QCOMPARE(first.size(), 20);
-        QCOMPARE(first.first().toObject()["seq"].toInt(), 50);
+        // In a cluster a search runs once the doorbells published before it are in (its fence,
+        // docs/cluster.md), so the first one may also find the message sent right after it; its
+        // answer still comes first. On one server it runs before the send is handled.
+        if (!clusterMode())
+            QCOMPARE(first.first().toObject()["seq"].toInt(), 50);
+        else
+            QVERIFY(first.first().toObject()["seq"].toInt() >= 50);
         QCOMPARE(second.first().toObject()["text"].toString(), "needle new");
         QCOMPARE(second.first().toObject()["seq"].toInt(), 51);
     }

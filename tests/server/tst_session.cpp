@@ -228,29 +228,31 @@ private Q_SLOTS:
 
     void wrongPasswordsAreThrottledPerAddress()
     {
+        // Failed passwords are throttled per server: in cluster mode every attempt goes to the
+        // first.
         LogCapture log;
         TestServer server(guarded());
         QVERIFY(server.start());
         // The burst: checked, refused, no retry time.
         for (int i = 0; i < 3; ++i) {
-            const HelloResult r = tryHello(server.port(), "guess");
+            const HelloResult r = tryHello(server.port(0), "guess");
             QCOMPARE(errorCode(r.answer), "auth_failed");
             QVERIFY(!r.answer.contains("retry_ms"));
             QCOMPARE(r.closeCode, 4001);
         }
         // Then the address must wait: not even the right password is checked.
-        const HelloResult wrong = tryHello(server.port(), "guess");
+        const HelloResult wrong = tryHello(server.port(0), "guess");
         QCOMPARE(errorCode(wrong.answer), "auth_failed");
         QCOMPARE(wrong.closeCode, 4001);
         const int retry = wrong.answer["retry_ms"].toInt();
         QVERIFY2(retry > 0 && retry <= 1000, qPrintable(QString::number(retry)));
-        const HelloResult unchecked = tryHello(server.port(), "s3cret");
+        const HelloResult unchecked = tryHello(server.port(0), "s3cret");
         QCOMPARE(errorCode(unchecked.answer), "auth_failed");
         QVERIFY(unchecked.answer["retry_ms"].toInt() > 0);
         QCOMPARE(unchecked.closeCode, 4001);
         // Once the window has passed, the right password works.
         QTest::qWait(unchecked.answer["retry_ms"].toInt() + 20);
-        QCOMPARE(tryHello(server.port(), "s3cret").answer["type"].toString(), "welcome");
+        QCOMPARE(tryHello(server.port(0), "s3cret").answer["type"].toString(), "welcome");
         // Five refusals, one log line (the rest go into a summary per interval).
         QCOMPARE(log.matching("authentication").size(), 1);
         QVERIFY(log.matching("authentication").first().contains("127.0.0.1"));
@@ -258,22 +260,24 @@ private Q_SLOTS:
 
     void aKnownTokenIsNotLockedOutByItsAddressesFailures()
     {
+        // Failed passwords are throttled per server: in cluster mode every attempt goes to the
+        // first.
         TestServer server(guarded());
         QVERIFY(server.start());
         const QString device = QStringLiteral("device-token-0123456789");
-        QCOMPARE(tryHello(server.port(), "s3cret", device).answer["type"].toString(), "welcome");
+        QCOMPARE(tryHello(server.port(0), "s3cret", device).answer["type"].toString(), "welcome");
         // Someone else at the same address (all clients of a reverse proxy share one) floods.
         for (int i = 0; i < 5; ++i)
-            tryHello(server.port(), "guess");
+            tryHello(server.port(0), "guess");
         const HelloResult fresh =
-            tryHello(server.port(), "s3cret", QStringLiteral("new-device-0123456789"));
+            tryHello(server.port(0), "s3cret", QStringLiteral("new-device-0123456789"));
         QVERIFY(fresh.answer["retry_ms"].toInt() > 0);
         // The device that has passed the password before has a budget of its own.
-        QCOMPARE(tryHello(server.port(), "s3cret", device).answer["type"].toString(), "welcome");
+        QCOMPARE(tryHello(server.port(0), "s3cret", device).answer["type"].toString(), "welcome");
         for (int i = 0; i < 3; ++i)
-            QVERIFY(!tryHello(server.port(), "typo", device).answer.contains("retry_ms"));
-        QVERIFY(tryHello(server.port(), "typo", device).answer["retry_ms"].toInt() > 0);
-        QVERIFY(tryHello(server.port(), "s3cret", device).answer["retry_ms"].toInt() > 0);
+            QVERIFY(!tryHello(server.port(0), "typo", device).answer.contains("retry_ms"));
+        QVERIFY(tryHello(server.port(0), "typo", device).answer["retry_ms"].toInt() > 0);
+        QVERIFY(tryHello(server.port(0), "s3cret", device).answer["retry_ms"].toInt() > 0);
     }
 
     void errorTextsNameTheLimitsOfProtocolH()
@@ -410,15 +414,16 @@ private Q_SLOTS:
 
     void atTheCapNewConnectionsAreToldTheServerIsFull()
     {
+        // The connection cap is one server's: in cluster mode every socket goes to the first.
         ServerConfig config = testConfig();
         config.maxConnections = 2;
         TestServer server(config);
         QVERIFY(server.start());
         TestClient a, b, c;
-        QVERIFY(a.open(server.port()) && b.open(server.port()));
+        QVERIFY(a.open(server.port(0)) && b.open(server.port(0)));
         a.hello("a");
         b.hello("b");
-        QVERIFY(c.open(server.port()));
+        QVERIFY(c.open(server.port(0)));
         QCOMPARE(errorCode(c.take("error")), "server_full");
         QVERIFY(c.waitClosed());
         QCOMPARE(c.closeCode(), 4003);
@@ -426,8 +431,8 @@ private Q_SLOTS:
         a.close();
         QVERIFY(a.waitClosed());
         TestClient d;
-        QTRY_COMPARE_WITH_TIMEOUT(server.server().hub().connectionCount(), 1, waitMs());
-        QVERIFY(d.open(server.port()));
+        QTRY_COMPARE_WITH_TIMEOUT(server.connectionCount(), 1, waitMs());
+        QVERIFY(d.open(server.port(0)));
         QCOMPARE(d.hello("d")["type"].toString(), "welcome");
     }
 
@@ -449,7 +454,7 @@ private Q_SLOTS:
         bad.write("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n"); // no key, no version
         QVERIFY(QTest::qWaitFor([&] { return bad.state() == QAbstractSocket::UnconnectedState; },
                                 waitMs()));
-        QTRY_COMPARE_WITH_TIMEOUT(server.server().hub().connectionCount(), 0, waitMs());
+        QTRY_COMPARE_WITH_TIMEOUT(server.connectionCount(), 0, waitMs());
         QTRY_COMPARE_WITH_TIMEOUT(server.server().findChildren<Connection *>().size(), 0, waitMs());
         QTRY_COMPARE_WITH_TIMEOUT(server.server().findChildren<QTcpSocket *>().size(), 0, waitMs());
     }

@@ -56,7 +56,7 @@ Script make(const char *name, const char *body)
 
 // KEYS: meta, log, dedup key, state. ARGV: new epoch, message JSON after its seq ("\"id\":…}"),
 // 1 when de-duplicated, dedup window ms, channel, origin server, origin ticket, room, the seq the
-// message replies to (0: none).
+// message replies to (-1: none; 0 is a seq that names no message).
 // Returns {1, original's current JSON, epoch} for a resend, {0, JSON, epoch} for a new message,
 // {2, '', epoch} when reply_to names no message of the room. The de-duplication key holds the
 // message's seq (servers before 1.1 stored its JSON), so a resend of a message since edited or
@@ -73,7 +73,7 @@ const Script &appendScript()
         "    return {1, old, redis.call('HGET', KEYS[1], 'epoch') or ''}\n"
         "  end\n"
         "end\n"
-        "if ARGV[9] ~= '0' then\n"
+        "if ARGV[9] ~= '-1' then\n"
         "  local r = tonumber(ARGV[9])\n"
         "  local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')\n"
         "  local t = nil\n"
@@ -265,7 +265,9 @@ const Script &joinScript()
 }
 
 // KEYS: members, the user's servers in this room. ARGV: server id, user id, channel, room, ts,
-// origin (the server that says so: itself, or a peer cleaning up after a dead one).
+// origin (the server that says so: itself, a peer cleaning up after a dead one, or "-" for every
+// server), event ("leave", or "kick" when an operator kicked the user), the operator's user JSON
+// for a kick (else empty; the doorbell's last line then).
 // Returns 1 when the user is no longer a member (and the leave went out).
 const Script &leaveScript()
 {
@@ -275,8 +277,10 @@ const Script &leaveScript()
                       "  local member = redis.call('HGET', KEYS[1], ARGV[2])\n"
                       "  if member then\n"
                       "    redis.call('HDEL', KEYS[1], ARGV[2])\n"
-                      "    redis.call('PUBLISH', ARGV[3], 'p\\n' .. ARGV[6] .. '\\nleave\\n' .. "
-                      "ARGV[4] .. '\\n' .. ARGV[5] .. '\\n' .. member)\n"
+                      "    local by = ''\n"
+                      "    if ARGV[8] ~= '' then by = '\\n' .. ARGV[8] end\n"
+                      "    redis.call('PUBLISH', ARGV[3], 'p\\n' .. ARGV[6] .. '\\n' .. ARGV[7] .. "
+                      "'\\n' .. ARGV[4] .. '\\n' .. ARGV[5] .. '\\n' .. member .. by)\n"
                       "    return 1\n"
                       "  end\n"
                       "end\n"

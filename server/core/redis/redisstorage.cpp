@@ -165,9 +165,15 @@ void RedisStorage::resolveToken(const QString &tokenHash, const StoredUser &fres
 {
     const bool sent = eval(
         redis::userScript(), {userKey(tokenHash), userKey(tokenHash, ":reads")},
-        {fresh.id.toUtf8(), fresh.nick.toUtf8()}, [then](const RedisReply &r) {
+        {fresh.id.toUtf8(), fresh.nick.toUtf8()}, [this, tokenHash, then](const RedisReply &r) {
             if (!r.ok())
                 return then(std::nullopt);
+            // A bound on what an endless stream of fresh tokens costs: past it, forget them all
+            // (they only lose their own password budget until they come again).
+            constexpr qsizetype MaxKnownTokens = 100'000;
+            if (m_knownTokens.size() >= MaxKnownTokens)
+                m_knownTokens.clear();
+            m_knownTokens.insert(tokenHash);
             StoredUser user{QString::fromUtf8(r.at(0).str()), QString::fromUtf8(r.at(1).str()), {}};
             const auto &reads = r.at(2).elements;
             for (qsizetype i = 0; i + 1 < reads.size(); i += 2)
@@ -252,7 +258,8 @@ void RedisStorage::join(Room &room, const User &user, bool firstHere, std::optio
         then(std::nullopt);
 }
 
-void RedisStorage::leave(Room &room, const User &user, Then<bool> then)
+void RedisStorage::leave(Room &room, const User &user,
+                         const std::optional<protocol::UserInfo> &kickedBy, Then<bool> then)
 {
     const QString name = room.name;
     const QByteArray uid = user.id.toLatin1();
@@ -275,7 +282,9 @@ void RedisStorage::leave(Room &room, const User &user, Then<bool> then)
     const bool sent =
         eval(redis::leaveScript(), {roomKey(name, "members"), roomKey(name, "on:") + uid},
              {m_serverId.toLatin1(), uid, m_channel, name.toUtf8(),
-              number(QDateTime::currentMSecsSinceEpoch()), m_serverId.toLatin1()},
+              number(QDateTime::currentMSecsSinceEpoch()), m_serverId.toLatin1(),
+              QByteArray(kickedBy ? "kick" : "leave"),
+              kickedBy ? protocol::encode(protocol::toJson(*kickedBy)) : QByteArray()},
              [then](const RedisReply &r) {
                  if (!r.ok())
                      return then(std::nullopt);
@@ -308,7 +317,7 @@ void RedisStorage::append(Room &room, const ChatMessage &draft, const QString &c
              {roomKey(name, "meta"), roomKey(name, "log"), dedupKey, roomKey(name, "state")},
              {newEpoch(), body, clientId.isEmpty() ? "0" : "1", number(protocol::DedupWindowMs),
               m_channel, m_serverId.toLatin1(), number(qint64(ticket)), name.toUtf8(),
-              number(draft.replyTo.value_or(0))},
+              number(draft.replyTo.value_or(-1))},
              [this, name, ticket, draft, then](const RedisReply &r) {
                  if (r.ok() && r.at(0).toInt() == 2) {
                      forget(name, ticket);
@@ -456,15 +465,49 @@ void RedisStorage::typing(Room &room, const User &user, Then<bool> then)
         then(std::nullopt);
 }
 
-void RedisStorage::saveRead(const User &user, const QString &room, qint64 seq)
+void RedisStorage::saveRead(const User &user, const QString &room, qint64 seq,
+                            std::function<void()> stored)
 {
     // A guest has one connection and nothing persisted: nobody else to tell.
-    if (user.tokenHash.isEmpty())
+    if (user.tokenHash.isEmpty()) {
+        if (stored)
+            stored();
         return;
-    eval(redis::readScript(), {userKey(user.tokenHash, ":reads")},
-         {room.toUtf8(), number(seq), m_channel,
-          event('r', {user.id.toLatin1(), room.toUtf8(), number(seq)})},
-         {});
+    }
+    const bool sent = eval(redis::readScript(), {userKey(user.tokenHash, ":reads")},
+                           {room.toUtf8(), number(seq), m_channel,
+                            event('r', {user.id.toLatin1(), room.toUtf8(), number(seq)})},
+                           [stored](const RedisReply &) {
+                               if (stored)
+                                   stored();
+                           });
+    if (!sent && stored)
+        stored();
+}
+
+void RedisStorage::roomExists(const QString &room, Then<bool> then)
+{
+    const bool sent =
+        eval(redis::roomInfoScript(), {roomKey(room, "meta"), roomKey(room, "members")}, {},
+             [then](const RedisReply &info) {
+                 if (!info.ok())
+                     return then(std::nullopt);
+                 then(info.at(1).toInt() > 0 || info.at(2).toInt() > 0);
+             });
+    if (!sent)
+        then(std::nullopt);
+}
+
+void RedisStorage::isMember(const QString &room, const QString &userId, Then<bool> then)
+{
+    const bool sent =
+        call({"HEXISTS", roomKey(room, "members"), userId.toLatin1()}, [then](const RedisReply &r) {
+            if (!r.ok())
+                return then(std::nullopt);
+            then(r.toInt() == 1);
+        });
+    if (!sent)
+        then(std::nullopt);
 }
 
 void RedisStorage::rooms(QList<protocol::RoomsAnswer::Entry>,
@@ -527,7 +570,26 @@ void RedisStorage::rooms(QList<protocol::RoomsAnswer::Entry>,
 
 void RedisStorage::startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit)
 {
-    m_search->startSearch(ticket, std::move(rooms), std::move(words), limit);
+    // A message is searchable as soon as its sender has its copy, whichever server took it. A
+    // sender has it only after its doorbell was published, and Redis delivers a channel's
+    // messages to a subscriber in the order they were published: so a fence this server
+    // publishes now comes back after every doorbell of a message anyone already has, and those
+    // are in the search copy by then. One PUBLISH per search, however many rooms it covers. A
+    // fence that cannot go out, or does not come back within the command deadline, lets the
+    // search run on the copy as it is.
+    const quint64 fence = ++m_lastFence;
+    m_fences.emplace(
+        fence, [this, ticket, rooms = std::move(rooms), words = std::move(words), limit]() mutable {
+            m_search->startSearch(ticket, std::move(rooms), std::move(words), limit);
+        });
+    const bool sent = call({"PUBLISH", m_channel, event('f', {QByteArray::number(fence)})},
+                           [this, fence](const RedisReply &r) {
+                               if (!r.ok())
+                                   passFence(fence);
+                           });
+    if (!sent)
+        return passFence(fence);
+    QTimer::singleShot(m_config.redisCommandTimeoutMs, this, [this, fence] { passFence(fence); });
 }
 
 void RedisStorage::userOnline(const QString &userId, Then<bool> then)

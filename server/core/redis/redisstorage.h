@@ -63,21 +63,27 @@ public:
 
     void resolveToken(const QString &tokenHash, const StoredUser &fresh,
                       Then<StoredUser> then) override;
-    bool knownToken(const QString &) override { return false; }
+    // A token that passed the password on this server since it started (answered at once: the
+    // password throttle cannot wait for Redis).
+    bool knownToken(const QString &tokenHash) override { return m_knownTokens.contains(tokenHash); }
     void saveNick(const User &user) override;
     void userArrived(const User &user) override;
     void userDeparted(const User &user) override;
 
     void join(Room &room, const User &user, bool firstHere, std::optional<qint64> since,
               Then<RoomEntry> then) override;
-    void leave(Room &room, const User &user, Then<bool> then) override;
+    void leave(Room &room, const User &user, const std::optional<protocol::UserInfo> &kickedBy,
+               Then<bool> then) override;
     void append(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
                 Then<Appended> then) override;
     void history(Room &room, qint64 afterSeq, qint64 beforeSeq, int limit,
                  Then<QList<protocol::ChatMessage>> then) override;
     void setTopic(Room &room, const protocol::TopicEvent &event, Then<bool> then) override;
     void typing(Room &room, const User &user, Then<bool> then) override;
-    void saveRead(const User &user, const QString &room, qint64 seq) override;
+    void roomExists(const QString &room, Then<bool> then) override;
+    void isMember(const QString &room, const QString &userId, Then<bool> then) override;
+    void saveRead(const User &user, const QString &room, qint64 seq,
+                  std::function<void()> stored) override;
     void rooms(QList<protocol::RoomsAnswer::Entry> local,
                Then<QList<protocol::RoomsAnswer::Entry>> then) override;
     void startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit) override;
@@ -139,6 +145,8 @@ private:
                       const Then<RoomEntry> &then);
     void index(const QString &room, const protocol::ChatMessage &m);
     void backfill(const QString &room, qint64 upTo);
+    // A search waits for its fence (startSearch): runs what waited for it, once.
+    void passFence(quint64 fence);
     void indexOne(const QString &room, const protocol::ChatMessage &m); // into the search copy
     void heartbeat();
     void reap(const QString &deadServer);
@@ -154,6 +162,9 @@ private:
     const ServerConfig &m_config;
     const QString m_serverId;
     const QByteArray m_channel;
+    std::map<quint64, std::function<void()>> m_fences; // searches waiting for their fence
+    QSet<QString> m_knownTokens; // token hashes resolved here (bounded: MaxKnownTokens)
+    quint64 m_lastFence = 0;
     std::unique_ptr<RedisClient> m_client;
     std::unique_ptr<RedisClient> m_subscriber;
     std::unique_ptr<Store> m_search;  // the local search copy

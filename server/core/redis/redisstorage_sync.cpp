@@ -291,6 +291,11 @@ void RedisStorage::onEvent(const QByteArray &, const QByteArray &payload)
     const char kind = lines[0].at(0);
     if (kind == 'm')
         return onMessageEvent(lines);
+    if (kind == 'f') { // a search's fence: every doorbell published before it has come in
+        if (lines[1] == m_serverId.toLatin1())
+            passFence(lines[2].toULongLong());
+        return;
+    }
     if (lines[1] == m_serverId.toLatin1())
         return; // this server's own, handed out already
     if (kind == 'k' || kind == 'b')
@@ -302,11 +307,16 @@ void RedisStorage::onEvent(const QByteArray &, const QByteArray &payload)
     case 'p': { // presence: event, room, ts, member JSON
         if (lines.size() < 6)
             return;
-        if (const auto who = user(lines[5]))
-            Q_EMIT remotePresence(QString::fromUtf8(lines[3]),
-                                  lines[2] == "join" ? protocol::Presence::Event::Join
-                                                     : protocol::Presence::Event::Leave,
-                                  *who, {}, lines[4].toLongLong());
+        const auto who = user(lines[5]);
+        if (!who)
+            return;
+        // A kick carries the operator (line 6): the members elsewhere hear "kick", not "leave".
+        const auto by = lines.size() > 6 ? user(lines[6]) : std::nullopt;
+        const auto event = lines[2] == "join"         ? protocol::Presence::Event::Join
+                           : lines[2] == "kick" && by ? protocol::Presence::Event::Kick
+                                                      : protocol::Presence::Event::Leave;
+        Q_EMIT remotePresence(QString::fromUtf8(lines[3]), event, *who, {}, lines[4].toLongLong(),
+                              by.value_or(protocol::UserInfo{}));
         return;
     }
     case 't': {
@@ -452,6 +462,16 @@ void RedisStorage::backfill(const QString &room, qint64 upTo)
         m_backfilling.remove(room);
 }
 
+void RedisStorage::passFence(quint64 fence)
+{
+    const auto it = m_fences.find(fence);
+    if (it == m_fences.end())
+        return;
+    auto run = std::move(it->second);
+    m_fences.erase(it);
+    run();
+}
+
 void RedisStorage::heartbeat()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -491,7 +511,7 @@ void RedisStorage::reap(const QString &dead)
                 const QString room = QString::fromUtf8(pair.text.left(cut));
                 const QByteArray uid = pair.text.mid(cut + 1);
                 eval(redis::leaveScript(), {roomKey(room, "members"), roomKey(room, "on:") + uid},
-                     {sid, uid, m_channel, room.toUtf8(), ts, sid}, {});
+                     {sid, uid, m_channel, room.toUtf8(), ts, sid, "leave", ""}, {});
             }
             call({"DEL", presence}, {});
         });
@@ -560,8 +580,10 @@ void RedisStorage::registerAgain()
             const auto t = m_tracks.constFind(room);
             if (t != m_tracks.cend() && t->users.contains(QString::fromLatin1(uid)))
                 continue;
+            // Announced from no server ("-"), so that this server's own members hear the leave
+            // too (the doorbell skips what this server announced itself).
             eval(redis::leaveScript(), {roomKey(room, "members"), roomKey(room, "on:") + uid},
-                 {sid, uid, m_channel, room.toUtf8(), ts, sid}, {});
+                 {sid, uid, m_channel, room.toUtf8(), ts, "-", "leave", ""}, {});
             call({"SREM", "confab:server:{" + sid + "}:presence", pair.text}, {});
         }
     });
