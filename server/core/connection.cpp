@@ -5,6 +5,7 @@
 #include "protocol.h"
 #include "writebatch.h"
 
+#include <algorithm>
 #include <sys/socket.h>
 
 namespace confab {
@@ -171,17 +172,19 @@ void Connection::queue(const QByteArray &bytes)
 {
     if (!m_batch.enabled()) {
         m_tcp->write(bytes); // through Qt's buffer, one frame at a time
+        m_largestFrame = std::max<qint64>(m_largestFrame, bytes.size());
         closeIfTooSlow();
         return;
     }
     m_out.append(bytes);
+    m_largestFrame = std::max<qint64>(m_largestFrame, bytes.size());
     if (!m_inBatch) {
         m_inBatch = true;
         m_batch.enqueue(this);
     }
     // What waits this turn counts as much as what Qt holds (as of the last flush: it only
     // shrinks meanwhile, and closeIfTooSlow looks again before it closes).
-    if (m_out.size() + m_heldByQt > m_config.limits.maxQueueBytes)
+    if (m_out.size() + m_heldByQt > m_config.limits.maxQueueBytes + m_largestFrame)
         closeIfTooSlow();
 }
 
@@ -195,11 +198,12 @@ void Connection::queue(const OutFrame &frame)
         return;
     }
     m_out.append(frame);
+    m_largestFrame = std::max<qint64>(m_largestFrame, frame.size());
     if (!m_inBatch) {
         m_inBatch = true;
         m_batch.enqueue(this);
     }
-    if (m_out.size() + m_heldByQt > m_config.limits.maxQueueBytes)
+    if (m_out.size() + m_heldByQt > m_config.limits.maxQueueBytes + m_largestFrame)
         closeIfTooSlow();
 }
 
@@ -262,14 +266,19 @@ void Connection::flushOut()
         m_out.sendTo(int(m_tcp->socketDescriptor()));
     m_out.drainInto([this](const char *data, qsizetype size) { m_tcp->write(data, size); });
     m_heldByQt = m_tcp->bytesToWrite();
+    if (m_heldByQt == 0)
+        m_largestFrame = 0; // all written: the next big answer gets its allowance anew
     closeIfTooSlow();
 }
 
 bool Connection::closeIfTooSlow()
 {
     // What the kernel would not take waits in Qt's buffer; past the bound, nobody waits for it.
+    // The bound is there for readers that fall behind, not for one answer the server chose to
+    // send: the largest frame queued since the queue was last empty is not counted against it
+    // (answers are bounded in bytes themselves: protocol.h, MaxAnswerBytes).
     const qint64 waiting = m_tcp->bytesToWrite() + m_out.size();
-    if (m_closing || waiting <= m_config.limits.maxQueueBytes)
+    if (m_closing || waiting <= m_config.limits.maxQueueBytes + m_largestFrame)
         return false;
     qCInfo(lcConnection) << "connection" << m_serial << "too slow:" << waiting << "bytes waiting";
     closeWith(protocol::ClosePolicy, QStringLiteral("too slow"), QStringLiteral("slow"));

@@ -107,9 +107,10 @@ private:
     WriteBatch &m_batch;
     ws::FrameDecoder m_decoder;
     QHostAddress m_peer;
-    OutQueue m_out;           // frames queued this turn
-    qint64 m_heldByQt = 0;    // Qt's write buffer after the last flush
-    QByteArray m_pongPayload; // only the newest ping is answered (RFC 6455 section 5.5.3)
+    OutQueue m_out;            // frames queued this turn
+    qint64 m_heldByQt = 0;     // Qt's write buffer after the last flush
+    qint64 m_largestFrame = 0; // since the queue was last empty: not counted against the bound
+    QByteArray m_pongPayload;  // only the newest ping is answered (RFC 6455 section 5.5.3)
     bool m_pongPending = false;
     bool m_inBatch = false;
     bool m_started = false;

@@ -117,6 +117,9 @@ private:
     void handleLeave(Connection *c, const Frame &f);
     void handleRooms(Connection *c, const Frame &f);
     void handleTopic(Connection *c, const Frame &f);
+    // One page of the room directory (sorted by name, after `after`, MaxAnswerBytes at most).
+    static protocol::RoomsAnswer directoryPage(QList<protocol::RoomsAnswer::Entry> all,
+                                               const QString &after);
     // Stores the topic, then tells the room's members here and answers c.
     void setTopic(Connection *c, const Frame &f, Room &room, const protocol::TopicEvent &event);
     Room &roomFor(const QString &name);

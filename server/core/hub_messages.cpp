@@ -199,6 +199,10 @@ void Hub::handleHistory(Connection *c, const Frame &f)
                             return;
                         if (!messages)
                             return sendUnavailable(p, f);
+                        // Bounded in bytes: the newest that fit; the client pages on from the
+                        // oldest it got.
+                        protocol::trimToBytes(*messages, protocol::MaxAnswerBytes,
+                                              protocol::KeepEnd::Last);
                         reply(p, f, protocol::HistoryAnswer{name, std::move(*messages)}.toJson());
                     });
 }
@@ -269,6 +273,8 @@ void Hub::onSearched(quint64 ticket, const QList<ChatMessage> &messages)
     Connection *c = search->connection;
     protocol::SearchAnswer answer = search->answer;
     answer.messages = messages;
+    // Bounded in bytes: the newest results that fit (they come newest first).
+    protocol::trimToBytes(answer.messages, protocol::MaxAnswerBytes, protocol::KeepEnd::First);
     const QByteArray frame = wire(protocol::withRe(answer.toJson(), search->re));
     m_searches.erase(search);
     releaseOutput(c, ticket, OutFrame(frame));

@@ -66,6 +66,10 @@ void Hub::handleJoin(Connection *c, const Frame &f)
             if (!room.contains(p) && room.join(p) && entry->becameMember)
                 broadcast(room, wire(presence(room.name, protocol::Presence::Event::Join, *user)),
                           user);
+            // Bounded in bytes: the newest events that fit; a first seq above since + 1 tells the
+            // client to page back with history, as when more than MaxSinceHistory were missed.
+            protocol::trimToBytes(entry->history, protocol::MaxAnswerBytes,
+                                  protocol::KeepEnd::Last);
             // The member list is the room's, kept encoded (room.h): not encoded again per joiner.
             // A cluster's comes from the shared store, with every server's members.
             const protocol::Joined joined{
@@ -138,6 +142,9 @@ void Hub::dropUnusedRooms()
 
 void Hub::handleRooms(Connection *c, const Frame &f)
 {
+    const auto request = decode<protocol::RoomsRequest>(c, f, Access::Anyone);
+    if (!request)
+        return;
     QList<const Room *> rooms;
     rooms.reserve(m_rooms.size());
     for (const auto &[name, room] : m_rooms)
@@ -148,14 +155,37 @@ void Hub::handleRooms(Connection *c, const Frame &f)
     local.reserve(rooms.size());
     for (const Room *room : rooms)
         local.append({room->name, room->members().size(), room->topic});
-    m_store.rooms(std::move(local), [this, p = QPointer<Connection>(c),
-                                     f](std::optional<QList<protocol::RoomsAnswer::Entry>> all) {
+    m_store.rooms(std::move(local), [this, p = QPointer<Connection>(c), f,
+                                     after = request->after.value_or(QString())](
+                                        std::optional<QList<protocol::RoomsAnswer::Entry>> all) {
         if (!p || !p->user)
             return;
         if (!all)
             return sendUnavailable(p, f);
-        reply(p, f, protocol::RoomsAnswer{std::move(*all)}.toJson());
+        reply(p, f, directoryPage(std::move(*all), after).toJson());
     });
+}
+
+protocol::RoomsAnswer Hub::directoryPage(QList<protocol::RoomsAnswer::Entry> all,
+                                         const QString &after)
+{
+    // By name, from the one after `after`, as many as fit MaxAnswerBytes (at least one).
+    std::sort(all.begin(), all.end(), [](const auto &a, const auto &b) { return a.room < b.room; });
+    protocol::RoomsAnswer page;
+    qsizetype used = 0;
+    for (auto &entry : all) {
+        if (!after.isEmpty() && entry.room <= after)
+            continue;
+        // An upper bound of its JSON: every UTF-16 unit escapes to at most 6 bytes.
+        const qsizetype bytes = 64 + 6 * (entry.room.size() + entry.topic.size());
+        if (!page.rooms.isEmpty() && used + bytes > protocol::MaxAnswerBytes) {
+            page.more = true;
+            break;
+        }
+        used += bytes;
+        page.rooms.append(std::move(entry));
+    }
+    return page;
 }
 
 void Hub::handleTopic(Connection *c, const Frame &f)

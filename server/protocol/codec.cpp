@@ -48,6 +48,53 @@ std::variant<Frame, DecodeFailure> decodeFrame(QByteArrayView utf8)
     return frame;
 }
 
+namespace {
+
+// At most this many bytes of compact JSON for the event: every UTF-16 unit of a string escapes
+// to at most 6 bytes ("\u0001"), numbers and keys fit in the constant.
+qsizetype jsonBytesAtMost(const ChatMessage &m)
+{
+    qsizetype units = m.room.size() + m.id.size() + m.from.id.size() + m.from.nick.size()
+                      + m.text.size() + m.to.size() + m.emoji.size();
+    qsizetype reactions = 0;
+    for (auto it = m.reactions.cbegin(); it != m.reactions.cend(); ++it) {
+        units += it.key().size();
+        for (const QString &user : it.value())
+            reactions += 3 + 6 * user.size();
+        reactions += 8;
+    }
+    return 256 + 6 * units + reactions;
+}
+
+} // namespace
+
+bool trimToBytes(QList<ChatMessage> &events, qsizetype budget, KeepEnd keep)
+{
+    qsizetype bound = 0;
+    for (const ChatMessage &m : std::as_const(events))
+        bound += jsonBytesAtMost(m) + 1;
+    if (bound <= budget)
+        return false;
+    // Near or over the budget: measure each, from the end that is kept.
+    qsizetype used = 0;
+    qsizetype kept = 0;
+    const qsizetype n = events.size();
+    for (; kept < n; ++kept) {
+        const ChatMessage &m = events.at(keep == KeepEnd::Last ? n - 1 - kept : kept);
+        const qsizetype bytes = encode(m.toJson()).size() + 1;
+        if (kept > 0 && used + bytes > budget)
+            break;
+        used += bytes;
+    }
+    if (kept == n)
+        return false;
+    if (keep == KeepEnd::Last)
+        events.remove(0, n - kept);
+    else
+        events.resize(kept);
+    return true;
+}
+
 QByteArray encode(const QJsonObject &frame)
 {
     return QJsonDocument(frame).toJson(QJsonDocument::Compact);

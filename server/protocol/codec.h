@@ -124,6 +124,13 @@ QList<ChatMessage> messagesFromJson(const QJsonValue &value);
 // The users of a list (joined's members); entries that are not user objects are skipped.
 QList<UserInfo> usersFromJson(const QJsonValue &value);
 
+// The events of an answer within `budget` bytes of JSON (protocol.h, MaxAnswerBytes): `events`
+// in the order they are listed, and which end to keep (the newest, for an ascending list: the
+// last ones; for search, newest first: the first ones). At least one is kept. True when some
+// were left out. Cheap while the list is far below the budget (an upper bound is summed first).
+enum class KeepEnd { Last, First };
+bool trimToBytes(QList<ChatMessage> &events, qsizetype budget, KeepEnd keep);
+
 // Adds "re" to a direct answer when the request carried an id: the one place it is written.
 QJsonObject withRe(QJsonObject frame, const std::optional<QString> &re);
 QJsonObject withRe(QJsonObject frame, const Frame &request);

@@ -324,12 +324,18 @@ Decoded<Left> Left::fromJson(const QJsonObject &object)
 
 QJsonObject RoomsRequest::toJson() const
 {
-    return {{"type"_L1, Type}};
+    QJsonObject o{{"type"_L1, Type}};
+    if (after)
+        o.insert("after"_L1, *after);
+    return o;
 }
 
-Decoded<RoomsRequest> RoomsRequest::fromJson(const QJsonObject &)
+Decoded<RoomsRequest> RoomsRequest::fromJson(const QJsonObject &object)
 {
-    return RoomsRequest{};
+    JsonReader r(object);
+    RoomsRequest request;
+    request.after = r.optionalString("after"_L1);
+    return r.result(std::move(request));
 }
 
 QJsonObject RoomsAnswer::toJson() const
@@ -338,7 +344,10 @@ QJsonObject RoomsAnswer::toJson() const
     for (const Entry &entry : rooms)
         list.append(QJsonObject{
             {"room"_L1, entry.room}, {"members"_L1, entry.members}, {"topic"_L1, entry.topic}});
-    return {{"type"_L1, Type}, {"rooms"_L1, list}};
+    QJsonObject o{{"type"_L1, Type}, {"rooms"_L1, list}};
+    if (more)
+        o.insert("more"_L1, true);
+    return o;
 }
 
 Decoded<RoomsAnswer> RoomsAnswer::fromJson(const QJsonObject &object)
@@ -354,6 +363,7 @@ Decoded<RoomsAnswer> RoomsAnswer::fromJson(const QJsonObject &object)
         if (e.ok())
             answer.rooms.append(std::move(entry));
     }
+    answer.more = object.value("more"_L1).toBool();
     return r.result(std::move(answer));
 }
 

@@ -137,8 +137,11 @@ struct Left {
     friend bool operator==(const Left &, const Left &) = default;
 };
 
+// "after" (Confab): the directory from the room after this name on, for a client paging on from
+// an answer that said "more" (MaxAnswerBytes). Not a string: bad_request.
 struct RoomsRequest {
     static constexpr QLatin1StringView Type{"rooms"};
+    std::optional<QString> after = std::nullopt;
     QJsonObject toJson() const;
     static Decoded<RoomsRequest> fromJson(const QJsonObject &object);
     friend bool operator==(const RoomsRequest &, const RoomsRequest &) = default;
@@ -153,6 +156,8 @@ struct RoomsAnswer {
         friend bool operator==(const Entry &, const Entry &) = default;
     };
     QList<Entry> rooms; // decoding skips entries that are not such objects
+    // Confab: the list was cut at MaxAnswerBytes; ask again with "after" the last room listed.
+    bool more = false;
     QJsonObject toJson() const;
     static Decoded<RoomsAnswer> fromJson(const QJsonObject &object);
     friend bool operator==(const RoomsAnswer &, const RoomsAnswer &) = default;

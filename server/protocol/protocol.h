@@ -23,6 +23,10 @@ inline constexpr int DefaultHistoryLimit = 50;
 inline constexpr int MaxHistoryLimit = 200;
 inline constexpr int DefaultSearchLimit = 20;
 inline constexpr int MaxSearchLimit = 100;
+// The bytes of events one answer carries at most (joined's history, history, search), and of
+// entries a rooms answer carries: what does not fit is left out (docs/protocol.md, "Answers
+// bounded in bytes"), so that no answer approaches max_queue_bytes. One event always fits.
+inline constexpr qsizetype MaxAnswerBytes = 256 * 1024;
 // A search query's bounds (docs/protocol.md, search): past either, bad_request.
 inline constexpr int MaxSearchWords = 16;
 inline constexpr int MaxSearchBytes = 256;

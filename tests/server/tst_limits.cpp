@@ -6,12 +6,26 @@
 #include "testserver.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
 
 using namespace confab;
 using namespace confab::test;
+
+namespace {
+
+// Seqs of a list of events.
+QList<qint64> seqsOf(const QJsonArray &events)
+{
+    QList<qint64> out;
+    for (const QJsonValue &e : events)
+        out.append(qint64(e["seq"].toDouble()));
+    return out;
+}
+
+} // namespace
 
 class TestLimits : public QObject
 {
@@ -187,6 +201,118 @@ private Q_SLOTS:
         QTest::qWait(3 * config.idleTimeoutMs);
         QVERIFY(live.isConnected());
         QCOMPARE(live.request({{"type", "rooms"}})["type"].toString(), "rooms");
+    }
+
+    void bigAnswersAreBoundedInBytesAndNeverCloseTheirReader()
+    {
+        // Issue 19: 45 messages of 4,096 U+0001 (6 bytes each in JSON) made joined 1.1 MB, and
+        // every newcomer was closed as too slow. Answers are bounded in bytes now
+        // (MaxAnswerBytes) and the client pages on from the oldest event it got; the queue
+        // bound does not count one answer alone (here 64 KiB, far below one answer).
+        ServerConfig config = testConfig();
+        config.limits.maxQueueBytes = 64 * 1024;
+        TwoUsers p(config);
+        QVERIFY(p.start());
+        QCOMPARE(p.alice.join("big")["type"].toString(), "joined");
+        const QString text = QStringLiteral("needle ") + QString(4089, QChar(1));
+        constexpr int Count = 45;
+        for (int i = 1; i <= Count; ++i)
+            p.alice.send(
+                {{"type", "send"}, {"room", "big"}, {"text", text}, {"id", QString::number(i)}});
+        QVERIFY(!p.alice.take("message", [](const QJsonObject &m) { return m["seq"] == Count; })
+                     .isEmpty());
+
+        // A newcomer's joined: the newest that fit, and the rest page by page.
+        TestClient newcomer;
+        QVERIFY(newcomer.open(p.server.port()));
+        newcomer.hello("newcomer");
+        const QJsonObject joined = newcomer.join("big");
+        QCOMPARE(joined["seq"].toInt(), Count);
+        QList<qint64> got = seqsOf(joined["history"].toArray());
+        QVERIFY(!got.isEmpty() && got.size() < Count);
+        QCOMPARE(got.last(), Count);
+        QVERIFY(QJsonDocument(joined).toJson(QJsonDocument::Compact).size()
+                <= protocol::MaxAnswerBytes + 4096);
+        while (got.first() > 1) {
+            const QJsonArray page = newcomer
+                                        .request({{"type", "history"},
+                                                  {"room", "big"},
+                                                  {"before", got.first()},
+                                                  {"limit", 200}})["messages"]
+                                        .toArray();
+            QVERIFY(!page.isEmpty() && page.size() < Count);
+            got = seqsOf(page) + got;
+        }
+        QList<qint64> all;
+        for (int i = 1; i <= Count; ++i)
+            all.append(i);
+        QCOMPARE(got, all); // each once, none lost
+        // A rejoin with since, and a search over all of them, are bounded the same way.
+        const QJsonObject again = newcomer.join("big", {{"since", 0}});
+        QVERIFY(!again["history"].toArray().isEmpty());
+        const QJsonArray found =
+            newcomer.request({{"type", "search"}, {"q", "needle"}, {"limit", 100}})["messages"]
+                .toArray();
+        QVERIFY(!found.isEmpty() && found.size() < Count);
+        QCOMPARE(found.first()["seq"].toInt(), Count); // newest first
+        QVERIFY(newcomer.isConnected());
+        QVERIFY(p.alice.isConnected());
+    }
+
+    void theRoomDirectoryIsPagedInBytes()
+    {
+        // Issue 19: 620 rooms with 256-character control-character topics made the rooms answer
+        // 1.2 MB and closed whoever opened the list. It comes in pages now ("more", "after").
+        ServerConfig config = testConfig();
+        config.limits.ratePerSec = 1e6; // 1,240 frames at once
+        config.limits.burst = 1000000;
+        TwoUsers p(config);
+        QVERIFY(p.start());
+        constexpr int Rooms = 620;
+        const QString topic(protocol::MaxTopicChars, QChar(2));
+        // Joins first, then topics (a cluster answers a join when Redis has: a topic pipelined
+        // behind it would find the connection not yet in the room).
+        auto name = [](int i) {
+            return QStringLiteral("room%1").arg(i, 3, 10, QChar('0'));
+        };
+        for (int i = 0; i < Rooms; ++i)
+            p.alice.send({{"type", "join"}, {"room", name(i)}, {"id", name(i)}});
+        QVERIFY(!p.alice
+                     .take(
+                         "joined", [](const QJsonObject &j) { return j["re"] == "room619"; },
+                         12 * waitMs())
+                     .isEmpty());
+        for (int i = 0; i < Rooms; ++i)
+            p.alice.send({{"type", "topic"}, {"room", name(i)}, {"topic", topic}, {"id", name(i)}});
+        QVERIFY(!p.alice
+                     .take(
+                         "topic", [](const QJsonObject &t) { return t["re"] == "room619"; },
+                         12 * waitMs())
+                     .isEmpty());
+        QStringList listed;
+        QString after;
+        int pages = 0;
+        for (;;) {
+            QJsonObject request{{"type", "rooms"}};
+            if (!after.isEmpty())
+                request.insert("after", after);
+            const QJsonObject page = p.bob.request(request);
+            QCOMPARE(page["type"].toString(), "rooms");
+            QVERIFY(QJsonDocument(page).toJson(QJsonDocument::Compact).size()
+                    <= protocol::MaxAnswerBytes);
+            ++pages;
+            for (const QJsonValue &r : page["rooms"].toArray())
+                listed.append(r["room"].toString());
+            if (!page["more"].toBool())
+                break;
+            after = listed.last();
+        }
+        QVERIFY(pages > 1);
+        QCOMPARE(listed.size(), Rooms + 1); // and general
+        QCOMPARE(QSet<QString>(listed.cbegin(), listed.cend()).size(), Rooms + 1);
+        QVERIFY(std::is_sorted(listed.cbegin(), listed.cend()));
+        QCOMPARE(errorCode(p.bob.request({{"type", "rooms"}, {"after", 5}})), "bad_request");
+        QVERIFY(p.bob.isConnected());
     }
 
     void shutdownClosesEveryClientWith1001()
