@@ -16,6 +16,7 @@
 #include <QLoggingCategory>
 #include <QObject>
 #include <QTimer>
+#include <algorithm>
 
 namespace confab {
 
@@ -30,6 +31,15 @@ public:
         qsizetype maxKeys = 100000; // memory bound: beyond it, keys at rest are forgotten
     };
 
+    // The settings of the one bucket every guess also draws from, whatever its key (issue 19:
+    // fresh tokens and addresses cost an attacker nothing): ten times the burst, ten tries per
+    // retry interval.
+    static Settings globalFrom(const Settings &perKey)
+    {
+        return {perKey.burst * 10, std::max(1, perKey.retryMs / 10), perKey.logIntervalMs, 1};
+    }
+    static constexpr const char *GlobalKey = "g";
+
     using Category = const QLoggingCategory &(*)();
 
     // `what` names the secret in log lines ("password", "API token"), logged in `category`.
@@ -43,6 +53,8 @@ public:
     qint64 retryMs(const QByteArray &key, qint64 nowNs);
     // A check failed: one try used up.
     void failed(const QByteArray &key, const QString &who, qint64 nowNs);
+    // The same failure counted under another key as well, without a log line of its own.
+    void alsoFailed(const QByteArray &key, qint64 nowNs) { bucket(key, nowNs).tryTake(nowNs); }
     // A try was refused unchecked (retryMs() was not 0).
     void refused(const QString &who);
     // Logs the summaries due and forgets keys at rest; a timer calls it every log interval.

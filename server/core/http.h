@@ -7,6 +7,7 @@
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QHash>
+#include <QHostAddress>
 #include <QJsonObject>
 #include <QList>
 
@@ -20,6 +21,8 @@ struct HttpRequest {
     QHash<QByteArray, QByteArray> headers; // names lower-cased; repeated fields joined by ", "
     qint64 contentLength = 0;
     QByteArray body;
+    // The client's address: the peer's, or the one a trusted proxy forwards (clientaddress.h).
+    QHostAddress client;
 
     QByteArray header(const QByteArray &lowerName) const { return headers.value(lowerName); }
     bool hasHeader(const QByteArray &lowerName) const { return headers.contains(lowerName); }

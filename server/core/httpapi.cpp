@@ -10,6 +10,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QUuid>
+#include <algorithm>
 
 namespace confab {
 
@@ -43,6 +44,9 @@ HttpApi::HttpApi(const ServerConfig &config, Hub &hub, Metrics &metrics)
     , m_metrics(metrics)
     , m_tokenThrottle(QStringLiteral("API token"), lcHttp,
                       {config.authFailureBurst, config.authRetryMs, config.authLogIntervalMs})
+    , m_globalTokenThrottle(QStringLiteral("API token"), lcHttp,
+                            AuthThrottle::globalFrom({config.authFailureBurst, config.authRetryMs,
+                                                      config.authLogIntervalMs}))
 {
     if (!config.apiToken.isEmpty()) {
         m_apiUserId = apiUserId(config.apiToken);
@@ -111,7 +115,12 @@ std::optional<HttpResponse> HttpApi::publish(const HttpRequest &request, const R
     const QByteArray presented = QCryptographicHash::hash(auth, QCryptographicHash::Sha256);
     const qint64 now = monotonicNs();
     const QString who = u"clients of /api/publish"_s; // one log subject: values are not logged
-    if (const qint64 wait = m_tokenThrottle.retryMs(presented, now); wait > 0) {
+    const QByteArray address = "a" + AuthThrottle::addressKey(request.client);
+    const QByteArray global(AuthThrottle::GlobalKey);
+    const qint64 wait =
+        std::max({m_tokenThrottle.retryMs(presented, now), m_tokenThrottle.retryMs(address, now),
+                  m_globalTokenThrottle.retryMs(global, now)});
+    if (wait > 0) {
         m_tokenThrottle.refused(who);
         HttpResponse r = HttpResponse::json(
             401, {{"error"_L1, "unauthorized"_L1}, {"retry_ms"_L1, double(wait)}});
@@ -120,6 +129,8 @@ std::optional<HttpResponse> HttpApi::publish(const HttpRequest &request, const R
     }
     if (presented != QCryptographicHash::hash(expected, QCryptographicHash::Sha256)) {
         m_tokenThrottle.failed(presented, who, now);
+        m_tokenThrottle.alsoFailed(address, now);
+        m_globalTokenThrottle.alsoFailed(global, now);
         return errorResponse(401, u"unauthorized"_s);
     }
     if (!m_publishBucket->tryTake(now)) {

@@ -39,7 +39,10 @@ private:
     // Wrong tokens, per presented value (digested): a bot retrying a stale token in a loop is
     // answered without a check and logged once per interval. The right token never fails, so
     // nothing here ever holds it up.
+    // Wrong API tokens, per value presented and per client address (300 different wrong values
+    // from one address were all checked), and all of them in one global bucket.
     AuthThrottle m_tokenThrottle;
+    AuthThrottle m_globalTokenThrottle;
     WebClient m_web;
 };
 

@@ -17,6 +17,9 @@ Hub::Hub(const ServerConfig &config, Storage &store, Metrics &metrics, QObject *
     , m_metrics(metrics)
     , m_authThrottle(QStringLiteral("password"), lcHub,
                      {config.authFailureBurst, config.authRetryMs, config.authLogIntervalMs})
+    , m_globalAuthThrottle(QStringLiteral("password"), lcHub,
+                           AuthThrottle::globalFrom({config.authFailureBurst, config.authRetryMs,
+                                                     config.authLogIntervalMs}))
 {
     connect(&m_store, &Storage::committed, this, &Hub::flushHeld);
     connect(&m_store, &Storage::searchFinished, this, &Hub::onSearched);

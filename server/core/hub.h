@@ -95,7 +95,7 @@ private:
     bool passwordAccepted(Connection *c, const Frame &f,
                           const protocol::HelloCredentials &credentials,
                           const std::optional<QString> &given, const QString &expected,
-                          const QString &wrongMessage);
+                          const QString &wrongMessage, bool privileged = false);
     void handleNick(Connection *c, const Frame &f);
     // A hello with a token: its user (online or stored) is welcomed unless banned.
     void welcomeToken(Connection *c, const Frame &f, const QString &tokenHash,
@@ -236,7 +236,8 @@ private:
     // Rooms that ceased to exist (no members, no messages) but had a topic: name -> (epoch,
     // topic), kept in the store too, and given back when the room is created again.
     QHash<QString, std::pair<QString, QString>> m_dormantRooms;
-    AuthThrottle m_authThrottle; // failed passwords, per address or known token
+    AuthThrottle m_authThrottle;       // failed passwords, per address or known token
+    AuthThrottle m_globalAuthThrottle; // every guess that is not a known device's, together
     // Frames waiting for the store's commit. Plain pointers (a QPointer per recipient per message
     // cost 2% of fan-out): onGone() clears a connection's entries before it can be deleted.
     QList<std::pair<Connection *, OutFrame>> m_held;

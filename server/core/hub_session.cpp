@@ -62,7 +62,7 @@ void Hub::handleHello(Connection *c, const Frame &f)
     const bool op = !m_config.opPassword.isEmpty() && f.object.contains(u"op_password"_s);
     if (op
         && !passwordAccepted(c, f, credentials, credentials.opPassword, m_config.opPassword,
-                             u"wrong operator password"_s))
+                             u"wrong operator password"_s, true))
         return;
     if (fault)
         return sendError(c, &f, fault->error, fault->message);
@@ -160,7 +160,7 @@ void Hub::finishHello(Connection *c, const Frame &f, User *user, const std::opti
 bool Hub::passwordAccepted(Connection *c, const Frame &f,
                            const protocol::HelloCredentials &credentials,
                            const std::optional<QString> &given, const QString &expected,
-                           const QString &wrongMessage)
+                           const QString &wrongMessage, bool privileged)
 {
     // Failures are counted per client address, except for a device that has passed the
     // password before (its token belongs to a stored user): it has a budget of its own, so a
@@ -169,8 +169,12 @@ bool Hub::passwordAccepted(Connection *c, const Frame &f,
     QString tokenHash;
     if (credentials.token)
         tokenHash = QString::fromLatin1(sha256(*credentials.token).toHex());
+    // The operator password has no known devices: a token becomes known by any hello on a
+    // server without a password, so per-token budgets would give unlimited guesses. Its
+    // failures count per address (the forwarded one behind a trusted proxy), and every guess
+    // that is not a known device's also draws from one global bucket.
     const bool knownDevice =
-        !tokenHash.isEmpty()
+        !privileged && !tokenHash.isEmpty()
         && (m_usersByToken.contains(tokenHash) || m_store.knownToken(tokenHash));
     const QByteArray key =
         knownDevice ? "t" + tokenHash.toLatin1() : "a" + AuthThrottle::addressKey(c->peerAddress());
@@ -184,13 +188,19 @@ bool Hub::passwordAccepted(Connection *c, const Frame &f,
         c->closeWith(protocol::CloseAuthFailed, u"auth failed"_s, u"auth_failed"_s);
         return false;
     };
-    if (const qint64 wait = m_authThrottle.retryMs(key, now); wait > 0) {
+    const QByteArray global(AuthThrottle::GlobalKey);
+    qint64 wait = m_authThrottle.retryMs(key, now);
+    if (!knownDevice)
+        wait = std::max(wait, m_globalAuthThrottle.retryMs(global, now));
+    if (wait > 0) {
         m_authThrottle.refused(who);
         return refuse(u"too many failed attempts; try again later"_s, wait);
     }
     // Compare digests so the time taken does not depend on where the strings differ.
     if (!given || sha256(*given) != sha256(expected)) {
         m_authThrottle.failed(key, who, now);
+        if (!knownDevice)
+            m_globalAuthThrottle.alsoFailed(global, now);
         return refuse(wrongMessage, 0);
     }
     return true;

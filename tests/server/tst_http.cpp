@@ -240,7 +240,7 @@ private Q_SLOTS:
         QVERIFY(limited.json()["retry_ms"].toInt() > 0);
     }
 
-    void wrongApiTokensAreThrottledPerTokenValue()
+    void wrongApiTokensAreThrottledPerValueAndPerAddress()
     {
         // Failed passwords are throttled per server: in cluster mode every attempt goes to the
         // first.
@@ -263,13 +263,18 @@ private Q_SLOTS:
         const int retry = throttled.json()["retry_ms"].toInt();
         QVERIFY2(retry > 0 && retry <= 1000, qPrintable(QString::number(retry)));
         QVERIFY(throttled.head.toLower().contains("retry-after: 1"));
-        // The right token is never held up by wrong ones; another wrong value has its own count.
-        QCOMPARE(http(server.port(0), "POST", "/api/publish", body, bearer).status, 202);
+        // Another wrong value from the same address is refused unchecked too (issue 19: 300
+        // different wrong values were all checked): the address has used its budget. So is the
+        // right one from there, for now (checking it would tell a guesser right from wrong).
         const Reply other =
             http(server.port(0), "POST", "/api/publish", body, "Authorization: Bearer other\r\n");
         QCOMPARE(other.status, 401);
-        QVERIFY(!other.json().contains("retry_ms"));
-        // Five refusals, one log line.
+        QVERIFY(other.json()["retry_ms"].toInt() > 0);
+        QCOMPARE(http(server.port(0), "POST", "/api/publish", body, bearer).status, 401);
+        // Once the address may try again, the right token works.
+        QTest::qWait(config.authRetryMs + 50);
+        QCOMPARE(http(server.port(0), "POST", "/api/publish", body, bearer).status, 202);
+        // Six refusals, one log line.
         QCOMPARE(log.matching("API token").size(), 1);
     }
 

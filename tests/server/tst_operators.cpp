@@ -687,6 +687,62 @@ private Q_SLOTS:
 
     // The password throttle counts per forwarded address: one client's guesses do not lock out
     // the others behind the same proxy.
+    void freshOrKnownTokensGiveNoExtraGuessesAtTheOpPassword()
+    {
+        // Issue 19: failures were counted per token, and a token becomes known by any hello
+        // on a server without a password: 20 tokens gave 200 guesses. Operator password
+        // failures count per address now, whatever the token. (Per server: the first.)
+        ServerConfig config = opConfig();
+        config.authFailureBurst = 3;
+        config.authRetryMs = 60000;
+        TestServer server(config);
+        QVERIFY(server.start());
+        constexpr int Tokens = 8;
+        auto token = [](int i) {
+            return QStringLiteral("guesser-token-%1-0123456789").arg(i);
+        };
+        for (int i = 0; i < Tokens; ++i) { // each token known to the server first
+            TestClient c;
+            QVERIFY(c.open(server.port(0)));
+            QVERIFY(welcomed(c, helloFrame("g", {{"token", token(i)}})));
+        }
+        int checked = 0;
+        for (int i = 0; i < Tokens; ++i) {
+            TestClient c;
+            QVERIFY(c.open(server.port(0)));
+            QJsonObject error;
+            QVERIFY(refused(c, helloFrame("g", {{"token", token(i)}, {"op_password", "guess"}}),
+                            "auth_failed", 4001, &error));
+            checked += error.contains("retry_ms") ? 0 : 1;
+        }
+        QCOMPARE(checked, config.authFailureBurst); // the rest were refused unchecked
+    }
+
+    void guessesFromEveryAddressShareOneGlobalBucket()
+    {
+        // Issue 19: addresses cost an attacker little either (a proxy forwards any it is given).
+        // Every guess that is not a known device's also draws from one bucket of ten times the
+        // burst. (Per server: the first.)
+        ServerConfig config = opConfig();
+        config.authFailureBurst = 2;
+        config.authRetryMs = 60000;
+        config.trustedProxies = {{QHostAddress(QStringLiteral("127.0.0.0")), 8}};
+        TestServer server(config);
+        QVERIFY(server.start());
+        const int global = config.authFailureBurst * 10;
+        int checked = 0;
+        for (int i = 0; i < global + 5; ++i) {
+            TestClient c;
+            const QByteArray from = "198.51.100." + QByteArray::number(i + 1);
+            QVERIFY(c.open(forwardedFrom(server.port(0), from)));
+            QJsonObject error;
+            QVERIFY(refused(c, helloFrame("g", {{"op_password", "guess"}}), "auth_failed", 4001,
+                            &error));
+            checked += error.contains("retry_ms") ? 0 : 1;
+        }
+        QCOMPARE(checked, global);
+    }
+
     void theThrottleCountsForwardedAddresses()
     {
         // Failed passwords are throttled per server: in cluster mode every attempt goes to the
