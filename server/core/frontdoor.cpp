@@ -11,6 +11,7 @@
 #include <QSocketNotifier>
 #include <QTcpSocket>
 #include <QTimer>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -43,6 +44,7 @@ public:
         , m_socket(socket)
         , m_door(door)
         , m_heardNs(monotonicNs())
+        , m_acceptedNs(m_heardNs)
     {
         connect(socket, &QTcpSocket::readyRead, this, &RequestReader::onReadyRead);
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
@@ -63,6 +65,13 @@ public:
     // Nothing came from this socket for `graceNs` and nothing is waiting to be read: a socket
     // whose request sits unread in the kernel is waiting for us, not silent (in a reconnect
     // storm the server accepts faster than a busy loop reads).
+    // Its request head has not come whole within `graceNs` of the accept: a socket that sends a
+    // header line now and then is not silent, but it holds a slot all the same.
+    bool headLate(qint64 nowNs, qint64 graceNs) const
+    {
+        return !m_headDone && nowNs - m_acceptedNs >= graceNs;
+    }
+
     bool silentFor(qint64 nowNs, qint64 graceNs) const
     {
         if (nowNs - m_heardNs < graceNs || m_socket->bytesAvailable() > 0)
@@ -142,6 +151,7 @@ private:
     QTcpSocket *m_socket;
     FrontDoor &m_door;
     qint64 m_heardNs; // when bytes last came
+    qint64 m_acceptedNs;
     QTimer m_timer;
     QByteArray m_buffer;
     HttpRequest m_request;
@@ -235,13 +245,25 @@ void FrontDoor::onAcceptable()
 
 bool FrontDoor::roomForAnother()
 {
+    // At the bound, the oldest socket that is silent, or whose request head has not come whole
+    // within the grace (however it trickles), gives way to a new one; sockets reading a body
+    // and still sending keep their slot. Honest heads arrive in one segment.
     const qint64 now = monotonicNs();
+    const qint64 graceNs = SilentGraceMs * NsPerMs;
     while (m_reading.size() >= m_config.maxReadingSockets) {
-        if (!m_reading.first()->silentFor(now, SilentGraceMs * NsPerMs))
+        const auto victim =
+            std::find_if(m_reading.cbegin(), m_reading.cend(), [&](const RequestReader *r) {
+                return r->headLate(now, graceNs) || r->silentFor(now, graceNs);
+            });
+        if (victim == m_reading.cend())
             return false; // the rest wait in the listen backlog
-        qCInfo(lcConnection) << "too many sockets still sending a request: dropping the oldest"
-                             << "silent one";
-        m_reading.takeFirst()->drop();
+        if (m_droppedLate++ % 1000 == 0)
+            qCInfo(lcConnection) << "too many sockets still sending a request: dropping the"
+                                 << "oldest silent or late one (" << m_droppedLate
+                                 << "so far; logged every 1000th)";
+        RequestReader *reader = *victim;
+        m_reading.erase(victim);
+        reader->drop();
     }
     return true;
 }

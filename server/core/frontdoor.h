@@ -75,6 +75,7 @@ private:
     HttpHandler m_handler;
     QTcpServer m_tcp;
     QList<RequestReader *> m_reading; // oldest first
+    quint64 m_droppedLate = 0;        // sockets dropped to make room (for the log)
     // Out of file descriptors, accept() fails at once and the listening socket stays readable:
     // accepting pauses with a backoff instead of spinning, and a spare descriptor lets the
     // server take one waiting connection and close it, so the client is not left hanging.

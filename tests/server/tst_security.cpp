@@ -1,6 +1,7 @@
 // What an attacker or a careless client tries against the WebSocket layer, each with a bystander
 // whose round trips are timed while the other misbehaves: it must keep being served. Found by
 // attacking the server from outside (issue 9); each test failed before its fix.
+#include "frontdoor.h"
 #include "rawclient.h"
 #include "servertestmain.h"
 #include "testclient.h"
@@ -14,6 +15,7 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <unistd.h>
 
 using namespace confab;
@@ -240,6 +242,44 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(silent.front()->state(), QAbstractSocket::UnconnectedState,
                                   waitMs());
         QCOMPARE(silent.back()->state(), QAbstractSocket::ConnectedState); // one made room
+    }
+
+    void tricklingHeadsGiveWayToNewSockets()
+    {
+        // Issue 19: 1,100 sockets each sending one header line every 0.4 s kept every new
+        // socket waiting 9 s (silent ones gave way, slow ones did not). A head that has not
+        // come whole within FrontDoor::SilentGraceMs gives way at the bound, however it
+        // trickles. (The slots are one server's: in cluster mode every socket goes to the first.)
+        ServerConfig config = testConfig();
+        config.maxReadingSockets = 4;
+        TestServer server(config);
+        QVERIFY(server.start());
+        std::vector<std::unique_ptr<QTcpSocket>> slow;
+        for (int i = 0; i < config.maxReadingSockets; ++i) {
+            slow.push_back(std::make_unique<QTcpSocket>());
+            slow.back()->connectToHost(QHostAddress::LocalHost, server.port(0));
+            QVERIFY(slow.back()->waitForConnected(waitMs()));
+            slow.back()->write("GET /healthz HTTP/1.1\r\n");
+        }
+        QTimer trickle;
+        int line = 0;
+        QObject::connect(&trickle, &QTimer::timeout, [&] {
+            for (auto &s : slow)
+                s->write("X-Slow-" + QByteArray::number(line) + ": 1\r\n");
+            ++line;
+        });
+        trickle.start(100);
+        QTest::qWait(FrontDoor::SilentGraceMs + 200); // never silent, but late
+        QElapsedTimer t;
+        t.start();
+        TestClient speaker;
+        QVERIFY(speaker.open(server.port(0)));
+        QCOMPARE(speaker.hello("speaker")["type"].toString(), "welcome");
+        QVERIFY2(t.elapsed() < config.requestTimeoutMs / 2,
+                 qPrintable(QString::number(t.elapsed())));
+        QTRY_COMPARE_WITH_TIMEOUT(slow.front()->state(), QAbstractSocket::UnconnectedState,
+                                  waitMs());
+        QCOMPARE(slow.back()->state(), QAbstractSocket::ConnectedState); // one made room
     }
 
     void keepAlivePingsAreNotLate()
