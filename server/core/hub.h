@@ -118,8 +118,22 @@ private:
     void handleRooms(Connection *c, const Frame &f);
     void handleTopic(Connection *c, const Frame &f);
     // One page of the room directory (sorted by name, after `after`, MaxAnswerBytes at most).
-    static protocol::RoomsAnswer directoryPage(QList<protocol::RoomsAnswer::Entry> all,
+    static protocol::RoomsAnswer directoryPage(const QList<protocol::RoomsAnswer::Entry> &all,
                                                const QString &after);
+    // The room directory, sorted by name, from the cache (m_directory) or read anew; null when
+    // the shared store cannot be reached.
+    struct Directory {
+        using Rooms = QList<protocol::RoomsAnswer::Entry>;
+        Rooms rooms;
+        qint64 readNs = 0;
+        bool valid = false;   // discarded by this server's changes to rooms (invalidateDirectory)
+        bool reading = false; // a read is under way: requests wait for it
+        QList<std::function<void(const Rooms *)>> waiting;
+    };
+    static constexpr qint64 DirectoryMaxAgeMs = 1000;
+    void withDirectory(std::function<void(const Directory::Rooms *)> then);
+    void invalidateDirectory() { m_directory.valid = false; }
+    Directory m_directory;
     // Stores the topic, then tells the room's members here and answers c.
     void setTopic(Connection *c, const Frame &f, Room &room, const protocol::TopicEvent &event);
     Room &roomFor(const QString &name);

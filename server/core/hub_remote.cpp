@@ -43,6 +43,7 @@ void Hub::onRemotePresence(const QString &name, protocol::Presence::Event event,
                            const protocol::UserInfo &user, const QString &old, qint64 ts,
                            const protocol::UserInfo &by)
 {
+    invalidateDirectory(); // a member count changed
     Room *room = m_rooms.value(name);
     if (!room)
         return;
@@ -52,6 +53,7 @@ void Hub::onRemotePresence(const QString &name, protocol::Presence::Event event,
 
 void Hub::onRemoteTopic(const protocol::TopicEvent &event)
 {
+    invalidateDirectory();
     Room *room = m_rooms.value(event.room);
     if (!room)
         return;

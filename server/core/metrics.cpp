@@ -19,6 +19,8 @@ QByteArray Metrics::render(qsizetype connections, qsizetype rooms) const
     metric("confab_frames_dropped_total", "counter", "Frames dropped by the rate limiter.",
            framesDropped);
     metric("confab_http_requests_total", "counter", "HTTP requests answered.", httpRequests);
+    metric("confab_directory_reads_total", "counter",
+           "Room directories built anew (the rest came from the cache).", directoryReads);
     out += "# HELP confab_closes_total Connections closed, by reason.\n"
            "# TYPE confab_closes_total counter\n";
     for (auto it = closes.cbegin(); it != closes.cend(); ++it)

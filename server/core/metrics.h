@@ -14,6 +14,7 @@ struct Metrics {
     quint64 messagesOut = 0;   // message frames queued for recipients
     quint64 framesDropped = 0; // dropped by the rate limiter
     quint64 httpRequests = 0;
+    quint64 directoryReads = 0;    // the room directory built anew (not served from its cache)
     QMap<QString, quint64> closes; // by reason: "slow", "flood", "too_big", "idle", ...
 
     void countClose(const QString &reason) { ++closes[reason]; }
