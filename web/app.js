@@ -242,6 +242,7 @@ const handlers = {
     c.gone = null;
     c.topic = f.topic || '';
     c.read = Math.max(c.read, f.read || 0);
+    c.readSent = f.read || 0; // what the server has; a newer position of ours goes out
     c.members = new Map((f.members || []).map((u) => [u.id, u]));
     for (const u of c.members.values()) learn(u);
     const history = sorted(f.history);
@@ -362,6 +363,7 @@ const handlers = {
     const c = state.convs.get(f.room);
     if (!c) return;
     c.read = Math.max(c.read, f.seq);
+    c.readSent = Math.max(c.readSent || 0, f.seq);
     recount(c);
     render();
   },
@@ -552,7 +554,12 @@ function isMine(m) {
   return Boolean(state.user && m.from && m.from.id === state.user.id);
 }
 
-function markRead(c) {
+// Read positions go out at most once a second per room, the newest when the second is over
+// (and at once when the reader comes back to the window): one per incoming message drew
+// rate_limited in a busy room (10 frames a second, burst 8).
+const ReadIntervalMs = 1000;
+
+function markRead(c, now = false) {
   if (c.direct) { // direct messages have no read position on the server: only the count here
     c.unread = 0;
     c.mentions = 0;
@@ -561,10 +568,21 @@ function markRead(c) {
   if (!c.joined) return;
   if (c.lastSeq > c.read) {
     c.read = c.lastSeq;
-    send({ type: 'read', room: c.key, seq: c.lastSeq });
+    const since = Date.now() - (c.readSentAt || 0);
+    if (now || since >= ReadIntervalMs) sendRead(c);
+    else if (!c.readTimer) c.readTimer = setTimeout(() => sendRead(c), ReadIntervalMs - since);
   }
   c.unread = 0;
   c.mentions = 0;
+}
+
+function sendRead(c) {
+  clearTimeout(c.readTimer);
+  c.readTimer = null;
+  if (!c.joined || c.read <= (c.readSent || 0)) return;
+  c.readSentAt = Date.now();
+  c.readSent = c.read;
+  send({ type: 'read', room: c.key, seq: c.read });
 }
 
 function mentions(text) {
@@ -1458,7 +1476,7 @@ document.addEventListener('keydown', (e) => {
 document.addEventListener('visibilitychange', () => {
   if (!document.hidden) {
     const c = state.convs.get(state.current);
-    if (c) markRead(c);
+    if (c) markRead(c, true);
     render();
   }
 });

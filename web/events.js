@@ -60,9 +60,13 @@ export function applyEvent(messages, ev) {
   return m;
 }
 
-// The emoji rule of the protocol (isValidEmoji): 1 to 32 bytes of UTF-8, no whitespace, no
-// control characters.
+// The emoji rule of the protocol (isValidEmoji in validation.cpp): 1 to 32 bytes of UTF-8, no
+// whitespace, control or direction characters, and something that shows (not only joiners,
+// variation selectors, combining marks or the Hangul fillers).
+const BidiControl = /[\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]/u;
+const NothingShows = /^[\p{Cc}\p{Cf}\p{Cs}\p{Cn}\p{Mn}\p{Me}\p{Z}\u115F\u1160\u3164\uFFA0\u2800]*$/u;
 export function isValidEmoji(text) {
   const bytes = new TextEncoder().encode(text).length;
-  return bytes >= 1 && bytes <= 32 && !/[\s\p{Cc}]/u.test(text);
+  return bytes >= 1 && bytes <= 32 && !/[\s\p{Cc}]/u.test(text) && !BidiControl.test(text)
+    && !NothingShows.test(text);
 }

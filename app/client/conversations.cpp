@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QSettings>
+#include <algorithm>
 
 namespace confab::client {
 
@@ -17,6 +18,7 @@ using protocol::UserInfo;
 namespace {
 constexpr int TypingShownMs = 3000;
 constexpr int DirectMessagesKept = 200; // per direct conversation, on disk
+constexpr qint64 ReadIntervalMs = 1000; // at most one read position a second per room
 } // namespace
 
 Conversations::Conversations(Session &session, QObject *parent)
@@ -26,6 +28,8 @@ Conversations::Conversations(Session &session, QObject *parent)
     m_typingExpiry.setInterval(500);
     connect(&m_typingExpiry, &QTimer::timeout, this, &Conversations::expireTyping);
     m_typingExpiry.start();
+    m_readTimer.setSingleShot(true);
+    connect(&m_readTimer, &QTimer::timeout, this, &Conversations::sendReadsDue);
 }
 
 Conversations::~Conversations() = default;
@@ -70,7 +74,7 @@ void Conversations::setWindowActive(bool active)
 {
     m_windowActive = active;
     if (active)
-        markRead();
+        markRead(true);
 }
 
 Conversations::Conversation &Conversations::get(const QString &name, bool direct)
@@ -188,7 +192,7 @@ void Conversations::openDirect(const QString &userId, const QString &nick)
     save();
 }
 
-void Conversations::markRead()
+void Conversations::markRead(bool now)
 {
     Conversation *c = find(m_current);
     if (!c)
@@ -198,11 +202,46 @@ void Conversations::markRead()
     } else if (c->lastSeq > c->readSeq) {
         c->readSeq = c->lastSeq;
         c->unread = 0;
-        if (m_session.isOnline())
-            m_session.send(protocol::ReadPosition{c->name, c->lastSeq}.toJson());
+        queueRead(c->name, now);
     }
     c->mentions = 0;
     updateUnread(*c);
+}
+
+void Conversations::queueRead(const QString &room, bool now)
+{
+    const qint64 since = QDateTime::currentMSecsSinceEpoch() - m_readSentMs.value(room, 0);
+    if (now || since >= ReadIntervalMs)
+        return sendRead(room);
+    m_readsDue.insert(room);
+    if (!m_readTimer.isActive())
+        m_readTimer.start(int(ReadIntervalMs - since));
+}
+
+void Conversations::sendRead(const QString &room)
+{
+    m_readsDue.remove(room);
+    const Conversation *c = find(room);
+    if (!c || c->direct || !m_session.isOnline())
+        return;
+    m_readSentMs.insert(room, QDateTime::currentMSecsSinceEpoch());
+    m_session.send(protocol::ReadPosition{room, c->readSeq}.toJson());
+}
+
+void Conversations::sendReadsDue()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    qint64 next = ReadIntervalMs;
+    const QSet<QString> due = m_readsDue;
+    for (const QString &room : due) {
+        const qint64 since = now - m_readSentMs.value(room, 0);
+        if (since >= ReadIntervalMs)
+            sendRead(room);
+        else
+            next = std::min(next, ReadIntervalMs - since);
+    }
+    if (!m_readsDue.isEmpty())
+        m_readTimer.start(int(next));
 }
 
 void Conversations::loadOlder()

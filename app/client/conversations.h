@@ -12,7 +12,9 @@
 #include "operatorframes.h"
 #include "roomlistmodel.h"
 
+#include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 #include <map>
 #include <memory>
@@ -72,7 +74,8 @@ public:
     void join(const QString &room);
     void leave(const QString &room);
     void openDirect(const QString &userId, const QString &nick);
-    void markRead();
+    // `now`: the reader came back to the window (else at most one read a second per room).
+    void markRead(bool now = false);
     void loadOlder();
     void setMuted(const QString &name, bool muted);
     void switchBy(int delta);
@@ -108,6 +111,11 @@ private:
     void updateUnread(Conversation &c);
     void setTitle(Conversation &c, const QString &title);
     void expireTyping();
+    // Read positions go out at most once a second per room, the newest when the second is over:
+    // one per incoming message drew rate_limited in a busy room (10 frames a second, burst 8).
+    void queueRead(const QString &room, bool now);
+    void sendRead(const QString &room);
+    void sendReadsDue();
     void save() const;
     void load();
 
@@ -120,6 +128,9 @@ private:
     QString m_file;
     QString m_muteKey;
     QTimer m_typingExpiry;
+    QTimer m_readTimer;
+    QHash<QString, qint64> m_readSentMs; // room -> when its last read went out
+    QSet<QString> m_readsDue;
     bool m_windowActive = true;
     bool m_v11 = false;
     bool m_loading = false; // load() in progress: nothing to save yet

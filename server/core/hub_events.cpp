@@ -115,6 +115,12 @@ void Hub::applyEvent(Connection *c, const Frame &f, Room &room, ChatMessage draf
                               u"a message has at most %1 different emoji"_s.arg(
                                   protocol::MaxEmojiPerMessage));
                 return;
+            case Verdict::TooManyOfYours:
+                if (sender)
+                    sendError(sender, &f, Error::BadRequest,
+                              u"one person may put at most %1 different emoji on a message"_s.arg(
+                                  protocol::MaxEmojiPerUser));
+                return;
             }
         });
 }

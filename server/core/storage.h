@@ -65,12 +65,13 @@ struct Appended {
 // 1.1: what became of an edit, deletion or reaction given to applyEvent.
 struct EventOutcome {
     enum class Verdict {
-        Stored,       // `event` has the room's next seq; the target's state changed with it
-        Duplicate,    // an edit's client id repeated within 24 h: `event` is the original
-        Unchanged,    // a reaction that changes nothing: nothing stored, no answer
-        NotFound,     // no such message in the room, or it is deleted
-        Forbidden,    // an edit not by the author; a deletion by neither the author nor an op
-        TooManyEmoji, // the message has MaxEmojiPerMessage different emoji already (bad_request)
+        Stored,         // `event` has the room's next seq; the target's state changed with it
+        Duplicate,      // an edit's client id repeated within 24 h: `event` is the original
+        Unchanged,      // a reaction that changes nothing: nothing stored, no answer
+        NotFound,       // no such message in the room, or it is deleted
+        Forbidden,      // an edit not by the author; a deletion by neither the author nor an op
+        TooManyEmoji,   // the message has MaxEmojiPerMessage different emoji already (bad_request)
+        TooManyOfYours, // the user has MaxEmojiPerUser different emoji on it already (bad_request)
     };
     Verdict verdict = Verdict::Stored;
     protocol::ChatMessage event;

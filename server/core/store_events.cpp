@@ -41,10 +41,12 @@ std::optional<Verdict> Store::checkReaction(const ChatMessage &draft)
 {
     QSqlQuery q(m_db);
     q.prepare(QStringLiteral("SELECT COUNT(DISTINCT emoji), SUM(emoji = ? AND user_id = ?),"
-                             " SUM(emoji = ?) FROM reactions WHERE room = ? AND seq = ?"));
+                             " SUM(emoji = ?), SUM(user_id = ?)"
+                             " FROM reactions WHERE room = ? AND seq = ?"));
     q.addBindValue(draft.emoji);
     q.addBindValue(draft.from.id);
     q.addBindValue(draft.emoji);
+    q.addBindValue(draft.from.id);
     q.addBindValue(draft.room);
     q.addBindValue(draft.target);
     if (!exec(q, "reaction check") || !q.next())
@@ -55,6 +57,9 @@ std::optional<Verdict> Store::checkReaction(const ChatMessage &draft)
     const bool newEmoji = q.value(2).toLongLong() == 0;
     if (draft.on && newEmoji && q.value(0).toLongLong() >= protocol::MaxEmojiPerMessage)
         return Verdict::TooManyEmoji;
+    // A user reacts with an emoji once: its rows on the message are its different emoji.
+    if (draft.on && q.value(3).toLongLong() >= protocol::MaxEmojiPerUser)
+        return Verdict::TooManyOfYours;
     return std::nullopt;
 }
 

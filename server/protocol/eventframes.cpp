@@ -73,8 +73,8 @@ Decoded<ReactRequest> ReactRequest::fromJson(const QJsonObject &object)
     if (r.ok() && !isValidEmoji(request.emoji))
         r.fail(
             Error::BadRequest,
-            u"\"emoji\" must be 1 to %1 bytes of UTF-8 without spaces or control characters"_s.arg(
-                MaxEmojiBytes));
+            u"\"emoji\" must be 1 to %1 bytes of UTF-8 that show something, without spaces, control or direction characters"_s
+                .arg(MaxEmojiBytes));
     request.on = r.boolean("on"_L1);
     return r.result(std::move(request));
 }

@@ -35,6 +35,9 @@ inline constexpr qint64 DedupWindowMs = 24 * 3600 * 1000;
 // Protocol 1.1 (eventframes.h, operatorframes.h).
 inline constexpr int MaxEmojiBytes = 32;
 inline constexpr int MaxEmojiPerMessage = 20;
+// Different emoji one user may have on one message (Confab's choice): one person alone cannot
+// take a message's MaxEmojiPerMessage places.
+inline constexpr int MaxEmojiPerUser = 5;
 inline constexpr int MinBanMinutes = 1;
 inline constexpr int MaxBanMinutes = 525600; // a year
 inline constexpr int MaxReasonChars = 256;

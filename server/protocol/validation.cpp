@@ -21,15 +21,49 @@ qsizetype codePointCount(QStringView text)
     return count;
 }
 
+namespace {
+
+// Marks that turn the direction of the text around them (a reaction chip would reorder its
+// neighbours): LRM, RLM, ALM, the embeddings and overrides, the isolates.
+bool isBidiControl(char32_t c)
+{
+    return c == 0x200E || c == 0x200F || c == 0x061C || (c >= 0x202A && c <= 0x202E)
+           || (c >= 0x2066 && c <= 0x2069);
+}
+
+} // namespace
+
+bool isVisible(char32_t c)
+{
+    switch (QChar::category(c)) {
+    case QChar::Other_Control:
+    case QChar::Other_Format: // zero-width joiners, tags, bidi marks...
+    case QChar::Other_Surrogate:
+    case QChar::Other_NotAssigned:
+    case QChar::Mark_NonSpacing: // variation selectors, combining marks alone
+    case QChar::Mark_Enclosing:
+    case QChar::Separator_Space:
+    case QChar::Separator_Line:
+    case QChar::Separator_Paragraph:
+        return false;
+    default:
+        break;
+    }
+    // Letters that draw nothing: the Hangul fillers, and the blank braille pattern.
+    return c != 0x115F && c != 0x1160 && c != 0x3164 && c != 0xFFA0 && c != 0x2800;
+}
+
 bool isValidEmoji(QStringView emoji)
 {
     if (emoji.isEmpty() || !isValidUnicode(emoji) || emoji.toUtf8().size() > MaxEmojiBytes)
         return false;
+    bool visible = false;
     for (const char32_t c : emoji.toUcs4()) {
-        if (QChar::isSpace(c) || QChar::category(c) == QChar::Other_Control)
+        if (QChar::isSpace(c) || QChar::category(c) == QChar::Other_Control || isBidiControl(c))
             return false;
+        visible = visible || isVisible(c);
     }
-    return true;
+    return visible; // joiners and variation selectors only inside something that shows
 }
 
 std::optional<QString> normalizeRoomName(const QString &name)

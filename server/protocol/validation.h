@@ -21,7 +21,13 @@ qsizetype codePointCount(QStringView text);
 // A reaction's emoji (protocol 1.1): Unicode, 1 to MaxEmojiBytes bytes of UTF-8, no whitespace
 // and no control (Cc) characters. Any such string counts: the server does not keep a list of
 // emoji, which changes every year.
+// 1.1 reactions: 1 to MaxEmojiBytes of UTF-8, no whitespace, control or direction (bidi)
+// characters, and at least one code point that shows (isVisible): a zero-width joiner or a
+// variation selector is fine inside an emoji, not alone.
 bool isValidEmoji(QStringView emoji);
+// Draws something: not a control, format, space or non-spacing mark, nor a filler letter
+// (U+115F, U+1160, U+3164, U+FFA0) or the blank braille pattern.
+bool isVisible(char32_t c);
 
 // NFC-normalizes a room name and checks it: Unicode (isValidUnicode), 1-64 characters, each a
 // letter (L*), a decimal digit (Nd), '-', '_' or '.'. Returns the normalized name, or nothing when

@@ -91,6 +91,25 @@ private Q_SLOTS:
         QVERIFY(!isValidUnicode(QStringLiteral("x") + QChar(0xd83d))); // high one at the end
     }
 
+    void emojiMustShowSomethingAndKeepTheTextsDirection()
+    {
+        // Issue 19: any 32 bytes were accepted, right-to-left overrides and lone joiners too.
+        QVERIFY(isValidEmoji(u"👍"));
+        QVERIFY(isValidEmoji(u"👨\u200D👩\u200D👧")); // a family: joiners inside an emoji
+        QVERIFY(isValidEmoji(u"❤\uFE0F"));         // a variation selector after a heart
+        QVERIFY(isValidEmoji(u"+1"));
+        QVERIFY(!isValidEmoji(u"\u200D"));       // a joiner alone
+        QVERIFY(!isValidEmoji(u"\uFE0F"));       // a variation selector alone
+        QVERIFY(!isValidEmoji(u"\u200B\u200B")); // zero-width spaces
+        QVERIFY(!isValidEmoji(u"\u3164"));       // the Hangul filler: a letter that draws nothing
+        QVERIFY(!isValidEmoji(u"\u2800"));       // the blank braille pattern
+        QVERIFY(!isValidEmoji(u"\u0301"));       // a combining mark alone
+        QVERIFY(!isValidEmoji(u"a\u202Eb"));     // a right-to-left override
+        QVERIFY(!isValidEmoji(u"👍\u2066"));      // an isolate
+        QVERIFY(!isValidEmoji(u"a b"));
+        QVERIFY(!isValidEmoji(u""));
+    }
+
     void tokens()
     {
         QVERIFY(isValidToken(QString(16, u'a')));

@@ -279,17 +279,26 @@ private Q_SLOTS:
         QCOMPARE(o->verdict, Verdict::Unchanged);
         const QStringList emoji{"😀", "😁", "😂", "🤣", "😃",    "😄", "😅", "😆", "😉",    "😊",
                                 "😋", "😎", "😍", "😘",    "🥰", "😗", "😙", "😚", "🙂", "🤗"};
+        // Nineteen more different emoji, from people with MaxEmojiPerUser places each.
+        auto person = [](int i) {
+            return user(QStringLiteral("p%1").arg(i / protocol::MaxEmojiPerUser));
+        };
         for (int i = 0; i < protocol::MaxEmojiPerMessage - 1; ++i) {
             o = apply(i % 2 ? a : b, i % 2 ? ra : rb,
-                      roomEvent(ChatMessage::Kind::Reaction, bob, 1, emoji.at(i)));
+                      roomEvent(ChatMessage::Kind::Reaction, person(i), 1, emoji.at(i)));
             QVERIFY(o);
             QCOMPARE(o->verdict, Verdict::Stored);
         }
         o = apply(a, ra, roomEvent(ChatMessage::Kind::Reaction, bob, 1, emoji.last()));
         QVERIFY(o);
         QCOMPARE(o->verdict, Verdict::TooManyEmoji);
+        // One person's own places are bounded too, whichever server it reacts through.
+        o = apply(b, rb, roomEvent(ChatMessage::Kind::Reaction, person(0), 1, "👍"));
+        QVERIFY(o);
+        QCOMPARE(o->verdict, Verdict::TooManyOfYours);
         // A reaction taken back (the last user of that emoji: it goes) makes room again.
-        o = apply(a, ra, roomEvent(ChatMessage::Kind::Reaction, bob, 1, emoji.first(), false));
+        o = apply(a, ra,
+                  roomEvent(ChatMessage::Kind::Reaction, person(0), 1, emoji.first(), false));
         QVERIFY(o);
         QCOMPARE(o->verdict, Verdict::Stored);
         const qint64 afterReactions = o->event.seq;

@@ -269,16 +269,31 @@ private Q_SLOTS:
         TwoUsers p;
         QVERIFY(p.start());
         say(p.alice, "many"); // 1
-        for (const QString &bad : QStringList{"", "a b", QString(33, QLatin1Char('x')), "\x07"})
+        // Issue 19: also nothing that draws nothing or turns the text around.
+        for (const QString &bad : QStringList{"", "a b", QString(33, QLatin1Char('x')), "\x07",
+                                              QStringLiteral("a\u202Eb"), QStringLiteral("\u3164"),
+                                              QStringLiteral("\u200D")})
             QCOMPARE(errorCode(p.alice.request(reactFrame(1, bad))), "bad_request");
-        for (int i = 0; i < 20; ++i)
-            QCOMPARE(
-                p.alice.request(reactFrame(1, QStringLiteral("e%1").arg(i)))["type"].toString(),
-                "reaction");
-        const QJsonObject tooMany = p.bob.request(reactFrame(1, "e20"));
-        QCOMPARE(errorCode(tooMany), "bad_request");
-        // One of the twenty, by another user: no new emoji, so allowed.
-        QCOMPARE(p.bob.request(reactFrame(1, "e7"))["type"].toString(), "reaction");
+        QCOMPARE(
+            p.alice.request(reactFrame(1, QStringLiteral("👨\u200D👩\u200D👧")))["type"].toString(),
+            "reaction");
+        p.alice.request(reactFrame(1, QStringLiteral("👨\u200D👩\u200D👧"), false));
+        // Twenty different emoji from four people, five each.
+        TestClient carol, dave, erin;
+        QVERIFY(carol.enter(p.server.port(), "carol") && dave.enter(p.server.port(), "dave")
+                && erin.enter(p.server.port(), "erin"));
+        const QList<TestClient *> people{&p.alice, &p.bob, &carol, &dave};
+        for (int i = 0; i < protocol::MaxEmojiPerMessage; ++i)
+            QCOMPARE(people[i / protocol::MaxEmojiPerUser]
+                         ->request(reactFrame(1, QStringLiteral("e%1").arg(i)))["type"]
+                         .toString(),
+                     "reaction");
+        // One person cannot take a sixth place of its own (issue 19), even with an emoji that
+        // is there already; nor anyone a twenty-first.
+        QCOMPARE(errorCode(p.alice.request(reactFrame(1, "e5"))), "bad_request");
+        QCOMPARE(errorCode(erin.request(reactFrame(1, "e20"))), "bad_request");
+        // One of the twenty, by someone with places left: no new emoji, so allowed.
+        QCOMPARE(erin.request(reactFrame(1, "e7"))["type"].toString(), "reaction");
         QCOMPARE(history(p.alice)[0]["reactions"].toObject().size(), 20);
     }
 

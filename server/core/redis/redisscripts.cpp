@@ -102,10 +102,10 @@ const Script &appendScript()
 // ARGV: kind ('e', 'd', 'r'), target, user id, 1 when the user may delete anyone's message, the
 // edit's text or the emoji, 1 for a reaction on (0 off), event JSON after its seq, 1 when
 // de-duplicated, dedup window ms, channel, origin server, origin ticket, room, ts, the most
-// different emoji a message may have.
+// different emoji a message may have, the most different emoji one user may have on it.
 // Returns {verdict, JSON, epoch}: 0 stored (the event), 1 duplicate (the original edit's current
-// JSON), 2 unchanged, 3 not found (or deleted), 4 forbidden, 5 too many emoji. Writes only after
-// every check.
+// JSON), 2 unchanged, 3 not found (or deleted), 4 forbidden, 5 too many emoji, 6 too many of the
+// user's. Writes only after every check.
 const Script &eventScript()
 {
     static const Script s =
@@ -141,6 +141,13 @@ const Script &eventScript()
              "  end\n"
              "  if ARGV[6] == '1' then\n"
              "    if at then return {2, '', epoch} end\n"
+             "    local mine = 0\n"
+             "    for _, us in pairs(reactions) do\n"
+             "      for _, u in ipairs(us) do\n"
+             "        if u == ARGV[3] then mine = mine + 1 end\n"
+             "      end\n"
+             "    end\n"
+             "    if mine >= tonumber(ARGV[16]) then return {6, '', epoch} end\n"
              "    if not users then\n"
              "      local n = 0\n"
              "      for _ in pairs(reactions) do n = n + 1 end\n"

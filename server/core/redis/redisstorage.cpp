@@ -385,32 +385,33 @@ void RedisStorage::applyEvent(Room &room, const ChatMessage &draft, const QStrin
                                                                  : "r";
     if (!m_client->isReady() || draft.isMessage())
         return then(std::nullopt);
-    const bool sent =
-        eval(redis::eventScript(),
-             {roomKey(name, "meta"), roomKey(name, "log"), roomKey(name, "state"),
-              roomKey(name, "gone"), roomKey(name, "refs:") + number(draft.target), dedupKey},
-             {kind, number(draft.target), draft.from.id.toUtf8(), mayModerate ? "1" : "0",
-              (draft.kind == ChatMessage::Kind::Reaction ? draft.emoji : draft.text).toUtf8(),
-              draft.on ? "1" : "0", body, dedup ? "1" : "0", number(protocol::DedupWindowMs),
-              m_channel, m_serverId.toLatin1(), number(qint64(ticket)), name.toUtf8(),
-              number(draft.ts), number(protocol::MaxEmojiPerMessage)},
-             [this, name, ticket, draft, then](const RedisReply &r) {
-                 const qint64 code = r.ok() ? r.at(0).toInt() : 0;
-                 if (code >= 2) {
-                     forget(name, ticket);
-                     const Verdict verdict = code == 2   ? Verdict::Unchanged
-                                             : code == 3 ? Verdict::NotFound
-                                             : code == 4 ? Verdict::Forbidden
-                                                         : Verdict::TooManyEmoji;
-                     return then(EventOutcome{verdict, draft});
-                 }
-                 stored(name, ticket, r, [then](std::optional<Appended> a) {
-                     if (!a)
-                         return then(std::nullopt);
-                     then(EventOutcome{a->duplicate ? Verdict::Duplicate : Verdict::Stored,
-                                       std::move(a->message)});
-                 });
-             });
+    const bool sent = eval(
+        redis::eventScript(),
+        {roomKey(name, "meta"), roomKey(name, "log"), roomKey(name, "state"), roomKey(name, "gone"),
+         roomKey(name, "refs:") + number(draft.target), dedupKey},
+        {kind, number(draft.target), draft.from.id.toUtf8(), mayModerate ? "1" : "0",
+         (draft.kind == ChatMessage::Kind::Reaction ? draft.emoji : draft.text).toUtf8(),
+         draft.on ? "1" : "0", body, dedup ? "1" : "0", number(protocol::DedupWindowMs), m_channel,
+         m_serverId.toLatin1(), number(qint64(ticket)), name.toUtf8(), number(draft.ts),
+         number(protocol::MaxEmojiPerMessage), number(protocol::MaxEmojiPerUser)},
+        [this, name, ticket, draft, then](const RedisReply &r) {
+            const qint64 code = r.ok() ? r.at(0).toInt() : 0;
+            if (code >= 2) {
+                forget(name, ticket);
+                const Verdict verdict = code == 2   ? Verdict::Unchanged
+                                        : code == 3 ? Verdict::NotFound
+                                        : code == 4 ? Verdict::Forbidden
+                                        : code == 6 ? Verdict::TooManyOfYours
+                                                    : Verdict::TooManyEmoji;
+                return then(EventOutcome{verdict, draft});
+            }
+            stored(name, ticket, r, [then](std::optional<Appended> a) {
+                if (!a)
+                    return then(std::nullopt);
+                then(EventOutcome{a->duplicate ? Verdict::Duplicate : Verdict::Stored,
+                                  std::move(a->message)});
+            });
+        });
     if (!sent)
         return then(std::nullopt);
     if (auto it = m_tracks.find(name); it != m_tracks.end())
