@@ -82,11 +82,13 @@ void addFaultRows()
     QTest::newRow("react emoji with a space")
         << QByteArray(R"({"type":"react","room":"general","target":1,"emoji":"a b","on":true})")
         << "bad_request"
-        << "\"emoji\" must be 1 to 32 bytes of UTF-8 that show something, without spaces, control or direction characters";
+        << "\"emoji\" must be 1 to 32 bytes of UTF-8 that show something, without spaces, control "
+           "or direction characters";
     QTest::newRow("react empty emoji")
         << QByteArray(R"({"type":"react","room":"general","target":1,"emoji":"","on":true})")
         << "bad_request"
-        << "\"emoji\" must be 1 to 32 bytes of UTF-8 that show something, without spaces, control or direction characters";
+        << "\"emoji\" must be 1 to 32 bytes of UTF-8 that show something, without spaces, control "
+           "or direction characters";
     QTest::newRow("react on as number")
         << QByteArray(R"({"type":"react","room":"general","target":1,"emoji":"👍","on":1})")
         << "bad_request"
