@@ -83,6 +83,7 @@ public:
     User *user = nullptr;
     bool helloSeen = false; // the first hello is free of the rate limit, later ones are not
     QSet<QString> rooms;
+    int joinsInFlight = 0; // joins waiting for the store: later frames wait behind them
 
 Q_SIGNALS:
     void textReceived(confab::Connection *connection, const QByteArray &utf8);

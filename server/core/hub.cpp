@@ -162,12 +162,43 @@ void Hub::onText(Connection *c, const QByteArray &utf8)
         re = failure->re;
     if (!freeHello && !admit(c, re))
         return;
+    if (c->joinsInFlight > 0) { // in order behind it (handleJoin), errors included
+        m_deferred[c].append(failure ? std::variant<Frame, protocol::DecodeFailure>(*failure)
+                                     : std::variant<Frame, protocol::DecodeFailure>(*frame));
+        return;
+    }
+    handleDecoded(c, frame, failure, re);
+    dropUnusedRooms();
+}
+
+void Hub::handleDecoded(Connection *c, const Frame *frame, const protocol::DecodeFailure *failure,
+                        const std::optional<QString> &re)
+{
     if (failure) {
         sendTo(c, wire(protocol::withRe(
                       protocol::ErrorFrame(failure->error, failure->message).toJson(), re)));
         return;
     }
     dispatch(c, *frame);
+}
+
+void Hub::resumeDeferred(Connection *c)
+{
+    auto it = m_deferred.find(c);
+    while (it != m_deferred.end() && !it->isEmpty() && c->joinsInFlight == 0) {
+        const auto next = it->takeFirst();
+        const Frame *frame = std::get_if<Frame>(&next);
+        const auto *failure = std::get_if<protocol::DecodeFailure>(&next);
+        std::optional<QString> re;
+        if (frame && frame->hasId)
+            re = frame->id;
+        else if (failure && failure->hasRe)
+            re = failure->re;
+        handleDecoded(c, frame, failure, re);
+        it = m_deferred.find(c); // a handler may have closed c (onGone removes its entry)
+    }
+    if (it != m_deferred.end() && it->isEmpty())
+        m_deferred.erase(it);
     dropUnusedRooms();
 }
 
@@ -219,7 +250,8 @@ void Hub::onGone(Connection *c)
         if (held.first == c)
             held.first = nullptr;
     }
-    m_waiting.remove(c); // and its searches' answers, when they come, go nowhere
+    m_waiting.remove(c);  // and its searches' answers, when they come, go nowhere
+    m_deferred.remove(c); // and frames that waited behind a join
     m_searches.removeIf([c](const auto &search) { return search.value().connection == c; });
     c->release();
 }

@@ -30,6 +30,7 @@ namespace confab {
 class Connection;
 class Storage;
 struct Ban;
+struct RoomEntry;
 
 // The result of an HTTP publish: where it went, or the error code.
 struct Published {
@@ -117,6 +118,12 @@ private:
     void handleLeave(Connection *c, const Frame &f);
     void handleRooms(Connection *c, const Frame &f);
     void handleTopic(Connection *c, const Frame &f);
+    void finishJoin(Connection *c, const Frame &f, const QString &name,
+                    std::optional<RoomEntry> entry);
+    void handleDecoded(Connection *c, const Frame *frame, const protocol::DecodeFailure *failure,
+                       const std::optional<QString> &re);
+    // Handles the frames that waited for c's joins, until another join waits.
+    void resumeDeferred(Connection *c);
     // One page of the room directory (sorted by name, after `after`, MaxAnswerBytes at most).
     static protocol::RoomsAnswer directoryPage(const QList<protocol::RoomsAnswer::Entry> &all,
                                                const QString &after);
@@ -265,6 +272,8 @@ private:
     };
     QHash<quint64, PendingSearch> m_searches; // by ticket
     QHash<Connection *, QList<std::pair<quint64, OutFrame>>> m_waiting;
+    // Frames that came while the connection's join waited for the store (cluster mode), in order.
+    QHash<Connection *, QList<std::variant<Frame, protocol::DecodeFailure>>> m_deferred;
     quint64 m_lastTicket = 0;
 
     // Direct messages are not stored; their de-duplication lives here, bounded.

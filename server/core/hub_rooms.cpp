@@ -51,47 +51,59 @@ void Hub::handleJoin(Connection *c, const Frame &f)
     Room &room = roomFor(request->room);
     User *user = c->user;
     const bool firstHere = !room.hasMember(user);
+    // In a cluster the join is answered when Redis has: the connection's next frames wait for
+    // it (onText), so a send or topic pipelined behind it finds the connection in the room, as
+    // on one server.
+    ++c->joinsInFlight;
     m_store.join(
         room, *user, firstHere, request->since,
         [this, p = QPointer<Connection>(c), f, name = room.name](std::optional<RoomEntry> entry) {
-            if (!p || !p->user)
+            if (!p)
                 return;
-            if (!entry)
-                return sendUnavailable(p, f);
-            Room &room = roomFor(name); // the same room, unless it went while Redis answered
-            room.epoch = entry->epoch;
-            room.topic = entry->topic;
-            // In a cluster the room may have grown through other servers: what the joiner was
-            // given is the least this server's last seq is from now on (history's default
-            // `before`, the clamp of a read position).
-            room.lastSeq = std::max(room.lastSeq, entry->lastSeq);
-            User *user = p->user;
-            if (!room.contains(p))
-                invalidateDirectory(); // its member count may change
-            if (!room.contains(p) && room.join(p) && entry->becameMember)
-                broadcast(room, wire(presence(room.name, protocol::Presence::Event::Join, *user)),
-                          user);
-            // Bounded in bytes: the newest events that fit; a first seq above since + 1 tells the
-            // client to page back with history, as when more than MaxSinceHistory were missed.
-            protocol::trimToBytes(entry->history, protocol::MaxAnswerBytes,
-                                  protocol::KeepEnd::Last);
-            // The member list is the room's, kept encoded (room.h): not encoded again per joiner.
-            // A cluster's comes from the shared store, with every server's members.
-            const protocol::Joined joined{
-                room.name,      room.topic,   {},
-                entry->lastSeq, room.epoch,   user->reads.value(room.name, 0),
-                entry->history, entry->unread};
-            if (entry->members.isEmpty()) { // the room's own list, sent as it is kept
-                GrowingBlock::Prefix members = room.membersJsonOpen();
-                auto [start, tail] = protocol::joinedTextFrameAround(joined, members.size + 1,
-                                                                     f.replyRe()); // and "]"
-                sendTo(p, OutFrame(std::move(start), std::move(members), "]" + tail));
-            } else {
-                auto [start, tail] =
-                    protocol::joinedTextFrameAround(joined, entry->members.size(), f.replyRe());
-                sendTo(p, OutFrame(std::move(start) + entry->members + tail));
-            }
+            --p->joinsInFlight;
+            finishJoin(p, f, name, std::move(entry));
+            if (p && p->joinsInFlight == 0 && m_deferred.contains(p))
+                resumeDeferred(p); // (never on one server: its joins are answered at once)
         });
+}
+
+void Hub::finishJoin(Connection *p, const Frame &f, const QString &name,
+                     std::optional<RoomEntry> entry)
+{
+    if (!p->user)
+        return;
+    if (!entry)
+        return sendUnavailable(p, f);
+    Room &room = roomFor(name); // the same room, unless it went while Redis answered
+    room.epoch = entry->epoch;
+    room.topic = entry->topic;
+    // In a cluster the room may have grown through other servers: what the joiner was
+    // given is the least this server's last seq is from now on (history's default
+    // `before`, the clamp of a read position).
+    room.lastSeq = std::max(room.lastSeq, entry->lastSeq);
+    User *user = p->user;
+    if (!room.contains(p))
+        invalidateDirectory(); // its member count may change
+    if (!room.contains(p) && room.join(p) && entry->becameMember)
+        broadcast(room, wire(presence(room.name, protocol::Presence::Event::Join, *user)), user);
+    // Bounded in bytes: the newest events that fit; a first seq above since + 1 tells the
+    // client to page back with history, as when more than MaxSinceHistory were missed.
+    protocol::trimToBytes(entry->history, protocol::MaxAnswerBytes, protocol::KeepEnd::Last);
+    // The member list is the room's, kept encoded (room.h): not encoded again per joiner.
+    // A cluster's comes from the shared store, with every server's members.
+    const protocol::Joined joined{room.name,      room.topic,   {},
+                                  entry->lastSeq, room.epoch,   user->reads.value(room.name, 0),
+                                  entry->history, entry->unread};
+    if (entry->members.isEmpty()) { // the room's own list, sent as it is kept
+        GrowingBlock::Prefix members = room.membersJsonOpen();
+        auto [start, tail] = protocol::joinedTextFrameAround(joined, members.size + 1,
+                                                             f.replyRe()); // and "]"
+        sendTo(p, OutFrame(std::move(start), std::move(members), "]" + tail));
+    } else {
+        auto [start, tail] =
+            protocol::joinedTextFrameAround(joined, entry->members.size(), f.replyRe());
+        sendTo(p, OutFrame(std::move(start) + entry->members + tail));
+    }
 }
 
 void Hub::handleLeave(Connection *c, const Frame &f)

@@ -171,6 +171,27 @@ private Q_SLOTS:
         QCOMPARE(rooms.at(1)["members"].toInt(), 0);
     }
 
+    void framesPipelinedBehindAJoinFindTheConnectionInTheRoom()
+    {
+        // A cluster answers a join when Redis has: a send or topic sent right behind it got
+        // not_in_room there (one server handles them in order). Now they wait for the join.
+        TwoUsers p;
+        QVERIFY(p.start());
+        p.alice.send({{"type", "join"}, {"room", "piped"}, {"id", "j"}});
+        p.alice.send({{"type", "send"}, {"room", "piped"}, {"text", "right away"}, {"id", "s"}});
+        p.alice.send({{"type", "topic"}, {"room", "piped"}, {"topic", "fast"}, {"id", "t"}});
+        p.alice.send({{"type", "join"}, {"room", "second"}, {"id", "j2"}});
+        p.alice.send({{"type", "bogus"}, {"id", "u"}});
+        p.alice.send({{"type", "leave"}, {"room", "second"}, {"id", "l"}});
+        QVERIFY(!p.alice.take("left").isEmpty());
+        QStringList order;
+        for (const QJsonObject &f : p.alice.pending()) {
+            if (f.contains("re"))
+                order.append(f["re"].toString() + ":" + f["type"].toString());
+        }
+        QCOMPARE(order, (QStringList{"j:joined", "s:message", "t:topic", "j2:joined", "u:error"}));
+    }
+
     void theRoomDirectoryComesFromACacheThatOwnChangesRefresh()
     {
         // Issue 19: with 2,000 rooms, 100 rooms requests a second cost a Redis script per room
