@@ -2,6 +2,7 @@
 
 #include <QPointer>
 
+#include "auththrottle.h"
 #include "clientaddress.h"
 #include "logging.h"
 #include "monotonicclock.h"
@@ -111,9 +112,9 @@ private:
         if (m_buffer.size() < want)
             return;
         m_request.body = m_buffer.sliced(m_headBytes, qsizetype(m_request.contentLength));
-        m_request.client =
+        m_request.clientKey = AuthThrottle::addressKey(
             clientAddress(m_socket->peerAddress(), m_request.header("x-forwarded-for"),
-                          m_door.config().trustedProxies);
+                          m_door.config().trustedProxies));
         m_door.handler()(m_request, [self = QPointer<RequestReader>(this)](const HttpResponse &r) {
             if (self)
                 self->respond(r);

@@ -7,7 +7,6 @@
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QHash>
-#include <QHostAddress>
 #include <QJsonObject>
 #include <QList>
 
@@ -21,8 +20,9 @@ struct HttpRequest {
     QHash<QByteArray, QByteArray> headers; // names lower-cased; repeated fields joined by ", "
     qint64 contentLength = 0;
     QByteArray body;
-    // The client's address: the peer's, or the one a trusted proxy forwards (clientaddress.h).
-    QHostAddress client;
+    // The client's address as a throttle key (AuthThrottle::addressKey): the peer's, or the one
+    // a trusted proxy forwards (clientaddress.h). Kept as bytes: this parser needs Qt Core only.
+    QByteArray clientKey;
 
     QByteArray header(const QByteArray &lowerName) const { return headers.value(lowerName); }
     bool hasHeader(const QByteArray &lowerName) const { return headers.contains(lowerName); }

@@ -115,7 +115,7 @@ std::optional<HttpResponse> HttpApi::publish(const HttpRequest &request, const R
     const QByteArray presented = QCryptographicHash::hash(auth, QCryptographicHash::Sha256);
     const qint64 now = monotonicNs();
     const QString who = u"clients of /api/publish"_s; // one log subject: values are not logged
-    const QByteArray address = "a" + AuthThrottle::addressKey(request.client);
+    const QByteArray address = "a" + request.clientKey;
     const QByteArray global(AuthThrottle::GlobalKey);
     const qint64 wait =
         std::max({m_tokenThrottle.retryMs(presented, now), m_tokenThrottle.retryMs(address, now),
