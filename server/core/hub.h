@@ -27,6 +27,10 @@
 
 namespace confab {
 
+namespace protocol {
+struct BanRequest;
+struct KickRequest;
+} // namespace protocol
 class Connection;
 class Storage;
 struct Ban;
@@ -98,9 +102,14 @@ private:
                           const std::optional<QString> &given, const QString &expected,
                           const QString &wrongMessage, bool privileged = false);
     void handleNick(Connection *c, const Frame &f);
-    // A hello with a token: its user (online or stored) is welcomed unless banned.
+    // A hello with a token: its user (online or stored) is welcomed unless banned. A token the
+    // chat has never seen is refused where the address is banned (PROTOCOL 1.1); an operator
+    // (op: the hello gave the op password) is never refused by a ban.
     void welcomeToken(Connection *c, const Frame &f, const QString &tokenHash,
                       const std::optional<QString> &nick, bool op);
+    // The token's stored user (made when new) is welcomed unless its id is banned.
+    void welcomeStoredToken(Connection *c, const Frame &f, const QString &tokenHash,
+                            const std::optional<QString> &nick, bool op);
     // The hello's user is known: the connection becomes it and is welcomed. op: the hello gave
     // the op password (the user becomes an operator).
     void finishHello(Connection *c, const Frame &f, User *user, const std::optional<QString> &nick,
@@ -196,7 +205,13 @@ private:
     bool dispatchOperator(Connection *c, const Frame &f);
     void connectOperators(); // other servers' kicks and bans (Storage::remoteKick, remoteBan)
     void handleKick(Connection *c, const Frame &f);
+    // A cluster: the user is in the room through other servers only; kicked there unless an
+    // operator.
+    void kickElsewhere(Connection *c, const Frame &f, const protocol::KickRequest &kick,
+                       const protocol::UserInfo &by);
     void handleBan(Connection *c, const Frame &f);
+    // The target is no operator (asked of the store, where that is kept): ban it.
+    void banUser(Connection *c, const Frame &f, const protocol::BanRequest &request);
     void handleUnban(Connection *c, const Frame &f);
     // Every connection of the user here leaves the room with `kicked`; the others get presence
     // kick.
@@ -205,7 +220,7 @@ private:
     void closeBanned(const QString &userId, const Ban &ban);
     // Error banned (answering `request`, if any), then close 4004.
     void refuseBanned(Connection *c, const Frame *request, const Ban &ban);
-    // A hello: proceed unless the store holds a ban for this user id or address.
+    // A hello: proceed unless the store holds a ban for this user id or (non-empty ip) address.
     void unlessBanned(Connection *c, const Frame &f, const QString &userId, const QString &ip,
                       std::function<void(Connection *)> proceed);
     void onRemoteKick(const QString &room, const QString &userId, const protocol::UserInfo &by,

@@ -74,15 +74,34 @@ void Hub::handleKick(Connection *c, const Frame &f)
                                      sendError(p, &f, Error::NoSuchUser, notIn);
                                  return;
                              }
-                             qCInfo(lcHub) << "user" << by.id << "kicked" << kick.user << "from"
-                                           << kick.room << "(on another server)";
-                             m_store.relayKick(kick.room, kick.user, by, kick.reason);
+                             kickElsewhere(p, f, kick, by);
                          });
         return;
     }
     qCInfo(lcHub) << "user" << by.id << "kicked" << target->id << "from" << room->name;
     kickHere(*room, target, by, request->reason);
     m_store.relayKick(room->name, request->user, by, request->reason);
+}
+
+void Hub::kickElsewhere(Connection *c, const Frame &f, const protocol::KickRequest &kick,
+                        const protocol::UserInfo &by)
+{
+    // Whether it is an operator is known where it is connected, and to the store.
+    m_store.isOperator(
+        kick.user, [this, p = QPointer<Connection>(c), f, kick, by](std::optional<bool> op) {
+            if (!op || *op) {
+                if (isAttached(p) && p->user) {
+                    if (op)
+                        sendError(p, &f, Error::Forbidden, u"operators cannot be kicked"_s);
+                    else
+                        sendUnavailable(p, f);
+                }
+                return;
+            }
+            qCInfo(lcHub) << "user" << by.id << "kicked" << kick.user << "from" << kick.room
+                          << "(on another server)";
+            m_store.relayKick(kick.room, kick.user, by, kick.reason);
+        });
 }
 
 void Hub::kickHere(Room &room, User *user, const protocol::UserInfo &by, const QString &reason)
@@ -104,25 +123,40 @@ void Hub::handleBan(Connection *c, const Frame &f)
         return;
     if (request->user == c->user->id)
         return sendError(c, &f, Error::BadRequest, u"an operator cannot ban itself"_s);
-    User *target = m_users.value(request->user);
-    if (target && target->op)
-        return sendError(c, &f, Error::Forbidden, u"operators cannot be banned"_s);
+    const QString operatorsCannot = u"operators cannot be banned"_s;
+    if (const User *target = m_users.value(request->user); target && target->op)
+        return sendError(c, &f, Error::Forbidden, operatorsCannot);
+    // An operator offline, or connected through another server, is known to the store.
+    m_store.isOperator(request->user, [this, p = QPointer<Connection>(c), f, request = *request,
+                                       operatorsCannot](std::optional<bool> op) {
+        if (!isAttached(p) || !p->user)
+            return;
+        if (!op)
+            return sendUnavailable(p, f);
+        if (*op)
+            return sendError(p, &f, Error::Forbidden, operatorsCannot);
+        banUser(p, f, request);
+    });
+}
 
-    const qint64 untilMs = QDateTime::currentMSecsSinceEpoch() + request->minutes * 60'000;
+void Hub::banUser(Connection *c, const Frame &f, const protocol::BanRequest &request)
+{
+    const qint64 untilMs = QDateTime::currentMSecsSinceEpoch() + request.minutes * 60'000;
     QList<Ban> bans;
-    if (target && target->tokenHash.isEmpty()) {
-        // Without a token its next hello has a new id: the ban holds the addresses it came from.
+    if (const User *target = m_users.value(request.user); target && request.address) {
+        // The addresses it is connected from: new tokens (and none) from there are refused
+        // too. A guest's next hello has a new id, so for a guest that is the whole ban.
         QSet<QString> addresses;
         for (const Connection *conn : std::as_const(target->connections))
             addresses.insert(addressText(conn->peerAddress()));
         for (const QString &ip : std::as_const(addresses))
-            bans.append({request->user, ip, untilMs, request->reason});
+            bans.append({request.user, ip, untilMs, request.reason, true});
     }
-    if (bans.isEmpty()) // a token user, or one who is not online here
-        bans.append({request->user, {}, untilMs, request->reason});
+    if (bans.isEmpty()) // not online here (other servers add its addresses), or by id alone
+        bans.append({request.user, {}, untilMs, request.reason, request.address});
     const protocol::UserInfo by = c->user->info();
-    qCInfo(lcHub) << "user" << by.id << "banned" << request->user << "for" << request->minutes
-                  << "minutes";
+    qCInfo(lcHub) << "user" << by.id << "banned" << request.user << "for" << request.minutes
+                  << "minutes" << (request.address ? "with its addresses" : "by id");
 
     // Answered (only when it fails) once every row is saved; then the user's connections go.
     struct Progress {
@@ -213,20 +247,21 @@ void Hub::onRemoteKick(const QString &name, const QString &userId, const protoco
 
 void Hub::onRemoteBan(const Ban &ban, const protocol::UserInfo &by)
 {
-    // The operator's server saw no connection of this user, so it banned the id only. A user
-    // without a token is connected here: the addresses it came from are banned from here, and
-    // its connections close once they are kept (its next hello, on any server, has a new id).
+    // The operator's server banned the addresses it saw this user at, or its id alone. The
+    // user is connected here too: the addresses it came from here are banned as well (unless
+    // the ban is by id alone), and its connections close once those are kept.
     User *user = m_users.value(ban.userId);
-    if (!user || !ban.ip.isEmpty() || !user->tokenHash.isEmpty())
+    if (!user || !ban.address)
         return closeBanned(ban.userId, ban);
     QSet<QString> addresses;
     for (const Connection *conn : std::as_const(user->connections))
         addresses.insert(addressText(conn->peerAddress()));
+    addresses.remove(ban.ip);
     auto waiting = std::make_shared<qsizetype>(addresses.size());
     if (addresses.isEmpty())
         return closeBanned(ban.userId, ban);
     for (const QString &ip : std::as_const(addresses)) {
-        m_store.saveBan({ban.userId, ip, ban.untilMs, ban.reason}, by,
+        m_store.saveBan({ban.userId, ip, ban.untilMs, ban.reason, true}, by,
                         [this, waiting, ban](std::optional<bool>) {
                             if (--*waiting == 0)
                                 closeBanned(ban.userId, ban);

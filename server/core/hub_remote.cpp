@@ -88,14 +88,20 @@ void Hub::onRemoteTyping(const QString &name, const protocol::UserInfo &user)
 void Hub::onRemoteNick(const protocol::UserInfo &info, const QString &old, const QStringList &rooms)
 {
     // Its connections here carry the new nick too, and the rooms they are in hear of it once.
+    // The same nick is news of the user becoming an operator: its entries change, silently.
+    const bool renamed = info.nick != old;
     QSet<QString> names(rooms.cbegin(), rooms.cend());
     User *user = m_users.value(info.id);
     if (user) {
+        // Once per change: the rooms relayed from here come back to the server that took it.
+        const bool news = user->nick != info.nick || (info.op && !user->op);
         user->nick = info.nick;
+        user->op = user->op || info.op;
         const QByteArray answer = wire(protocol::NickAnswer{info, old}.toJson());
         QSet<QString> untold; // rooms it is in through this server that the change did not name
         for (Connection *c : std::as_const(user->connections)) {
-            sendTo(c, answer);
+            if (renamed && news)
+                sendTo(c, answer);
             for (const QString &room : std::as_const(c->rooms)) {
                 if (!names.contains(room))
                     untold.insert(room);
@@ -105,7 +111,7 @@ void Hub::onRemoteNick(const protocol::UserInfo &info, const QString &old, const
         // The server that took the change knew only its own connections' rooms (a hello with a
         // new nick may come where the user is in no room): the members of these rooms on the
         // other servers hear of it from here, and their entries in the store get the new nick.
-        if (!untold.isEmpty())
+        if (news && !untold.isEmpty())
             m_store.relayNick(*user, old, untold);
     }
     const qint64 ts = QDateTime::currentMSecsSinceEpoch();
@@ -115,6 +121,8 @@ void Hub::onRemoteNick(const protocol::UserInfo &info, const QString &old, const
             continue;
         if (user)
             room->renamed(user);
+        if (!renamed)
+            continue;
         broadcast(
             *room,
             wire(protocol::Presence{name, protocol::Presence::Event::Nick, info, old, ts}.toJson()),

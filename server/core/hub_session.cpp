@@ -70,14 +70,16 @@ void Hub::handleHello(Connection *c, const Frame &f)
     const std::optional<QString> &nick = hello.nick;
 
     if (!hello.token) {
+        auto welcomeGuest = [this, f, nick, op](Connection *c) {
+            auto guest = std::make_unique<User>();
+            guest->id = newUserId();
+            guest->nick = nick.value_or(guestNick());
+            finishHello(c, f, addUser(std::move(guest)), std::nullopt, op);
+        };
+        if (op) // an operator is never banned
+            return welcomeGuest(c);
         // Its id is new on every connection: a ban holds it by the address it comes from.
-        return unlessBanned(c, f, {}, addressText(c->peerAddress()),
-                            [this, f, nick, op](Connection *c) {
-                                auto guest = std::make_unique<User>();
-                                guest->id = newUserId();
-                                guest->nick = nick.value_or(guestNick());
-                                finishHello(c, f, addUser(std::move(guest)), std::nullopt, op);
-                            });
+        return unlessBanned(c, f, {}, addressText(c->peerAddress()), std::move(welcomeGuest));
     }
     welcomeToken(c, f, QString::fromLatin1(sha256(*hello.token).toHex()), nick, op);
 }
@@ -86,6 +88,8 @@ void Hub::welcomeToken(Connection *c, const Frame &f, const QString &tokenHash,
                        const std::optional<QString> &nick, bool op)
 {
     if (User *online = m_usersByToken.value(tokenHash)) {
+        if (op)
+            return finishHello(c, f, online, nick, op);
         return unlessBanned(c, f, online->id, {}, [this, f, tokenHash, nick, op](Connection *c) {
             if (User *user = m_usersByToken.value(tokenHash))
                 finishHello(c, f, user, nick, op);
@@ -93,6 +97,37 @@ void Hub::welcomeToken(Connection *c, const Frame &f, const QString &tokenHash,
                 welcomeToken(c, f, tokenHash, nick, op);
         });
     }
+    if (op)
+        return welcomeStoredToken(c, f, tokenHash, nick, op);
+    // A ban holds the banned user's addresses against tokens the chat has never seen (a fresh
+    // browser profile); users it knows keep working from there. Asked before the token is
+    // resolved, which would store a new one.
+    m_store.findBan({}, addressText(c->peerAddress()),
+                    [this, p = QPointer<Connection>(c), f, tokenHash,
+                     nick](std::optional<std::optional<Ban>> addressBan) {
+                        if (!isAttached(p) || p->user)
+                            return;
+                        if (!addressBan)
+                            return sendUnavailable(p, f);
+                        if (!*addressBan)
+                            return welcomeStoredToken(p, f, tokenHash, nick, false);
+                        m_store.tokenKnown(tokenHash,
+                                           [this, p, f, tokenHash, nick,
+                                            ban = **addressBan](std::optional<bool> known) {
+                                               if (!isAttached(p) || p->user)
+                                                   return;
+                                               if (!known)
+                                                   return sendUnavailable(p, f);
+                                               if (!*known)
+                                                   return refuseBanned(p, &f, ban);
+                                               welcomeStoredToken(p, f, tokenHash, nick, false);
+                                           });
+                    });
+}
+
+void Hub::welcomeStoredToken(Connection *c, const Frame &f, const QString &tokenHash,
+                             const std::optional<QString> &nick, bool op)
+{
     const StoredUser fresh{newUserId(), guestNick(), {}};
     m_store.resolveToken(tokenHash, fresh,
                          [this, p = QPointer<Connection>(c), f, tokenHash, nick,
@@ -101,7 +136,7 @@ void Hub::welcomeToken(Connection *c, const Frame &f, const QString &tokenHash,
                                  return; // gone, or welcomed by a hello answered meanwhile
                              if (!stored)
                                  return sendUnavailable(p, f);
-                             unlessBanned(p, f, stored->id, {}, [=, this](Connection *c) {
+                             auto welcome = [=, this](Connection *c) {
                                  // Another connection with this token may have been welcomed
                                  // while this one waited.
                                  User *user = m_usersByToken.value(tokenHash);
@@ -114,7 +149,10 @@ void Hub::welcomeToken(Connection *c, const Frame &f, const QString &tokenHash,
                                      user = addUser(std::move(made));
                                  }
                                  finishHello(c, f, user, nick, op);
-                             });
+                             };
+                             if (op)
+                                 return welcome(p);
+                             unlessBanned(p, f, stored->id, {}, std::move(welcome));
                          });
 }
 
@@ -122,14 +160,20 @@ void Hub::finishHello(Connection *c, const Frame &f, User *user, const std::opti
                       bool op)
 {
     if (op && !user->op) {
-        // Op belongs to the user: its other connections' rooms list it as one from now on.
+        // Op belongs to the user: its other connections' rooms list it as one from now on, on
+        // every server (their entries in the store too), and the store keeps it: an operator
+        // cannot be banned, online or not.
         user->op = true;
+        m_store.saveOperator(*user);
+        QSet<QString> rooms;
         for (const Connection *other : std::as_const(user->connections)) {
             for (const QString &name : other->rooms) {
+                rooms.insert(name);
                 if (Room *room = m_rooms.value(name))
                     room->renamed(user);
             }
         }
+        m_store.relayNick(*user, user->nick, rooms); // the same nick: news of op only
     }
     if (nick && *nick != user->nick) {
         if (user->connections.isEmpty()) {

@@ -73,6 +73,12 @@ const QList<Migration> &migrations()
              " PRIMARY KEY(user_id, ip)) WITHOUT ROWID",
              "CREATE INDEX bans_ip ON bans(ip) WHERE ip <> ''",
          }},
+        {4,
+         {
+             // Token users who have connected as operators (Storage::saveOperator): an operator
+             // cannot be banned, online or not.
+             "CREATE TABLE operators(user_id TEXT PRIMARY KEY) WITHOUT ROWID",
+         }},
     };
     return steps;
 }

@@ -27,7 +27,7 @@ struct Migration {
 // Version 2 (protocol 1.1): room events of every kind in the messages table (kind, target,
 // emoji, reaction_on), message state (edited_ts, deleted, reply_to), the reactions table.
 // Version 3 (protocol 1.1): operators' bans.
-inline constexpr int CurrentVersion = 3;
+inline constexpr int CurrentVersion = 4;
 
 // Every step from an empty database to CurrentVersion, in order.
 const QList<Migration> &migrations();

@@ -77,14 +77,17 @@ struct EventOutcome {
     protocol::ChatMessage event;
 };
 
-// 1.1: a ban (operators.md in docs/protocol.md). By user id; for a user who came without a token
-// also by the address it came from (`ip`, empty otherwise), since such a user's id is new on
-// every connection.
+// 1.1: a ban (operators.md in docs/protocol.md). By user id, and by each address the user was
+// connected from when it was banned (`ip`, one row each; empty for the id alone): a hello from
+// such an address with a token the chat has never seen, or with none, is refused too.
 struct Ban {
     QString userId;
     QString ip;
     qint64 untilMs = 0; // server clock
     QString reason;
+    // The ban reaches the user's addresses (`"address":false` in the ban frame: its id alone).
+    // Carried to the other servers of a cluster, which add the addresses they see the user at.
+    bool address = true;
     friend bool operator==(const Ban &, const Ban &) = default;
 };
 
@@ -123,6 +126,14 @@ public:
                               Then<StoredUser> then) = 0;
     // A token that belongs to a stored user (for the password throttle), answered at once.
     virtual bool knownToken(const QString &tokenHash) = 0;
+    // The same asked of the store itself (a cluster: Redis), so nothing is created by asking:
+    // whether a hello from a banned address comes with a token the chat knows.
+    virtual void tokenKnown(const QString &tokenHash, Then<bool> then) = 0;
+    // 1.1: the user gave the operator password. Kept (for a token user: for good; for a guest,
+    // whose id is its connection's, while it is online) so that an operator cannot be banned
+    // while offline or connected through another server.
+    virtual void saveOperator(const User &user) = 0;
+    virtual void isOperator(const QString &userId, Then<bool> then) = 0;
     virtual void saveNick(const User &user) = 0;
     // The user's first connection here opened, its last one closed (cluster: who is online where).
     virtual void userArrived(const User &) {}

@@ -84,6 +84,12 @@ public:
     void resolveToken(const QString &tokenHash, const StoredUser &fresh,
                       Then<StoredUser> then) override;
     bool knownToken(const QString &tokenHash) override;
+    void tokenKnown(const QString &tokenHash, Then<bool> then) override
+    {
+        then(knownToken(tokenHash));
+    }
+    void saveOperator(const User &user) override;
+    void isOperator(const QString &userId, Then<bool> then) override;
     void saveNick(const User &user) override;
     void join(Room &room, const User &user, bool firstHere, std::optional<qint64> since,
               Then<RoomEntry> then) override;

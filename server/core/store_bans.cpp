@@ -1,7 +1,9 @@
 // 1.1 operators' bans in SQLite (schema step 3): saved with the group commit like every write,
 // read after a commit (so a ban saved this turn is seen), and pruned when an expired one is met.
+// And who is an operator (step 4), which no ban can touch.
 #include "logging.h"
 #include "store.h"
+#include "user.h"
 
 #include <QDateTime>
 #include <QSqlError>
@@ -82,6 +84,30 @@ void Store::findBan(const QString &userId, const QString &ip, Then<std::optional
         });
     }
     then(std::make_optional(found));
+}
+
+void Store::saveOperator(const User &user)
+{
+    // A guest's id is its connection's: the hub knows it while it is online, and it never
+    // comes back.
+    if (user.tokenHash.isEmpty())
+        return;
+    enqueue([this, id = user.id] {
+        QSqlQuery q =
+            prepare(QStringLiteral("INSERT OR IGNORE INTO operators(user_id) VALUES (?)"));
+        q.addBindValue(text(id));
+        exec(q, "save operator");
+    });
+}
+
+void Store::isOperator(const QString &userId, Then<bool> then)
+{
+    commit(); // one saved this turn counts
+    QSqlQuery q = prepare(QStringLiteral("SELECT 1 FROM operators WHERE user_id = ?"));
+    q.addBindValue(text(userId));
+    if (!exec(q, "find operator"))
+        return then(std::nullopt);
+    then(q.next());
 }
 
 } // namespace confab

@@ -54,6 +54,8 @@ QJsonObject BanRequest::toJson() const
 {
     QJsonObject o{{"type"_L1, Type}, {"user"_L1, user}, {"minutes"_L1, minutes}};
     insertReason(o, reason);
+    if (!address)
+        o.insert("address"_L1, false);
     return o;
 }
 
@@ -70,6 +72,8 @@ Decoded<BanRequest> BanRequest::fromJson(const QJsonObject &object)
         },
         MaxBanMinutes);
     request.reason = readReason(r);
+    if (r.has("address"_L1))
+        request.address = r.boolean("address"_L1);
     return r.result(std::move(request));
 }
 

@@ -25,6 +25,9 @@ struct BanRequest {
     QString user;
     qint64 minutes = 0;
     QString reason;
+    // The ban also holds new tokens (and none) from the addresses the user was connected from;
+    // `"address":false` limits it to the user's id.
+    bool address = true;
     QJsonObject toJson() const;
     static Decoded<BanRequest> fromJson(const QJsonObject &object);
     friend bool operator==(const BanRequest &, const BanRequest &) = default;

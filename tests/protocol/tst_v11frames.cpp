@@ -103,6 +103,9 @@ void addFaultRows()
     QTest::newRow("ban over a year")
         << QByteArray(R"({"type":"ban","user":"u","minutes":525601})") << "bad_request"
         << "\"minutes\" must be an integer from 1 to 525600";
+    QTest::newRow("ban address not a boolean")
+        << QByteArray(R"({"type":"ban","user":"u","minutes":5,"address":0})") << "bad_request"
+        << "\"address\" must be true or false";
     QTest::newRow("ban no user") << QByteArray(R"({"type":"ban","minutes":5})") << "bad_request"
                                  << "\"user\" must be a user id";
     QTest::newRow("kick reason too long")
@@ -165,6 +168,9 @@ private Q_SLOTS:
         QCOMPARE(throughTheWire(kick), kick);
         const BanRequest ban{ana.id, 60, {}};
         QCOMPARE(throughTheWire(ban), ban);
+        const BanRequest byIdOnly{ana.id, 60, QStringLiteral("spam"), false};
+        QCOMPARE(throughTheWire(byIdOnly), byIdOnly);
+        QCOMPARE(byIdOnly.toJson().value("address"), QJsonValue(false));
         const UnbanRequest unban{ana.id};
         QCOMPARE(throughTheWire(unban), unban);
     }

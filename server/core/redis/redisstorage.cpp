@@ -28,6 +28,9 @@ QByteArray memberJson(const User &user)
     return protocol::encode(protocol::toJson(user.info()));
 }
 
+// Who is an operator (Storage::saveOperator).
+constexpr char OperatorsKey[] = "confab:ops";
+
 QByteArray newEpoch()
 {
     return QUuid::createUuid().toString(QUuid::WithoutBraces).toLatin1();
@@ -184,6 +187,31 @@ void RedisStorage::resolveToken(const QString &tokenHash, const StoredUser &fres
         then(std::nullopt);
 }
 
+void RedisStorage::tokenKnown(const QString &tokenHash, Then<bool> then)
+{
+    if (!call({"EXISTS", userKey(tokenHash)}, [then](const RedisReply &r) {
+            if (!r.ok())
+                return then(std::nullopt);
+            then(r.toInt() > 0);
+        }))
+        then(std::nullopt);
+}
+
+void RedisStorage::saveOperator(const User &user)
+{
+    call({"SADD", OperatorsKey, user.id.toUtf8()}, {});
+}
+
+void RedisStorage::isOperator(const QString &userId, Then<bool> then)
+{
+    if (!call({"SISMEMBER", OperatorsKey, userId.toUtf8()}, [then](const RedisReply &r) {
+            if (!r.ok())
+                return then(std::nullopt);
+            then(r.toInt() > 0);
+        }))
+        then(std::nullopt);
+}
+
 void RedisStorage::saveNick(const User &user)
 {
     if (!user.tokenHash.isEmpty())
@@ -204,6 +232,8 @@ void RedisStorage::userDeparted(const User &user)
     if (it == m_online.end() || --*it > 0)
         return;
     m_online.erase(it);
+    if (user.op && user.tokenHash.isEmpty()) // a guest's id never comes back
+        call({"SREM", OperatorsKey, user.id.toUtf8()}, {});
     call({"SREM", onlineKey(user.id), m_serverId.toLatin1()}, {});
     call({"SREM", "confab:server:{" + m_serverId.toLatin1() + "}:users", user.id.toLatin1()}, {});
 }

@@ -67,6 +67,9 @@ public:
     // password throttle cannot wait for Redis).
     bool knownToken(const QString &tokenHash) override { return m_knownTokens.contains(tokenHash); }
     void saveNick(const User &user) override;
+    void tokenKnown(const QString &tokenHash, Then<bool> then) override;
+    void saveOperator(const User &user) override;
+    void isOperator(const QString &userId, Then<bool> then) override;
     void userArrived(const User &user) override;
     void userDeparted(const User &user) override;
 

@@ -1,8 +1,9 @@
-// RedisStorage: operators across the cluster. A ban is a key per user id (and, for a user
-// without a token, per address) that expires when the ban ends, so it holds on every server and
-// survives their restarts; saving one also reaches the other servers (remoteBan), which close
-// the user's connections there. A kick is relayed (remoteKick): the kicked user may be in the
-// room through other servers.
+// RedisStorage: operators across the cluster. A ban is a key per user id and per address the
+// user was seen at, each expiring when the ban ends, so it holds on every server and survives
+// their restarts; saving one also reaches the other servers (remoteBan), which add the addresses
+// they see the user at and close its connections there. A kick is relayed (remoteKick): the
+// kicked user may be in the room through other servers. (Who is an operator, asked before a
+// ban, is kept with the users: redisstorage.cpp.)
 #include "redisstorage.h"
 
 #include <QDateTime>
@@ -24,13 +25,17 @@ QByteArray ipBanKey(const QString &ip)
 
 QJsonObject banJson(const Ban &ban)
 {
-    return {{"user", ban.userId}, {"ip", ban.ip}, {"until", ban.untilMs}, {"reason", ban.reason}};
+    return {{"user", ban.userId},
+            {"ip", ban.ip},
+            {"until", ban.untilMs},
+            {"reason", ban.reason},
+            {"address", ban.address}};
 }
 
 Ban banFromJson(const QJsonObject &o)
 {
     return {o.value("user").toString(), o.value("ip").toString(), o.value("until").toInteger(),
-            o.value("reason").toString()};
+            o.value("reason").toString(), o.value("address").toBool(true)};
 }
 
 } // namespace
@@ -125,6 +130,15 @@ void RedisStorage::findBan(const QString &userId, const QString &ip, Then<std::o
             return std::nullopt;
         return ban;
     };
+    if (userId.isEmpty()) { // the address alone
+        if (!call({"GET", ipBanKey(ip)}, [parse, then](const RedisReply &r) {
+                if (!r.ok())
+                    return then(std::nullopt);
+                then(parse(r));
+            }))
+            then(std::nullopt);
+        return;
+    }
     auto byUser = std::make_shared<RedisReply>();
     bool sent = call({"GET", banKey(userId)}, [byUser, ip, parse, then](const RedisReply &r) {
         if (ip.isEmpty()) {
