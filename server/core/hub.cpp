@@ -252,7 +252,10 @@ void Hub::onGone(Connection *c)
     }
     m_waiting.remove(c);  // and its searches' answers, when they come, go nowhere
     m_deferred.remove(c); // and frames that waited behind a join
-    m_searches.removeIf([c](const auto &search) { return search.value().connection == c; });
+    for (PendingSearch &search : m_searches) {
+        if (search.connection == c)
+            search.connection = nullptr;
+    }
     c->release();
 }
 

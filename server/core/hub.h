@@ -15,6 +15,7 @@
 #include "outframe.h"
 #include "owninghash.h"
 #include "room.h"
+#include "searchadmission.h"
 #include "serverconfig.h"
 #include "user.h"
 
@@ -280,12 +281,17 @@ private:
     // Searches run on the store's search thread. Until a connection's search is answered, what
     // else is for that connection waits behind it, so frames reach it in the order they were
     // produced: each entry is a frame (ticket 0) or the place of a search answer still to come.
+    // A search stays counted (m_searchAdmission) until the search thread is done with it, also
+    // when its connection went meanwhile (connection null): closing does not free a place.
     struct PendingSearch {
         Connection *connection;
         protocol::SearchAnswer answer; // without its messages
         std::optional<QString> re;
+        QString user;
+        QString address;
     };
     QHash<quint64, PendingSearch> m_searches; // by ticket
+    SearchAdmission m_searchAdmission;
     QHash<Connection *, QList<std::pair<quint64, OutFrame>>> m_waiting;
     // Frames that came while the connection's join waited for the store (cluster mode), in order.
     QHash<Connection *, QList<std::variant<Frame, protocol::DecodeFailure>>> m_deferred;

@@ -1,5 +1,6 @@
 // Messages: room and direct sends with de-duplication, history, read positions, search,
 // typing, and the HTTP publish path.
+#include "clientaddress.h"
 #include "connection.h"
 #include "hub.h"
 #include "logging.h"
@@ -22,8 +23,6 @@ using protocol::Error;
 namespace {
 
 constexpr int MaxRememberedDirects = 100000;
-// Searches of one connection waiting for the search thread, at most: past it, rate_limited.
-constexpr int MaxSearchesInFlight = 4;
 
 } // namespace
 
@@ -247,30 +246,34 @@ void Hub::handleSearch(Connection *c, const Frame &f)
         for (const Connection *own : std::as_const(c->user->connections))
             rooms.unite(own->rooms);
     }
-    auto &waiting = m_waiting[c];
-    const auto inFlight =
-        std::count_if(waiting.cbegin(), waiting.cend(),
-                      [this](const auto &entry) { return m_searches.contains(entry.first); });
-    if (inFlight >= MaxSearchesInFlight) {
-        const protocol::ErrorFrame e(Error::RateLimited,
-                                     u"at most %1 searches at a time"_s.arg(MaxSearchesInFlight),
-                                     Store::SearchBudgetMs);
-        waiting.emplace_back(0, wire(protocol::withRe(e.toJson(), f)));
+    const QString address = addressText(c->peerAddress());
+    if (const auto refusal = m_searchAdmission.admit(c->user->id, address)) {
+        // In its place among the connection's answers (behind its searches still running).
+        const protocol::ErrorFrame e(Error::RateLimited, *refusal, Store::SearchBudgetMs);
+        sendTo(c, wire(protocol::withRe(e.toJson(), f)));
         return;
     }
     const int count = int(std::min<qint64>(request->limit.value_or(protocol::DefaultSearchLimit),
                                            protocol::MaxSearchLimit));
     const quint64 ticket = holdOutput(c);
-    m_searches.insert(ticket, {c, protocol::SearchAnswer{request->q, {}}, f.replyRe()});
-    m_store.startSearch(ticket, std::move(rooms), protocol::searchWords(request->q), count);
+    m_searches.insert(
+        ticket, {c, protocol::SearchAnswer{request->q, {}}, f.replyRe(), c->user->id, address});
+    // The search thread takes searches in turns per address (searchadmission.h).
+    m_store.startSearch(ticket, address, std::move(rooms), protocol::searchWords(request->q),
+                        count);
 }
 
 void Hub::onSearched(quint64 ticket, const QList<ChatMessage> &messages)
 {
     const auto search = m_searches.constFind(ticket);
     if (search == m_searches.cend())
-        return; // its connection is gone
+        return;
+    m_searchAdmission.finished(search->user, search->address);
     Connection *c = search->connection;
+    if (!c) { // its connection is gone
+        m_searches.erase(search);
+        return;
+    }
     protocol::SearchAnswer answer = search->answer;
     answer.messages = messages;
     // Bounded in bytes: the newest results that fit (they come newest first).

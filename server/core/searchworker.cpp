@@ -47,7 +47,10 @@ SearchWorker::~SearchWorker()
 void SearchWorker::post(SearchRequest request)
 {
     QMutexLocker lock(&m_mutex);
-    m_queue.push_back(std::move(request));
+    std::deque<SearchRequest> &lane = m_lanes[request.lane];
+    if (lane.empty())
+        m_turns.push_back(request.lane);
+    lane.push_back(std::move(request));
     m_wake.wakeOne();
 }
 
@@ -56,7 +59,8 @@ void SearchWorker::stop()
     {
         QMutexLocker lock(&m_mutex);
         m_stopping = true;
-        m_queue.clear();
+        m_turns.clear();
+        m_lanes.clear();
         m_wake.wakeAll();
     }
     wait();
@@ -87,12 +91,19 @@ void SearchWorker::run()
             SearchRequest request;
             {
                 QMutexLocker lock(&m_mutex);
-                while (m_queue.empty() && !m_stopping)
+                while (m_turns.empty() && !m_stopping)
                     m_wake.wait(&m_mutex);
                 if (m_stopping)
                     break;
-                request = std::move(m_queue.front());
-                m_queue.pop_front();
+                const QString lane = m_turns.front();
+                m_turns.pop_front();
+                const auto it = m_lanes.find(lane);
+                request = std::move(it->front());
+                it->pop_front();
+                if (it->empty())
+                    m_lanes.erase(it);
+                else
+                    m_turns.push_back(lane); // its next search after every other lane's
             }
             QList<ChatMessage> found;
             if (ready) {

@@ -3,12 +3,15 @@
 // room of a user in 10,000 rooms took 599 ms on the hub's thread, and every other client
 // waited that long.
 //
-// Requests are answered one at a time, in the order they were posted; finished() is emitted
-// on the thread that created the worker.
+// Requests are answered one at a time, in turns by lane (the client's address: one search of
+// each lane that has any waiting, then the next round), each lane in the order it posted;
+// finished() is emitted on the thread that created the worker. First come, first served let 8
+// clients with 4 heavy searches each make everyone else's search wait 7-10 s (issue 19).
 #pragma once
 
 #include "codec.h"
 
+#include <QHash>
 #include <QMutex>
 #include <QSet>
 #include <QThread>
@@ -22,6 +25,7 @@ namespace confab {
 
 struct SearchRequest {
     quint64 ticket = 0;
+    QString lane;
     QSet<QString> rooms;
     QStringList words;
     int limit = 0;
@@ -57,7 +61,9 @@ private:
     const int m_budgetMs;
     QMutex m_mutex;
     QWaitCondition m_wake;
-    std::deque<SearchRequest> m_queue;
+    // Lanes with searches waiting, in the order of their next turn, and each lane's searches.
+    std::deque<QString> m_turns;
+    QHash<QString, std::deque<SearchRequest>> m_lanes;
     std::atomic<bool> m_stopping = false;
 };
 

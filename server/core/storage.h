@@ -176,8 +176,10 @@ public:
     // server mode answers with those.
     virtual void rooms(QList<protocol::RoomsAnswer::Entry> local,
                        Then<QList<protocol::RoomsAnswer::Entry>> then) = 0;
-    // Starts a search; searchFinished() answers, later, in the order searches were started.
-    virtual void startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit) = 0;
+    // Starts a search; searchFinished() answers, later. The search thread takes searches in
+    // turns by lane (the client's address), each lane in the order its searches were started.
+    virtual void startSearch(quint64 ticket, const QString &lane, QSet<QString> rooms,
+                             QStringList words, int limit) = 0;
 
     // Cluster mode: where else the traffic that is not stored goes.
     // Whether a user id is connected anywhere else (a direct message to it is not no_such_user).

@@ -396,7 +396,8 @@ QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 be
     return messages;
 }
 
-void Store::startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit)
+void Store::startSearch(quint64 ticket, const QString &lane, QSet<QString> rooms, QStringList words,
+                        int limit)
 {
     commit();
     indexPending();    // a message is searchable as soon as its sender has its copy
@@ -405,7 +406,7 @@ void Store::startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, 
             this, [this, ticket] { Q_EMIT searchFinished(ticket, {}); }, Qt::QueuedConnection);
         return;
     }
-    m_searcher->post({ticket, std::move(rooms), std::move(words), limit, m_indexedRowid});
+    m_searcher->post({ticket, lane, std::move(rooms), std::move(words), limit, m_indexedRowid});
 }
 
 std::optional<StoredUser> Store::userForToken(const QString &tokenHash)

@@ -70,7 +70,8 @@ public:
     // store as it is now: everything queued is committed and indexed first, so a message is
     // searchable as soon as its sender has its copy. searchFinished() answers, later, in the
     // order the searches were started.
-    void startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit) override;
+    void startSearch(quint64 ticket, const QString &lane, QSet<QString> rooms, QStringList words,
+                     int limit) override;
 
     std::optional<StoredUser> userForToken(const QString &tokenHash);
     void saveUser(const QString &tokenHash, const QString &userId, const QString &nick);

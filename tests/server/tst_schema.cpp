@@ -133,7 +133,7 @@ private Q_SLOTS:
             QCOMPARE(rooms, (QStringList{"general=release day", "plans=kept topic"}));
             // The old messages were never indexed: they are now.
             QSignalSpy found(&store, &Store::searchFinished);
-            store.startSearch(1, {"general"}, {"old"}, 10);
+            store.startSearch(1, "lane", {"general"}, {"old"}, 10);
             QVERIFY(found.wait());
             QCOMPARE(found.first().at(1).value<QList<protocol::ChatMessage>>().size(), 5);
             QCOMPARE(store.schemaVersion(), schema::CurrentVersion);

@@ -1,6 +1,7 @@
 // Search under load: a query is bounded (words and bytes), and no search, however heavy, holds
 // the event loop: a bystander's round trips stay fast while another user searches hard.
 #include "protocol.h"
+#include "searchadmission.h"
 #include "servertestmain.h"
 #include "testclient.h"
 #include "testserver.h"
@@ -8,6 +9,8 @@
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QTest>
+#include <memory>
+#include <vector>
 
 using namespace confab;
 using namespace confab::test;
@@ -47,6 +50,23 @@ bool pipeline(TestClient &c, const QList<QJsonObject> &frames, const QString &an
         60000);
     c.clear();
     return ok;
+}
+
+QNetworkRequest forwardedFrom(quint16 port, const QByteArray &forwardedFor)
+{
+    QNetworkRequest request(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(port)));
+    request.setRawHeader("X-Forwarded-For", forwardedFor);
+    return request;
+}
+
+int answersOf(const std::vector<std::unique_ptr<TestClient>> &clients, const QString &type)
+{
+    int n = 0;
+    for (const auto &c : clients) {
+        for (const QJsonObject &f : c->pending())
+            n += f["type"].toString() == type;
+    }
+    return n;
 }
 
 } // namespace
@@ -248,6 +268,89 @@ private Q_SLOTS:
         }
         // Once answered, searching works again.
         QCOMPARE(p.alice.request({{"type", "search"}, {"q", "x"}})["type"].toString(), "search");
+    }
+
+    // Issue 19 (5): one first-come-first-served search thread; 8 clients keeping 4 heavy searches
+    // each in flight made another user's search wait 7-10 s. Searches now take turns by address
+    // (a search waits for one of each other address's, not for all of them), and one address
+    // has at most 16 waiting (past it, rate_limited).
+    void searchesTakeTurnsByAddress()
+    {
+        ServerConfig config = unlimited();
+        config.trustedProxies = {{QHostAddress(QStringLiteral("127.0.0.1")), 32}};
+        TestServer server(config);
+        QVERIFY(server.start());
+        // The search thread is one server's: everyone on the first.
+        const quint16 port = server.port(0);
+        // Heavy searches: every message of "noise" matches, none is in "target".
+        TestClient seeder;
+        QVERIFY(seeder.open(port));
+        seeder.hello("seeder");
+        seeder.join("noise");
+        constexpr int Noise = 20000;
+        QList<QJsonObject> sends;
+        for (int i = 0; i < Noise; ++i)
+            sends.append({{"type", "send"}, {"room", "noise"}, {"text", oneLetterWords(26)}});
+        QVERIFY(pipeline(seeder, sends, "message"));
+
+        constexpr int Attackers = 5;
+        constexpr int Each = SearchAdmission::MaxPerUser;
+        std::vector<std::unique_ptr<TestClient>> attackers;
+        for (int i = 0; i < Attackers; ++i) {
+            attackers.push_back(std::make_unique<TestClient>());
+            QVERIFY(attackers.back()->open(forwardedFrom(port, "198.51.100.1")));
+            attackers.back()->hello(QStringLiteral("attacker%1").arg(i));
+            attackers.back()->join("target");
+            attackers.back()->clear();
+        }
+        TestClient bystander;
+        QVERIFY(bystander.open(forwardedFrom(port, "198.51.100.2")));
+        bystander.hello("bystander");
+        bystander.join("target");
+        const QJsonObject heavy{{"type", "search"},
+                                {"room", "target"},
+                                {"q", oneLetterWords(protocol::MaxSearchWords)}};
+        QElapsedTimer alone;
+        alone.start();
+        QCOMPARE(bystander.request(heavy)["type"].toString(), "search");
+        qInfo("one heavy search alone: %lld ms", alone.elapsed());
+
+        for (int round = 0; round < Each; ++round) {
+            for (auto &a : attackers)
+                a->send(heavy);
+        }
+        // The attackers' searches are in (the first one is answered) before the bystander asks.
+        QVERIFY(QTest::qWaitFor([&] { return answersOf(attackers, "search") >= 1; }, 60000));
+        const int before = answersOf(attackers, "search");
+        QElapsedTimer waited;
+        waited.start();
+        QCOMPARE(bystander.request(heavy)["type"].toString(), "search");
+        const int during = answersOf(attackers, "search") - before;
+        qInfo("the bystander's search: %lld ms, %d of the attackers' answered meanwhile",
+              waited.elapsed(), during);
+        // Its turn came after at most the one running and one more of the other address (and
+        // one answer that was on its way when it asked). First come, first served: about 15.
+        QVERIFY2(during <= 3, qPrintable(QString::number(during)));
+
+        // Past 16 waiting from one address: refused, with the bound named.
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return answersOf(attackers, "search") + answersOf(attackers, "error")
+                       == Attackers * Each;
+            },
+            60000));
+        const int refused = answersOf(attackers, "error");
+        QVERIFY2(refused >= Attackers * Each - SearchAdmission::MaxPerAddress - before,
+                 qPrintable(QString::number(refused)));
+        for (const auto &a : attackers) {
+            for (const QJsonObject &f : a->pending()) {
+                if (f["type"].toString() == "error") {
+                    QCOMPARE(errorCode(f), "rate_limited");
+                    QCOMPARE(f["message"].toString(),
+                             "at most 16 searches at a time from one address");
+                }
+            }
+        }
     }
 
     void aClosedConnectionsSearchesGoNowhere()

@@ -599,7 +599,8 @@ void RedisStorage::rooms(QList<protocol::RoomsAnswer::Entry>,
         then(std::nullopt);
 }
 
-void RedisStorage::startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit)
+void RedisStorage::startSearch(quint64 ticket, const QString &lane, QSet<QString> rooms,
+                               QStringList words, int limit)
 {
     // A message is searchable as soon as its sender has its copy, whichever server took it. A
     // sender has it only after its doorbell was published, and Redis delivers a channel's
@@ -609,10 +610,10 @@ void RedisStorage::startSearch(quint64 ticket, QSet<QString> rooms, QStringList 
     // fence that cannot go out, or does not come back within the command deadline, lets the
     // search run on the copy as it is.
     const quint64 fence = ++m_lastFence;
-    m_fences.emplace(
-        fence, [this, ticket, rooms = std::move(rooms), words = std::move(words), limit]() mutable {
-            m_search->startSearch(ticket, std::move(rooms), std::move(words), limit);
-        });
+    m_fences.emplace(fence, [this, ticket, lane, rooms = std::move(rooms), words = std::move(words),
+                             limit]() mutable {
+        m_search->startSearch(ticket, lane, std::move(rooms), std::move(words), limit);
+    });
     const bool sent = call({"PUBLISH", m_channel, event('f', {QByteArray::number(fence)})},
                            [this, fence](const RedisReply &r) {
                                if (!r.ok())

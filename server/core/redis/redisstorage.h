@@ -89,7 +89,8 @@ public:
                   std::function<void()> stored) override;
     void rooms(QList<protocol::RoomsAnswer::Entry> local,
                Then<QList<protocol::RoomsAnswer::Entry>> then) override;
-    void startSearch(quint64 ticket, QSet<QString> rooms, QStringList words, int limit) override;
+    void startSearch(quint64 ticket, const QString &lane, QSet<QString> rooms, QStringList words,
+                     int limit) override;
     void userOnline(const QString &userId, Then<bool> then) override;
     void claimDirect(const protocol::ChatMessage &message, const QString &clientId,
                      Then<Appended> then) override;
