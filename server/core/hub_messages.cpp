@@ -60,8 +60,11 @@ void Hub::sendToRoom(Connection *c, const Frame &f, const protocol::SendRequest 
                            return;
                        }
                        if (stored->duplicate) { // a resend: nothing new was stored
-                           if (sender)
-                               reply(sender, f, stored->message.toJson());
+                           if (sender) {
+                               ChatMessage original = stored->message;
+                               protocol::listReactionsFor(original, sender->user->id);
+                               reply(sender, f, original.toJson());
+                           }
                            return;
                        }
                        ++m_metrics.messagesIn;
@@ -200,6 +203,7 @@ void Hub::handleHistory(Connection *c, const Frame &f)
                             return sendUnavailable(p, f);
                         // Bounded in bytes: the newest that fit; the client pages on from the
                         // oldest it got.
+                        protocol::listReactionsFor(*messages, p->user->id);
                         protocol::trimToBytes(*messages, protocol::MaxAnswerBytes,
                                               protocol::KeepEnd::Last);
                         reply(p, f, protocol::HistoryAnswer{name, std::move(*messages)}.toJson());
@@ -277,6 +281,7 @@ void Hub::onSearched(quint64 ticket, const QList<ChatMessage> &messages)
     protocol::SearchAnswer answer = search->answer;
     answer.messages = messages;
     // Bounded in bytes: the newest results that fit (they come newest first).
+    protocol::listReactionsFor(answer.messages, c->user->id);
     protocol::trimToBytes(answer.messages, protocol::MaxAnswerBytes, protocol::KeepEnd::First);
     const QByteArray frame = wire(protocol::withRe(answer.toJson(), search->re));
     m_searches.erase(search);

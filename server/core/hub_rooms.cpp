@@ -88,6 +88,7 @@ void Hub::finishJoin(Connection *p, const Frame &f, const QString &name,
         broadcast(room, wire(presence(room.name, protocol::Presence::Event::Join, *user)), user);
     // Bounded in bytes: the newest events that fit; a first seq above since + 1 tells the
     // client to page back with history, as when more than MaxSinceHistory were missed.
+    protocol::listReactionsFor(entry->history, user->id);
     protocol::trimToBytes(entry->history, protocol::MaxAnswerBytes, protocol::KeepEnd::Last);
     // The member list is the room's, kept encoded (room.h): not encoded again per joiner.
     // A cluster's comes from the shared store, with every server's members.

@@ -63,6 +63,8 @@ qsizetype jsonBytesAtMost(const ChatMessage &m)
             reactions += 3 + 6 * user.size();
         reactions += 8;
     }
+    for (auto it = m.reactionCounts.cbegin(); it != m.reactionCounts.cend(); ++it)
+        reactions += 6 * it.key().size() + 24;
     return 256 + 6 * units + reactions;
 }
 
@@ -93,6 +95,28 @@ bool trimToBytes(QList<ChatMessage> &events, qsizetype budget, KeepEnd keep)
     else
         events.resize(kept);
     return true;
+}
+
+void listReactionsFor(ChatMessage &message, const QString &viewer)
+{
+    for (auto it = message.reactions.begin(); it != message.reactions.end(); ++it) {
+        QStringList &users = it.value();
+        if (users.size() <= MaxReactorsListed)
+            continue;
+        message.reactionCounts.insert(it.key(), users.size());
+        const bool viewerLater = users.indexOf(viewer, MaxReactorsListed) >= 0;
+        users.resize(MaxReactorsListed);
+        if (viewerLater)
+            users.last() = viewer;
+    }
+}
+
+void listReactionsFor(QList<ChatMessage> &events, const QString &viewer)
+{
+    for (ChatMessage &m : events) {
+        if (!m.reactions.isEmpty())
+            listReactionsFor(m, viewer);
+    }
 }
 
 QByteArray encode(const QJsonObject &frame)
@@ -178,6 +202,12 @@ QJsonObject ChatMessage::toJson() const
             byEmoji.insert(it.key(), QJsonArray::fromStringList(it.value()));
         o.insert("reactions"_L1, byEmoji);
     }
+    if (!reactionCounts.isEmpty()) {
+        QJsonObject counts;
+        for (auto it = reactionCounts.cbegin(); it != reactionCounts.cend(); ++it)
+            counts.insert(it.key(), it.value());
+        o.insert("reaction_counts"_L1, counts);
+    }
     if (replyTo)
         o.insert("reply_to"_L1, *replyTo);
     return o;
@@ -233,6 +263,15 @@ Decoded<ChatMessage> ChatMessage::fromJson(const QJsonObject &object)
             }
             if (!users.isEmpty()) // what a client cannot read it skips, as in lists
                 m.reactions.insert(it.key(), users);
+        }
+    }
+    if (r.has("reaction_counts"_L1)) {
+        const QJsonObject counts = r.object("reaction_counts"_L1);
+        for (auto it = counts.constBegin(); it != counts.constEnd(); ++it) {
+            // A count for an emoji it lists, and no smaller than the list; else skipped.
+            const qint64 n = it.value().toInteger(-1);
+            if (m.reactions.contains(it.key()) && n >= m.reactions.value(it.key()).size())
+                m.reactionCounts.insert(it.key(), n);
         }
     }
     return r.result(std::move(m));

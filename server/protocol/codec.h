@@ -69,6 +69,9 @@ struct ChatMessage {
     qint64 target = 0;
     QString emoji = {}; // Reaction
     bool on = true;     // Reaction: false takes it back
+    // "reaction_counts": emoji → how many reacted so, for the emoji whose "reactions" list was
+    // cut to MaxReactorsListed (listReactionsFor); absent otherwise.
+    QMap<QString, qint64> reactionCounts = {};
     bool isMessage() const { return kind == Kind::Message; }
     // The frame type of this kind: "message", "edit", "delete" or "reaction".
     QLatin1StringView typeName() const;
@@ -130,6 +133,12 @@ QList<UserInfo> usersFromJson(const QJsonValue &value);
 // were left out. Cheap while the list is far below the budget (an upper bound is summed first).
 enum class KeepEnd { Last, First };
 bool trimToBytes(QList<ChatMessage> &events, qsizetype budget, KeepEnd keep);
+
+// Cuts each message's reactions to MaxReactorsListed ids per emoji for an answer to `viewer`
+// (who stays listed when it reacted, so its client knows what it may take back), putting the
+// whole number in reactionCounts. Answers only: a stored message keeps every id.
+void listReactionsFor(QList<ChatMessage> &events, const QString &viewer);
+void listReactionsFor(ChatMessage &message, const QString &viewer);
 
 // Adds "re" to a direct answer when the request carried an id: the one place it is written.
 QJsonObject withRe(QJsonObject frame, const std::optional<QString> &re);

@@ -38,6 +38,10 @@ inline constexpr int MaxEmojiPerMessage = 20;
 // Different emoji one user may have on one message (Confab's choice): one person alone cannot
 // take a message's MaxEmojiPerMessage places.
 inline constexpr int MaxEmojiPerUser = 5;
+// The user ids an answer lists per emoji of a message, at most (Confab's choice): past it the
+// message carries "reaction_counts" too, so a message's bytes stay bounded however many react
+// (20 emoji x 20 ids: about 16 KB). The asking user's own id is always among those listed.
+inline constexpr int MaxReactorsListed = 20;
 inline constexpr int MinBanMinutes = 1;
 inline constexpr int MaxBanMinutes = 525600; // a year
 inline constexpr int MaxReasonChars = 256;

@@ -258,6 +258,42 @@ private Q_SLOTS:
         QCOMPARE(o.value("reply_to").toInteger(), 41);
     }
 
+    // Issue 19: an answer lists at most MaxReactorsListed ids per emoji, the asker among them,
+    // and counts them all.
+    void anAnswerCutsALongListOfReactors()
+    {
+        ChatMessage m{QStringLiteral("general"),
+                      42,
+                      QStringLiteral("m-1"),
+                      ana,
+                      QStringLiteral("popular"),
+                      1700000000000,
+                      {}};
+        QStringList many;
+        for (int i = 0; i < MaxReactorsListed + 10; ++i)
+            many.append(QStringLiteral("u-%1").arg(i));
+        m.reactions.insert(QStringLiteral("🎉"), many);
+        m.reactions.insert(QStringLiteral("👍"), {ana.id});
+        ChatMessage forLast = m;
+        listReactionsFor(forLast, many.last());
+        QCOMPARE(forLast.reactions.value(QStringLiteral("🎉")).size(), MaxReactorsListed);
+        QCOMPARE(forLast.reactions.value(QStringLiteral("🎉")).last(), many.last());
+        QCOMPARE(forLast.reactions.value(QStringLiteral("🎉")).first(), many.first());
+        QCOMPARE(forLast.reactionCounts,
+                 (QMap<QString, qint64>{{QStringLiteral("🎉"), many.size()}}));
+        QCOMPARE(forLast.reactions.value(QStringLiteral("👍")), QStringList{ana.id}); // short: as is
+        QCOMPARE(throughTheWire(forLast), forLast);
+        ChatMessage forFirst = m;
+        listReactionsFor(forFirst, many.first());
+        QCOMPARE(forFirst.reactions.value(QStringLiteral("🎉")), many.first(MaxReactorsListed));
+        // A count smaller than its list, or for an emoji not listed, is not believed.
+        QJsonObject o = forFirst.toJson();
+        o.insert("reaction_counts", QJsonObject{{"🎉", 3}, {"🍕", 9}});
+        const auto read = ChatMessage::fromJson(o);
+        QVERIFY(std::holds_alternative<ChatMessage>(read));
+        QVERIFY(std::get<ChatMessage>(read).reactionCounts.isEmpty());
+    }
+
     // A room's log holds events of every kind as ChatMessage (codec.h): each comes back as the
     // frame its typed twin in eventframes.h writes.
     void roomEventsOfEveryKindTravelAsOneType()

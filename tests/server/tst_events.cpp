@@ -9,6 +9,8 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QTest>
+#include <memory>
+#include <vector>
 
 using namespace confab;
 using namespace confab::test;
@@ -295,6 +297,48 @@ private Q_SLOTS:
         // One of the twenty, by someone with places left: no new emoji, so allowed.
         QCOMPARE(erin.request(reactFrame(1, "e7"))["type"].toString(), "reaction");
         QCOMPARE(history(p.alice)[0]["reactions"].toObject().size(), 20);
+    }
+
+    // Issue 19 (1): every reacting user added its id to the message in every answer: about
+    // 1,300 users made one message over 1 MiB. An answer lists at most MaxReactorsListed ids per
+    // emoji (the asker's own among them when it reacted) and says how many in reaction_counts.
+    void anAnswerListsAtMostTwentyReactorsPerEmojiAndCountsThemAll()
+    {
+        TwoUsers p;
+        QVERIFY(p.start());
+        say(p.alice, "popular"); // 1
+        constexpr int Reactors = protocol::MaxReactorsListed + 5;
+        std::vector<std::unique_ptr<TestClient>> fans;
+        QStringList ids;
+        for (int i = 0; i < Reactors; ++i) {
+            fans.push_back(std::make_unique<TestClient>());
+            QVERIFY(fans.back()->enter(p.server.port(), QStringLiteral("fan%1").arg(i)));
+            QCOMPARE(fans.back()->join("general")["type"].toString(), "joined");
+            QCOMPARE(fans.back()->request(reactFrame(1, "🎉"))["type"].toString(), "reaction");
+            ids.append(fans.back()->userId());
+        }
+        QCOMPARE(p.alice.request(reactFrame(1, "👍"))["type"].toString(), "reaction");
+        // Someone who did not react: the first twenty, in the order they reacted, and the count.
+        const QJsonObject seen = history(p.bob)[0].toObject();
+        QCOMPARE(seen["reactions"]["🎉"].toArray(),
+                 QJsonArray::fromStringList(ids.first(protocol::MaxReactorsListed)));
+        QCOMPARE(seen["reaction_counts"].toObject(), (QJsonObject{{"🎉", Reactors}}));
+        QCOMPARE(seen["reactions"]["👍"].toArray(), QJsonArray{p.alice.userId()});
+        // The last to react: listed (in the last place), so its client can take it back.
+        TestClient &last = *fans.back();
+        for (const QJsonObject &m :
+             {history(last)[0].toObject(),
+              last.join("general", {{"since", 0}})["history"][0].toObject()}) {
+            const QJsonArray listed = m["reactions"]["🎉"].toArray();
+            QCOMPARE(listed.size(), protocol::MaxReactorsListed);
+            QCOMPARE(listed.last().toString(), last.userId());
+            QCOMPARE(m["reaction_counts"]["🎉"].toInt(), Reactors);
+        }
+        // A search answer too.
+        const QJsonObject found =
+            last.request({{"type", "search"}, {"q", "popular"}})["messages"][0].toObject();
+        QCOMPARE(found["reactions"]["🎉"].toArray().size(), protocol::MaxReactorsListed);
+        QCOMPARE(found["reaction_counts"]["🎉"].toInt(), Reactors);
     }
 
     void aReplyNamesAMessageOfTheRoom()
