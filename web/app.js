@@ -2,7 +2,7 @@
 // docs/protocol.md over /ws on the server that served it. Network text is only ever put into the
 // page as text (textContent, text nodes); links are made from it with DOM calls, never HTML.
 
-import { adopt, applyEvent, isEvent, isValidEmoji } from './events.js';
+import { adopt, applyEvent, isEvent, isValidEmoji, reactionCount } from './events.js';
 import { ask, closePopup, popupOpen, showMenu, showPalette } from './popups.js';
 
 const $ = (id) => document.getElementById(id);
@@ -628,7 +628,7 @@ function sendText(text, replyTo) {
   state.outbox.push({ id, key: c.key, frame });
   saveOutbox();
   c.messages.push({ pendingId: id, from: state.user || { id: '', nick: state.nick }, text, ts: Date.now(),
-                    seq: Infinity, reply_to: frame.reply_to, reactions: {} });
+                    seq: Infinity, reply_to: frame.reply_to, reactions: {}, unlisted: {} });
   send(frame);
   render({ keepBottom: true, forceBottom: true });
   return true;
@@ -1060,11 +1060,14 @@ function reactionsOf(c, m, canReact) {
     chip.dataset.fkey = `chip:${m.seq}:${emoji}`;
     chip.dataset.emoji = emoji;
     chip.setAttribute('aria-pressed', mine ? 'true' : 'false');
+    const count = reactionCount(m, emoji);
     const names = users.map(nameOf);
+    const others = count - users.length;
+    if (others > 0) names.push(`${others} more`);
     chip.title = `${names.join(', ')} reacted with ${emoji}`;
-    chip.setAttribute('aria-label', `${emoji} ${users.length}: ${chip.title}`);
+    chip.setAttribute('aria-label', `${emoji} ${count}: ${chip.title}`);
     chip.disabled = !canReact;
-    chip.append(span('chip-emoji', emoji), span('chip-count', `${users.length}`));
+    chip.append(span('chip-emoji', emoji), span('chip-count', `${count}`));
     box.append(chip);
   }
   if (canReact) {

@@ -20,6 +20,16 @@ export function adopt(m, stateSeq) {
     }
   }
   m.reactions = reactions;
+  // An answer lists at most 20 reactors per emoji (the user among them when it reacted) and then
+  // says how many there are in reaction_counts: the others are counted here, unnamed.
+  const unlisted = {};
+  const counts = m.reaction_counts && typeof m.reaction_counts === 'object' ? m.reaction_counts : {};
+  for (const [emoji, users] of Object.entries(reactions)) {
+    const n = counts[emoji];
+    if (Number.isInteger(n) && n > users.length) unlisted[emoji] = n - users.length;
+  }
+  m.unlisted = unlisted;
+  delete m.reaction_counts;
   if (m.deleted) {
     m.text = '';
     delete m.edited_ts;
@@ -44,20 +54,33 @@ export function applyEvent(messages, ev) {
     m.deleted = true;
     m.text = '';
     m.reactions = {};
+    m.unlisted = {};
     delete m.edited_ts;
   } else if (ev.type === 'reaction') {
     const who = ev.from && ev.from.id;
     if (!ev.emoji || !who) return null;
     const users = m.reactions[ev.emoji] || [];
     const has = users.includes(who);
+    m.unlisted = m.unlisted || {};
     if (ev.on && !has) m.reactions[ev.emoji] = [...users, who];
-    if (!ev.on && has) {
-      const rest = users.filter((u) => u !== who);
-      if (rest.length) m.reactions[ev.emoji] = rest;
-      else delete m.reactions[ev.emoji];
+    if (!ev.on) {
+      // One the answer did not name took it back: one fewer of those counted unnamed.
+      if (has) m.reactions[ev.emoji] = users.filter((u) => u !== who);
+      else if (m.unlisted[ev.emoji] > 0) m.unlisted[ev.emoji] -= 1;
+      else return m;
+      if (!m.unlisted[ev.emoji]) delete m.unlisted[ev.emoji];
+      if (!m.reactions[ev.emoji].length) {
+        if (m.unlisted[ev.emoji]) m.reactions[ev.emoji] = [];
+        else delete m.reactions[ev.emoji];
+      }
     }
   }
   return m;
+}
+
+// How many reacted to `m` with `emoji`: those named and those only counted.
+export function reactionCount(m, emoji) {
+  return (m.reactions[emoji] || []).length + ((m.unlisted && m.unlisted[emoji]) || 0);
 }
 
 // The emoji rule of the protocol (isValidEmoji in validation.cpp): 1 to 32 bytes of UTF-8, no

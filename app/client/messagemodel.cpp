@@ -136,8 +136,11 @@ QVariantList MessageModel::reactionsOf(const Row &r) const
         QStringList who;
         for (const QString &id : users)
             who.append(id == m_ownUserId ? QObject::tr("you") : m_nicks.value(id, id.left(8)));
+        const qint64 others = r.unlisted.value(emoji);
+        if (others > 0)
+            who.append(QObject::tr("%1 more").arg(others));
         out.append(QVariantMap{{u"emoji"_s, emoji},
-                               {u"count"_s, int(users.size())},
+                               {u"count"_s, int(users.size() + others)},
                                {u"mine"_s, users.contains(m_ownUserId)},
                                {u"who"_s, who.join(u", "_s)}});
     }
@@ -210,8 +213,11 @@ MessageModel::Row MessageModel::rowFrom(const protocol::ChatMessage &m)
     r.deleted = m.deleted;
     r.replyTo = m.replyTo.value_or(0);
     for (auto it = m.reactions.cbegin(); it != m.reactions.cend(); ++it) {
-        if (!it.value().isEmpty())
-            r.reactions.append({it.key(), it.value()});
+        if (it.value().isEmpty())
+            continue;
+        r.reactions.append({it.key(), it.value()});
+        if (const qint64 n = m.reactionCounts.value(it.key()); n > it.value().size())
+            r.unlisted.insert(it.key(), n - it.value().size());
     }
     return r;
 }
@@ -329,6 +335,7 @@ bool MessageModel::applyEvent(const protocol::ChatMessage &e)
         r.deleted = true;
         r.text.clear();
         r.reactions.clear();
+        r.unlisted.clear();
         rowChanged(i, {TextRole, HtmlRole, EditedRole, DeletedRole, ReactionsRole, MentionRole,
                        Qt::DisplayRole});
         return true;
@@ -344,9 +351,17 @@ bool MessageModel::applyEvent(const protocol::ChatMessage &e)
                 return false;
             }
         } else {
-            if (it == r.reactions.end() || !it->second.removeOne(e.from.id))
+            if (it == r.reactions.end())
                 return false;
-            if (it->second.isEmpty())
+            if (!it->second.removeOne(e.from.id)) {
+                // One the answer did not name took it back.
+                auto unnamed = r.unlisted.find(e.emoji);
+                if (unnamed == r.unlisted.end())
+                    return false;
+                if (--*unnamed <= 0)
+                    r.unlisted.erase(unnamed);
+            }
+            if (it->second.isEmpty() && !r.unlisted.contains(e.emoji))
                 r.reactions.erase(it);
         }
         const QModelIndex at = index(i);

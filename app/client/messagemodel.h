@@ -63,6 +63,9 @@ public:
         bool deleted = false;
         // emoji → user ids, in the order they reacted; emoji in the order they first came.
         QList<std::pair<QString, QStringList>> reactions;
+        // emoji → reactors counted but not named: an answer names at most MaxReactorsListed
+        // per emoji and gives the whole number in reaction_counts.
+        QHash<QString, qint64> unlisted;
         qint64 replyTo = 0;
     };
 

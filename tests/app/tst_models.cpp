@@ -403,6 +403,43 @@ private Q_SLOTS:
         QVERIFY(m.index(3).data(MessageModel::DeletedRole).toBool());
     }
 
+    // Issue 19: an answer names at most 20 reactors per emoji and counts them all in
+    // reaction_counts; the chip counts every one, and the unnamed ones can take theirs back.
+    void aCutListOfReactorsCountsTheUnnamedToo()
+    {
+        using Kind = protocol::ChatMessage::Kind;
+        MessageModel m;
+        const ModelTester tester(&m);
+        m.setOwnUserId("me");
+        protocol::ChatMessage popular = msg(1, "u1", "popular", base);
+        QStringList named;
+        for (int i = 0; i < protocol::MaxReactorsListed; ++i)
+            named.append(QStringLiteral("fan%1").arg(i));
+        popular.reactions = {{"🎉", named}};
+        popular.reactionCounts = {{"🎉", protocol::MaxReactorsListed + 2}};
+        m.addMessage(popular);
+        auto chip = [&] {
+            return m.index(0).data(MessageModel::ReactionsRole).toList()[0].toMap();
+        };
+        QCOMPARE(chip().value("count").toInt(), 22);
+        QVERIFY(chip().value("who").toString().endsWith("2 more"));
+        QCOMPARE(chip().value("mine").toBool(), false);
+        // One not named takes it back, then a named one; then this user reacts.
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 2, "unnamed", 1, "🎉", false)));
+        QCOMPARE(chip().value("count").toInt(), 21);
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 3, "fan0", 1, "🎉", false)));
+        QCOMPARE(chip().value("count").toInt(), 20);
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 4, "me", 1, "🎉")));
+        QCOMPARE(chip().value("count").toInt(), 21);
+        QCOMPARE(chip().value("mine").toBool(), true);
+        // The last unnamed one goes: the named ones stay, counted.
+        QVERIFY(m.applyEvent(roomEvent(Kind::Reaction, 5, "other", 1, "🎉", false)));
+        QCOMPARE(chip().value("count").toInt(), 20);
+        QVERIFY(!chip().value("who").toString().contains("more"));
+        // Nobody left unnamed: one more unknown "off" changes nothing.
+        QVERIFY(!m.applyEvent(roomEvent(Kind::Reaction, 6, "stranger", 1, "🎉", false)));
+    }
+
     // A reply shows the quoted message's author and text, and follows its edit and deletion.
     void repliesQuoteTheMessageTheyAnswer()
     {

@@ -334,10 +334,34 @@ async function v11(page, bob) {
   await bob.seqOf('unread 52');
   const badge = () => page.evaluate(() => document.querySelector('#room-list button[data-key="archive"] .badge')?.textContent);
   await page.waitForFunction(() => document.querySelector('#room-list button[data-key="archive"] .badge')?.textContent === '52');
+  // Issue 19: an answer lists at most 20 reactors per emoji and counts the rest
+  // (reaction_counts); 22 react to a message of bob's, and the reloaded page's joined shows 22.
+  const port = Number(new URL(bob.ws.url).port);
+  bob.send({ type: 'send', room: 'general', text: 'party at eight' });
+  const partySeq = await bob.seqOf('party at eight');
+  const fans = await Promise.all(Array.from({ length: 22 }, (_, i) => new Bot().open(port, `fan${i}`)));
+  for (const fan of fans) {
+    fan.send({ type: 'react', room: 'general', target: partySeq, emoji: '🎉', on: true });
+    await fan.wait((f) => f.type === 'reaction' && f.target === partySeq && f.from.id === fan.user.id);
+  }
   await page.reload();
   await page.waitForSelector('#room-list button[data-key="archive"] .badge');
   check(await badge() === '52', `after a reload the room's badge is joined's unread, beyond the 50 of history (${await badge()})`);
   await page.click('#room-list button[data-key="general"]');
+  const party = () => page.evaluate((seq) => {
+    const c = document.querySelector(`#messages .msg[data-seq="${seq}"] .chip[data-emoji="🎉"]`);
+    return c && { count: c.querySelector('.chip-count').textContent, title: c.getAttribute('title') };
+  }, partySeq);
+  await page.waitForFunction((seq) => document.querySelector(`#messages .msg[data-seq="${seq}"] .chip[data-emoji="🎉"]`), partySeq);
+  const shown = await party();
+  check(shown.count === '22' && /2 more/.test(shown.title),
+        `22 reactors, 20 of them named in joined: the chip counts 22 and says "2 more" (${JSON.stringify(shown)})`);
+  // One of the two it was not told of takes it back: 21.
+  fans[21].send({ type: 'react', room: 'general', target: partySeq, emoji: '🎉', on: false });
+  await page.waitForFunction((seq) => document.querySelector(`#messages .msg[data-seq="${seq}"] .chip[data-emoji="🎉"] .chip-count`)?.textContent === '21', partySeq)
+    .catch(() => {});
+  check((await party()).count === '21', 'an unnamed reactor taking it back counts 21');
+  for (const fan of fans) fan.close();
 }
 
 // A busy chat for the screenshots, in its own room: a reply, reactions from several users, an
