@@ -143,11 +143,16 @@ private:
         using Rooms = QList<protocol::RoomsAnswer::Entry>;
         Rooms rooms;
         qint64 readNs = 0;
-        bool valid = false;   // discarded by this server's changes to rooms (invalidateDirectory)
-        bool reading = false; // a read is under way: requests wait for it
+        bool valid = false;     // discarded by this server's changes to rooms (invalidateDirectory)
+        bool reading = false;   // a read is under way: requests wait for it
+        bool scheduled = false; // a read waits for DirectoryMinGapMs to pass
         QList<std::function<void(const Rooms *)>> waiting;
     };
     static constexpr qint64 DirectoryMaxAgeMs = 1000;
+    // Reads start at least this far apart, however often changes discard the copy: a busy
+    // chat's joins and leaves must not turn every rooms request into a read of every room.
+    static constexpr qint64 DirectoryMinGapMs = 200;
+    void readDirectory();
     void withDirectory(std::function<void(const Directory::Rooms *)> then);
     void invalidateDirectory() { m_directory.valid = false; }
     Directory m_directory;

@@ -7,6 +7,7 @@
 
 #include <QDateTime>
 #include <QPointer>
+#include <QTimer>
 #include <QUuid>
 #include <algorithm>
 
@@ -185,8 +186,27 @@ void Hub::withDirectory(std::function<void(const Directory::Rooms *)> then)
     if (m_directory.valid && now - m_directory.readNs < DirectoryMaxAgeMs * NsPerMs)
         return then(&m_directory.rooms);
     m_directory.waiting.append(std::move(then));
-    if (m_directory.reading)
+    if (m_directory.reading || m_directory.scheduled)
         return;
+    // Changes discarded the copy soon after it was read: the next read waits for the gap (those
+    // who ask meanwhile wait for it too, and still see every change made before they asked).
+    const qint64 sinceLast = (now - m_directory.readNs) / NsPerMs;
+    if (m_directory.readNs != 0 && sinceLast < DirectoryMinGapMs) {
+        m_directory.scheduled = true;
+        QTimer::singleShot(int(DirectoryMinGapMs - sinceLast), this, [this] {
+            m_directory.scheduled = false;
+            readDirectory();
+        });
+        return;
+    }
+    readDirectory();
+}
+
+void Hub::readDirectory()
+{
+    if (m_directory.reading || m_directory.waiting.isEmpty())
+        return;
+    const qint64 now = monotonicNs();
     m_directory.reading = true;
     m_directory.valid = true; // unless a change comes while it is read
     ++m_metrics.directoryReads;

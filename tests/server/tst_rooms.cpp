@@ -4,6 +4,7 @@
 #include "testclient.h"
 #include "testserver.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QTest>
 
@@ -220,6 +221,52 @@ private Q_SLOTS:
         QCOMPARE(rooms.at(1)["topic"].toString(), "now");
         p.alice.request({{"type", "leave"}, {"room", "fresh"}});
         QCOMPARE(p.alice.request({{"type", "rooms"}})["rooms"].toArray().size(), 1);
+    }
+
+    // Issue 19 (6), what the cache above left: every join or leave discarded it, so in a chat
+    // where people come and go each rooms request read every room again. Reads now start at
+    // least DirectoryMinGapMs apart, and an answer still shows every change made before it.
+    void comingsAndGoingsDoNotMakeEveryRequestReadTheDirectory()
+    {
+        TwoUsers p;
+        QVERIFY(p.start());
+        auto reads = [&] {
+            quint64 n = 0;
+            for (int i = 0; i < p.server.serverCount(); ++i)
+                n += p.server.server(i).metrics().directoryReads;
+            return n;
+        };
+        p.alice.request({{"type", "rooms"}});
+        const quint64 before = reads();
+        QElapsedTimer clock;
+        clock.start();
+        // Bob comes and goes, Alice asks, every 10 ms, for 2 s.
+        constexpr int Rounds = 200;
+        p.alice.clear();
+        for (int i = 0; i < Rounds; ++i) {
+            p.bob.send({{"type", i % 2 == 0 ? "join" : "leave"}, {"room", "churn"}});
+            p.alice.send({{"type", "rooms"}});
+            QTest::qWait(10);
+        }
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                qsizetype n = 0;
+                for (const QJsonObject &f : p.alice.pending())
+                    n += f["type"].toString() == "rooms";
+                return n == Rounds;
+            },
+            waitMs()));
+        const qint64 ms = clock.elapsed();
+        const quint64 read = reads() - before;
+        qInfo("%d rooms requests amid as many joins and leaves, in %lld ms: %llu reads", Rounds, ms,
+              static_cast<unsigned long long>(read));
+        // Each server at most once per gap (plus the first).
+        const quint64 most = quint64(p.server.serverCount()) * (ms / 200 + 2);
+        QVERIFY2(read <= most, qPrintable(QStringLiteral("%1 > %2").arg(read).arg(most)));
+        // The last change (a leave) shows in the next answer, on one server at once.
+        QCOMPARE(p.bob.request({{"type", "join"}, {"room", "churn"}})["type"].toString(), "joined");
+        if (!clusterMode())
+            QCOMPARE(p.alice.request({{"type", "rooms"}})["rooms"].toArray().size(), 2);
     }
 
     void joinedListsTheMembersAsTheyAreNow()
