@@ -377,9 +377,17 @@ const handlers = {
   },
 
   rooms(f) {
+    // The directory comes in pages ("more", then asked again with "after"): ids
+    // "dir-<listing>-<page>", so that a page of an older listing is not mixed in.
+    const [tag, listing, page] = String(f.re || '').split('-');
+    const ours = tag === 'dir';
+    if (ours && Number(listing) !== state.dirListing) return;
+    const pageNo = ours ? Number(page) : 0;
     const list = $('directory');
-    list.replaceChildren();
-    for (const r of f.rooms || []) {
+    if (pageNo === 0) list.replaceChildren();
+    const rooms = f.rooms || [];
+    if (f.more === true && rooms.length && pageNo + 1 < MaxDirectoryPages) askDirectory(pageNo + 1, rooms[rooms.length - 1].room);
+    for (const r of rooms) {
       const li = document.createElement('li');
       const b = button('', () => { joinRoom(r.room, true); list.hidden = true; });
       b.append(span('name', '#' + r.room), span('count', `${r.members}`));
@@ -1378,8 +1386,17 @@ $('directory-button').addEventListener('click', () => {
     $('directory').hidden = true;
     return;
   }
-  send({ type: 'rooms', id: 'r-' + ++state.nextId });
+  state.dirListing = (state.dirListing || 0) + 1;
+  askDirectory(0);
 });
+
+// At most this many pages of the directory (each up to 256 KiB): a longer one is cut.
+const MaxDirectoryPages = 40;
+function askDirectory(page, after) {
+  const frame = { type: 'rooms', id: `dir-${state.dirListing}-${page}` };
+  if (after !== undefined) frame.after = after;
+  send(frame);
+}
 
 $('search-form').addEventListener('submit', (e) => {
   e.preventDefault();

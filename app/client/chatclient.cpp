@@ -267,13 +267,30 @@ void ChatClient::handleSearch(const protocol::SearchAnswer &search, const std::o
     m_searchResults.replace(results);
 }
 
-void ChatClient::handleRooms(const protocol::RoomsAnswer &rooms, const std::optional<QString> &)
+void ChatClient::handleRooms(const protocol::RoomsAnswer &rooms, const std::optional<QString> &re)
 {
-    QList<QVariantMap> entries;
+    // "dir-<listing>-<page>"; an answer without it (asked by someone else) is a first page.
+    const QStringList parts = re.value_or(QString()).split(u'-');
+    const bool ours = parts.size() == 3 && parts[0] == "dir"_L1;
+    if (ours && parts[1].toInt() != m_directoryListing)
+        return; // a page of an older listing
+    const int page = ours ? parts[2].toInt() : 0;
+    if (page == 0)
+        m_directoryGathered.clear();
     for (const auto &entry : rooms.rooms)
-        entries.append(
+        m_directoryGathered.append(
             {{u"room"_s, entry.room}, {u"members"_s, entry.members}, {u"topic"_s, entry.topic}});
-    m_directory.replace(entries);
+    m_directory.replace(m_directoryGathered);
+    // At most this many pages (each up to 256 KiB): a directory beyond that is cut.
+    constexpr int MaxDirectoryPages = 40;
+    if (rooms.more && !rooms.rooms.isEmpty() && page + 1 < MaxDirectoryPages)
+        askDirectoryPage(page + 1, rooms.rooms.last().room);
+}
+
+void ChatClient::askDirectoryPage(int page, const std::optional<QString> &after)
+{
+    m_session.send(protocol::withId(protocol::RoomsRequest{after}.toJson(),
+                                    u"dir-%1-%2"_s.arg(m_directoryListing).arg(page)));
 }
 
 void ChatClient::handleError(const protocol::ErrorFrame &error,
@@ -422,7 +439,8 @@ void ChatClient::search(const QString &query)
 
 void ChatClient::refreshDirectory()
 {
-    m_session.send(protocol::RoomsRequest{}.toJson());
+    ++m_directoryListing;
+    askDirectoryPage(0, std::nullopt);
 }
 
 void ChatClient::switchRoom(int delta)

@@ -201,6 +201,12 @@ private:
     Conversations m_conversations{m_session};
     RecordListModel m_searchResults{{"room", "seq", "nick", "text", "when"}};
     RecordListModel m_directory{{"room", "members", "topic"}};
+    // The directory comes in pages ("more", asked again with "after"): the pages gathered so
+    // far of the newest listing (m_directoryListing: its number, in the requests' ids, so that
+    // a page of an older listing is not mixed in).
+    QList<QVariantMap> m_directoryGathered;
+    int m_directoryListing = 0;
+    void askDirectoryPage(int page, const std::optional<QString> &after);
     QString m_token;
     QString m_serverName;
     QString m_address; // as the user typed it, remembered once it worked

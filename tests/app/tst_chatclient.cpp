@@ -131,6 +131,47 @@ private Q_SLOTS:
         QCOMPARE(app.client.currentRoom(), QStringLiteral("early"));
     }
 
+    // Issue 19: a directory larger than one answer comes in pages ("more", then "after"); the
+    // app read only the first page.
+    void theRoomDirectoryListsEveryPage()
+    {
+        TestServer server;
+        QVERIFY(server.start());
+        TestClient host;
+        QVERIFY(host.enter(server.port(), "host"));
+        // Topics of 256 control characters, six bytes each in JSON: about 170 rooms a page.
+        constexpr int Rooms = 400;
+        const QString topic(256, QChar(1));
+        for (int i = 0; i < Rooms; ++i) {
+            const QString room = QStringLiteral("room%1").arg(i, 3, 10, QLatin1Char('0'));
+            host.send({{"type", "join"}, {"room", room}});
+            host.send({{"type", "topic"}, {"room", room}, {"topic", topic}});
+        }
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                qsizetype n = 0;
+                for (const QJsonObject &f : host.pending())
+                    n += f["type"].toString() == "topic";
+                return n == Rooms;
+            },
+            waitMs()));
+        const QJsonObject first = host.request({{"type", "rooms"}});
+        QVERIFY(first["more"].toBool()); // the server does page it
+
+        App app;
+        app.client.connectTo(address(server.port()), "browser");
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Online, waitMs());
+        app.client.refreshDirectory();
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.directory()->rowCount(), Rooms + 1, waitMs());
+        QCOMPARE(app.client.directory()->get(0).toMap().value("room").toString(), "general");
+        QCOMPARE(app.client.directory()->get(Rooms).toMap().value("room").toString(), "room399");
+        // Asked again: listed again, once.
+        app.client.refreshDirectory();
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.directory()->rowCount(), Rooms + 1, waitMs());
+        QTest::qWait(200);
+        QCOMPARE(app.client.directory()->rowCount(), Rooms + 1);
+    }
+
     void unreadCountsFollowReadPositions()
     {
         TestServer server;

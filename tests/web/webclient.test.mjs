@@ -364,6 +364,31 @@ async function v11(page, bob) {
   for (const fan of fans) fan.close();
 }
 
+// Issue 19: a directory larger than one answer (256 KiB) comes in pages; the page read only the
+// first. 20 bots make 20 rooms each with a topic of 256 control characters (6 bytes each in
+// JSON): about 160 rooms a page, so 400 take three.
+async function directoryPages(page, port) {
+  const makers = await Promise.all(Array.from({ length: 20 }, (_, i) => new Bot().open(port, `maker${i}`)));
+  const topic = '\u0001'.repeat(256);
+  await Promise.all(makers.map(async (bot, i) => {
+    for (let j = 0; j < 20; j++) {
+      const room = `lobby${String(i * 20 + j).padStart(3, '0')}`;
+      bot.send({ type: 'join', room });
+      bot.send({ type: 'topic', room, topic });
+    }
+    await bot.wait((f) => f.type === 'topic' && f.room === `lobby${String(i * 20 + 19).padStart(3, '0')}`, 30000);
+  }));
+  await page.click('#directory-button');
+  await page.waitForFunction(() => document.querySelectorAll('#directory li').length >= 400, null, { timeout: 20000 })
+    .catch(() => {});
+  const names = await page.$$eval('#directory li .name', (els) => els.map((e) => e.textContent));
+  const lobbies = names.filter((n) => n.startsWith('#lobby'));
+  check(lobbies.length === 400 && new Set(names).size === names.length && lobbies[399] === '#lobby399',
+        `the directory lists every page: 400 rooms of 400, none twice (${lobbies.length}, ${names.length} in all)`);
+  await page.click('#directory-button'); // closed again
+  for (const bot of makers) bot.close();
+}
+
 // A busy chat for the screenshots, in its own room: a reply, reactions from several users, an
 // edit, a deletion.
 async function busyChat(page, bob, port) {
@@ -542,6 +567,7 @@ try {
   const speaks11 = Array.isArray(bob.welcome.features) && ['edit', 'delete', 'reply', 'react'].every((f) => bob.welcome.features.includes(f));
   check(speaks11, `the server speaks 1.1 (welcome.features ${JSON.stringify(bob.welcome.features)})`);
   if (speaks11) await v11(page, bob); // else the rest still tests what 1.0 has
+  await directoryPages(page, port);
 
   // Light and dark screenshots of a busy room: replies, reactions, an edited and a deleted message.
   for (let i = 0; i < 3; i++) bob.send({ type: 'send', room: 'general', text: `note ${i}: deploy at ${10 + i}:00`, id: `n${i}` });
