@@ -83,7 +83,8 @@ public:
     User *user = nullptr;
     bool helloSeen = false; // the first hello is free of the rate limit, later ones are not
     QSet<QString> rooms;
-    int joinsInFlight = 0; // joins waiting for the store: later frames wait behind them
+    // Its join or hello waits for the store (a cluster): later frames wait behind it (Hub).
+    int storeWaits = 0;
 
 Q_SIGNALS:
     void textReceived(confab::Connection *connection, const QByteArray &utf8);

@@ -5,10 +5,25 @@
 #include "logging.h"
 #include "storage.h"
 
+#include <QPointer>
+
 namespace confab {
 
 using namespace Qt::StringLiterals;
 using protocol::Error;
+
+namespace {
+// The "re" an answer to this frame (or to what could not be read of it) carries.
+std::optional<QString> answerRe(const protocol::Frame *frame,
+                                const protocol::DecodeFailure *failure)
+{
+    if (frame && frame->hasId)
+        return frame->id;
+    if (failure && failure->hasRe)
+        return failure->re;
+    return std::nullopt;
+}
+} // namespace
 
 Hub::Hub(const ServerConfig &config, Storage &store, Metrics &metrics, QObject *parent)
     : QObject(parent)
@@ -155,14 +170,10 @@ void Hub::onText(Connection *c, const QByteArray &utf8)
     const bool isHello = frame && frame->type == protocol::Hello::Type;
     const bool freeHello = isHello && !c->helloSeen;
     c->helloSeen = c->helloSeen || isHello;
-    std::optional<QString> re;
-    if (frame && frame->hasId)
-        re = frame->id;
-    else if (failure && failure->hasRe)
-        re = failure->re;
+    const std::optional<QString> re = answerRe(frame, failure);
     if (!freeHello && !admit(c, re))
         return;
-    if (c->joinsInFlight > 0) { // in order behind it (handleJoin), errors included
+    if (c->storeWaits > 0) { // in order behind a join or hello (holdFrames), errors included
         m_deferred[c].append(failure ? std::variant<Frame, protocol::DecodeFailure>(*failure)
                                      : std::variant<Frame, protocol::DecodeFailure>(*frame));
         return;
@@ -182,19 +193,26 @@ void Hub::handleDecoded(Connection *c, const Frame *frame, const protocol::Decod
     dispatch(c, *frame);
 }
 
+std::function<void()> Hub::holdFrames(Connection *c)
+{
+    ++c->storeWaits;
+    return [this, p = QPointer<Connection>(c)] {
+        if (!p || !isAttached(p))
+            return;
+        --p->storeWaits;
+        if (p->storeWaits == 0 && m_deferred.contains(p))
+            resumeDeferred(p); // (never on one server: the store answers at once)
+    };
+}
+
 void Hub::resumeDeferred(Connection *c)
 {
     auto it = m_deferred.find(c);
-    while (it != m_deferred.end() && !it->isEmpty() && c->joinsInFlight == 0) {
+    while (it != m_deferred.end() && !it->isEmpty() && c->storeWaits == 0) {
         const auto next = it->takeFirst();
         const Frame *frame = std::get_if<Frame>(&next);
         const auto *failure = std::get_if<protocol::DecodeFailure>(&next);
-        std::optional<QString> re;
-        if (frame && frame->hasId)
-            re = frame->id;
-        else if (failure && failure->hasRe)
-            re = failure->re;
-        handleDecoded(c, frame, failure, re);
+        handleDecoded(c, frame, failure, answerRe(frame, failure));
         it = m_deferred.find(c); // a handler may have closed c (onGone removes its entry)
     }
     if (it != m_deferred.end() && it->isEmpty())

@@ -134,6 +134,9 @@ private:
                        const std::optional<QString> &re);
     // Handles the frames that waited for c's joins, until another join waits.
     void resumeDeferred(Connection *c);
+    // The connection's frame waits for the store: its later frames wait behind it until the
+    // returned function runs (at the end of the store's answer; then they go on, in order).
+    std::function<void()> holdFrames(Connection *c);
     // One page of the room directory (sorted by name, after `after`, MaxAnswerBytes at most).
     static protocol::RoomsAnswer directoryPage(const QList<protocol::RoomsAnswer::Entry> &all,
                                                const QString &after);

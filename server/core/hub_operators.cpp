@@ -11,6 +11,7 @@
 
 #include <QDateTime>
 #include <QPointer>
+#include <QScopeGuard>
 #include <memory>
 
 namespace confab {
@@ -223,8 +224,9 @@ void Hub::unlessBanned(Connection *c, const Frame &f, const QString &userId, con
                        std::function<void(Connection *)> proceed)
 {
     m_store.findBan(userId, ip,
-                    [this, p = QPointer<Connection>(c), f,
-                     proceed = std::move(proceed)](std::optional<std::optional<Ban>> ban) {
+                    [this, p = QPointer<Connection>(c), f, proceed = std::move(proceed),
+                     held = holdFrames(c)](std::optional<std::optional<Ban>> ban) {
+                        const auto resume = qScopeGuard(held);
                         if (!isAttached(p) || p->user)
                             return; // gone, or welcomed by a hello answered meanwhile
                         if (!ban)

@@ -7,6 +7,7 @@
 
 #include <QDateTime>
 #include <QPointer>
+#include <QScopeGuard>
 #include <QTimer>
 #include <QUuid>
 #include <algorithm>
@@ -55,17 +56,13 @@ void Hub::handleJoin(Connection *c, const Frame &f)
     // In a cluster the join is answered when Redis has: the connection's next frames wait for
     // it (onText), so a send or topic pipelined behind it finds the connection in the room, as
     // on one server.
-    ++c->joinsInFlight;
-    m_store.join(
-        room, *user, firstHere, request->since,
-        [this, p = QPointer<Connection>(c), f, name = room.name](std::optional<RoomEntry> entry) {
-            if (!p)
-                return;
-            --p->joinsInFlight;
-            finishJoin(p, f, name, std::move(entry));
-            if (p && p->joinsInFlight == 0 && m_deferred.contains(p))
-                resumeDeferred(p); // (never on one server: its joins are answered at once)
-        });
+    m_store.join(room, *user, firstHere, request->since,
+                 [this, p = QPointer<Connection>(c), f, name = room.name,
+                  held = holdFrames(c)](std::optional<RoomEntry> entry) {
+                     const auto resume = qScopeGuard(held);
+                     if (p)
+                         finishJoin(p, f, name, std::move(entry));
+                 });
 }
 
 void Hub::finishJoin(Connection *p, const Frame &f, const QString &name,

@@ -12,6 +12,7 @@
 #include <QJsonArray>
 #include <QPointer>
 #include <QRandomGenerator>
+#include <QScopeGuard>
 #include <QUuid>
 
 namespace confab {
@@ -103,8 +104,9 @@ void Hub::welcomeToken(Connection *c, const Frame &f, const QString &tokenHash,
     // browser profile); users it knows keep working from there. Asked before the token is
     // resolved, which would store a new one.
     m_store.findBan({}, addressText(c->peerAddress()),
-                    [this, p = QPointer<Connection>(c), f, tokenHash,
-                     nick](std::optional<std::optional<Ban>> addressBan) {
+                    [this, p = QPointer<Connection>(c), f, tokenHash, nick,
+                     held = holdFrames(c)](std::optional<std::optional<Ban>> addressBan) {
+                        const auto resume = qScopeGuard(held);
                         if (!isAttached(p) || p->user)
                             return;
                         if (!addressBan)
@@ -112,8 +114,9 @@ void Hub::welcomeToken(Connection *c, const Frame &f, const QString &tokenHash,
                         if (!*addressBan)
                             return welcomeStoredToken(p, f, tokenHash, nick, false);
                         m_store.tokenKnown(tokenHash,
-                                           [this, p, f, tokenHash, nick,
-                                            ban = **addressBan](std::optional<bool> known) {
+                                           [this, p, f, tokenHash, nick, ban = **addressBan,
+                                            held = holdFrames(p)](std::optional<bool> known) {
+                                               const auto resume = qScopeGuard(held);
                                                if (!isAttached(p) || p->user)
                                                    return;
                                                if (!known)
@@ -130,8 +133,9 @@ void Hub::welcomeStoredToken(Connection *c, const Frame &f, const QString &token
 {
     const StoredUser fresh{newUserId(), guestNick(), {}};
     m_store.resolveToken(tokenHash, fresh,
-                         [this, p = QPointer<Connection>(c), f, tokenHash, nick,
-                          op](std::optional<StoredUser> stored) {
+                         [this, p = QPointer<Connection>(c), f, tokenHash, nick, op,
+                          held = holdFrames(c)](std::optional<StoredUser> stored) {
+                             const auto resume = qScopeGuard(held);
                              if (!isAttached(p) || p->user)
                                  return; // gone, or welcomed by a hello answered meanwhile
                              if (!stored)

@@ -10,6 +10,8 @@
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
+#include <memory>
+#include <vector>
 
 using namespace confab;
 using namespace confab::test;
@@ -153,8 +155,13 @@ private Q_SLOTS:
         // 12 MB through the room: far more than the kernel buffers and the queue bound hold.
         const int count = 4000;
         const QString text(3000, u'z');
-        for (int i = 0; i < count; ++i)
+        for (int i = 0; i < count; ++i) {
             alice.send({{"type", "send"}, {"room", "general"}, {"text", text}});
+            // Alice and Bob read as they go, as real clients do (this loop is their event loop
+            // too): only the sloth is slow.
+            if (i % 20 == 0)
+                QCoreApplication::processEvents();
+        }
         QVERIFY(bob.take(
                        "presence",
                        [](const QJsonObject &f) {
@@ -201,6 +208,43 @@ private Q_SLOTS:
         QTest::qWait(3 * config.idleTimeoutMs);
         QVERIFY(live.isConnected());
         QCOMPARE(live.request({{"type", "rooms"}})["type"].toString(), "rooms");
+    }
+
+    // Issue 19 asked what else grows a frame past the queue bound: a big room's member list is
+    // one joined frame, listed whole. Here 120 members with 32-character nicks of 4-byte
+    // characters make it about 23 KB against a 16 KiB bound (as 5,000 members with long nicks
+    // make about 1 MB against the default 1 MiB): the newcomer gets it all and stays.
+    void aBigRoomsMemberListReachesANewcomerWhole()
+    {
+        ServerConfig config = testConfig();
+        config.limits.maxQueueBytes = 16 * 1024;
+        TestServer server(config);
+        QVERIFY(server.start());
+        constexpr int Members = 120;
+        std::vector<std::unique_ptr<TestClient>> crowd;
+        for (int i = 0; i < Members; ++i) {
+            crowd.push_back(std::make_unique<TestClient>());
+            QString nick = QStringLiteral("%1").arg(i, 3, 10, QLatin1Char('0'));
+            for (int k = 3; k < protocol::MaxNickChars; ++k)
+                nick += QStringLiteral("𝕏"); // one character, two UTF-16 units, 4 bytes
+            QVERIFY(crowd.back()->open(server.port()));
+            crowd.back()->send({{"type", "hello"}, {"nick", nick}});
+            crowd.back()->send({{"type", "join"}, {"room", "hall"}});
+        }
+        for (auto &c : crowd)
+            QVERIFY2(!c->take("joined").isEmpty(),
+                     qPrintable(QJsonDocument(QJsonArray::fromVariantList(QVariantList(
+                                                  c->pending().cbegin(), c->pending().cend())))
+                                    .toJson()));
+        TestClient newcomer;
+        QVERIFY(newcomer.enter(server.port(), "newcomer"));
+        const QJsonObject joined = newcomer.join("hall");
+        QCOMPARE(joined["members"].toArray().size(), Members + 1);
+        const qsizetype bytes = QJsonDocument(joined).toJson(QJsonDocument::Compact).size();
+        QVERIFY2(bytes > config.limits.maxQueueBytes, qPrintable(QString::number(bytes)));
+        QVERIFY(newcomer.isConnected());
+        QCOMPARE(newcomer.request({{"type", "history"}, {"room", "hall"}})["type"].toString(),
+                 "history");
     }
 
     void bigAnswersAreBoundedInBytesAndNeverCloseTheirReader()

@@ -1,6 +1,7 @@
 #include "redisserver.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -28,8 +29,17 @@ QByteArray resp(const QList<QByteArray> &args)
 
 } // namespace
 
+QString RedisServer::redisDirTemplate()
+{
+    const QFileInfo shm(QStringLiteral("/dev/shm"));
+    if (shm.isDir() && shm.isWritable())
+        return QStringLiteral("/dev/shm/confab-redis-XXXXXX");
+    return QDir::temp().filePath(QStringLiteral("confab-redis-XXXXXX"));
+}
+
 RedisServer::RedisServer()
-    : m_port(freePort())
+    : m_dir(redisDirTemplate())
+    , m_port(freePort())
 {}
 
 RedisServer::~RedisServer()
