@@ -16,7 +16,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <limits>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +30,19 @@ constexpr int MaxBackoffMs = 1000;
 // With every reading slot taken by sockets heard from in the last second, accepting waits this
 // long before it looks again.
 constexpr int FullPauseMs = 20;
+
+// The lowest descriptor number an accepted socket may not have (descriptors are handed out
+// lowest first, so one at or above it means fewer than ReservedDescriptors are left).
+constexpr int ReservedDescriptors = 16;
+int descriptorCeiling()
+{
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+        return std::numeric_limits<int>::max();
+    const rlim_t cap = std::min<rlim_t>(limit.rlim_cur, rlim_t(std::numeric_limits<int>::max()));
+    return int(
+        std::max<rlim_t>(cap / 2, cap > ReservedDescriptors ? cap - ReservedDescriptors : 0));
+}
 
 int openSpareFd()
 {
@@ -166,6 +181,7 @@ FrontDoor::FrontDoor(const ServerConfig &config, HttpHandler handler, QObject *p
     , m_config(config)
     , m_handler(std::move(handler))
     , m_spareFd(openSpareFd())
+    , m_descriptorCeiling(descriptorCeiling())
 {
     m_tcp.setListenBacklogSize(4096);
     m_tcp.setMaxPendingConnections(4096);
@@ -230,6 +246,10 @@ void FrontDoor::onAcceptable()
             if (errno != EAGAIN && errno != EWOULDBLOCK)
                 qCWarning(lcConnection) << "accept failed:" << strerror(errno);
             return;
+        }
+        if (fd >= m_descriptorCeiling) { // the last few are the server's own
+            ::close(fd);
+            return outOfDescriptors();
         }
         m_backoffMs = 0;
         auto *socket = new QTcpSocket(this);

@@ -83,6 +83,12 @@ private:
     QTimer m_acceptBackoff;
     int m_backoffMs = 0;
     int m_spareFd = -1;
+    // Accepted descriptors stop ReservedDescriptors (frontdoor.cpp) below the process's limit
+    // (RLIMIT_NOFILE): the server keeps some for its own needs (a store file, a thread's wake-up
+    // pipe). Taking the very last one let a later need fail, and GLib aborts the process when it
+    // cannot make a wake-up pipe (seen in CI: "Creating pipes for GWakeup: Too many open
+    // files").
+    int m_descriptorCeiling = 0; // accepted fds at or above it are closed: out of descriptors
 };
 
 } // namespace confab
