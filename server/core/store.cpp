@@ -352,6 +352,18 @@ void Store::appendMessage(const ChatMessage &m, const QString &clientId)
     });
 }
 
+QString Store::dedupLookupSql()
+{
+    // Issue 20: planned on the (room, seq) key to spare the sort of "ORDER BY seq", SQLite
+    // walked the room's every row (94 ms a send with 200,000 stored). The partial index
+    // messages_dedup is usable only when the query says client_id IS NOT NULL itself, and
+    // "+seq" keeps the key out of the choice: the index finds the few rows, which are sorted.
+    return QStringLiteral("SELECT %1 FROM messages WHERE room = ? AND user_id = ? AND"
+                          " client_id = ? AND client_id IS NOT NULL AND ts >= ? AND kind = ?"
+                          " ORDER BY +seq DESC LIMIT 1")
+        .arg(eventColumns());
+}
+
 std::optional<ChatMessage> Store::findByClientId(const QString &room, const QString &userId,
                                                  const QString &clientId, qint64 minTs,
                                                  ChatMessage::Kind kind)
@@ -360,9 +372,7 @@ std::optional<ChatMessage> Store::findByClientId(const QString &room, const QStr
     if (pending != m_pendingByClientId.constEnd())
         return *pending;
     QSqlQuery q(m_db);
-    q.prepare(QStringLiteral("SELECT %1 FROM messages WHERE room = ? AND user_id = ? AND"
-                             " client_id = ? AND ts >= ? AND kind = ? ORDER BY seq DESC LIMIT 1")
-                  .arg(eventColumns()));
+    q.prepare(dedupLookupSql());
     q.addBindValue(room);
     q.addBindValue(userId);
     q.addBindValue(clientId);

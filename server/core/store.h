@@ -62,6 +62,9 @@ public:
     findByClientId(const QString &room, const QString &userId, const QString &clientId,
                    qint64 minTs,
                    protocol::ChatMessage::Kind kind = protocol::ChatMessage::Kind::Message);
+    // Its statement (five parameters: room, user id, client id, min ts, kind), for the test
+    // that reads its query plan.
+    static QString dedupLookupSql();
     // The last `limit` messages with afterSeq < seq < beforeSeq, ascending.
     QList<protocol::ChatMessage> latest(const QString &room, qint64 afterSeq, qint64 beforeSeq,
                                         int limit);
