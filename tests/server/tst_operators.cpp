@@ -75,13 +75,6 @@ QJsonObject member(const QJsonObject &joined, const QString &id)
     return {};
 }
 
-QNetworkRequest forwardedFrom(quint16 port, const QByteArray &forwardedFor)
-{
-    QNetworkRequest request(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(port)));
-    request.setRawHeader("X-Forwarded-For", forwardedFor);
-    return request;
-}
-
 // Rows of the bans table, read through a connection of the test's own (WAL: readers are fine).
 int banRows(const QString &dataDir)
 {

@@ -26,6 +26,15 @@ auto inRoom(const QString &room, const QString &event = QString())
         return f["room"].toString() == room && (event.isEmpty() || f["event"].toString() == event);
     };
 }
+
+// Reads of the room directory by every server of the chat (metrics: directoryReads).
+quint64 directoryReads(TestServer &server)
+{
+    quint64 n = 0;
+    for (int i = 0; i < server.serverCount(); ++i)
+        n += server.server(i).metrics().directoryReads;
+    return n;
+}
 } // namespace
 
 class TestRooms : public QObject
@@ -201,10 +210,7 @@ private Q_SLOTS:
         TwoUsers p;
         QVERIFY(p.start());
         auto reads = [&] {
-            quint64 n = 0;
-            for (int i = 0; i < p.server.serverCount(); ++i)
-                n += p.server.server(i).metrics().directoryReads;
-            return n;
+            return directoryReads(p.server);
         };
         const quint64 before = reads();
         for (int i = 0; i < 50; ++i)
@@ -231,10 +237,7 @@ private Q_SLOTS:
         TwoUsers p;
         QVERIFY(p.start());
         auto reads = [&] {
-            quint64 n = 0;
-            for (int i = 0; i < p.server.serverCount(); ++i)
-                n += p.server.server(i).metrics().directoryReads;
-            return n;
+            return directoryReads(p.server);
         };
         p.alice.request({{"type", "rooms"}});
         const quint64 before = reads();

@@ -52,13 +52,6 @@ bool pipeline(TestClient &c, const QList<QJsonObject> &frames, const QString &an
     return ok;
 }
 
-QNetworkRequest forwardedFrom(quint16 port, const QByteArray &forwardedFor)
-{
-    QNetworkRequest request(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(port)));
-    request.setRawHeader("X-Forwarded-For", forwardedFor);
-    return request;
-}
-
 int answersOf(const std::vector<std::unique_ptr<TestClient>> &clients, const QString &type)
 {
     int n = 0;

@@ -157,4 +157,11 @@ bool TestClient::waitClosed(int timeoutMs)
                            timeoutMs < 0 ? waitMs() : timeoutMs);
 }
 
+QNetworkRequest forwardedFrom(quint16 port, const QByteArray &forwardedFor)
+{
+    QNetworkRequest request(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(port)));
+    request.setRawHeader("X-Forwarded-For", forwardedFor);
+    return request;
+}
+
 } // namespace confab::test

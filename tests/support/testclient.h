@@ -79,4 +79,8 @@ private:
     int m_nextId = 0;
 };
 
+// A WebSocket request to a local server as a trusted proxy would send it: the client's address
+// in X-Forwarded-For.
+QNetworkRequest forwardedFrom(quint16 port, const QByteArray &forwardedFor);
+
 } // namespace confab::test
