@@ -116,7 +116,7 @@ stop_cluster() {
   kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true
 }
 
-field() { grep -o "\"$2\":[0-9.e+-]*" <<<"$1" | head -1 | cut -d: -f2; }
+field() { grep -o "\"$2\":[0-9.e+-]*" <<<"$1" | sed -n 1p | cut -d: -f2; }
 # The middle run, or the mean of the two middle ones for an even number of runs.
 median() { sort -g | awk 'NF {a[++n]=$1} END {if (!n) print "n/a"; else if (n % 2) print a[(n+1)/2]; else print (a[n/2] + a[n/2+1]) / 2}'; }
 # The spread of the runs behind a median: " (min–max)" when there was more than one.

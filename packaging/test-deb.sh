@@ -15,7 +15,7 @@ work=$(mktemp -d)
 server=""
 cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  if dpkg-query -W -f='${Status}' confab 2>/dev/null | grep -q "install ok installed"; then
+  if dpkg-query -W -f='${Status}' confab 2>/dev/null | grep "install ok installed" >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get purge -y -q confab >/dev/null || true
   fi
   rm -rf "$work"
@@ -45,10 +45,14 @@ done
 dpkg-deb -I "$deb" >"$work/info"
 for dep in libqt6core6 libqt6websockets6 libqt6quick6 libqt6sql6-sqlite qml6-module-qtquick-controls \
            qml6-module-qtquick-layouts qml6-module-qtquick-templates qml6-module-qtqml-workerscript; do
-  grep -E "^ Depends:" "$work/info" | grep -q "$dep" || fail "Depends lacks $dep"
+  grep -E "^ Depends:" "$work/info" | grep "$dep" >/dev/null || fail "Depends lacks $dep"
 done
-dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -qx './conffiles' || fail "no conffiles"
-if dpkg-deb -c "$deb" | grep -q "build/"; then fail "build paths leaked into the package"; fi
+# Lists go to files before grep -q reads them: under pipefail, grep -q leaving at its first match
+# kills the writer with SIGPIPE and fails the pipeline even though the match was found (CI saw
+# "no conffiles" for a package that had them).
+dpkg-deb --ctrl-tarfile "$deb" | tar -t >"$work/control"
+grep -qx './conffiles' "$work/control" || fail "no conffiles"
+if grep -q "build/" "$work/files"; then fail "build paths leaked into the package"; fi
 grep -qx /usr/share/doc/confab/changelog.gz "$work/files" || fail "no changelog"
 echo "== lintian"
 lintian --fail-on error,warning --tag-display-limit 0 "$deb" 2>&1 | grep -v "root privileges" || true
@@ -70,7 +74,7 @@ grep -Eq "exposure level .* (OK|[0-1]\.[0-9]|2\.[0-9])" <<<"$exposure" || fail "
 echo "== confab --version (no display)"
 env -u DISPLAY -u WAYLAND_DISPLAY confab --version | tee "$work/version"
 grep -qx "confab $version" "$work/version" || fail "confab --version said $(cat "$work/version")"
-confab-server --version | grep -q "$version" || fail "confab-server --version"
+confab-server --version | grep "$version" >/dev/null || fail "confab-server --version"
 
 echo "== installed confab-server on loopback, with the shipped config"
 /usr/bin/confab-server --config /etc/confab/confab-server.conf --bind 127.0.0.1 --port 0 \

@@ -50,7 +50,7 @@ launch() { # NAME ARGS...
   echo $!
 }
 window_of() { # PID
-  xdotool search --sync --onlyvisible --pid "$1" | head -1
+  xdotool search --sync --onlyvisible --pid "$1" | sed -n 1p
 }
 shot() { # WINDOW NAME
   sleep 1.5 # the last change drawn

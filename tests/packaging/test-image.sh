@@ -144,7 +144,7 @@ say "one server: chat through the container works"
 
 # --- two servers, one Redis (only when the server has cluster mode) -------------------------
 if "${podman[@]}" run --rm --network none --no-healthcheck "${limits[@]}" "$tag" --help 2>&1 \
-  | grep -q -- '--redis'; then
+  | grep -- '--redis' >/dev/null; then
   command -v redis-server >/dev/null || fail "the server has --redis but redis-server is missing (scripts/install-deps.sh)"
   rport=$(free_port)
   mkdir "$work/redis"
@@ -152,7 +152,7 @@ if "${podman[@]}" run --rm --network none --no-healthcheck "${limits[@]}" "$tag"
     --appendonly yes --appendfsync always --daemonize no >"$work/redis.log" 2>&1 &
   redis_pid=$!
   for _ in $(seq 1 50); do
-    redis-cli -p "$rport" ping 2>/dev/null | grep -q PONG && break
+    redis-cli -p "$rport" ping 2>/dev/null | grep PONG >/dev/null && break
     sleep 0.1
   done
   url="redis://127.0.0.1:$rport"
