@@ -1,6 +1,7 @@
 #include "searchworker.h"
 
 #include "logging.h"
+#include "sqlstatements.h"
 #include "store.h"
 
 #include <QElapsedTimer>
@@ -76,17 +77,11 @@ void SearchWorker::run()
         db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=1000"));
         if (!db.open())
             qCCritical(lcStore) << "search connection failed:" << db.lastError().text();
-        QSqlQuery query(db);
-        query.setForwardOnly(true);
-        const bool ready = db.isOpen() && query.prepare(searchSql());
-        if (db.isOpen() && !ready)
-            qCCritical(lcStore) << "search prepare failed:" << query.lastError().text();
-        QSqlQuery reactions(db);
-        reactions.setForwardOnly(true);
-        if (db.isOpen()
-            && !reactions.prepare(QStringLiteral("SELECT emoji, user_id FROM reactions WHERE"
-                                                 " room = ? AND seq = ? ORDER BY at")))
-            qCCritical(lcStore) << "search prepare failed:" << reactions.lastError().text();
+        bool ready = false;
+        QSqlQuery query = sql::prepare(db, searchSql(), &ready);
+        QSqlQuery reactions = sql::prepare(db, QStringLiteral("SELECT emoji, user_id FROM"
+                                                              " reactions WHERE room = ? AND"
+                                                              " seq = ? ORDER BY at"));
         for (;;) {
             SearchRequest request;
             {

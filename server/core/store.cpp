@@ -3,6 +3,7 @@
 #include "logging.h"
 #include "schema.h"
 #include "searchworker.h"
+#include "sqlstatements.h"
 #include "walcheckpointer.h"
 
 #include <QDir>
@@ -62,6 +63,7 @@ Store::Store(QObject *parent)
     connect(&m_indexTimer, &QTimer::timeout, this, &Store::indexSome);
     m_purgeTimer.setSingleShot(true);
     connect(&m_purgeTimer, &QTimer::timeout, this, &Store::purgeSome);
+    connect(&m_optimizeTimer, &QTimer::timeout, this, &Store::optimize);
 }
 
 Store::~Store()
@@ -142,9 +144,10 @@ std::optional<QString> Store::open(const QString &dataDir)
     }
     // secure_delete: what SQLite frees (a deleted message's text, its old index segments) is
     // overwritten with zeros, not left in free space (protocol 1.1: a deletion erases).
-    for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                               "PRAGMA busy_timeout=5000", "PRAGMA temp_store=MEMORY",
-                               "PRAGMA wal_autocheckpoint=4000", "PRAGMA secure_delete=ON"}) {
+    for (const char *pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
+          "PRAGMA temp_store=MEMORY", "PRAGMA wal_autocheckpoint=4000", "PRAGMA secure_delete=ON",
+          "PRAGMA analysis_limit=1000"}) {
         QSqlQuery q(m_db);
         if (!q.exec(QString::fromLatin1(pragma)))
             return QStringLiteral("%1 failed: %2").arg(pragma, q.lastError().text());
@@ -156,8 +159,8 @@ std::optional<QString> Store::open(const QString &dataDir)
     // A room row without messages belonged to a room that only lived while it had members;
     // one with a topic is kept, so the topic is there again when the room is (hub.h).
     QSqlQuery purge(m_db);
-    purge.exec(QStringLiteral("DELETE FROM rooms WHERE topic = '' AND NOT EXISTS"
-                              " (SELECT 1 FROM messages m WHERE m.room = rooms.name)"));
+    sql::run(purge, QStringLiteral("DELETE FROM rooms WHERE topic = '' AND NOT EXISTS"
+                                   " (SELECT 1 FROM messages m WHERE m.room = rooms.name)"));
 
     m_indexMessage = std::make_unique<QSqlQuery>(
         prepare(QStringLiteral("INSERT INTO messages_fts(rowid, text) VALUES (?, ?)")));
@@ -166,12 +169,12 @@ std::optional<QString> Store::open(const QString &dataDir)
     // Index what a crash left unindexed (messages are durable; the index catches up).
     {
         QSqlQuery q(m_db);
-        q.exec(QStringLiteral("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_rowid'"));
+        sql::run(q, QStringLiteral("SELECT CAST(value AS INTEGER) FROM meta WHERE key ="
+                                   " 'fts_rowid'"));
         m_indexedRowid = q.next() ? q.value(0).toLongLong() : 0;
-        QSqlQuery rows(m_db);
         // Messages only (events are not searched), and no deleted one.
-        rows.prepare(QStringLiteral("SELECT rowid, text FROM messages WHERE rowid > ? AND"
-                                    " kind = 0 AND deleted = 0 ORDER BY rowid"));
+        QSqlQuery rows = prepare(QStringLiteral("SELECT rowid, text FROM messages WHERE rowid > ?"
+                                                " AND kind = 0 AND deleted = 0 ORDER BY rowid"));
         rows.addBindValue(m_indexedRowid);
         if (exec(rows, "unindexed messages")) {
             while (rows.next())
@@ -190,7 +193,7 @@ std::optional<QString> Store::open(const QString &dataDir)
                                " WHERE room = ? AND seq = ?")));
     {
         QSqlQuery q(m_db);
-        m_anyReactions = q.exec(QStringLiteral("SELECT EXISTS (SELECT 1 FROM reactions)"))
+        m_anyReactions = sql::run(q, QStringLiteral("SELECT EXISTS (SELECT 1 FROM reactions)"))
                          && q.next() && q.value(0).toBool();
     }
     m_saveRoom = std::make_unique<QSqlQuery>(prepare(
@@ -205,6 +208,7 @@ std::optional<QString> Store::open(const QString &dataDir)
     m_saveRead = std::make_unique<QSqlQuery>(
         prepare(QStringLiteral("INSERT INTO reads(user_id, room, seq) VALUES (?, ?, ?)"
                                " ON CONFLICT(user_id, room) DO UPDATE SET seq = excluded.seq")));
+    m_optimizeTimer.start(FirstOptimizeMs);
     m_checkpointer = std::make_unique<WalCheckpointer>(m_db.databaseName(), CheckpointIntervalMs);
     // Normal priority: at SCHED_IDLE it starved on a saturated core, the WAL grew and durable
     // publishes fell 13%.
@@ -226,6 +230,8 @@ void Store::close()
         while (!purgeStep(PurgePages * 16)) {
         }
     }
+    m_optimizeTimer.stop();
+    optimize();
     m_searcher.reset();     // stops its thread; searches not yet answered never will be
     m_checkpointer.reset(); // stops its thread
     // Leave a database that needs no WAL: everything copied back, the log emptied.
@@ -245,12 +251,21 @@ void Store::close()
     m_schemaVersion = 0;
 }
 
-QSqlQuery Store::prepare(const QString &sql)
+QSqlQuery Store::prepare(const QString &statement)
 {
+    return sql::prepare(m_db, statement);
+}
+
+void Store::optimize()
+{
+    if (!m_db.isOpen())
+        return;
+    commit();
+    // SQLite re-analyzes the tables this connection used whose statistics are missing or out of
+    // date; analysis_limit (set at open) keeps that to a few milliseconds in a table of millions.
     QSqlQuery q(m_db);
-    if (!q.prepare(sql))
-        qCCritical(lcStore) << "prepare failed:" << q.lastError().text();
-    return q;
+    sql::run(q, QStringLiteral("PRAGMA optimize"));
+    m_optimizeTimer.start(OptimizeIntervalMs);
 }
 
 bool Store::exec(QSqlQuery &query, const char *what)
@@ -299,8 +314,8 @@ QList<StoredRoom> Store::loadRooms()
     commit();
     QList<StoredRoom> rooms;
     QSqlQuery q(m_db);
-    q.exec(QStringLiteral("SELECT r.name, r.epoch, r.topic, COALESCE((SELECT MAX(seq) FROM"
-                          " messages m WHERE m.room = r.name), 0) FROM rooms r"));
+    sql::run(q, QStringLiteral("SELECT r.name, r.epoch, r.topic, COALESCE((SELECT MAX(seq) FROM"
+                               " messages m WHERE m.room = r.name), 0) FROM rooms r"));
     while (q.next())
         rooms.append({q.value(0).toString(), q.value(1).toString(), q.value(2).toString(),
                       q.value(3).toLongLong()});
@@ -371,8 +386,7 @@ std::optional<ChatMessage> Store::findByClientId(const QString &room, const QStr
     const auto pending = m_pendingByClientId.constFind(dedupKey(room, userId, clientId, kind));
     if (pending != m_pendingByClientId.constEnd())
         return *pending;
-    QSqlQuery q(m_db);
-    q.prepare(dedupLookupSql());
+    QSqlQuery q = prepare(dedupLookupSql());
     q.addBindValue(room);
     q.addBindValue(userId);
     q.addBindValue(clientId);
@@ -388,10 +402,9 @@ std::optional<ChatMessage> Store::findByClientId(const QString &room, const QStr
 QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 beforeSeq, int limit)
 {
     commit();
-    QSqlQuery q(m_db);
-    q.prepare(QStringLiteral("SELECT %1 FROM messages WHERE room = ? AND seq > ? AND seq < ?"
-                             " ORDER BY seq DESC LIMIT ?")
-                  .arg(eventColumns()));
+    QSqlQuery q = prepare(QStringLiteral("SELECT %1 FROM messages WHERE room = ? AND seq > ? AND"
+                                         " seq < ? ORDER BY seq DESC LIMIT ?")
+                              .arg(eventColumns()));
     q.addBindValue(room);
     q.addBindValue(afterSeq);
     q.addBindValue(beforeSeq);
@@ -422,8 +435,7 @@ void Store::startSearch(quint64 ticket, const QString &lane, QSet<QString> rooms
 std::optional<StoredUser> Store::userForToken(const QString &tokenHash)
 {
     commit();
-    QSqlQuery q(m_db);
-    q.prepare(QStringLiteral("SELECT user_id, nick FROM users WHERE token_hash = ?"));
+    QSqlQuery q = prepare(QStringLiteral("SELECT user_id, nick FROM users WHERE token_hash = ?"));
     q.addBindValue(tokenHash);
     if (exec(q, "user lookup") && q.next())
         return StoredUser{q.value(0).toString(), q.value(1).toString(), {}};
@@ -444,8 +456,7 @@ QHash<QString, qint64> Store::readPositions(const QString &userId)
 {
     commit();
     QHash<QString, qint64> positions;
-    QSqlQuery q(m_db);
-    q.prepare(QStringLiteral("SELECT room, seq FROM reads WHERE user_id = ?"));
+    QSqlQuery q = prepare(QStringLiteral("SELECT room, seq FROM reads WHERE user_id = ?"));
     q.addBindValue(userId);
     if (exec(q, "read positions")) {
         while (q.next())

@@ -148,7 +148,7 @@ public Q_SLOTS:
 
 private:
     void enqueue(std::function<void()> op);
-    QSqlQuery prepare(const QString &sql);
+    QSqlQuery prepare(const QString &statement); // sql::prepare on this connection
     bool exec(QSqlQuery &query, const char *what);
     static QString dedupKey(const QString &room, const QString &userId, const QString &clientId,
                             protocol::ChatMessage::Kind kind);
@@ -174,6 +174,13 @@ private:
     // 1.1 unread: messages above `read` that are not deleted.
     qint64 unreadAbove(const QString &room, qint64 read, qint64 lastSeq);
     void schedulePurge();
+    // PRAGMA optimize: fresh statistics for the query planner, a while after opening, then
+    // hourly, and on close (SQLite's advice for long-lived connections). The plans that must
+    // not depend on statistics do not (tst_queryplans); the others get better with them.
+    void optimize();
+    static constexpr int FirstOptimizeMs = 5 * 60 * 1000;
+    static constexpr int OptimizeIntervalMs = 60 * 60 * 1000;
+    QTimer m_optimizeTimer;
     void purgeSome();
 
     QString m_connectionName;

@@ -13,6 +13,7 @@
 // merges the index into one segment after deletions, in small steps on the event loop.
 #include "logging.h"
 #include "room.h"
+#include "sqlstatements.h"
 #include "store.h"
 
 #include <QDateTime>
@@ -39,10 +40,9 @@ std::optional<Store::Target> Store::findTarget(const QString &room, qint64 seq)
 
 std::optional<Verdict> Store::checkReaction(const ChatMessage &draft)
 {
-    QSqlQuery q(m_db);
-    q.prepare(QStringLiteral("SELECT COUNT(DISTINCT emoji), SUM(emoji = ? AND user_id = ?),"
-                             " SUM(emoji = ?), SUM(user_id = ?)"
-                             " FROM reactions WHERE room = ? AND seq = ?"));
+    QSqlQuery q = prepare(QStringLiteral("SELECT COUNT(DISTINCT emoji), SUM(emoji = ? AND"
+                                         " user_id = ?), SUM(emoji = ?), SUM(user_id = ?)"
+                                         " FROM reactions WHERE room = ? AND seq = ?"));
     q.addBindValue(draft.emoji);
     q.addBindValue(draft.from.id);
     q.addBindValue(draft.emoji);
@@ -126,8 +126,7 @@ void Store::writeEvent(const ChatMessage &e, const QString &clientId, const Targ
         if (e.isMessage()) // a message with reply_to
             return m_unindexed.push_back({insert.lastInsertId().toLongLong(), e.text});
         const auto run = [this](const QString &sql, const QVariantList &values) {
-            QSqlQuery q(m_db);
-            q.prepare(sql);
+            QSqlQuery q = prepare(sql);
             for (const QVariant &v : values)
                 q.addBindValue(v);
             exec(q, "event write");
@@ -186,9 +185,8 @@ void Store::reindex(const Target &target, const QString &text)
     }
     // External content: FTS5 removes an entry given the text it indexed, which is the row's
     // text before this write.
-    QSqlQuery q(m_db);
-    q.prepare(QStringLiteral("INSERT INTO messages_fts(messages_fts, rowid, text)"
-                             " VALUES ('delete', ?, ?)"));
+    QSqlQuery q = prepare(QStringLiteral("INSERT INTO messages_fts(messages_fts, rowid, text)"
+                                         " VALUES ('delete', ?, ?)"));
     q.addBindValue(target.rowid);
     q.addBindValue(target.text);
     exec(q, "unindex message");
@@ -210,10 +208,8 @@ void Store::attachReactions(QList<ChatMessage> &events)
     }
     if (bySeq.isEmpty())
         return;
-    QSqlQuery q(m_db);
-    q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT seq, emoji, user_id FROM reactions WHERE room = ? AND"
-                             " seq BETWEEN ? AND ? ORDER BY seq, at"));
+    QSqlQuery q = prepare(QStringLiteral("SELECT seq, emoji, user_id FROM reactions WHERE room = ?"
+                                         " AND seq BETWEEN ? AND ? ORDER BY seq, at"));
     q.addBindValue(events.first().room);
     q.addBindValue(events.first().seq);
     q.addBindValue(events.last().seq);
@@ -232,9 +228,8 @@ qint64 Store::unreadAbove(const QString &room, qint64 read, qint64 lastSeq)
     commit();
     // Seqs are consecutive: the rows above `read` are lastSeq - read, and those that are not
     // counted (events, deleted messages) are few and in an index of their own.
-    QSqlQuery q(m_db);
-    q.prepare(QStringLiteral("SELECT COUNT(*) FROM messages WHERE room = ? AND seq > ? AND"
-                             " (kind <> 0 OR deleted <> 0)"));
+    QSqlQuery q = prepare(QStringLiteral("SELECT COUNT(*) FROM messages WHERE room = ? AND seq > ?"
+                                         " AND (kind <> 0 OR deleted <> 0)"));
     q.addBindValue(room);
     q.addBindValue(read);
     const qint64 uncounted = exec(q, "unread") && q.next() ? q.value(0).toLongLong() : 0;
@@ -264,12 +259,12 @@ bool Store::purgeStep(int pages)
     // changes fewer than two rows found nothing left to merge (FTS5's documented test).
     QSqlQuery q(m_db);
     const auto changes = [&q] {
-        return q.exec(QStringLiteral("SELECT total_changes()")) && q.next()
+        return sql::run(q, QStringLiteral("SELECT total_changes()")) && q.next()
                    ? q.value(0).toLongLong()
                    : 0;
     };
     const qint64 before = changes();
-    q.prepare(QStringLiteral("INSERT INTO messages_fts(messages_fts, rank) VALUES ('merge', ?)"));
+    q = prepare(QStringLiteral("INSERT INTO messages_fts(messages_fts, rank) VALUES ('merge', ?)"));
     q.addBindValue(-pages);
     if (!exec(q, "index purge")) {
         m_purgeOwed = false;
