@@ -73,9 +73,24 @@ declare -A CLUSTER=([cfanout]=1 [cdurable]=1 [cdead]=1)
 # Protocol 1.1: rooms' load with a quarter of the publishes edits and reactions (half each) of the
 # publisher's own last message; compare its p99 with rooms' in the same run. Confab only.
 ARGS[mixed]="--members 1000 --rooms 100 --publishers 1000 --rate 1000 --events 0.25"; METRIC[mixed]=p99_ms
+# A send's cost must not grow with the room's history (issue 20): rooms' load with client ids
+# (every send of the app and the web client has one, and the server looks it up) on empty rooms
+# (`ids`) and with 1,000,000 messages stored in one of the rooms first (`history`), each on one
+# server and on the cluster (`cids`, `chistory`). The history is sent through the protocol (one
+# publisher, 256 in flight; in the cluster with a member on each server, so both keep their
+# search copy current), then the run waits until the servers are idle before it measures.
+# cpu_us: the servers' CPU time per delivery in microseconds.
+ARGS[ids]="--members 1000 --rooms 100 --publishers 1000 --rate 1000 --client-ids"; METRIC[ids]="p99_ms cpu_us"
+ARGS[history]=${ARGS[ids]}; METRIC[history]=${METRIC[ids]}
+ARGS[cids]=${ARGS[ids]}; METRIC[cids]=${METRIC[ids]}
+ARGS[chistory]=${ARGS[ids]}; METRIC[chistory]=${METRIC[ids]}
+HISTORY=${HISTORY:-1000000}
+declare -A SEED=([history]=$HISTORY [chistory]=$HISTORY)
+CLUSTER+=([cids]=1 [chistory]=1)
 # The peers keep no member list and send no presence: the join storm measures Confab alone.
-declare -A CONFAB_ONLY=([joinstorm5000]=1 [cfanout]=1 [cdurable]=1 [cdead]=1 [mixed]=1)
-ALL="fanout sat100 sat1000 rooms mixed durable idle5000 idle19000 idle20000 storm5000 joinstorm5000 cfanout cdurable cdead"
+declare -A CONFAB_ONLY=([joinstorm5000]=1 [cfanout]=1 [cdurable]=1 [cdead]=1 [mixed]=1 [ids]=1
+  [history]=1 [cids]=1 [chistory]=1)
+ALL="fanout sat100 sat1000 rooms mixed durable idle5000 idle19000 idle20000 storm5000 joinstorm5000 cfanout cdurable cdead ids history cids chistory"
 SCENARIOS=${*:-$ALL}
 
 start_server() { # $1 = confab|go|node; prints "pid port"
@@ -116,6 +131,17 @@ stop_cluster() {
   kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true
 }
 
+# Waits until these processes used under 5 % of a core over a second (at most 10 minutes).
+wait_idle() {
+  local pids=("$@") before after
+  cpu_ticks() { local t=0 p; for p in "${pids[@]}"; do t=$((t + $(awk '{print $14 + $15}' /proc/"$p"/stat 2>/dev/null || echo 0))); done; echo "$t"; }
+  for _ in $(seq 600); do
+    before=$(cpu_ticks); sleep 1; after=$(cpu_ticks)
+    [ $((after - before)) -lt 5 ] && return 0
+  done
+  echo "  the servers did not go idle after the seeding" >&2
+}
+
 field() { grep -o "\"$2\":[0-9.e+-]*" <<<"$1" | sed -n 1p | cut -d: -f2; }
 # The middle run, or the mean of the two middle ones for an even number of runs.
 median() { sort -g | awk 'NF {a[++n]=$1} END {if (!n) print "n/a"; else if (n % 2) print a[(n+1)/2]; else print (a[n/2] + a[n/2+1]) / 2}'; }
@@ -150,6 +176,16 @@ for scenario in $SCENARIOS; do
         read -r pid port < <(start_server "$server")
         targets="--url ws://127.0.0.1:$port/ws --server-pid $pid"
       fi
+      if [ -n "${SEED[$scenario]:-}" ]; then
+        seed_targets=${targets% --server-pid*}
+        [ -n "${CLUSTER[$scenario]:-}" ] && seed_members=2 || seed_members=1
+        seed_start=$(date +%s)
+        seeded=$(taskset -c 1 "$loadgen" $seed_targets --members "$seed_members" --rooms 1 --publishers 1 \
+                   --rate 0 --window 256 --warmup 0 --duration 100000 --count "${SEED[$scenario]}" \
+                   --client-ids --json 2>/dev/null || true)
+        echo "  $scenario: sent ${SEED[$scenario]} messages into bench0 in $(( $(date +%s) - seed_start )) s ($(field "$seeded" lost) lost)" >&2
+        wait_idle "$pid" ${CLUSTER_PIDS:-}
+      fi
       sleep 0.3
       base=$(grep VmRSS /proc/"$pid"/status 2>/dev/null | awk '{print $2}' || true)
       proc_snapshot "$work/before"
@@ -168,6 +204,8 @@ for scenario in $SCENARIOS; do
         case $metric in
           kib_per_conn) conns=$(field "$out" connected); rss=$(field "$out" server_rss_kib)
             v=$(awk -v r="${rss:-0}" -v b="$base" -v n="${conns:-0}" 'BEGIN{ if (n>0) printf "%.1f", (r-b)/n; else print "n/a"}') ;;
+          cpu_us) cpu=$(field "$out" server_cpu_s); n=$(field "$out" delivered)
+            v=$(awk -v c="${cpu:-0}" -v n="${n:-0}" 'BEGIN{ if (n>0) printf "%.1f", c*1e6/n; else print "n/a"}') ;;
           *) v=$(field "$out" "$metric")
              [ "$metric" != connect_s ] && [ "$metric" != complete_s ] && [ "$metric" != leave_s ] && [ "$(field "$out" delivered)" = 0 ] && v=""
              [ "$(field "$out" connected)" = 0 ] && v="" ;;

@@ -479,6 +479,9 @@ void LoadGenerator::onTime(qint64 now)
 {
     if (m_phase == Phase::Warming || m_phase == Phase::Measuring)
         tick(now);
+    if (m_config.count > 0 && m_published >= m_config.count && m_phase == Phase::Measuring
+        && m_result.delivered >= m_result.expected)
+        m_phaseEndNs = now; // all of --count delivered
     if (now < m_phaseEndNs
         && !(m_phase == Phase::Draining && m_result.delivered >= m_result.expected))
         return;
@@ -542,6 +545,9 @@ void LoadGenerator::tick(qint64 now)
 
 void LoadGenerator::publish(int index)
 {
+    if (m_config.count > 0 && m_published >= m_config.count)
+        return;
+    ++m_published;
     Publisher &p = m_publishers[size_t(index)];
     char text[64];
     const int n =
@@ -558,6 +564,11 @@ void LoadGenerator::publish(int index)
         }
     }
     std::string frame = p.sendHead;
+    if (m_config.clientIds) { // first in the object: the rest of the frame stays as encoded
+        std::snprintf(text, sizeof text, "\"id\":\"%d-%lld\",", index,
+                      static_cast<long long>(p.nextSeq));
+        frame.insert(1, text);
+    }
     frame += payload;
     frame += p.sendTail;
     ++p.inFlight;

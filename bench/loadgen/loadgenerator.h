@@ -43,6 +43,8 @@ struct LoadConfig {
     double settle = 1;      // idle and join storm: seconds connected before the memory is read
     qint64 killPid = 0;     // the last url's server, killed once every member has joined
     double events = 0;      // fraction of publishes that are edits and reactions
+    bool clientIds = false; // every send carries an id, as the app's and the web client's do
+    qint64 count = 0;       // stop once this many were published and delivered (0: duration)
 };
 
 struct LoadResult {
@@ -156,6 +158,7 @@ private:
     qint64 m_measureStartNs = 0;
     qint64 m_loadStartNs = 0;
     qint64 m_paced = 0;
+    qint64 m_published = 0; // sends of every phase (--count)
     int m_nextPublisher = 0;
     // --kill-pid: members on the killed server, members elsewhere that have all their leaves.
     int m_doomed = 0;

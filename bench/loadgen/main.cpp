@@ -44,6 +44,12 @@ int main(int argc, char *argv[])
          "Protocol 1.1, paced load: this fraction of the publishes are edits and reactions"
          " (half each) of the publisher's own last message.",
          "fraction", "0"},
+        {"client-ids", "Every send carries an id (as the clients' do: the server de-duplicates"
+                       " by it)."},
+        {"count",
+         "Publish this many messages in all, then stop once they are delivered (with a long"
+         " --duration: fills a room's history).",
+         "n", "0"},
         {"json", "Print one JSON object instead of text."},
     };
     parser.addOptions(options);
@@ -69,10 +75,12 @@ int main(int argc, char *argv[])
     c.joinStorm = parser.isSet("join-storm");
     c.killPid = parser.value("kill-pid").toLongLong();
     c.events = parser.value("events").toDouble();
+    c.clientIds = parser.isSet("client-ids");
+    c.count = parser.value("count").toLongLong();
     if ((c.idle && c.joinStorm) || c.events < 0 || c.events > 0.9 || (c.events > 0 && c.rate <= 0)
         || (c.killPid > 0 && (c.urls.size() < 2 || c.rooms != 1)) || c.members < 1 || c.rooms < 1
         || c.publishers < 0 || c.rate < 0 || c.window < 1 || c.duration <= 0 || c.settle < 0
-        || c.size < 40 || c.connectBatch < 1) {
+        || c.size < 40 || c.connectBatch < 1 || c.count < 0) {
         std::fprintf(stderr, "confab-loadgen: invalid options (see --help)\n");
         return 2;
     }

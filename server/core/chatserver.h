@@ -49,6 +49,8 @@ public:
 
     Hub &hub() { return *m_hub; }
     Metrics &metrics() { return *m_metrics; }
+    // Cluster mode's storage; nullptr on one server.
+    RedisStorage *redisStorage() { return m_redis.get(); }
 
 Q_SIGNALS:
     void stopped();

@@ -53,6 +53,9 @@ public:
     void saveRoom(const QString &name, const QString &epoch, const QString &topic) override;
     // Forgets a room that has no messages and no topic (else keeps it).
     void deleteRoom(const QString &name) override;
+    // Forgets a room's every event, reaction and index entry (cluster mode's search copy, when
+    // Redis has the room under another history). Queued like any write.
+    void forgetRoom(const QString &name);
 
     // Queues a room message; clientId (the send's frame id) may be empty.
     void appendMessage(const protocol::ChatMessage &message, const QString &clientId);

@@ -236,6 +236,26 @@ qint64 Store::unreadAbove(const QString &room, qint64 read, qint64 lastSeq)
     return std::max<qint64>(0, lastSeq - read - uncounted);
 }
 
+void Store::forgetRoom(const QString &name)
+{
+    commit();
+    indexPending(); // then the index holds exactly the room's live messages, with their texts
+    enqueue([this, name] {
+        const auto run = [this, &name](const QString &sql) {
+            QSqlQuery q = prepare(sql);
+            q.addBindValue(name);
+            exec(q, "forget room");
+        };
+        // External content: FTS5 removes an entry given the text it indexed.
+        run(QStringLiteral("INSERT INTO messages_fts(messages_fts, rowid, text) SELECT 'delete',"
+                           " rowid, text FROM messages WHERE room = ? AND kind = 0 AND"
+                           " deleted = 0"));
+        run(QStringLiteral("DELETE FROM messages WHERE room = ?"));
+        run(QStringLiteral("DELETE FROM reactions WHERE room = ?"));
+    });
+    schedulePurge();
+}
+
 void Store::schedulePurge()
 {
     m_purgeOwed = true;

@@ -101,11 +101,20 @@ RedisStorage::~RedisStorage()
 
 std::optional<QString> RedisStorage::open()
 {
-    // The search copy is derived data: wiped at start, fed again from the log.
+    // The search copy is derived data, but kept: rebuilding it at every start read the chat's
+    // whole history (issue 20: 10 s at 80 % CPU, sends at 31 ms, with 200,000 messages). What
+    // an earlier run copied is taken room by room as rooms are followed again (adoptCopy).
     const QString dir = QDir(m_config.dataDir).filePath(QStringLiteral("cluster-search"));
-    QDir(dir).removeRecursively();
-    if (auto error = m_search->open(dir))
-        return error;
+    if (auto error = m_search->open(dir)) {
+        qCWarning(lcRedis).noquote()
+            << "the search copy cannot be opened (" << *error << "): starting a new one";
+        m_search->close();
+        QDir(dir).removeRecursively();
+        if (auto again = m_search->open(dir))
+            return again;
+    }
+    for (const StoredRoom &room : m_search->loadRooms())
+        m_copied.insert(room.name, {room.epoch, room.lastSeq});
     qCInfo(lcRedis).noquote() << "cluster mode: server" << m_serverId << "using Redis at"
                               << m_config.redis->display();
     m_client->start();

@@ -11,7 +11,8 @@
 // - Each server heartbeats into a sorted set with an expiry; a peer that finds a server expired
 //   takes its place in cleaning up: its users leave every room they were in through it.
 // - Search runs on a local SQLite copy of the rooms this server has members in, fed from the
-//   log: derived data, wiped at start and rebuilt.
+//   log. It outlives a restart: each room's copy is known by the epoch it was read under, and a
+//   restarted server reads only what it missed (a room under another epoch is read anew).
 #pragma once
 
 #include "redisclient.h"
@@ -48,6 +49,9 @@ public:
     // Opens the local search copy and starts connecting (retrying until Redis answers).
     std::optional<QString> open();
     const QString &serverId() const { return m_serverId; }
+    // Events read from rooms' logs into the search copy since start (a restart reads only what
+    // it missed: tst_search).
+    quint64 copiedFromLog() const { return m_copiedFromLog; }
     // A graceful stop: leaves this cluster at once (peers need not wait for its heartbeat to
     // expire) and calls `done` once what it sent has been answered, or after withinMs.
     void retire(int withinMs, std::function<void()> done);
@@ -149,6 +153,9 @@ private:
                       const Then<RoomEntry> &then);
     void index(const QString &room, const protocol::ChatMessage &m);
     void backfill(const QString &room, qint64 upTo);
+    // A room starts being followed here: its copy from an earlier run is kept when Redis has the
+    // room under the same epoch, else forgotten (and read from the log again).
+    void adoptCopy(const QString &room, const QString &epoch);
     // A search waits for its fence (startSearch): runs what waited for it, once.
     void passFence(quint64 fence);
     void indexOne(const QString &room, const protocol::ChatMessage &m); // into the search copy
@@ -176,6 +183,12 @@ private:
     QHash<QString, int> m_online;     // user id -> its connections here (for direct messages)
     QHash<QString, qint64> m_indexed; // room -> the search copy has its messages up to here
     QSet<QString> m_backfilling;      // rooms whose search copy is being read from the log
+    struct CopiedRoom {
+        QString epoch;
+        qint64 lastSeq = 0;
+    };
+    QHash<QString, CopiedRoom> m_copied; // the copy's rooms from an earlier run, not adopted yet
+    quint64 m_copiedFromLog = 0;
     QHash<QString, Ban> m_bansByUser, m_bansByIp; // seen here (findBan without Redis)
     quint64 m_lastTicket = 0;
     QTimer m_heartbeat;

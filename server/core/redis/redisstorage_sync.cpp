@@ -18,7 +18,8 @@ using protocol::ChatMessage;
 namespace {
 
 constexpr int CatchUpBatch = 500;
-constexpr int BackfillBatch = 1000;
+constexpr int BackfillBatch = 250;
+constexpr int BackfillGapMs = 5;
 constexpr size_t RecentKept = 200;
 
 } // namespace
@@ -136,6 +137,7 @@ RedisStorage::Track &RedisStorage::track(const QString &room, const QString &epo
             resetRoom(room, epoch, seq);
         return m_tracks[room];
     }
+    adoptCopy(room, epoch);
     Track &t = m_tracks[room];
     t.epoch = epoch;
     t.cursor = seq;
@@ -161,6 +163,8 @@ void RedisStorage::resetRoom(const QString &room, const QString &epoch, qint64 s
     it->epoch = epoch;
     it->cursor = seq;
     m_indexed.remove(room);
+    m_copied.remove(room);
+    adoptCopy(room, epoch); // what the copy has of the old history goes
     for (auto &[s, item] : ahead) {
         if (item.then)
             item.then(Appended{item.message, false});
@@ -435,6 +439,22 @@ void RedisStorage::indexOne(const QString &room, const ChatMessage &m)
     m_search->applyEvent(scratch, m, QString(), true, [](std::optional<EventOutcome>) {});
 }
 
+void RedisStorage::adoptCopy(const QString &room, const QString &epoch)
+{
+    if (m_indexed.contains(room))
+        return; // followed before in this run: the copy is current
+    const auto copied = m_copied.constFind(room);
+    if (copied != m_copied.constEnd() && copied->epoch == epoch) {
+        m_indexed.insert(room, copied->lastSeq);
+        m_copied.erase(copied);
+        return;
+    }
+    m_copied.remove(room);
+    m_search->forgetRoom(room); // another history, or one copied by a server without epochs
+    m_search->saveRoom(room, epoch, QString());
+    m_indexed.insert(room, 0);
+}
+
 void RedisStorage::backfill(const QString &room, qint64 upTo)
 {
     const qint64 from = m_indexed.value(room) + 1;
@@ -453,10 +473,15 @@ void RedisStorage::backfill(const QString &room, qint64 upTo)
                 if (e.message.seq == indexed + 1) {
                     indexOne(room, e.message);
                     indexed = e.message.seq;
+                    ++m_copiedFromLog;
                 }
             }
-            if (r.at(3).toInt() < r.at(4).toInt())
-                backfill(room, indexed + 1);
+            // The rest after a pause: a server that joins a chat with a long history reads it
+            // at a pace that leaves its clients' traffic the event loop (a batch is a few ms).
+            if (r.at(3).toInt() < r.at(4).toInt()) {
+                QTimer::singleShot(BackfillGapMs, this,
+                                   [this, room, next = indexed + 1] { backfill(room, next); });
+            }
         });
     if (!sent)
         m_backfilling.remove(room);
