@@ -7,6 +7,7 @@
 #include "walcheckpointer.h"
 
 #include <QDir>
+#include <QScopeGuard>
 #include <QSqlError>
 #include <QTimer>
 #include <QUuid>
@@ -88,6 +89,7 @@ void Store::indexRows(size_t limit)
     m_indexTimer.stop();
     if (m_unindexed.empty() || !m_db.isOpen())
         return;
+    commit(); // the index's transaction is its own (its position is kept only once committed)
     const size_t count = std::min(limit, m_unindexed.size());
     // One transaction for many rows: FTS5 then writes few, larger segments.
     m_db.transaction();
@@ -236,6 +238,7 @@ void Store::close()
     m_checkpointer.reset(); // stops its thread
     // Leave a database that needs no WAL: everything copied back, the log emptied.
     QSqlQuery(m_db).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+    m_cached.clear();
     m_insertMessage.reset();
     m_insertEvent.reset();
     m_findTarget.reset();
@@ -254,6 +257,14 @@ void Store::close()
 QSqlQuery Store::prepare(const QString &statement)
 {
     return sql::prepare(m_db, statement);
+}
+
+QSqlQuery &Store::cached(const QString &statement)
+{
+    auto it = m_cached.find(statement);
+    if (it == m_cached.end())
+        it = m_cached.insert(statement, prepare(statement));
+    return *it;
 }
 
 void Store::optimize()
@@ -278,32 +289,33 @@ bool Store::exec(QSqlQuery &query, const char *what)
 
 void Store::enqueue(std::function<void()> op)
 {
-    m_pending.push_back(std::move(op));
-    if (!m_commitScheduled) {
-        m_commitScheduled = true;
+    if (!m_inTransaction) {
+        if (!m_db.transaction())
+            qCCritical(lcStore) << "BEGIN failed:" << m_db.lastError().text();
+        m_inTransaction = true;
         // A zero timer runs once the events already waiting (other sockets' frames) are
-        // handled: everything they queue shares this transaction.
+        // handled: everything they write shares this transaction.
         QTimer::singleShot(0, this, &Store::commit);
     }
+    // Written now, inside the open transaction: this connection's reads see it at once (an
+    // event's checks, a de-duplication, a history), so no reader has to commit early and split
+    // the group (issue 20: every edit and reaction cost a commit of its own).
+    op();
+    ++m_writesInTransaction;
 }
 
 void Store::commit()
 {
-    m_commitScheduled = false;
-    if (m_pending.empty())
+    if (!m_inTransaction)
         return;
-    std::vector<std::function<void()>> ops;
-    ops.swap(m_pending);
+    m_inTransaction = false;
     m_pendingByClientId.clear();
-    if (!m_db.transaction())
-        qCCritical(lcStore) << "BEGIN failed:" << m_db.lastError().text();
-    for (auto &op : ops)
-        op();
     if (!m_db.commit()) {
-        qCCritical(lcStore) << "COMMIT failed, rolling back" << ops.size()
+        qCCritical(lcStore) << "COMMIT failed, rolling back" << m_writesInTransaction
                             << "writes:" << m_db.lastError().text();
         m_db.rollback();
     }
+    m_writesInTransaction = 0;
     if (!m_unindexed.empty() && !m_indexTimer.isActive())
         m_indexTimer.start(IndexDelayMs);
     Q_EMIT committed();
@@ -311,7 +323,6 @@ void Store::commit()
 
 QList<StoredRoom> Store::loadRooms()
 {
-    commit();
     QList<StoredRoom> rooms;
     QSqlQuery q(m_db);
     sql::run(q, QStringLiteral("SELECT r.name, r.epoch, r.topic, COALESCE((SELECT MAX(seq) FROM"
@@ -386,7 +397,9 @@ std::optional<ChatMessage> Store::findByClientId(const QString &room, const QStr
     const auto pending = m_pendingByClientId.constFind(dedupKey(room, userId, clientId, kind));
     if (pending != m_pendingByClientId.constEnd())
         return *pending;
-    QSqlQuery q = prepare(dedupLookupSql());
+    static const QString statement = dedupLookupSql();
+    QSqlQuery &q = cached(statement);
+    const auto done = qScopeGuard([&q] { q.finish(); });
     q.addBindValue(room);
     q.addBindValue(userId);
     q.addBindValue(clientId);
@@ -401,10 +414,11 @@ std::optional<ChatMessage> Store::findByClientId(const QString &room, const QStr
 
 QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 beforeSeq, int limit)
 {
-    commit();
-    QSqlQuery q = prepare(QStringLiteral("SELECT %1 FROM messages WHERE room = ? AND seq > ? AND"
-                                         " seq < ? ORDER BY seq DESC LIMIT ?")
-                              .arg(eventColumns()));
+    static const QString statement =
+        QStringLiteral("SELECT %1 FROM messages WHERE room = ? AND seq > ? AND seq < ? ORDER BY"
+                       " seq DESC LIMIT ?")
+            .arg(eventColumns());
+    QSqlQuery &q = cached(statement);
     q.addBindValue(room);
     q.addBindValue(afterSeq);
     q.addBindValue(beforeSeq);
@@ -413,6 +427,7 @@ QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 be
     if (exec(q, "history")) {
         while (q.next())
             messages.append(messageFromRow(q));
+        q.finish();
     }
     std::reverse(messages.begin(), messages.end());
     attachReactions(messages);
@@ -434,8 +449,8 @@ void Store::startSearch(quint64 ticket, const QString &lane, QSet<QString> rooms
 
 std::optional<StoredUser> Store::userForToken(const QString &tokenHash)
 {
-    commit();
-    QSqlQuery q = prepare(QStringLiteral("SELECT user_id, nick FROM users WHERE token_hash = ?"));
+    QSqlQuery &q = cached(QStringLiteral("SELECT user_id, nick FROM users WHERE token_hash = ?"));
+    const auto done = qScopeGuard([&q] { q.finish(); });
     q.addBindValue(tokenHash);
     if (exec(q, "user lookup") && q.next())
         return StoredUser{q.value(0).toString(), q.value(1).toString(), {}};
@@ -454,13 +469,13 @@ void Store::saveUser(const QString &tokenHash, const QString &userId, const QStr
 
 QHash<QString, qint64> Store::readPositions(const QString &userId)
 {
-    commit();
     QHash<QString, qint64> positions;
-    QSqlQuery q = prepare(QStringLiteral("SELECT room, seq FROM reads WHERE user_id = ?"));
+    QSqlQuery &q = cached(QStringLiteral("SELECT room, seq FROM reads WHERE user_id = ?"));
     q.addBindValue(userId);
     if (exec(q, "read positions")) {
         while (q.next())
             positions.insert(q.value(0).toString(), q.value(1).toLongLong());
+        q.finish();
     }
     return positions;
 }

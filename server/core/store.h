@@ -1,10 +1,12 @@
 // Durable state in SQLite (WAL): messages with their per-room seq, room epochs and topics,
 // token-to-user ids, read positions, and an FTS5 index for search.
 //
-// Writes are grouped: they queue up during an event-loop turn and go to disk in one
-// transaction at the end of it (commit()), so durability does not cap throughput. Readers call
-// commit() first, so they always see every write queued before them. committed() tells the
-// hub that what it held back until the data was on disk may now be delivered.
+// Writes are grouped: those of an event-loop turn run inside one transaction, opened by the
+// first, and committed at the end of the turn (commit()), so durability does not cap
+// throughput. Reads on this connection see the open transaction, so every read sees every
+// write before it without splitting the group; only the search thread (a connection of its
+// own) needs a commit first. committed() tells the hub that what it held back until the data
+// was on disk may now be delivered.
 #pragma once
 
 #include "codec.h"
@@ -84,7 +86,7 @@ public:
     QHash<QString, qint64> readPositions(const QString &userId);
     void saveReadPosition(const QString &userId, const QString &room, qint64 seq);
 
-    bool hasPending() const override { return !m_pending.empty(); }
+    bool hasPending() const override { return m_inTransaction; }
 
     // The Storage interface (store_storage.cpp): one server, every answer given at once.
     bool clustered() const override { return false; }
@@ -152,6 +154,10 @@ public Q_SLOTS:
 private:
     void enqueue(std::function<void()> op);
     QSqlQuery prepare(const QString &statement); // sql::prepare on this connection
+    // The statement prepared once and kept (SQLite's prepare cost more than the look-up itself:
+    // issue 20, a send's de-duplication). A read calls finish() once done with the rows, so no
+    // statement holds a read snapshot (the checkpointer could not pass it).
+    QSqlQuery &cached(const QString &statement);
     bool exec(QSqlQuery &query, const char *what);
     static QString dedupKey(const QString &room, const QString &userId, const QString &clientId,
                             protocol::ChatMessage::Kind kind);
@@ -184,6 +190,7 @@ private:
     static constexpr int FirstOptimizeMs = 5 * 60 * 1000;
     static constexpr int OptimizeIntervalMs = 60 * 60 * 1000;
     QTimer m_optimizeTimer;
+    QHash<QString, QSqlQuery> m_cached;
     void purgeSome();
 
     QString m_connectionName;
@@ -191,9 +198,9 @@ private:
     std::unique_ptr<SearchWorker> m_searcher;
     QSqlDatabase m_db;
     int m_schemaVersion = 0;
-    std::vector<std::function<void()>> m_pending;
+    bool m_inTransaction = false; // writes since the last commit (one transaction, open)
+    int m_writesInTransaction = 0;
     QHash<QString, protocol::ChatMessage> m_pendingByClientId;
-    bool m_commitScheduled = false;
     // Index every 50 ms, at most 128 rows per event-loop turn: each batch then holds the loop
     // for about a millisecond instead of several (p99 latency at 1,000 msgs/s in 100 rooms).
     static constexpr int IndexDelayMs = 50;

@@ -53,10 +53,9 @@ void Store::removeBan(const QString &userId, Then<bool> then)
 
 void Store::findBan(const QString &userId, const QString &ip, Then<std::optional<Ban>> then)
 {
-    commit(); // a ban queued this turn counts
     // Two look-ups, each on its index (an OR of the two was planned as a scan of every ban:
     // tst_queryplans). No user id is empty; "ip <> ''" lets the partial index bans_ip serve.
-    QSqlQuery q = prepare(
+    QSqlQuery &q = cached(
         QStringLiteral("SELECT user_id, ip, until_ms, reason FROM bans WHERE user_id = ? UNION ALL"
                        " SELECT user_id, ip, until_ms, reason FROM bans WHERE ip = ? AND ip <> ''"
                        " ORDER BY until_ms DESC"));
@@ -77,6 +76,7 @@ void Store::findBan(const QString &userId, const QString &ip, Then<std::optional
             expired = true;
         }
     }
+    q.finish();
     if (expired) { // ended: nothing keeps it
         enqueue([this, now] {
             QSqlQuery prune = prepare(QStringLiteral("DELETE FROM bans WHERE until_ms <= ?"));
@@ -103,12 +103,13 @@ void Store::saveOperator(const User &user)
 
 void Store::isOperator(const QString &userId, Then<bool> then)
 {
-    commit(); // one saved this turn counts
-    QSqlQuery q = prepare(QStringLiteral("SELECT 1 FROM operators WHERE user_id = ?"));
+    QSqlQuery &q = cached(QStringLiteral("SELECT 1 FROM operators WHERE user_id = ?"));
     q.addBindValue(text(userId));
     if (!exec(q, "find operator"))
         return then(std::nullopt);
-    then(q.next());
+    const bool found = q.next();
+    q.finish();
+    then(found);
 }
 
 } // namespace confab

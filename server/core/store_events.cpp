@@ -17,6 +17,7 @@
 #include "store.h"
 
 #include <QDateTime>
+#include <QScopeGuard>
 #include <QSqlError>
 
 namespace confab {
@@ -40,7 +41,7 @@ std::optional<Store::Target> Store::findTarget(const QString &room, qint64 seq)
 
 std::optional<Verdict> Store::checkReaction(const ChatMessage &draft)
 {
-    QSqlQuery q = prepare(QStringLiteral("SELECT COUNT(DISTINCT emoji), SUM(emoji = ? AND"
+    QSqlQuery &q = cached(QStringLiteral("SELECT COUNT(DISTINCT emoji), SUM(emoji = ? AND"
                                          " user_id = ?), SUM(emoji = ?), SUM(user_id = ?)"
                                          " FROM reactions WHERE room = ? AND seq = ?"));
     q.addBindValue(draft.emoji);
@@ -49,6 +50,7 @@ std::optional<Verdict> Store::checkReaction(const ChatMessage &draft)
     q.addBindValue(draft.from.id);
     q.addBindValue(draft.room);
     q.addBindValue(draft.target);
+    const auto done = qScopeGuard([&q] { q.finish(); });
     if (!exec(q, "reaction check") || !q.next())
         return Verdict::Unchanged;
     const bool already = q.value(1).toLongLong() > 0;
@@ -66,7 +68,7 @@ std::optional<Verdict> Store::checkReaction(const ChatMessage &draft)
 void Store::applyEvent(Room &room, const ChatMessage &draft, const QString &clientId,
                        bool mayModerate, Then<EventOutcome> then)
 {
-    commit(); // the checks see every write queued before this event
+    // The checks see every write of this turn: it is in the open transaction (enqueue).
     if (draft.kind == Kind::Edit && !clientId.isEmpty()) {
         const qint64 minTs = QDateTime::currentMSecsSinceEpoch() - protocol::DedupWindowMs;
         if (auto original = findByClientId(room.name, draft.from.id, clientId, minTs, Kind::Edit))
@@ -126,7 +128,7 @@ void Store::writeEvent(const ChatMessage &e, const QString &clientId, const Targ
         if (e.isMessage()) // a message with reply_to
             return m_unindexed.push_back({insert.lastInsertId().toLongLong(), e.text});
         const auto run = [this](const QString &sql, const QVariantList &values) {
-            QSqlQuery q = prepare(sql);
+            QSqlQuery &q = cached(sql);
             for (const QVariant &v : values)
                 q.addBindValue(v);
             exec(q, "event write");
@@ -185,7 +187,7 @@ void Store::reindex(const Target &target, const QString &text)
     }
     // External content: FTS5 removes an entry given the text it indexed, which is the row's
     // text before this write.
-    QSqlQuery q = prepare(QStringLiteral("INSERT INTO messages_fts(messages_fts, rowid, text)"
+    QSqlQuery &q = cached(QStringLiteral("INSERT INTO messages_fts(messages_fts, rowid, text)"
                                          " VALUES ('delete', ?, ?)"));
     q.addBindValue(target.rowid);
     q.addBindValue(target.text);
@@ -208,7 +210,7 @@ void Store::attachReactions(QList<ChatMessage> &events)
     }
     if (bySeq.isEmpty())
         return;
-    QSqlQuery q = prepare(QStringLiteral("SELECT seq, emoji, user_id FROM reactions WHERE room = ?"
+    QSqlQuery &q = cached(QStringLiteral("SELECT seq, emoji, user_id FROM reactions WHERE room = ?"
                                          " AND seq BETWEEN ? AND ? ORDER BY seq, at"));
     q.addBindValue(events.first().room);
     q.addBindValue(events.first().seq);
@@ -219,20 +221,21 @@ void Store::attachReactions(QList<ChatMessage> &events)
         if (ChatMessage *m = bySeq.value(q.value(0).toLongLong()))
             m->reactions[q.value(1).toString()].append(q.value(2).toString());
     }
+    q.finish();
 }
 
 qint64 Store::unreadAbove(const QString &room, qint64 read, qint64 lastSeq)
 {
     if (read >= lastSeq)
         return 0;
-    commit();
     // Seqs are consecutive: the rows above `read` are lastSeq - read, and those that are not
     // counted (events, deleted messages) are few and in an index of their own.
-    QSqlQuery q = prepare(QStringLiteral("SELECT COUNT(*) FROM messages WHERE room = ? AND seq > ?"
+    QSqlQuery &q = cached(QStringLiteral("SELECT COUNT(*) FROM messages WHERE room = ? AND seq > ?"
                                          " AND (kind <> 0 OR deleted <> 0)"));
     q.addBindValue(room);
     q.addBindValue(read);
     const qint64 uncounted = exec(q, "unread") && q.next() ? q.value(0).toLongLong() : 0;
+    q.finish();
     return std::max<qint64>(0, lastSeq - read - uncounted);
 }
 

@@ -59,7 +59,6 @@ void Store::append(Room &room, const ChatMessage &draft, const QString &clientId
             return then(Appended{*original, true}); // a resend: nothing new is stored
     }
     if (draft.replyTo) { // 1.1: the seq of a message (of any state) of this room
-        commit();
         const auto answered = findTarget(room.name, *draft.replyTo);
         if (!answered || answered->kind != ChatMessage::Kind::Message)
             return then(Appended{draft, false, true});
