@@ -113,7 +113,17 @@ std::optional<QString> RedisStorage::open()
         if (auto again = m_search->open(dir))
             return again;
     }
-    for (const StoredRoom &room : m_search->loadRooms())
+    const QList<StoredRoom> copied = m_search->loadRooms();
+    if (copied.isEmpty()) {
+        // Nothing to adopt: a copy without rooms is new, or one a server before issue 20 left
+        // (its rows have no epoch to be trusted by). Started over, so no room has rows that
+        // adoptCopy does not know of.
+        m_search->close();
+        QDir(dir).removeRecursively();
+        if (auto error = m_search->open(dir))
+            return error;
+    }
+    for (const StoredRoom &room : copied)
         m_copied.insert(room.name, {room.epoch, room.lastSeq});
     qCInfo(lcRedis).noquote() << "cluster mode: server" << m_serverId << "using Redis at"
                               << m_config.redis->display();

@@ -187,7 +187,8 @@ private:
         QString epoch;
         qint64 lastSeq = 0;
     };
-    QHash<QString, CopiedRoom> m_copied; // the copy's rooms from an earlier run, not adopted yet
+    QHash<QString, CopiedRoom> m_copied;  // the copy's rooms from an earlier run, not adopted yet
+    QHash<QString, QString> m_copyEpochs; // room -> the epoch of the history its copy holds
     quint64 m_copiedFromLog = 0;
     QHash<QString, Ban> m_bansByUser, m_bansByIp; // seen here (findBan without Redis)
     quint64 m_lastTicket = 0;

@@ -162,8 +162,6 @@ void RedisStorage::resetRoom(const QString &room, const QString &epoch, qint64 s
     it->recent.clear();
     it->epoch = epoch;
     it->cursor = seq;
-    m_indexed.remove(room);
-    m_copied.remove(room);
     adoptCopy(room, epoch); // what the copy has of the old history goes
     for (auto &[s, item] : ahead) {
         if (item.then)
@@ -441,17 +439,23 @@ void RedisStorage::indexOne(const QString &room, const ChatMessage &m)
 
 void RedisStorage::adoptCopy(const QString &room, const QString &epoch)
 {
-    if (m_indexed.contains(room))
-        return; // followed before in this run: the copy is current
-    const auto copied = m_copied.constFind(room);
-    if (copied != m_copied.constEnd() && copied->epoch == epoch) {
-        m_indexed.insert(room, copied->lastSeq);
+    const auto following = m_copyEpochs.constFind(room);
+    if (following != m_copyEpochs.constEnd()) {
+        if (*following == epoch)
+            return;                 // the copy is of this history (followed before in this run)
+        m_search->forgetRoom(room); // Redis has the room under another history now
+    } else if (const auto copied = m_copied.constFind(room); copied != m_copied.constEnd()) {
+        if (copied->epoch == epoch) { // an earlier run's copy of this history: kept
+            m_indexed.insert(room, copied->lastSeq);
+            m_copyEpochs.insert(room, epoch);
+            m_copied.erase(copied);
+            return;
+        }
+        m_search->forgetRoom(room); // forgetting costs an index purge: only when there are rows
         m_copied.erase(copied);
-        return;
     }
-    m_copied.remove(room);
-    m_search->forgetRoom(room); // another history, or one copied by a server without epochs
     m_search->saveRoom(room, epoch, QString());
+    m_copyEpochs.insert(room, epoch);
     m_indexed.insert(room, 0);
 }
 
