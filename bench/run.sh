@@ -184,7 +184,14 @@ for scenario in $SCENARIOS; do
                    --rate 0 --window 256 --warmup 0 --duration 100000 --count "${SEED[$scenario]}" \
                    --client-ids --json 2>/dev/null || true)
         echo "  $scenario: sent ${SEED[$scenario]} messages into bench0 in $(( $(date +%s) - seed_start )) s ($(field "$seeded" lost) lost)" >&2
-        wait_idle "$pid" ${CLUSTER_PIDS:-}
+        wait_idle "$pid" ${CLUSTER_PIDS:-} ${REDIS_PID:-}
+        if [ -n "${CLUSTER[$scenario]:-}" ]; then # and not while Redis rewrites its AOF
+          for _ in $(seq 600); do
+            redis-cli -s "$work/redis/sock" info persistence 2>/dev/null | tr -d '\r' >"$work/persistence"
+            grep -qx 'aof_rewrite_in_progress:0' "$work/persistence" && break
+            sleep 1
+          done
+        fi
       fi
       sleep 0.3
       base=$(grep VmRSS /proc/"$pid"/status 2>/dev/null | awk '{print $2}' || true)

@@ -228,7 +228,7 @@ void Store::close()
         return;
     commit();
     indexPending();
-    if (m_purgeOwed) { // what deletions left in the index goes before the process does
+    if (m_purgeOwed || m_purging) { // what deletions left in the index goes before we do
         while (!purgeStep(PurgePages * 16)) {
         }
     }

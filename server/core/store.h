@@ -12,6 +12,7 @@
 #include "codec.h"
 #include "storage.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QSet>
@@ -148,8 +149,16 @@ public Q_SLOTS:
     void indexPending();
     // Rewrites the search index without what deletions removed from it (store_events.cpp):
     // FTS5 keeps a deleted text's terms in its older segments until they are merged. Runs in
-    // steps on a timer after deletions, and to the end on close. True when nothing is left.
+    // steps on a timer after deletions (spaced by what the last purge cost: schedulePurge), and
+    // to the end on close. True when nothing is left.
     bool purgeStep(int pages);
+    // For tests: whether a purge is under way, what the last one took, and in how long the
+    // next one is due (-1: none is).
+    bool purging() const { return m_purging; }
+    qint64 lastPurgeMs() const { return m_lastPurgeMs; }
+    int purgeDueInMs() const { return m_purgeTimer.isActive() ? m_purgeTimer.remainingTime() : -1; }
+    // The clock a purge's cost is measured on (ms), for a test that makes purges expensive.
+    void setPurgeClockForTests(std::function<qint64()> clock) { m_purgeClock = std::move(clock); }
 
 private:
     void enqueue(std::function<void()> op);
@@ -224,7 +233,15 @@ private:
     // up to 75 ms).
     static constexpr int PurgeDelayMs = 2000;
     static constexpr int PurgePages = 16;
+    static constexpr qint64 PurgeDutyFactor = 20;
+    static constexpr qint64 MaxPurgeSpacingMs = 10 * 60 * 1000;
     bool m_purgeOwed = false;
+    bool m_purging = false;      // a purge is under way (steps on the timer)
+    qint64 m_purgeSpentMs = 0;   // the steps of the purge under way
+    qint64 m_lastPurgeMs = 0;    // the steps of the last purge, in all
+    qint64 m_lastPurgeEndMs = 0; // on purgeClockMs()
+    qint64 purgeClockMs() const;
+    std::function<qint64()> m_purgeClock; // unset: the wall clock
     QTimer m_purgeTimer;
     std::function<qint64()> m_clock; // unset: the wall clock
 };

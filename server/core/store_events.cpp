@@ -262,14 +262,41 @@ void Store::forgetRoom(const QString &name)
 void Store::schedulePurge()
 {
     m_purgeOwed = true;
-    if (!m_purgeTimer.isActive())
-        m_purgeTimer.start(PurgeDelayMs); // deletions close together share one purge
+    if (m_purgeTimer.isActive())
+        return; // deletions close together share one purge
+    // A purge rewrites the whole index, so its cost grows with the history: the next one
+    // waits PurgeDutyFactor times as long as the last one took, keeping purges under about 5 %
+    // of the loop in a chat of millions of messages (a steady stream of deletions purged
+    // nonstop before). In a small chat that is the usual 2 s.
+    const qint64 sinceLast = m_lastPurgeEndMs ? purgeClockMs() - m_lastPurgeEndMs : 0;
+    const qint64 spacing = m_lastPurgeMs * PurgeDutyFactor - sinceLast;
+    m_purgeTimer.start(int(std::clamp<qint64>(spacing, PurgeDelayMs, MaxPurgeSpacingMs)));
+}
+
+qint64 Store::purgeClockMs() const
+{
+    if (m_purgeClock)
+        return m_purgeClock();
+    return QDateTime::currentMSecsSinceEpoch(); // coarse is enough: purges take milliseconds
 }
 
 void Store::purgeSome()
 {
-    if (!purgeStep(PurgePages))
-        m_purgeTimer.start(0); // the next step after whatever else is waiting
+    if (!m_purging) {
+        m_purging = true;
+        m_purgeSpentMs = 0;
+        m_purgeOwed = false; // the deletions so far are this purge's (later ones: owed again)
+    }
+    const qint64 started = purgeClockMs();
+    const bool done = purgeStep(PurgePages);
+    m_purgeSpentMs += purgeClockMs() - started;
+    if (!done)
+        return m_purgeTimer.start(0); // the next step after whatever else is waiting
+    m_purging = false;
+    m_lastPurgeMs = m_purgeSpentMs;
+    m_lastPurgeEndMs = purgeClockMs();
+    if (m_purgeOwed) // deletions during this purge: another, spaced
+        schedulePurge();
 }
 
 bool Store::purgeStep(int pages)
@@ -289,14 +316,9 @@ bool Store::purgeStep(int pages)
     const qint64 before = changes();
     q = prepare(QStringLiteral("INSERT INTO messages_fts(messages_fts, rank) VALUES ('merge', ?)"));
     q.addBindValue(-pages);
-    if (!exec(q, "index purge")) {
-        m_purgeOwed = false;
+    if (!exec(q, "index purge"))
         return true;
-    }
-    const bool done = changes() - before < 2;
-    if (done)
-        m_purgeOwed = false;
-    return done;
+    return changes() - before < 2;
 }
 
 } // namespace confab

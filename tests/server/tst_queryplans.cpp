@@ -5,6 +5,7 @@
 // hand: the store notes every statement it prepares (sql::recordStatements) while real clients
 // go through the protocol's every stored operation, and each is then planned with EXPLAIN QUERY
 // PLAN on that same database.
+#include "room.h"
 #include "servertestmain.h"
 #include "sqlstatements.h"
 #include "store.h"
@@ -16,6 +17,7 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
 
@@ -263,6 +265,64 @@ private Q_SLOTS:
             }
         }
         QVERIFY2(walks.isEmpty(), qPrintable(walks.join("\n")));
+    }
+
+    // A purge of the search index after a deletion rewrites the whole index (FTS5 keeps a
+    // deleted text's terms until its segments are merged), so it costs more the longer the
+    // history: one every 2 s under a steady stream of deletions purged nonstop in a chat of a
+    // million messages. The next purge waits 20 times what the last one took.
+    void purgesOfTheIndexAreSpacedByWhatTheyCost()
+    {
+        CONFAB_SQLITE_ONLY("the SQLite store's search index");
+        QTemporaryDir dir;
+        Store store;
+        QVERIFY(!store.open(dir.path()));
+        // A long history, whose purge takes a second a step: each reading of the purge's clock
+        // moves it on by half a second (a real one of a million messages takes about 0.3 s).
+        constexpr int Messages = 2000;
+        for (int seq = 1; seq <= Messages; ++seq) {
+            protocol::ChatMessage m;
+            m.room = QStringLiteral("general");
+            m.seq = seq;
+            m.id = QStringLiteral("m%1").arg(seq);
+            m.from = {QStringLiteral("u"), QStringLiteral("n")};
+            m.text = QStringLiteral("word%1 common text %2").arg(seq).arg(seq % 100);
+            m.ts = seq;
+            store.appendMessage(m, QString());
+            if (seq % 100 == 0)
+                store.indexPending(); // an index of many segments, as one written as it came
+        }
+        qint64 fakeNow = 1000000;
+        store.setPurgeClockForTests([&fakeNow] { return fakeNow += 500; });
+        Room room(QStringLiteral("general"), QStringLiteral("e1"), QString(), Messages);
+        const auto erase = [&](qint64 seq) {
+            protocol::ChatMessage deletion;
+            deletion.kind = protocol::ChatMessage::Kind::Delete;
+            deletion.room = room.name;
+            deletion.target = seq;
+            deletion.from.id = QStringLiteral("u");
+            deletion.from.nick = QStringLiteral("n");
+            deletion.id = QStringLiteral("d%1").arg(seq);
+            deletion.ts = seq;
+            std::optional<EventOutcome> outcome;
+            store.applyEvent(room, deletion, QString(), false,
+                             [&](std::optional<EventOutcome> o) { outcome = std::move(o); });
+            return outcome && outcome->verdict == EventOutcome::Verdict::Stored;
+        };
+        QVERIFY(erase(10));
+        QCOMPARE(store.purgeDueInMs() > 0, true);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !store.purging() && store.lastPurgeMs() > 0 && store.purgeDueInMs() < 0, 60000);
+        const qint64 took = store.lastPurgeMs();
+        QVERIFY(erase(11));
+        const int due = store.purgeDueInMs();
+        qInfo("the purge took %lld ms; the next is due in %d ms", took, due);
+        QVERIFY(took >= 1000);
+        QVERIFY2(due >= std::min<qint64>(20 * took - 1000, 600000) - 1000 && due >= 1900,
+                 qPrintable(QStringLiteral("the purge took %1 ms, the next is due in %2 ms")
+                                .arg(took)
+                                .arg(due)));
+        store.close(); // finishes what is owed
     }
 
     void statisticsAreKeptForThePlanner()
