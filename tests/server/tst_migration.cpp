@@ -3,6 +3,7 @@
 // messages written before them.
 #include "schema.h"
 #include "servertestmain.h"
+#include "sqlitefile.h"
 #include "testclient.h"
 #include "testserver.h"
 
@@ -46,28 +47,13 @@ const char *const version1[] = {
 constexpr int OldMessages = 40;
 const char *const aliceToken = "alice-old-token-0123456789";
 
+// The statements run; `value` gets the first column of the last row any of them returned.
 QString sql(const QString &dir, const QStringList &statements, QString *value = nullptr)
 {
-    const QString name = QUuid::createUuid().toString();
-    QString error;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(dir + QStringLiteral("/confab.db"));
-        if (!db.open())
-            return db.lastError().text();
-        for (const QString &statement : statements) {
-            QSqlQuery q(db);
-            if (!q.exec(statement)) {
-                error = statement + QStringLiteral(": ") + q.lastError().text();
-                break;
-            }
-            if (value && q.next())
-                *value = q.value(0).toString();
-        }
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(name);
-    return error;
+    return test::onDatabase(dir, statements, [value](const QString &, const QSqlQuery &q) {
+        if (value)
+            *value = q.value(0).toString();
+    });
 }
 
 QString scalar(const QString &dir, const QString &query)

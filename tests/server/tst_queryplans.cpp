@@ -7,6 +7,7 @@
 // PLAN on that same database.
 #include "room.h"
 #include "servertestmain.h"
+#include "sqlitefile.h"
 #include "sqlstatements.h"
 #include "store.h"
 #include "testclient.h"
@@ -28,40 +29,6 @@ namespace {
 
 constexpr int HistoryRows = 100000;
 constexpr const char *OpSecret = "plans-op-secret";
-
-// Runs statements on <dir>/confab.db with a connection of its own; each query's rows are given
-// to `row` (may be empty). Empty on success, else the error.
-QString onDatabase(const QString &dir, const QStringList &statements,
-                   const std::function<void(const QString &, const QSqlQuery &)> &row = {})
-{
-    const QString name = QUuid::createUuid().toString();
-    QString error;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(dir + QStringLiteral("/confab.db"));
-        if (!db.open())
-            return db.lastError().text();
-        for (const QString &statement : statements) {
-            QSqlQuery q(db);
-            if (!q.prepare(statement)) {
-                error = statement + QStringLiteral(": ") + q.lastError().text();
-                break;
-            }
-            // Parameters stay NULL: a plan is made before values are bound.
-            for (qsizetype i = 0, n = statement.count(u'?'); i < n; ++i)
-                q.addBindValue(QVariant());
-            if (!q.exec()) {
-                error = statement + QStringLiteral(": ") + q.lastError().text();
-                break;
-            }
-            while (row && q.next())
-                row(statement, q);
-        }
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(name);
-    return error;
-}
 
 // Plans that are not walks although they read like one, each with why.
 struct Allowed {

@@ -1,6 +1,7 @@
 // The store's schema: versioned, moved forward by numbered migrations. A database made by an
 // earlier version opens with every message; one made by a newer version is refused.
 #include "schema.h"
+#include "sqlitefile.h"
 #include "store.h"
 
 #include <QSignalSpy>
@@ -39,24 +40,7 @@ const char *const version1[] = {
 // Runs statements on <dir>/confab.db with a connection of its own. Empty on success.
 QString execAll(const QString &dir, const QStringList &statements)
 {
-    const QString name = QUuid::createUuid().toString();
-    QString error;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(dir + QStringLiteral("/confab.db"));
-        if (!db.open())
-            return db.lastError().text();
-        for (const QString &statement : statements) {
-            QSqlQuery q(db);
-            if (!q.exec(statement)) {
-                error = statement + QStringLiteral(": ") + q.lastError().text();
-                break;
-            }
-        }
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(name);
-    return error;
+    return test::onDatabase(dir, statements);
 }
 
 QString scalar(const QString &dir, const QString &sql)
