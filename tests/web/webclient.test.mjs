@@ -630,12 +630,43 @@ try {
   if (speaks11) check(await countText(page, 'missed three, fixed (edited)') === 1 && await countText(page, 'missed three') === 0,
         'an edit and a reaction made while the page was away are applied once it is back');
 
+  // Long content (issue 21): a topic of one 150-character word and a message with a long URL
+  // and a long word must wrap or be cut, never widen the page or the message list.
+  const longWord = 'Pneumonoultramicroscopicsilicovolcanoconiosis'.repeat(4).slice(0, 150);
+  const longUrl = 'https://example.org/' + 'very-long-path-segment/'.repeat(12) + '?q=' + 'x'.repeat(60);
+  carol.send({ type: 'topic', room: 'general', topic: longWord });
+  await carol.wait((f) => f.type === 'topic' && f.topic === longWord);
+  carol.send({ type: 'send', room: 'general', text: `see ${longUrl} and ${longWord}`, id: 'long1' });
+  await carol.wait((f) => f.type === 'message' && f.text.startsWith('see https://'));
+  // Nothing in these is wider than its box (a scrolling box that scrolls sideways counts too).
+  const overflowing = (p) => p.evaluate(() => {
+    const wide = [];
+    for (const sel of ['html', '.main', '.main-head', '#messages', '#search-list', '#room-title', '#topic']) {
+      const e = document.querySelector(sel);
+      if (e && (sel === 'html' || e.offsetParent !== null) && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).textOverflow !== 'ellipsis')
+        wide.push(`${sel} ${e.scrollWidth}>${e.clientWidth}`);
+    }
+    return wide;
+  });
+
   // A phone: 360 px wide, nothing wider than the screen, rooms and members reachable.
   const phone = await newPage({ viewport: { width: 360, height: 740 }, colorScheme: 'light', isMobile: true, hasTouch: true });
   await phone.goto(`${base}/?nick=phoebe`);
   await phone.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent === 'missed two'));
+  await phone.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent.startsWith('see https://')));
   const width = await phone.evaluate(() => document.documentElement.scrollWidth);
   check(width <= 360, `the phone layout fits 360 px (${width} px)`);
+  let wide = await overflowing(phone);
+  check(wide.length === 0, `a long topic, URL and word fit the phone: ${wide.join(', ') || 'nothing wider than its box'}`);
+  await phone.fill('#search-input', 'Pneumonoultramicroscopicsilicovolcanoconiosis');
+  await phone.press('#search-input', 'Enter');
+  await phone.waitForSelector('#search-list li');
+  wide = await overflowing(phone);
+  check(wide.length === 0, `a search result of a long word fits the phone: ${wide.join(', ') || 'nothing wider than its box'}`);
+  await phone.screenshot({ path: join(shotDir, 'web-phone-long.png') });
+  await phone.click('#search-close');
+  wide = await overflowing(page);
+  check(wide.length === 0, `a long topic, URL and word fit the desktop page: ${wide.join(', ') || 'nothing wider than its box'}`);
   if (speaks11) {
     check(await countText(phone, 'missed three, fixed (edited)') === 1 && await phone.$('#messages .chip[data-emoji="👀"]') !== null,
           'a page joining afresh shows messages in their current state (edited, reacted)');
