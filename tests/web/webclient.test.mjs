@@ -126,6 +126,17 @@ const browser = await chromium.launch({
          '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 
+// Nothing in these is wider than its box (a scrolling box that scrolls sideways counts too).
+const overflowing = (p) => p.evaluate(() => {
+  const wide = [];
+  for (const sel of ['html', '.main', '.main-head', '#messages', '#search-list', '#room-title', '#topic', '#gone-bar', '#banned .card']) {
+    const e = document.querySelector(sel);
+    if (e && (sel === 'html' || e.offsetParent !== null) && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).textOverflow !== 'ellipsis')
+      wide.push(`${sel} ${e.scrollWidth}>${e.clientWidth}`);
+  }
+  return wide;
+});
+
 async function newPage(options) {
   const context = await browser.newContext(options);
   // Counts the page's connections: a banned page must not knock again.
@@ -477,11 +488,14 @@ async function operators(base, port, phone, carol) {
   const oscar = await new Bot().open(port, 'oscar', { op_password: OpPassword });
   check(oscar.user.op === true, 'a bot with the operator password is an operator');
   const phoebe = oscar.frames.find((f) => f.type === 'joined').members.find((u) => u.nick === 'phoebe');
-  oscar.send({ type: 'kick', room: 'general', user: phoebe.id, reason: 'calm down' });
+  const longReason = 'Supercalifragilisticexpialidocious'.repeat(6); // one 204-character word
+  oscar.send({ type: 'kick', room: 'general', user: phoebe.id, reason: `calm down ${longReason}` });
   await phone.waitForSelector('#gone-bar:not([hidden])');
   const gone = await phone.textContent('#gone-text');
   check(/oscar/.test(gone) && /calm down/.test(gone) && !(await phone.isVisible('#composer')),
         `a kicked page says who and why, and has no composer (${gone})`);
+  let wide = await overflowing(phone);
+  check(wide.length === 0, `a long kick reason fits the phone: ${wide.join(', ') || 'nothing wider than its box'}`);
   await phone.screenshot({ path: join(shotDir, 'web-phone-kicked.png') });
   await phone.click('#gone-rejoin');
   await phone.waitForSelector('#composer:not([hidden])');
@@ -494,13 +508,15 @@ async function operators(base, port, phone, carol) {
   await op.click('.popup.menu button:has-text("Ban from the server")');
   await op.waitForSelector('#dialog[open]');
   await op.selectOption('#dialog-minutes', '1440');
-  await op.fill('#dialog-reason', 'flooding');
+  await op.fill('#dialog-reason', `flooding ${longReason}`);
   await op.click('#dialog .dialog-ok');
   await phone.waitForSelector('#banned:not([hidden])', { timeout: 10000 });
   const sockets = await phone.evaluate(() => window.__sockets);
   const until = await phone.textContent('#ban-until');
   const why = await phone.textContent('#ban-reason');
   check(/until/.test(until) && /flooding/.test(why), `the banned page says until when and why (${until} ${why})`);
+  wide = await overflowing(phone);
+  check(wide.length === 0, `a long ban reason fits the phone, "until" in view: ${wide.join(', ') || 'nothing wider than its box'}`);
   await phone.screenshot({ path: join(shotDir, 'web-banned.png') });
   await sleep(3000);
   check(await phone.evaluate(() => window.__sockets) === sockets && await phone.isVisible('#banned'),
@@ -638,16 +654,6 @@ try {
   await carol.wait((f) => f.type === 'topic' && f.topic === longWord);
   carol.send({ type: 'send', room: 'general', text: `see ${longUrl} and ${longWord}`, id: 'long1' });
   await carol.wait((f) => f.type === 'message' && f.text.startsWith('see https://'));
-  // Nothing in these is wider than its box (a scrolling box that scrolls sideways counts too).
-  const overflowing = (p) => p.evaluate(() => {
-    const wide = [];
-    for (const sel of ['html', '.main', '.main-head', '#messages', '#search-list', '#room-title', '#topic']) {
-      const e = document.querySelector(sel);
-      if (e && (sel === 'html' || e.offsetParent !== null) && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).textOverflow !== 'ellipsis')
-        wide.push(`${sel} ${e.scrollWidth}>${e.clientWidth}`);
-    }
-    return wide;
-  });
 
   // A phone: 360 px wide, nothing wider than the screen, rooms and members reachable.
   const phone = await newPage({ viewport: { width: 360, height: 740 }, colorScheme: 'light', isMobile: true, hasTouch: true });
