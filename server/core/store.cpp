@@ -287,7 +287,7 @@ bool Store::exec(QSqlQuery &query, const char *what)
     return false;
 }
 
-void Store::enqueue(std::function<void()> op)
+void Store::beginWrite()
 {
     if (!m_inTransaction) {
         if (!m_db.transaction())
@@ -297,10 +297,9 @@ void Store::enqueue(std::function<void()> op)
         // handled: everything they write shares this transaction.
         QTimer::singleShot(0, this, &Store::commit);
     }
-    // Written now, inside the open transaction: this connection's reads see it at once (an
-    // event's checks, a de-duplication, a history), so no reader has to commit early and split
-    // the group (issue 20: every edit and reaction cost a commit of its own).
-    op();
+    // The write runs now, inside the open transaction: this connection's reads see it at once
+    // (an event's checks, a de-duplication, a history), so no reader has to commit early and
+    // split the group (issue 20: every edit and reaction cost a commit of its own).
     ++m_writesInTransaction;
 }
 
@@ -309,7 +308,6 @@ void Store::commit()
     if (!m_inTransaction)
         return;
     m_inTransaction = false;
-    m_pendingByClientId.clear();
     if (!m_db.commit()) {
         qCCritical(lcStore) << "COMMIT failed, rolling back" << m_writesInTransaction
                             << "writes:" << m_db.lastError().text();
@@ -335,7 +333,7 @@ QList<StoredRoom> Store::loadRooms()
 
 void Store::saveRoom(const QString &name, const QString &epoch, const QString &topic)
 {
-    enqueue([this, name, epoch, topic] {
+    write([&] {
         m_saveRoom->bindValue(0, name);
         m_saveRoom->bindValue(1, epoch);
         m_saveRoom->bindValue(2, topic.isNull() ? QStringLiteral("") : topic); // never NULL
@@ -345,26 +343,18 @@ void Store::saveRoom(const QString &name, const QString &epoch, const QString &t
 
 void Store::deleteRoom(const QString &name)
 {
-    enqueue([this, name] {
+    write([&] {
         m_deleteRoom->bindValue(0, name);
         m_deleteRoom->bindValue(1, name);
         exec(*m_deleteRoom, "delete room");
     });
 }
 
-QString Store::dedupKey(const QString &room, const QString &userId, const QString &clientId,
-                        ChatMessage::Kind kind)
-{
-    return room + QChar(0) + userId + QChar(0) + clientId + QChar(0) + QChar(u'0' + int(kind));
-}
-
 void Store::appendMessage(const ChatMessage &m, const QString &clientId)
 {
-    if (!clientId.isEmpty())
-        m_pendingByClientId.insert(dedupKey(m.room, m.from.id, clientId, m.kind), m);
     if (m.replyTo) // 1.1: the statement with every column (a plain message keeps its own)
         return writeEvent(m, clientId, Target{});
-    enqueue([this, m, clientId] {
+    write([&] {
         m_insertMessage->bindValue(0, m.room);
         m_insertMessage->bindValue(1, m.seq);
         m_insertMessage->bindValue(2, m.id);
@@ -394,9 +384,7 @@ std::optional<ChatMessage> Store::findByClientId(const QString &room, const QStr
                                                  const QString &clientId, qint64 minTs,
                                                  ChatMessage::Kind kind)
 {
-    const auto pending = m_pendingByClientId.constFind(dedupKey(room, userId, clientId, kind));
-    if (pending != m_pendingByClientId.constEnd())
-        return *pending;
+    // A message written this turn is found too: it is in the open transaction.
     static const QString statement = dedupLookupSql();
     QSqlQuery &q = cached(statement);
     const auto done = qScopeGuard([&q] { q.finish(); });
@@ -459,7 +447,7 @@ std::optional<StoredUser> Store::userForToken(const QString &tokenHash)
 
 void Store::saveUser(const QString &tokenHash, const QString &userId, const QString &nick)
 {
-    enqueue([this, tokenHash, userId, nick] {
+    write([&] {
         m_saveUser->bindValue(0, tokenHash);
         m_saveUser->bindValue(1, userId);
         m_saveUser->bindValue(2, nick);
@@ -482,7 +470,7 @@ QHash<QString, qint64> Store::readPositions(const QString &userId)
 
 void Store::saveReadPosition(const QString &userId, const QString &room, qint64 seq)
 {
-    enqueue([this, userId, room, seq] {
+    write([&] {
         m_saveRead->bindValue(0, userId);
         m_saveRead->bindValue(1, room);
         m_saveRead->bindValue(2, seq);

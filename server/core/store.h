@@ -161,15 +161,20 @@ public Q_SLOTS:
     void setPurgeClockForTests(std::function<qint64()> clock) { m_purgeClock = std::move(clock); }
 
 private:
-    void enqueue(std::function<void()> op);
+    // Runs a write now, inside the turn's transaction (opened by the first write of a turn,
+    // committed on the next one): this connection's reads see it at once.
+    template <typename Write> void write(Write &&op)
+    {
+        beginWrite();
+        op();
+    }
+    void beginWrite();
     QSqlQuery prepare(const QString &statement); // sql::prepare on this connection
     // The statement prepared once and kept (SQLite's prepare cost more than the look-up itself:
     // issue 20, a send's de-duplication). A read calls finish() once done with the rows, so no
     // statement holds a read snapshot (the checkpointer could not pass it).
     QSqlQuery &cached(const QString &statement);
     bool exec(QSqlQuery &query, const char *what);
-    static QString dedupKey(const QString &room, const QString &userId, const QString &clientId,
-                            protocol::ChatMessage::Kind kind);
 
     // store_events.cpp
     // A message of the room as the checks of an event see it (committed first).
@@ -209,7 +214,6 @@ private:
     int m_schemaVersion = 0;
     bool m_inTransaction = false; // writes since the last commit (one transaction, open)
     int m_writesInTransaction = 0;
-    QHash<QString, protocol::ChatMessage> m_pendingByClientId;
     // Index every 50 ms, at most 128 rows per event-loop turn: each batch then holds the loop
     // for about a millisecond instead of several (p99 latency at 1,000 msgs/s in 100 rooms).
     static constexpr int IndexDelayMs = 50;

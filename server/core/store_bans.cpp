@@ -25,7 +25,7 @@ qint64 Store::nowMs() const
 
 void Store::saveBan(const Ban &ban, const protocol::UserInfo &by, Then<bool> then)
 {
-    enqueue([this, ban, by] {
+    write([&] {
         QSqlQuery q = prepare(QStringLiteral(
             "INSERT INTO bans(user_id, ip, until_ms, reason, by_id, by_nick) VALUES (?, ?, ?, ?,"
             " ?, ?) ON CONFLICT(user_id, ip) DO UPDATE SET until_ms = excluded.until_ms,"
@@ -43,7 +43,7 @@ void Store::saveBan(const Ban &ban, const protocol::UserInfo &by, Then<bool> the
 
 void Store::removeBan(const QString &userId, Then<bool> then)
 {
-    enqueue([this, userId] {
+    write([&] {
         QSqlQuery q = prepare(QStringLiteral("DELETE FROM bans WHERE user_id = ?"));
         q.addBindValue(text(userId));
         exec(q, "remove ban");
@@ -78,7 +78,7 @@ void Store::findBan(const QString &userId, const QString &ip, Then<std::optional
     }
     q.finish();
     if (expired) { // ended: nothing keeps it
-        enqueue([this, now] {
+        write([&] {
             QSqlQuery prune = prepare(QStringLiteral("DELETE FROM bans WHERE until_ms <= ?"));
             prune.addBindValue(now);
             exec(prune, "prune bans");
@@ -93,7 +93,7 @@ void Store::saveOperator(const User &user)
     // comes back.
     if (user.tokenHash.isEmpty())
         return;
-    enqueue([this, id = user.id] {
+    write([&, id = user.id] {
         QSqlQuery q =
             prepare(QStringLiteral("INSERT OR IGNORE INTO operators(user_id) VALUES (?)"));
         q.addBindValue(text(id));

@@ -68,7 +68,7 @@ std::optional<Verdict> Store::checkReaction(const ChatMessage &draft)
 void Store::applyEvent(Room &room, const ChatMessage &draft, const QString &clientId,
                        bool mayModerate, Then<EventOutcome> then)
 {
-    // The checks see every write of this turn: it is in the open transaction (enqueue).
+    // The checks see every write of this turn: it is in the open transaction (write).
     if (draft.kind == Kind::Edit && !clientId.isEmpty()) {
         const qint64 minTs = QDateTime::currentMSecsSinceEpoch() - protocol::DedupWindowMs;
         if (auto original = findByClientId(room.name, draft.from.id, clientId, minTs, Kind::Edit))
@@ -95,16 +95,13 @@ void Store::applyEvent(Room &room, const ChatMessage &draft, const QString &clie
     }
     ChatMessage event = draft;
     event.seq = ++room.lastSeq;
-    if (event.kind == Kind::Edit && !clientId.isEmpty())
-        m_pendingByClientId.insert(dedupKey(event.room, event.from.id, clientId, event.kind),
-                                   event);
     writeEvent(event, clientId, *target);
     then(EventOutcome{Verdict::Stored, std::move(event)});
 }
 
 void Store::writeEvent(const ChatMessage &e, const QString &clientId, const Target &target)
 {
-    enqueue([this, e, clientId, target] {
+    write([&] {
         const auto orNull = [](bool set, const QVariant &value) {
             return set ? value : QVariant();
         };
@@ -243,7 +240,7 @@ void Store::forgetRoom(const QString &name)
 {
     commit();
     indexPending(); // then the index holds exactly the room's live messages, with their texts
-    enqueue([this, name] {
+    write([&] {
         const auto run = [this, &name](const QString &sql) {
             QSqlQuery q = prepare(sql);
             q.addBindValue(name);

@@ -133,18 +133,14 @@ private Q_SLOTS:
             QString());
         QCOMPARE(ask({{"type", "edit"}, {"room", "general"}, {"target", seq}, {"text", "fixed"}}),
                  QString());
-        QCOMPARE(ask({{"type", "react"},
-                      {"room", "general"},
-                      {"target", seq},
-                      {"emoji", "🎉"},
-                      {"on", true}}),
-                 QString());
-        QCOMPARE(ask({{"type", "react"},
-                      {"room", "general"},
-                      {"target", seq},
-                      {"emoji", "🎉"},
-                      {"on", false}}),
-                 QString());
+        for (const bool on : {true, false}) {
+            QCOMPARE(ask({{"type", "react"},
+                          {"room", "general"},
+                          {"target", seq},
+                          {"emoji", "🎉"},
+                          {"on", on}}),
+                     QString());
+        }
         QCOMPARE(ask({{"type", "delete"}, {"room", "general"}, {"target", seq}}), QString());
         QCOMPARE(ask({{"type", "history"}, {"room", "general"}, {"before", 5000}, {"limit", 50}}),
                  QString());

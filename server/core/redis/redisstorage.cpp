@@ -105,22 +105,23 @@ std::optional<QString> RedisStorage::open()
     // whole history (issue 20: 10 s at 80 % CPU, sends at 31 ms, with 200,000 messages). What
     // an earlier run copied is taken room by room as rooms are followed again (adoptCopy).
     const QString dir = QDir(m_config.dataDir).filePath(QStringLiteral("cluster-search"));
+    const auto startOver = [this, &dir] {
+        m_search->close();
+        QDir(dir).removeRecursively();
+        return m_search->open(dir);
+    };
     if (auto error = m_search->open(dir)) {
         qCWarning(lcRedis).noquote()
             << "the search copy cannot be opened (" << *error << "): starting a new one";
-        m_search->close();
-        QDir(dir).removeRecursively();
-        if (auto again = m_search->open(dir))
+        if (auto again = startOver())
             return again;
     }
     const QList<StoredRoom> copied = m_search->loadRooms();
+    // Nothing to adopt: a copy without rooms is new, or one a server before issue 20 left (its
+    // rows have no epoch to be trusted by). Started over, so no room has rows that adoptCopy
+    // does not know of.
     if (copied.isEmpty()) {
-        // Nothing to adopt: a copy without rooms is new, or one a server before issue 20 left
-        // (its rows have no epoch to be trusted by). Started over, so no room has rows that
-        // adoptCopy does not know of.
-        m_search->close();
-        QDir(dir).removeRecursively();
-        if (auto error = m_search->open(dir))
+        if (auto error = startOver())
             return error;
     }
     for (const StoredRoom &room : copied)
