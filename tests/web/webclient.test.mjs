@@ -102,7 +102,7 @@ class Bot {
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       this.waiters.push({ pred, resolve });
-      setTimeout(() => reject(new Error('bot waited in vain')), ms);
+      setTimeout(() => reject(new Error(`bot waited in vain ${ms} ms for: ${pred}`)), ms);
     });
   }
   // The seq of the room message with this text, once the bot has it.
