@@ -152,6 +152,19 @@ async function newPage(options) {
   });
   const page = await context.newPage();
   page.problems = [];
+  // The page's last frames each way, printed when a step that waits on them fails.
+  page.frameLog = [];
+  const logFrame = (line) => {
+    page.frameLog.push(`${new Date().toISOString().slice(11, 23)} ${line.slice(0, 200)}`);
+    if (page.frameLog.length > 120) page.frameLog.shift();
+  };
+  page.on('websocket', (ws) => {
+    logFrame('open');
+    ws.on('framesent', (e) => logFrame('> ' + e.payload));
+    ws.on('framereceived', (e) => logFrame('< ' + e.payload));
+    ws.on('socketerror', (e) => logFrame('error ' + e));
+    ws.on('close', () => logFrame('closed'));
+  });
   page.on('pageerror', (e) => page.problems.push('page error: ' + e.message));
   page.on('console', (m) => {
     if (m.type() === 'error' && !/WebSocket connection|ERR_CONNECTION_REFUSED/.test(m.text())) {
@@ -632,13 +645,19 @@ try {
     await carol.wait((f) => f.type === 'reaction' && f.target === threeSeq);
   }
   await carol.wait((f) => f.type === 'message' && f.text === 'missed two');
-  await carol.wait((f) => f.type === 'message' && f.text === 'written while offline', 30000);
+  // The page may be back before carol joins: then the message is in her `joined` history.
+  const offline = (f) => f.type === 'message' && f.text === 'written while offline';
+  const carolGot = (f) => f.type === 'joined' ? f.history.filter(offline) : [f].filter(offline);
+  await carol.wait((f) => carolGot(f).length > 0, 30000).catch(async (e) => {
+    console.log(`the page's last frames:\n${page.frameLog.join('\n')}\nbanner: ${await page.textContent('#banner')}`);
+    throw e;
+  });
   await page.waitForFunction(() => !document.querySelector('#messages .msg.pending'), null, { timeout: 30000 });
   await page.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent === 'missed two'));
   await sleep(1000); // anything duplicated would have arrived by now
   check(await countText(page, 'missed one') === 1 && await countText(page, 'missed two') === 1,
         'after the restart the missed messages appear, once each');
-  check(carol.count((f) => f.type === 'message' && f.text === 'written while offline') === 1 &&
+  check(carol.frames.flatMap(carolGot).length === 1 &&
         await countText(page, 'written while offline') === 1,
         'the outbox message arrives once, and is shown once');
   check(await page.$('#banner[hidden]') !== null, 'the banner is gone once reconnected');
