@@ -73,6 +73,9 @@ declare -A CLUSTER=([cfanout]=1 [cdurable]=1 [cdead]=1)
 # Protocol 1.1: rooms' load with a quarter of the publishes edits and reactions (half each) of the
 # publisher's own last message; compare its p99 with rooms' in the same run. Confab only.
 ARGS[mixed]="--members 1000 --rooms 100 --publishers 1000 --rate 1000 --events 0.25"; METRIC[mixed]=p99_ms
+# The same on the cluster: an event is one script in Redis like a send, written in the same
+# pipelined batch of the turn; compare with `cids` (rooms' load with client ids on the cluster).
+ARGS[cmixed]="${ARGS[mixed]} --client-ids"; METRIC[cmixed]="p99_ms cpu_us"
 # A send's cost must not grow with the room's history (issue 20): rooms' load with client ids
 # (every send of the app and the web client has one, and the server looks it up) on empty rooms
 # (`ids`) and with 1,000,000 messages stored in one of the rooms first (`history`), each on one
@@ -86,11 +89,11 @@ ARGS[cids]=${ARGS[ids]}; METRIC[cids]=${METRIC[ids]}
 ARGS[chistory]=${ARGS[ids]}; METRIC[chistory]=${METRIC[ids]}
 HISTORY=${HISTORY:-1000000}
 declare -A SEED=([history]=$HISTORY [chistory]=$HISTORY)
-CLUSTER+=([cids]=1 [chistory]=1)
+CLUSTER+=([cids]=1 [chistory]=1 [cmixed]=1)
 # The peers keep no member list and send no presence: the join storm measures Confab alone.
 declare -A CONFAB_ONLY=([joinstorm5000]=1 [cfanout]=1 [cdurable]=1 [cdead]=1 [mixed]=1 [ids]=1
-  [history]=1 [cids]=1 [chistory]=1)
-ALL="fanout sat100 sat1000 rooms mixed durable idle5000 idle19000 idle20000 storm5000 joinstorm5000 cfanout cdurable cdead ids history cids chistory"
+  [history]=1 [cids]=1 [chistory]=1 [cmixed]=1)
+ALL="fanout sat100 sat1000 rooms mixed durable idle5000 idle19000 idle20000 storm5000 joinstorm5000 cfanout cdurable cdead ids history cids chistory cmixed"
 SCENARIOS=${*:-$ALL}
 
 start_server() { # $1 = confab|go|node; prints "pid port"

@@ -41,9 +41,9 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
         },
         this);
     connect(m_door, &FrontDoor::webSocketConnected, this,
-            [this](QTcpSocket *tcp, const QByteArray &response, const QByteArray &early,
+            [this](int fd, const QByteArray &response, const QByteArray &early,
                    const QHostAddress &client) {
-                auto *c = new Connection(tcp, response, m_config, *m_metrics, *m_writes);
+                auto *c = new Connection(fd, response, m_config, *m_metrics, *m_writes);
                 c->setClientAddress(client);
                 if (m_stopping) {
                     c->setParent(this);

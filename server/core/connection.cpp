@@ -6,26 +6,25 @@
 #include "writebatch.h"
 
 #include <algorithm>
-#include <sys/socket.h>
 
 namespace confab {
 
 namespace {
 quint64 nextSerial = 0;
-// What one read takes from the socket: a whole frame of the largest size plus its header.
+// What one read takes from the socket: a whole frame of the largest size plus its header. The
+// bytes land in one buffer per thread; the decoder keeps only what is left of an incomplete frame.
 constexpr qint64 ReadChunkBytes = 64 * 1024 + 16;
+thread_local char readScratch[ReadChunkBytes];
 } // namespace
 
-Connection::Connection(QTcpSocket *socket, const QByteArray &handshakeResponse,
-                       const ServerConfig &config, Metrics &metrics, WriteBatch &batch,
-                       QObject *parent)
+Connection::Connection(int fd, const QByteArray &handshakeResponse, const ServerConfig &config,
+                       Metrics &metrics, WriteBatch &batch, QObject *parent)
     : QObject(parent)
-    , m_tcp(socket)
+    , m_socket(fd)
     , m_config(config)
     , m_metrics(metrics)
     , m_batch(batch)
     , m_decoder(config.limits.maxFrameBytes)
-    , m_peer(socket->peerAddress())
     , m_serial(++nextSerial)
     , m_bucket(config.limits.ratePerSec, config.limits.burst, monotonicNs())
     , m_controlBucket(ControlFramesPerSec, ControlFrameBurst, monotonicNs())
@@ -33,10 +32,6 @@ Connection::Connection(QTcpSocket *socket, const QByteArray &handshakeResponse,
     , m_lastHeardNs(monotonicNs())
     , m_lastPingNs(m_lastHeardNs)
 {
-    m_tcp->setParent(this);
-    // Qt reads at most this much ahead of us; the kernel's buffer and TCP hold back the rest.
-    m_tcp->setReadBufferSize(std::max<qint64>(ReadChunkBytes, config.limits.maxFrameBytes + 16));
-
     m_helloTimer.setSingleShot(true);
     m_helloTimer.setInterval(config.helloTimeoutMs);
     connect(&m_helloTimer, &QTimer::timeout, this, [this] {
@@ -48,18 +43,16 @@ Connection::Connection(QTcpSocket *socket, const QByteArray &handshakeResponse,
 
     m_graceTimer.setSingleShot(true);
     m_graceTimer.setInterval(config.slowCloseGraceMs);
-    connect(&m_graceTimer, &QTimer::timeout, this, [this] { m_tcp->abort(); });
-    qCDebug(lcConnection) << "connection" << m_serial << "from" << m_peer.toString();
+    connect(&m_graceTimer, &QTimer::timeout, this, [this] { m_socket.close(); });
+    qCDebug(lcConnection) << "connection" << m_serial << "on descriptor" << fd;
     // The 101 is the first thing written, whatever the hub does next (even a server_full).
     queue(handshakeResponse);
 }
 
 Connection::~Connection()
 {
-    // Delete the socket now, while this object is whole: its destructor aborts a connected
-    // socket and emits disconnected, which must not reach a half-destroyed connection.
-    m_tcp->disconnect(this);
-    delete m_tcp;
+    // The socket closes after this, with its signals blocked: nothing reaches a half-destroyed
+    // connection.
     if (m_inBatch)
         m_batch.forget(this);
 }
@@ -69,31 +62,26 @@ void Connection::start(const QByteArray &early)
     if (m_started)
         return;
     m_started = true;
-    connect(m_tcp, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
-    connect(m_tcp, &QTcpSocket::disconnected, this, &Connection::onDisconnected);
-    if (m_tcp->state() != QAbstractSocket::ConnectedState) {
+    connect(&m_socket, &StreamSocket::readable, this, &Connection::onReadable);
+    connect(&m_socket, &StreamSocket::writable, this, &Connection::onWritable);
+    connect(&m_socket, &StreamSocket::closed, this, &Connection::onDisconnected);
+    if (!m_socket.isOpen()) {
         onDisconnected();
         return;
     }
     m_decoder.feed(early);
     decode();
-    // Bytes already in Qt's buffer raise no new readyRead.
-    onReadyRead();
 }
 
-void Connection::onReadyRead()
+void Connection::onReadable()
 {
-    if (m_closeReceived) {
-        m_tcp->readAll(); // nothing after a close frame counts
-        return;
-    }
-    while (!m_disconnected && !m_closeReceived && m_tcp->bytesAvailable() > 0) {
-        const QByteArray bytes = m_tcp->read(ReadChunkBytes);
-        if (bytes.isEmpty())
-            break;
-        m_decoder.feed(bytes);
-        decode();
-    }
+    // One read a wake-up: with many clients busy, each gets its turn (the descriptor stays
+    // readable while more waits).
+    const qsizetype n = m_socket.read(readScratch, ReadChunkBytes);
+    if (n <= 0 || m_closeReceived)
+        return; // closed (onDisconnected has run), nothing yet, or after a close frame: ignored
+    m_decoder.feed(QByteArrayView(readScratch, n));
+    decode();
 }
 
 void Connection::decode()
@@ -163,28 +151,25 @@ void Connection::onCloseFrame(quint16 code)
         markGone();
     }
     // Either way the close handshake is complete: what is queued is written, then TCP closes.
-    m_tcp->disconnectFromHost();
+    closeOnceWritten();
     if (!m_graceTimer.isActive() && !m_disconnected)
         m_graceTimer.start();
 }
 
 void Connection::queue(const QByteArray &bytes)
 {
-    if (!m_batch.enabled()) {
-        m_tcp->write(bytes); // through Qt's buffer, one frame at a time
+    m_out.append(bytes);
+    if (!m_batch.enabled()) { // written at once, one frame at a time
         m_largestFrame = std::max<qint64>(m_largestFrame, bytes.size());
-        closeIfTooSlow();
+        writeOut();
         return;
     }
-    m_out.append(bytes);
     m_largestFrame = std::max<qint64>(m_largestFrame, bytes.size());
     if (!m_inBatch) {
         m_inBatch = true;
         m_batch.enqueue(this);
     }
-    // What waits this turn counts as much as what Qt holds (as of the last flush: it only
-    // shrinks meanwhile, and closeIfTooSlow looks again before it closes).
-    if (m_out.size() + m_heldByQt > m_config.limits.maxQueueBytes + m_largestFrame)
+    if (m_out.size() > m_config.limits.maxQueueBytes + m_largestFrame)
         closeIfTooSlow();
 }
 
@@ -203,7 +188,7 @@ void Connection::queue(const OutFrame &frame)
         m_inBatch = true;
         m_batch.enqueue(this);
     }
-    if (m_out.size() + m_heldByQt > m_config.limits.maxQueueBytes + m_largestFrame)
+    if (m_out.size() > m_config.limits.maxQueueBytes + m_largestFrame)
         closeIfTooSlow();
 }
 
@@ -254,30 +239,55 @@ void Connection::flushOut()
         m_out.append(ws::serverFrame(ws::Opcode::Pong, m_pongPayload));
         m_pongPayload = QByteArray();
     }
-    // Nothing is written to a socket that has closed (Qt would warn "device not open").
-    if (m_out.isEmpty() || m_disconnected || !m_tcp->isOpen()) {
-        m_out.clear();
+    writeOut();
+}
+
+void Connection::writeOut()
+{
+    if (m_disconnected || !m_socket.isOpen()) {
+        m_out.clear(); // nothing is written to a socket that has closed
         return;
     }
-    // When Qt holds nothing for this socket, give the frames straight to the kernel in one
-    // gather write: no copy, no ring buffer, no write notifier. Whatever the kernel does not
-    // take goes to Qt's buffer, which then keeps the order (and reports a failed socket).
-    if (m_tcp->bytesToWrite() == 0 && m_tcp->state() == QAbstractSocket::ConnectedState)
-        m_out.sendTo(int(m_tcp->socketDescriptor()));
-    m_out.drainInto([this](const char *data, qsizetype size) { m_tcp->write(data, size); });
-    m_heldByQt = m_tcp->bytesToWrite();
-    if (m_heldByQt == 0)
+    // The frames go straight to the kernel in one gather write, no copy. What it does not take
+    // stays queued, in order, until the socket is writable again; later frames queue behind.
+    if (!m_waitingWritable && !m_out.isEmpty() && !m_out.sendTo(m_socket.descriptor())) {
+        m_socket.close(); // the connection failed (reset by the peer): onDisconnected has run
+        return;
+    }
+    if (m_out.isEmpty()) {
         m_largestFrame = 0; // all written: the next big answer gets its allowance anew
+        if (m_closeOnceWritten)
+            m_socket.close();
+        return;
+    }
+    if (!m_waitingWritable) {
+        m_waitingWritable = true;
+        m_socket.watchWritable(true);
+    }
     closeIfTooSlow();
+}
+
+void Connection::onWritable()
+{
+    m_waitingWritable = false;
+    m_socket.watchWritable(false);
+    writeOut();
+}
+
+void Connection::closeOnceWritten()
+{
+    m_closeOnceWritten = true;
+    if (m_out.isEmpty())
+        m_socket.close();
 }
 
 bool Connection::closeIfTooSlow()
 {
-    // What the kernel would not take waits in Qt's buffer; past the bound, nobody waits for it.
+    // What the kernel would not take waits in the queue; past the bound, nobody waits for it.
     // The bound is there for readers that fall behind, not for one answer the server chose to
     // send: the largest frame queued since the queue was last empty is not counted against it
     // (answers are bounded in bytes themselves: protocol.h, MaxAnswerBytes).
-    const qint64 waiting = m_tcp->bytesToWrite() + m_out.size();
+    const qint64 waiting = m_out.size();
     if (m_closing || waiting <= m_config.limits.maxQueueBytes + m_largestFrame)
         return false;
     qCInfo(lcConnection) << "connection" << m_serial << "too slow:" << waiting << "bytes waiting";
@@ -307,7 +317,7 @@ void Connection::abort(const QString &metricReason)
         m_closeReason = metricReason;
     m_closing = true;
     markGone();
-    m_tcp->abort();
+    m_socket.close();
 }
 
 bool Connection::admit()
@@ -354,6 +364,7 @@ void Connection::onDisconnected()
     m_closing = true;
     m_disconnected = true;
     m_out.clear();
+    m_waitingWritable = false;
     m_pongPending = false;
     m_graceTimer.stop();
     markGone();

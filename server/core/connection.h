@@ -1,19 +1,19 @@
 // One client's WebSocket, framed by the project itself (server/protocol/websocket.h) over the
-// accepted QTcpSocket: what the client may send (rate limit, flood window, a budget for control
-// frames, frame size), what waits to be written to it (every byte, control frames included,
-// bounded by max_queue_bytes), and how it ends (close handshake, close codes, keep-alive).
-// It carries frames; their meaning lives in Hub.
+// accepted socket, which it reads and writes itself (streamsocket.h): what the client may send
+// (rate limit, flood window, a budget for control frames, frame size), what waits to be written to
+// it (every byte, control frames included, bounded by max_queue_bytes), and how it ends (close
+// handshake, close codes, keep-alive). It carries frames; their meaning lives in Hub.
 #pragma once
 
 #include "outqueue.h"
 #include "ratelimiter.h"
 #include "serverconfig.h"
+#include "streamsocket.h"
 #include "websocket.h"
 
 #include <QHostAddress>
 #include <QObject>
 #include <QSet>
-#include <QTcpSocket>
 #include <QTimer>
 
 namespace confab {
@@ -26,9 +26,9 @@ class Connection : public QObject
 {
     Q_OBJECT
 public:
-    // Takes ownership of the socket, whose opening handshake the front door has read, and
-    // queues the handshake's 101 response as the first bytes to write.
-    Connection(QTcpSocket *socket, const QByteArray &handshakeResponse, const ServerConfig &config,
+    // Takes ownership of the connected, non-blocking descriptor whose opening handshake the
+    // front door has read, and queues the handshake's 101 response as the first bytes to write.
+    Connection(int fd, const QByteArray &handshakeResponse, const ServerConfig &config,
                Metrics &metrics, WriteBatch &batch, QObject *parent = nullptr);
     ~Connection() override;
 
@@ -39,12 +39,13 @@ public:
     quint64 serial() const { return m_serial; }
     bool isOpen() const { return !m_closing; }
     // The client's address: the TCP peer's, or the one a trusted proxy forwarded
-    // (clientaddress.h), as the front door found it.
+    // (clientaddress.h), as the front door found it and set it.
     QHostAddress peerAddress() const { return m_peer; }
     void setClientAddress(const QHostAddress &address) { m_peer = address; }
 
     // Queues one complete WebSocket frame (protocol::textFrame); it is written at the end of
-    // the event-loop turn. A connection whose queue grows past max_queue_bytes is closed as too
+    // the event-loop turn. What the kernel does not take waits in the same queue until the
+    // socket is writable; a connection whose queue grows past max_queue_bytes is closed as too
     // slow; nothing waits for it.
     void send(const QByteArray &frame);
     void send(const OutFrame &frame);
@@ -93,7 +94,10 @@ Q_SIGNALS:
     void gone(confab::Connection *connection);
 
 private:
-    void onReadyRead();
+    void onReadable();
+    void onWritable();
+    void writeOut();
+    void closeOnceWritten();
     void decode();
     void onCloseFrame(quint16 code);
     void queue(const QByteArray &bytes);
@@ -103,18 +107,19 @@ private:
     void markGone();
     void onDisconnected();
 
-    QTcpSocket *m_tcp; // a child of this connection
+    StreamSocket m_socket;
     const ServerConfig &m_config;
     Metrics &m_metrics;
     WriteBatch &m_batch;
     ws::FrameDecoder m_decoder;
     QHostAddress m_peer;
-    OutQueue m_out;            // frames queued this turn
-    qint64 m_heldByQt = 0;     // Qt's write buffer after the last flush
+    OutQueue m_out;            // frames not yet taken by the kernel, in order
     qint64 m_largestFrame = 0; // since the queue was last empty: not counted against the bound
     QByteArray m_pongPayload;  // only the newest ping is answered (RFC 6455 section 5.5.3)
     bool m_pongPending = false;
     bool m_inBatch = false;
+    bool m_waitingWritable = false; // the kernel's buffer was full: writes wait for writable()
+    bool m_closeOnceWritten = false;
     bool m_started = false;
     quint64 m_serial;
     TokenBucket m_bucket;

@@ -144,14 +144,21 @@ private:
         m_answered = true;
         m_timer.stop();
         disconnect(m_socket, nullptr, this, nullptr);
-        disconnect(m_socket, &QTcpSocket::disconnected, m_socket, &QObject::deleteLater);
-        m_socket->setParent(nullptr);
-        const QByteArray early = m_buffer.sliced(m_headBytes);
+        // The WebSocket reads its descriptor itself (streamsocket.h): it gets a duplicate, and the
+        // QTcpSocket, with its read block, goes. What Qt had read past the head comes along.
+        const QByteArray early = m_buffer.sliced(m_headBytes) + m_socket->readAll();
+        const int fd = ::fcntl(int(m_socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
         const QHostAddress client =
             clientAddress(m_socket->peerAddress(), m_request.header("x-forwarded-for"),
                           m_door.config().trustedProxies);
-        m_door.upgraded(this, m_socket, std::get<QByteArray>(answer), early, client);
-        deleteLater(); // no longer the socket's child
+        m_socket->abort(); // closes Qt's descriptor only; the connection lives on in the duplicate
+        m_socket->deleteLater(); // and this reader with it, its child
+        if (fd < 0) {
+            qCWarning(lcConnection) << "no descriptor for a WebSocket:" << strerror(errno);
+            m_door.readerDone(this);
+            return;
+        }
+        m_door.upgraded(this, fd, std::get<QByteArray>(answer), early, client);
     }
 
     void respond(const HttpResponse &response)
@@ -313,11 +320,11 @@ void FrontDoor::readerDone(RequestReader *reader)
     m_reading.removeOne(reader);
 }
 
-void FrontDoor::upgraded(RequestReader *reader, QTcpSocket *socket, const QByteArray &response,
+void FrontDoor::upgraded(RequestReader *reader, int fd, const QByteArray &response,
                          const QByteArray &early, const QHostAddress &client)
 {
     m_reading.removeOne(reader);
-    Q_EMIT webSocketConnected(socket, response, early, client);
+    Q_EMIT webSocketConnected(fd, response, early, client);
 }
 
 } // namespace confab

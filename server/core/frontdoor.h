@@ -48,16 +48,17 @@ public:
 
     // For RequestReader.
     void readerDone(RequestReader *reader);
-    void upgraded(RequestReader *reader, QTcpSocket *socket, const QByteArray &response,
+    void upgraded(RequestReader *reader, int fd, const QByteArray &response,
                   const QByteArray &early, const QHostAddress &client);
     const ServerConfig &config() const { return m_config; }
     const HttpHandler &handler() const { return m_handler; }
 
 Q_SIGNALS:
-    // A WebSocket opening handshake succeeded: the socket is the receiver's, `response` is the
-    // 101 to write first, `early` the bytes that came after the handshake, `client` the
-    // client's address (the peer's, or a trusted proxy's X-Forwarded-For: clientaddress.h).
-    void webSocketConnected(QTcpSocket *socket, const QByteArray &response, const QByteArray &early,
+    // A WebSocket opening handshake succeeded: the connected, non-blocking descriptor `fd` is
+    // the receiver's to close, `response` is the 101 to write first, `early` the bytes that came
+    // after the handshake, `client` the client's address (the peer's, or a trusted proxy's
+    // X-Forwarded-For: clientaddress.h).
+    void webSocketConnected(int fd, const QByteArray &response, const QByteArray &early,
                             const QHostAddress &client);
 
 private:

@@ -1,9 +1,9 @@
-// The frames a connection has queued this turn, kept as references to the bytes the hub built.
-// A broadcast encodes one frame and every member's queue shares it: no copy per member, and the
-// kernel gets all of a turn's frames in one sendmsg() (a gather write). Only what the kernel does
-// not take is copied, into Qt's write buffer. In a join storm every presence goes to thousands of
-// members: appending each to a per-connection buffer cost a third of the server's time in copies
-// and buffer growth.
+// The frames a connection has queued and the kernel has not taken yet, kept as references to
+// the bytes the hub built. A broadcast encodes one frame and every member's queue shares it: no
+// copy per member, and the kernel gets all of a turn's frames in one sendmsg() (a gather write).
+// What the kernel does not take stays here, still shared, until the socket is writable again. In
+// a join storm every presence goes to thousands of members: appending each to a per-connection
+// buffer cost a third of the server's time in copies and buffer growth.
 #pragma once
 
 #include "outframe.h"
