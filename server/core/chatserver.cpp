@@ -2,6 +2,7 @@
 
 #include "connection.h"
 #include "frontdoor.h"
+#include "heaptrimmer.h"
 #include "httpapi.h"
 #include "hub.h"
 #include "logging.h"
@@ -55,6 +56,7 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
                 }
                 c->start(early);
             });
+    m_trimmer = new HeapTrimmer(this);
     connect(&m_keepAlive, &QTimer::timeout, this, &ChatServer::keepAlive);
     m_stopGrace.setSingleShot(true);
     connect(&m_stopGrace, &QTimer::timeout, this, &ChatServer::finishStop);

@@ -14,6 +14,7 @@
 namespace confab {
 
 class FrontDoor;
+class HeapTrimmer;
 class HttpApi;
 class Hub;
 class RedisStorage;
@@ -67,7 +68,8 @@ private:
     WriteBatch *m_writes;                  // a child: lives on this server's thread
     std::unique_ptr<Hub> m_hub;
     std::unique_ptr<HttpApi> m_http;
-    FrontDoor *m_door; // a child, so that tests can look at the sockets it holds
+    FrontDoor *m_door;      // a child, so that tests can look at the sockets it holds
+    HeapTrimmer *m_trimmer; // a child: gives back what a burst of queued frames left
     QTimer m_keepAlive;
     QTimer m_stopGrace;
     bool m_stopping = false;

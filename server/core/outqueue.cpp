@@ -5,6 +5,7 @@
 #include <climits>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <utility>
 
 namespace confab {
 
@@ -13,7 +14,13 @@ namespace {
 constexpr size_t MaxPieces = IOV_MAX;
 // A queue keeps room for this many frames between turns (no allocation per turn for most).
 constexpr size_t KeptCapacity = 16;
+thread_local qint64 releasedBytes = 0;
 } // namespace
+
+qint64 OutQueue::takeReleasedBytes()
+{
+    return std::exchange(releasedBytes, 0);
+}
 
 void OutQueue::append(const QByteArray &frame)
 {
@@ -36,8 +43,10 @@ void OutQueue::append(const OutFrame &frame)
 void OutQueue::clear()
 {
     m_frames.clear();
-    if (m_frames.capacity() > KeptCapacity)
+    if (m_frames.capacity() > KeptCapacity) {
+        releasedBytes += qint64(m_frames.capacity() * sizeof(Piece));
         m_frames.shrink_to_fit(); // after a burst, an idle connection keeps little
+    }
     m_first = 0;
     m_frontOffset = 0;
     m_bytes = 0;

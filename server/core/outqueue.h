@@ -19,6 +19,9 @@ public:
     void append(const QByteArray &frame);
     void append(const OutFrame &frame);
     bool isEmpty() const { return m_bytes == 0; }
+    // Bytes of piece lists this thread's queues gave back after a burst, since the last call
+    // (HeapTrimmer's cue).
+    static qint64 takeReleasedBytes();
     qsizetype size() const { return m_bytes; }
     void clear();
 
