@@ -34,7 +34,7 @@ const state = {
   token: store.getItem('confab.token') || newToken(),
   convs: new Map(), // key: room name, or "@<user id>" for a direct conversation
   current: null,
-  outbox: loadOutbox(), // [{id, frame}] sent again, same id, after every reconnect
+  outbox: [], // [{id, key, frame}] sent again, same id, after every reconnect (below: shared)
   nextId: 0,
   backoffMs: 500,
   reconnectTimer: null,
@@ -56,31 +56,97 @@ function newId() {
   return 'w-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function loadOutbox() {
+// The outbox and the saved rooms belong to the browser, not to one tab: every tab shares them.
+// Tabs see each other's writes late (each has its own copy of the storage, kept current by
+// `storage` events), so neither is a list one tab writes over another's: each is a map from
+// item to its latest change, {at, ...}, a removal kept as {at, gone: true}; a tab merges what
+// another wrote, newest change per item winning, and writes the merge back when it knew more.
+// A tab that connects sends every message waiting in it: its own and those of tabs closed
+// since (same ids: never twice).
+const Shared = { rooms: 'confab.rooms', outbox: 'confab.outbox' };
+const TombstoneMs = 7 * 24 * 3600 * 1000;
+let lastChange = 0;
+
+function readShared(key) {
   try {
-    const saved = JSON.parse(store.getItem('confab.outbox') || '[]');
-    return Array.isArray(saved) ? saved : [];
+    const saved = JSON.parse(store.getItem(key) || '{}');
+    if (Array.isArray(saved)) { // as saved before tabs merged: a plain list, oldest first
+      return Object.fromEntries(saved.map((v, i) => typeof v === 'string' ? [v, { at: i }] : [v && v.id, { at: i, item: v }])
+        .filter(([k]) => typeof k === 'string'));
+    }
+    return saved && typeof saved === 'object' ? saved : {};
   } catch {
-    return [];
+    return {};
   }
 }
 
-function saveOutbox() {
-  store.setItem('confab.outbox', JSON.stringify(state.outbox));
+function mergeShared(a, b) {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (v && typeof v.at === 'number' && (!out[k] || v.at > out[k].at)) out[k] = v;
+  }
+  return out;
+}
+
+// Keys sorted, so that two tabs holding the same map write the same text.
+function sharedText(map) {
+  return JSON.stringify(Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]])));
+}
+
+const shared = { rooms: readShared(Shared.rooms), outbox: readShared(Shared.outbox) };
+state.outbox = loadOutbox();
+
+function writeShared(kind) {
+  const now = Date.now();
+  let map = mergeShared(readShared(Shared[kind]), shared[kind]);
+  map = Object.fromEntries(Object.entries(map).filter(([, v]) => !v.gone || now - v.at < TombstoneMs));
+  shared[kind] = map;
+  store.setItem(Shared[kind], sharedText(map));
+}
+
+function changeShared(kind, key, value) {
+  lastChange = Math.max(Date.now(), lastChange + 1); // this tab's changes keep their order
+  shared[kind][key] = { ...value, at: lastChange };
+  writeShared(kind);
+}
+
+// Another tab wrote: take what it knew, and if this tab knew more, write the merge back.
+window.addEventListener('storage', (e) => {
+  const kind = Object.keys(Shared).find((k) => Shared[k] === e.key);
+  if (!kind) return;
+  const theirs = readShared(e.key);
+  shared[kind] = mergeShared(shared[kind], theirs);
+  if (sharedText(shared[kind]) !== sharedText(theirs)) writeShared(kind);
+});
+
+function liveEntries(kind) {
+  return Object.entries(shared[kind]).filter(([, v]) => !v.gone).sort((a, b) => a[1].at - b[1].at);
+}
+
+function loadOutbox() {
+  return liveEntries('outbox').map(([, v]) => v.item).filter((o) => o && typeof o.id === 'string' && o.frame);
+}
+
+function addToOutbox(item) {
+  state.outbox.push(item);
+  changeShared('outbox', item.id, { item });
+}
+
+// This tab's outbox with what other tabs wrote and have not seen sent (in the order written).
+function mergeOutbox() {
+  const mine = new Set(state.outbox.map((o) => o.id));
+  for (const o of loadOutbox()) if (!mine.has(o.id)) state.outbox.push(o);
 }
 
 function savedRooms() {
-  try {
-    const rooms = JSON.parse(store.getItem('confab.rooms') || '[]');
-    return Array.isArray(rooms) && rooms.length ? rooms : [DefaultRoom];
-  } catch {
-    return [DefaultRoom];
-  }
+  const rooms = liveEntries('rooms').map(([name]) => name);
+  return rooms.length ? rooms : [DefaultRoom];
 }
 
-function saveRooms() {
-  const rooms = [...state.convs.values()].filter((c) => !c.direct && !c.gone).map((c) => c.key);
-  store.setItem('confab.rooms', JSON.stringify(rooms));
+function saveRoom(name, keep) {
+  const known = shared.rooms[name];
+  if (known && Boolean(known.gone) === !keep) return; // nothing changes: nothing written
+  changeShared('rooms', name, keep ? {} : { gone: true });
 }
 
 function conv(key) {
@@ -224,6 +290,12 @@ const handlers = {
     // Resume every room where it stopped, then resend what waits (same ids: never twice).
     const rooms = state.convs.size ? [...state.convs.values()].filter((c) => !c.direct && !c.gone).map((c) => c.key)
                                    : savedRooms();
+    // What other tabs of this browser wrote and could not send (they may be closed by now): its
+    // rooms are joined too, or the server would refuse it as not_in_room.
+    mergeOutbox();
+    for (const item of state.outbox) {
+      if (typeof item.frame.room === 'string' && !rooms.includes(item.frame.room)) rooms.push(item.frame.room);
+    }
     for (const room of rooms) joinRoom(room, false);
     for (const item of state.outbox) send(item.frame);
     if (!state.current) switchTo(rooms.includes(DefaultRoom) ? DefaultRoom : rooms[0]);
@@ -261,13 +333,13 @@ const handlers = {
     if (typeof f.unread === 'number') c.unread = f.unread;
     else recount(c);
     if (c.key === state.current && !document.hidden) markRead(c);
-    saveRooms();
+    if (!c.direct) saveRoom(c.key, true);
     render({ keepBottom: true });
   },
 
   left(f) {
     state.convs.delete(f.room);
-    saveRooms();
+    saveRoom(f.room, false);
     if (state.current === f.room) switchTo(state.convs.keys().next().value || DefaultRoom);
     render();
   },
@@ -282,7 +354,7 @@ const handlers = {
     c.members = new Map();
     c.typing.clear();
     if (state.compose && state.compose.key === c.key) endCompose();
-    saveRooms();
+    saveRoom(c.key, false);
     if (c.key !== state.current) toast(goneText(c));
     render({ keepBottom: true });
   },
@@ -372,6 +444,8 @@ const handlers = {
     state.user = f.user;
     state.nick = f.user.nick;
     learn(f.user);
+    // The server tells the others with a presence; our own entries change here.
+    for (const c of state.convs.values()) if (c.members.has(f.user.id)) c.members.set(f.user.id, f.user);
     store.setItem('confab.nick', state.nick);
     render();
   },
@@ -480,7 +554,10 @@ function sorted(list) {
 }
 
 function learn(user) {
-  if (user && user.id && user.nick) state.names.set(user.id, user.nick);
+  if (!user || !user.id || !user.nick) return;
+  state.names.set(user.id, user.nick);
+  const c = state.convs.get('@' + user.id);
+  if (c && c.title === c.key) c.title = user.nick; // a conversation opened before the nick was known
 }
 
 // One item of a room's log (a message or an event), as of the room seq `asOf`.
@@ -518,10 +595,12 @@ function directKey(f) {
   return '@' + other;
 }
 
+// The nick of the other side of a direct message (ours may have been sent from another tab,
+// which knew the nick: this one knows it from the rooms it shares with that user).
 function otherNick(f) {
   if (state.user && f.from.id === state.user.id) {
     const c = state.convs.get('@' + f.to);
-    return c ? c.title : f.to;
+    return state.names.get(f.to) || (c ? c.title : '@' + f.to);
   }
   return f.from.nick;
 }
@@ -600,9 +679,8 @@ function mentions(text) {
 }
 
 function takeFromOutbox(id) {
-  const before = state.outbox.length;
   state.outbox = state.outbox.filter((o) => o.id !== id);
-  if (state.outbox.length !== before) saveOutbox();
+  if (shared.outbox[id] && !shared.outbox[id].gone) changeShared('outbox', id, { gone: true });
   for (const c of state.convs.values()) c.messages = c.messages.filter((m) => m.pendingId !== id);
 }
 
@@ -633,8 +711,7 @@ function sendText(text, replyTo) {
   const frame = c.direct ? { type: 'send', to: c.key.slice(1), text, id }
                          : { type: 'send', room: c.key, text, id };
   if (!c.direct && replyTo > 0) frame.reply_to = replyTo;
-  state.outbox.push({ id, key: c.key, frame });
-  saveOutbox();
+  addToOutbox({ id, key: c.key, frame });
   c.messages.push({ pendingId: id, from: state.user || { id: '', nick: state.nick }, text, ts: Date.now(),
                     seq: Infinity, reply_to: frame.reply_to, reactions: {}, unlisted: {} });
   send(frame);

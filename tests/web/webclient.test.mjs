@@ -622,16 +622,69 @@ try {
   if (dave) dave.close();
   await page.click('#room-list button[data-key="general"]');
 
+  // A second tab of the same browser shares the saved rooms and outbox (issue 21, bug 1): a room
+  // joined in one tab survives the other tab's saving, and what a closed tab wrote offline is
+  // sent by the tab that is left.
+  const tab2 = await page.context().newPage();
+  await tab2.goto(`${base}/`);
+  await tab2.waitForSelector('#chat:not([hidden])');
+  const joinIn = async (p, room) => {
+    await p.fill('#join-input', room);
+    await p.press('#join-input', 'Enter');
+    await p.waitForFunction((r) => document.querySelector('#room-title').textContent === '#' + r, room);
+  };
+  await joinIn(page, 'tab-one');
+  await joinIn(tab2, 'tab-two');
+  await sleep(300); // the tabs' copies of the storage catch up with each other
+  await page.reload();
+  await page.waitForSelector('#chat:not([hidden])');
+  const listed = () => page.$$eval('#room-list button', (bs) => bs.map((b) => b.dataset.key));
+  await page.waitForFunction(() => document.querySelector('#room-list button[data-key="tab-two"]'), null, { timeout: 5000 })
+    .catch(() => {});
+  const afterReload = await listed();
+  check(afterReload.includes('tab-one') && afterReload.includes('tab-two'),
+        `rooms joined in two tabs are both there after a reload (${JSON.stringify(afterReload)})`);
+  await page.click('#room-list button[data-key="general"]');
+  // A direct message written in one tab shows under the other side's nick in the other tab
+  // (issue 21, bug 3: it showed as "@<user id>"), and a nick change shows in one's own entry.
+  await page.click('#member-list button[aria-label="bob"]');
+  await page.waitForFunction(() => document.querySelector('#room-title').textContent === 'bob');
+  await page.focus('#message-input');
+  await page.keyboard.type('from tab one');
+  await page.keyboard.press('Enter');
+  await bob.wait((f) => f.type === 'message' && f.text === 'from tab one');
+  await tab2.waitForFunction(() => document.querySelectorAll('#dm-list button').length > 0);
+  const dmLabel = await tab2.textContent(`#dm-list button[data-key="@${bob.user.id}"]`);
+  check(/bob/.test(dmLabel) && !/@/.test(dmLabel), `a direct message sent from another tab is listed under the nick (${dmLabel})`);
+  await page.click('#room-list button[data-key="general"]');
+  await page.focus('#message-input');
+  await page.keyboard.type('/nick alicia');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => [...document.querySelectorAll('#member-list .name')].some((e) => e.textContent === 'alicia (you)'), null, { timeout: 5000 })
+    .catch(() => {});
+  const ownEntry = await page.$$eval('#member-list .name', (es) => es.map((e) => e.textContent).filter((t) => t.endsWith('(you)')));
+  check(ownEntry.length === 1 && ownEntry[0] === 'alicia (you)', `one's own member entry shows the new nick (${JSON.stringify(ownEntry)})`);
+  await page.keyboard.type('/nick alice');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => [...document.querySelectorAll('#member-list .name')].some((e) => e.textContent === 'alice (you)'), null, { timeout: 5000 })
+    .catch(() => {});
+
   // Server restart: the page reconnects, shows what it missed once, and sends its outbox once.
   bob.close();
   await stopServer();
   await page.waitForSelector('#banner:not([hidden])');
   check(/Reconnecting/.test(await page.textContent('#banner')), 'a banner says the connection is lost');
+  await tab2.waitForSelector('#banner:not([hidden])');
+  await tab2.focus('#message-input');
+  await tab2.keyboard.type('written in tab two');
+  await tab2.keyboard.press('Enter');
+  await tab2.waitForSelector('#messages .msg.pending');
   await page.focus('#message-input');
   await page.keyboard.type('written while offline');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#messages .msg.pending');
   check((await page.textContent('#messages .msg.pending .state')) === 'sending…', 'a message written offline waits as "sending…"');
+  await tab2.close(); // closed while its message waits: the first tab sends it
   await sleep(1500); // let the page fail a reconnect or two, so its next try comes later
   await startServer(port);
   const carol = await new Bot().open(port, 'carol');
@@ -661,6 +714,13 @@ try {
         await countText(page, 'written while offline') === 1,
         'the outbox message arrives once, and is shown once');
   check(await page.$('#banner[hidden]') !== null, 'the banner is gone once reconnected');
+  await page.waitForFunction(() => Object.values(JSON.parse(localStorage.getItem('confab.outbox') || '{}')).every((v) => v.gone),
+                             null, { timeout: 30000 })
+    .catch(() => {});
+  carol.send({ type: 'join', room: 'tab-two', id: 'c-tab2' });
+  const tabTwo = await carol.wait((f) => f.type === 'joined' && f.room === 'tab-two');
+  check(tabTwo.history.filter((m) => m.type === 'message' && m.text === 'written in tab two').length === 1,
+        'a message written offline in a tab closed since is sent once by the other tab');
   if (speaks11) await page.waitForFunction(() => document.querySelector('#messages .chip[data-emoji="👀"]'));
   if (speaks11) check(await countText(page, 'missed three, fixed (edited)') === 1 && await countText(page, 'missed three') === 0,
         'an edit and a reaction made while the page was away are applied once it is back');
