@@ -72,13 +72,15 @@ std::optional<QString> normalizeRoomName(const QString &name)
         return std::nullopt;
     const QString normalized = name.normalized(QString::NormalizationForm_C);
     qsizetype count = 0;
+    bool visible = false;
     for (const char32_t c : normalized.toUcs4()) {
         const bool ok = QChar::isLetter(c) || QChar::category(c) == QChar::Number_DecimalDigit
                         || c == U'-' || c == U'_' || c == U'.';
         if (!ok || ++count > MaxRoomChars)
             return std::nullopt;
+        visible = visible || isVisible(c);
     }
-    if (count == 0)
+    if (!visible) // also empty; a filler letter alone would be a blank room in every list
         return std::nullopt;
     return normalized;
 }
@@ -91,6 +93,7 @@ std::optional<QString> normalizeNick(const QString &nick)
     qsizetype count = 0;
     char32_t first = 0;
     char32_t last = 0;
+    bool visible = false;
     for (const char32_t c : normalized.toUcs4()) {
         const auto category = QChar::category(c);
         if (category == QChar::Other_Control || category == QChar::Other_Format)
@@ -100,8 +103,11 @@ std::optional<QString> normalizeNick(const QString &nick)
         last = c;
         if (++count > MaxNickChars)
             return std::nullopt;
+        visible = visible || isVisible(c);
     }
-    if (count == 0 || QChar::isSpace(first) || QChar::isSpace(last))
+    // Empty, padded, or nothing that shows (a Hangul filler, a combining mark alone): a blank
+    // entry in every member list, and anyone could pass for anyone.
+    if (!visible || QChar::isSpace(first) || QChar::isSpace(last))
         return std::nullopt;
     return normalized;
 }

@@ -30,12 +30,13 @@ bool isValidEmoji(QStringView emoji);
 bool isVisible(char32_t c);
 
 // NFC-normalizes a room name and checks it: Unicode (isValidUnicode), 1-64 characters, each a
-// letter (L*), a decimal digit (Nd), '-', '_' or '.'. Returns the normalized name, or nothing when
-// invalid.
+// letter (L*), a decimal digit (Nd), '-', '_' or '.', at least one of them visible (isVisible).
+// Returns the normalized name, or nothing when invalid.
 std::optional<QString> normalizeRoomName(const QString &name);
 
 // NFC-normalizes a nick and checks it: Unicode (isValidUnicode), 1-32 characters, no control or
-// format characters (Cc, Cf), no leading or trailing whitespace.
+// format characters (Cc, Cf), no leading or trailing whitespace, at least one visible character
+// (isVisible).
 std::optional<QString> normalizeNick(const QString &nick);
 
 // A client token: 16-128 characters, each from '!' to '~'.

@@ -40,6 +40,9 @@ private Q_SLOTS:
         QTest::newRow("case kept") << "General"
                                    << "General";
         QTest::newRow("lone surrogate") << QStringLiteral("a") + QChar(0xd800) << QString();
+        QTest::newRow("hangul filler") << QString::fromUcs4(U"\u3164") << QString();
+        QTest::newRow("filler beside a letter")
+            << QString::fromUcs4(U"a\u3164") << QString::fromUcs4(U"a\u3164");
     }
     void roomNames()
     {
@@ -65,6 +68,11 @@ private Q_SLOTS:
         QTest::newRow("control") << "al\x01ice" << false;
         QTest::newRow("format (ZWJ)") << QString::fromUcs4(U"al\u200dice") << false;
         QTest::newRow("empty") << "" << false;
+        QTest::newRow("hangul filler alone") << QString::fromUcs4(U"\u3164") << false;
+        QTest::newRow("fillers around a space") << QString::fromUcs4(U"\u3164 \u3164") << false;
+        QTest::newRow("combining mark alone") << QString::fromUcs4(U"\u0301") << false;
+        QTest::newRow("blank braille") << QString::fromUcs4(U"\u2800") << false;
+        QTest::newRow("filler beside a letter") << QString::fromUcs4(U"a\u3164") << true;
         // Lone surrogates (from a JSON escape like "\ud800") are no Unicode: UTF-8 cannot
         // carry them, so the stored copy would differ from the live one.
         QTest::newRow("lone high surrogate")

@@ -127,6 +127,9 @@ private Q_SLOTS:
         QCOMPARE(errorCode(a.request({{"type", "join"}, {"room", "no spaces"}})), "bad_room");
         QCOMPARE(errorCode(a.request({{"type", "join"}, {"room", QString(65, u'r')}})), "bad_room");
         QCOMPARE(errorCode(a.request({{"type", "join"}, {"room", ""}})), "bad_room");
+        // A letter that draws nothing (the Hangul filler) is no name (issue 21).
+        QCOMPARE(errorCode(a.request({{"type", "join"}, {"room", QStringLiteral("\u3164")}})),
+                 "bad_room");
         QCOMPARE(errorCode(a.request({{"type", "join"}})), "bad_request");
         QCOMPARE(errorCode(a.request({{"type", "join"}, {"room", "ok"}, {"since", -1}})),
                  "bad_request");

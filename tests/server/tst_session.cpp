@@ -103,6 +103,11 @@ private Q_SLOTS:
         QCOMPARE(errorCode(c.request({{"type", "hello"}, {"nick", QString(33, u'x')}})),
                  "bad_nick");
         QCOMPARE(errorCode(c.request({{"type", "hello"}, {"nick", 7}})), "bad_nick");
+        // A nick must show something (issue 21): the Hangul filler alone, a combining mark
+        // alone, or fillers around a space draw nothing in any member list.
+        for (const char32_t *blank : {U"\u3164", U"\u0301", U"\u3164 \u3164", U"\u2800"})
+            QCOMPARE(errorCode(c.request({{"type", "hello"}, {"nick", QString::fromUcs4(blank)}})),
+                     "bad_nick");
         QVERIFY(c.pending().isEmpty());
         QCOMPARE(c.request({{"type", "hello"}, {"nick", "fine"}})["type"].toString(), "welcome");
     }
