@@ -41,6 +41,8 @@ const state = {
   countdownTimer: null,
   lastTypingSent: 0,
   search: null,
+  opRetry: null, // why the Operator sign-in is asked again after the reconnect it caused
+  nickOffer: null, // a ?nick= link's nick, offered to a browser that has one
 };
 store.setItem('confab.token', state.token);
 
@@ -226,6 +228,11 @@ function onClosed(code) {
   state.connected = false;
   state.ws = null;
   for (const c of state.convs.values()) c.joined = false;
+  if (code === 4001 && state.opRetry) { // a wrong operator password, given in the chat
+    state.refused = false;
+    connect();
+    return;
+  }
   if (code === 4001) { // wrong password: back to the start screen, nothing retried
     if (!state.refused) { // (the auth_failed before the close has said why already)
       const op = Boolean(state.opPassword);
@@ -300,6 +307,12 @@ const handlers = {
     for (const item of state.outbox) send(item.frame);
     if (!state.current) switchTo(rooms.includes(DefaultRoom) ? DefaultRoom : rooms[0]);
     render();
+    if (state.opRetry) {
+      const why = state.opRetry;
+      state.opRetry = null;
+      operatorSignIn(why);
+    }
+    if (state.nickOffer) offerLinkNick();
   },
 
   joined(f) {
@@ -503,6 +516,11 @@ const handlers = {
       if (!op) state.password = '';
       state.opPassword = '';
       state.refused = true;
+      if (op && state.everConnected) {
+        // Mistyped in the chat's Operator sign-in: back in as before, and asked again there.
+        state.opRetry = 'That operator password was not right. Try again, or cancel to go on without.';
+        return;
+      }
       showStart(op ? 'That operator password was not right.' : f.message || 'Wrong or missing password.', !op, op);
       return;
     }
@@ -917,8 +935,8 @@ async function banUser(c, u) {
   sendAction(c, frame, `ban ${u.nick}`);
 }
 
-async function operatorSignIn() {
-  const values = await ask({ title: 'Operator sign-in', text: 'Operators may delete any message, kick and ban.',
+async function operatorSignIn(why) {
+  const values = await ask({ title: 'Operator sign-in', text: why || 'Operators may delete any message, kick and ban.',
                              fields: [{ name: 'password', label: 'Operator password', type: 'password' }],
                              ok: 'Sign in' });
   if (!values || !values.password) return;
@@ -930,6 +948,14 @@ function meMenu(anchor) {
   const items = [{ label: 'Change nick…', action: changeNick }];
   if (state.features.has('ops') && !(state.user && state.user.op)) items.push({ label: 'Operator sign-in…', action: operatorSignIn });
   showMenu(anchor, items, { label: 'You' });
+}
+
+async function offerLinkNick() {
+  const offered = state.nickOffer;
+  state.nickOffer = null;
+  const values = await ask({ title: 'Change your nick?', text: `The link you opened names you “${offered}”. You are “${state.nick}” here.`,
+                             ok: `Be “${offered}”` });
+  if (values) send({ type: 'nick', nick: offered, id: 'n-' + ++state.nextId });
 }
 
 async function changeNick() {
@@ -1483,11 +1509,12 @@ $('search-form').addEventListener('submit', (e) => {
 
 $('search-close').addEventListener('click', () => { $('search-results').hidden = true; });
 
-$('topic').addEventListener('click', () => {
+$('topic').addEventListener('click', async () => {
   const c = state.convs.get(state.current);
   if (!c || c.direct) return;
-  const topic = window.prompt(`Topic of #${c.key}`, c.topic);
-  if (topic !== null) send({ type: 'topic', room: c.key, topic, id: 't-' + ++state.nextId });
+  const values = await ask({ title: `Topic of #${c.key}`, text: 'Everyone in the room sees it under its name.',
+                             fields: [{ name: 'topic', label: 'Topic', value: c.topic, maxLength: 512 }], ok: 'Set topic' });
+  if (values) send({ type: 'topic', room: c.key, topic: values.topic.trim(), id: 't-' + ++state.nextId });
 });
 
 $('members-button').addEventListener('click', (e) => {
@@ -1586,11 +1613,17 @@ if ('Notification' in window && Notification.permission === 'default') {
   });
 }
 
-// ?nick=NAME starts at once with that nick (and joins general).
-const nickParam = new URLSearchParams(location.search).get('nick');
-if (nickParam && nickParam.trim()) {
-  start(nickParam.trim().slice(0, 32));
-} else if (state.nick && store.getItem('confab.rooms')) {
+// ?nick=NAME starts at once with that nick (and joins general) on a browser's first start. A
+// browser that already has a nick keeps it (the link may be someone else's, and a nick is the
+// same on every tab): it is asked once it is in.
+const nickParam = (new URLSearchParams(location.search).get('nick') || '').trim().slice(0, 32);
+const returning = state.nick && store.getItem('confab.rooms');
+if (nickParam && returning && nickParam !== state.nick) {
+  state.nickOffer = nickParam;
+  start(state.nick);
+} else if (nickParam) {
+  start(nickParam);
+} else if (returning) {
   start(state.nick); // a returning browser goes straight back in
 } else {
   showStart('');

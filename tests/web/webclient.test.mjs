@@ -478,6 +478,40 @@ async function operators(base, port, phone, carol) {
   await phone.waitForFunction(() => [...document.querySelectorAll('#member-list li')].some((li) => li.textContent.includes('olga') && li.querySelector('.op')));
   check(true, 'the member list marks the operator (op) for everyone');
 
+  // The chat's own Operator sign-in, mistyped once (issue 21, bug 5: it threw the user out to the
+  // start screen): still in the chat, asked again, and the right password then works.
+  const opal = await newPage({ viewport: { width: 1200, height: 800 }, colorScheme: 'light' });
+  await opal.goto(`${base}/?nick=opal`);
+  await opal.waitForSelector('#chat:not([hidden])');
+  await opal.click('#me');
+  await opal.click('[role="menuitem"]:has-text("Operator sign-in")');
+  await opal.fill('#dialog-password', 'not it either');
+  await opal.click('#dialog .dialog-ok');
+  await opal.waitForFunction(() => document.querySelector('#dialog').open &&
+                                   /not right/.test(document.querySelector('#dialog .dialog-text').textContent), null, { timeout: 10000 })
+    .catch(() => {});
+  check(await opal.isVisible('#chat') && !(await opal.isVisible('#start')) &&
+        /not right/.test(await opal.textContent('#dialog .dialog-text')),
+        'a mistyped operator password in the chat keeps the user in the chat and asks again');
+  if (await opal.isVisible('#dialog-password')) {
+    await opal.fill('#dialog-password', OpPassword);
+    await opal.click('#dialog .dialog-ok');
+    await opal.waitForFunction(() => [...document.querySelectorAll('#member-list li')].some((li) => li.textContent.includes('opal') && li.querySelector('.op')));
+    check(true, 'and the right one then signs in');
+  }
+
+  // A ?nick= link opened by a browser that already has a nick (bug 5): it keeps its nick and is
+  // asked; the link's nick only when the user says so.
+  await opal.goto(`${base}/?nick=mallory`);
+  await opal.waitForSelector('#chat:not([hidden])');
+  await opal.waitForSelector('#dialog[open]', { timeout: 10000 }).catch(() => {});
+  check(await opal.textContent('#me') === 'opal' && /mallory/.test(await opal.textContent('#dialog .dialog-text')),
+        `a ?nick= link does not rename a browser that has a nick; it asks (me: ${await opal.textContent('#me')})`);
+  await opal.click('#dialog .dialog-ok');
+  await opal.waitForFunction(() => document.querySelector('#me').textContent === 'mallory', null, { timeout: 10000 }).catch(() => {});
+  check(await opal.textContent('#me') === 'mallory', 'and renames it when asked to');
+  await opal.context().close();
+
   // An operator may delete anyone's message, and has a member menu.
   const carolRow = op.locator('#messages .msg', { has: op.locator('.text', { hasText: 'missed two' }) });
   await carolRow.hover();
@@ -721,6 +755,16 @@ try {
   const tabTwo = await carol.wait((f) => f.type === 'joined' && f.room === 'tab-two');
   check(tabTwo.history.filter((m) => m.type === 'message' && m.text === 'written in tab two').length === 1,
         'a message written offline in a tab closed since is sent once by the other tab');
+
+  // The topic is set in the page's own dialog (issue 21, item 6: it was the browser's prompt()).
+  await page.click('#topic');
+  await page.waitForSelector('#dialog[open] #dialog-topic', { timeout: 5000 }).catch(() => {});
+  check(await page.isVisible('#dialog-topic'), 'the topic is edited in the page\'s dialog');
+  if (await page.isVisible('#dialog-topic')) {
+    await page.fill('#dialog-topic', 'Set from the page');
+    await page.click('#dialog .dialog-ok');
+    await carol.wait((f) => f.type === 'topic' && f.topic === 'Set from the page');
+  }
   if (speaks11) await page.waitForFunction(() => document.querySelector('#messages .chip[data-emoji="👀"]'));
   if (speaks11) check(await countText(page, 'missed three, fixed (edited)') === 1 && await countText(page, 'missed three') === 0,
         'an edit and a reaction made while the page was away are applied once it is back');
