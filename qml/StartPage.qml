@@ -42,7 +42,8 @@ Page {
         addressField.text = address
         tabs.currentIndex = 1
         page.waiting = true
-        client.connectTo(address, nickOrDefault(), joinPassword.text)
+        if (!client.connectTo(address, nickOrDefault(), joinPassword.text))
+            page.waiting = false // not an address: the status line below says why
     }
 
     Connections {

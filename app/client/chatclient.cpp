@@ -131,14 +131,25 @@ QUrl ChatClient::urlFromAddress(const QString &input, QString *error)
     } else if (!address.isEmpty()) {
         url = QUrl(u"ws://"_s + address, QUrl::StrictMode);
     }
+    // The web link a host shows (http://192.168.1.20:7300/) is the same server: its chat is
+    // at /ws on the same host and port, over TLS when the link is https.
+    const bool webLink = url.scheme() == u"http" || url.scheme() == u"https";
+    if (webLink)
+        url.setScheme(url.scheme() == u"https" ? u"wss"_s : u"ws"_s);
     if (!url.isValid() || url.host().isEmpty()
         || (url.scheme() != u"ws" && url.scheme() != u"wss")) {
-        if (error)
-            *error = QObject::tr("'%1' is not an address: use host, host:port or ws://host:port")
-                         .arg(address);
+        if (error) {
+            *error = address.contains(u' ')
+                         ? QObject::tr("'%1' is not an address: an address has no spaces. Use "
+                                       "host, host:port or the host's web link")
+                               .arg(address)
+                         : QObject::tr("'%1' is not an address: use host, host:port, "
+                                       "ws://host:port or the host's web link (http://host:port/)")
+                               .arg(address);
+        }
         return {};
     }
-    if (url.port() == -1 && url.scheme() == u"ws")
+    if (url.port() == -1 && url.scheme() == u"ws" && !webLink)
         url.setPort(protocol::DefaultPort);
     if (url.path().isEmpty() || url.path() == u"/")
         url.setPath(u"/ws"_s);
@@ -153,16 +164,18 @@ void ChatClient::setToken(const QString &token)
     Q_EMIT identityChanged();
 }
 
-void ChatClient::connectTo(const QString &address, const QString &nick, const QString &password,
+bool ChatClient::connectTo(const QString &address, const QString &nick, const QString &password,
                            bool remember, const QString &opPassword)
 {
     m_session.setOpPassword(opPassword);
     QString error;
     const QUrl url = urlFromAddress(address, &error);
     if (url.isEmpty()) {
-        m_session.close();
+        // Said where the address was typed (the start screen shows a failed state's text), as
+        // often as it is tried.
+        m_session.refuse(error);
         Q_EMIT errorOccurred(error);
-        return;
+        return false;
     }
     if (m_token.isEmpty()) {
         // One identity per installation, kept across restarts.
@@ -194,6 +207,7 @@ void ChatClient::connectTo(const QString &address, const QString &nick, const QS
     if (!password.isEmpty())
         hello.password = password;
     m_session.open(url, hello);
+    return true;
 }
 
 void ChatClient::leaveServer()

@@ -76,13 +76,15 @@ public:
     explicit ChatClient(QObject *parent = nullptr);
     ~ChatClient() override;
 
-    // "host", "host:port", "[::1]:7300", "ws://host:port/path" or "wss://…". Returns an empty
-    // URL and sets error for anything else.
+    // "host", "host:port", "[::1]:7300", "ws://host:port/path", "wss://…", or a host's web
+    // link ("http://host:port/", "https://host/": its /ws). Returns an empty URL and sets error
+    // for anything else.
     static QUrl urlFromAddress(const QString &address, QString *error = nullptr);
 
     // Once this server welcomes us, the address joins the recent servers when `remember`.
     // `opPassword` makes this user an operator (1.1; the hosting app gives its server's).
-    Q_INVOKABLE void connectTo(const QString &address, const QString &nick,
+    // False when the address is none (the state is then Failed, statusText says why).
+    Q_INVOKABLE bool connectTo(const QString &address, const QString &nick,
                                const QString &password = QString(), bool remember = true,
                                const QString &opPassword = QString());
     // Leaves the server (back to the start screen): no reconnect, its conversations are put

@@ -82,6 +82,19 @@ void Session::close()
     setState(Offline, tr("Disconnected"));
 }
 
+void Session::refuse(const QString &reason)
+{
+    m_reconnectTimer.stop();
+    m_countdown.stop();
+    m_connectTimer.stop();
+    m_socketOpen = false;
+    m_established = false;
+    m_socket.close();
+    m_state = Failed;
+    m_statusText = reason;
+    Q_EMIT stateChanged();
+}
+
 void Session::send(const QJsonObject &frame)
 {
     if (m_state == Online)

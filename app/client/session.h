@@ -29,6 +29,9 @@ public:
     void open(const QUrl &url, const protocol::Hello &hello);
     // Ends it on the user's wish: no reconnect.
     void close();
+    // Ends it before it began (an address that is none): Failed, saying why, and stateChanged
+    // each time, so that whoever waits for an outcome gets one however often it is tried.
+    void refuse(const QString &reason);
     // The nick the next hello asks for (a reconnect keeps the current nick).
     void setNick(const QString &nick) { m_hello.nick = nick; }
     void send(const QJsonObject &frame);

@@ -172,6 +172,27 @@ private Q_SLOTS:
         QCOMPARE(app.client.directory()->rowCount(), Rooms + 1);
     }
 
+    // Issue 21, app bug 1: "my host" or a web link typed on the start screen froze it (no error,
+    // JOIN greyed out for good): the start screen waits for a state change that never came.
+    void anAddressThatIsNoneFailsSayingWhyEveryTimeAndTheWebLinkJoins()
+    {
+        App app;
+        QSignalSpy changes(&app.client, &client::ChatClient::stateChanged);
+        QVERIFY(!app.client.connectTo(QStringLiteral("my host"), QStringLiteral("sam")));
+        QCOMPARE(app.client.state(), client::ChatClient::Failed);
+        QVERIFY2(app.client.statusText().contains(QStringLiteral("not an address")),
+                 qPrintable(app.client.statusText()));
+        QCOMPARE(changes.count(), 1);
+        QVERIFY(!app.client.connectTo(QStringLiteral("my host"), QStringLiteral("sam")));
+        QCOMPARE(changes.count(), 2); // the second try is answered too
+
+        TestServer server;
+        QVERIFY(server.start());
+        QVERIFY(app.client.connectTo(QStringLiteral("http://127.0.0.1:%1/").arg(server.port()),
+                                     QStringLiteral("sam")));
+        QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), client::ChatClient::Online, waitMs());
+    }
+
     void unreadCountsFollowReadPositions()
     {
         TestServer server;

@@ -560,8 +560,17 @@ private Q_SLOTS:
                                 << "ws://box:7300/ws";
         QTest::newRow("empty") << ""
                                << "";
-        QTest::newRow("http") << "http://example.org"
-                              << "";
+        // The web link the host window shows is an address too (issue 21, app bug 1).
+        QTest::newRow("web link") << "http://192.0.2.2:7401/"
+                                  << "ws://192.0.2.2:7401/ws";
+        QTest::newRow("web link, https") << "https://chat.example.org/"
+                                         << "wss://chat.example.org/ws";
+        QTest::newRow("web link, no port") << "http://example.org"
+                                           << "ws://example.org/ws";
+        QTest::newRow("ftp") << "ftp://example.org"
+                             << "";
+        QTest::newRow("two words") << "my host"
+                                   << "";
         QTest::newRow("bad port") << "host:99999"
                                   << "";
     }
