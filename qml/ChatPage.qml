@@ -353,6 +353,34 @@ Page {
                 elide: Text.ElideRight
             }
 
+            // Removed from this room by an operator: who and why, where it happened, and the
+            // way back in; what was typed stays in the composer.
+            Pane {
+                objectName: "goneBar"
+                visible: page.client.currentGoneText.length > 0
+                Layout.fillWidth: true
+                padding: 8
+                background: Rectangle { color: Material.color(Material.Red, Material.Shade100) }
+                RowLayout {
+                    anchors.fill: parent
+                    spacing: 12
+                    Label {
+                        Layout.fillWidth: true
+                        text: page.client.currentGoneText
+                        wrapMode: Text.Wrap
+                        color: "black"
+                        Accessible.role: Accessible.StaticText
+                        Accessible.name: text
+                    }
+                    Button {
+                        text: qsTr("Join again")
+                        flat: true
+                        Accessible.name: qsTr("Join #%1 again").arg(page.client.currentRoom)
+                        onClicked: page.client.joinRoom(page.client.currentRoom)
+                    }
+                }
+            }
+
             Composer {
                 id: composer
                 objectName: "composer"

@@ -26,8 +26,9 @@ Pane {
     function send() {
         if (input.text.trim().length === 0)
             return
-        pane.client.sendMessage(input.text)
-        input.clear()
+        // Kept when it could not go (removed from the room: the bar above says so).
+        if (pane.client.sendMessage(input.text))
+            input.clear()
         completion.close()
     }
 

@@ -118,6 +118,8 @@ ChatClient::ChatClient(QObject *parent)
                                          : tr("%1 removed you from #%2: %3").arg(by, room, reason));
             });
     connect(&m_conversations, &Conversations::currentChanged, this, &ChatClient::cancelReply);
+    connect(&m_conversations, &Conversations::goneChanged, this, &ChatClient::goneChanged);
+    connect(&m_conversations, &Conversations::currentChanged, this, &ChatClient::goneChanged);
 }
 
 ChatClient::~ChatClient() = default;
@@ -373,13 +375,18 @@ void ChatClient::leaveRoom(const QString &room)
     m_conversations.leave(room);
 }
 
-void ChatClient::sendMessage(const QString &input)
+bool ChatClient::sendMessage(const QString &input)
 {
     const QString text = input.trimmed();
     const QString current = m_conversations.current();
     auto *c = m_conversations.find(current);
     if (text.isEmpty() || !c)
-        return;
+        return false;
+    if (!c->goneText.isEmpty()) {
+        Q_EMIT errorOccurred(
+            tr("You are no longer in #%1: join it again to write there.").arg(current));
+        return false;
+    }
     const qint64 replyTo = c->direct ? 0 : m_replyTo;
     const Outbox::Item item{u"c-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces), current,
                             text, QDateTime::currentMSecsSinceEpoch(), replyTo};
@@ -388,6 +395,7 @@ void ChatClient::sendMessage(const QString &input)
     m_outbox.add(item);
     if (m_session.isOnline())
         send(item);
+    return true;
 }
 
 QString ChatClient::outboxText() const
@@ -558,6 +566,12 @@ QString ChatClient::currentTitle() const
 {
     auto *c = m_conversations.find(currentRoom());
     return c ? c->title : QString();
+}
+
+QString ChatClient::currentGoneText() const
+{
+    auto *c = m_conversations.find(currentRoom());
+    return c ? c->goneText : QString();
 }
 
 QString ChatClient::currentTopic() const

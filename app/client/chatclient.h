@@ -45,6 +45,8 @@ class ChatClient : public QObject
     Q_PROPERTY(QString currentRoom READ currentRoom WRITE setCurrentRoom NOTIFY currentRoomChanged)
     Q_PROPERTY(QString currentTitle READ currentTitle NOTIFY currentRoomChanged)
     Q_PROPERTY(QString currentTopic READ currentTopic NOTIFY topicChanged)
+    // An operator removed us from the room on screen: who and why (empty: we are in it).
+    Q_PROPERTY(QString currentGoneText READ currentGoneText NOTIFY goneChanged)
     Q_PROPERTY(bool currentIsDirect READ currentIsDirect NOTIFY currentRoomChanged)
     // For the header menu's mute toggle (the room list reads the rooms' `muted` role).
     Q_PROPERTY(bool currentMuted READ currentMuted NOTIFY currentMutedChanged)
@@ -94,7 +96,9 @@ public:
     Q_INVOKABLE void joinRoom(const QString &room);
     Q_INVOKABLE void leaveRoom(const QString &room);
     // Sends to the current room or direct conversation (through the outbox).
-    Q_INVOKABLE void sendMessage(const QString &text);
+    // False when nothing was sent (nothing to send, or we are no longer in the room): the
+    // composer keeps the text.
+    Q_INVOKABLE bool sendMessage(const QString &text);
     Q_INVOKABLE void setTopic(const QString &topic);
     Q_INVOKABLE void changeNick(const QString &nick);
     Q_INVOKABLE void loadOlder();
@@ -143,6 +147,7 @@ public:
     void setCurrentRoom(const QString &name) { m_conversations.setCurrent(name); }
     QString currentTitle() const;
     QString currentTopic() const;
+    QString currentGoneText() const;
     bool currentIsDirect() const;
     bool currentMuted() const;
     RoomListModel *rooms() { return m_conversations.rooms(); }
@@ -178,6 +183,7 @@ Q_SIGNALS:
     void replyChanged();
     // 1.1: an operator removed us from a room (it is gone from the list).
     void kicked(const QString &room, const QString &byNick, const QString &reason);
+    void goneChanged();
     // A message worth a desktop notification: a mention or a direct message while away.
     void attentionNeeded(const QString &title, const QString &text);
     void errorOccurred(const QString &message);

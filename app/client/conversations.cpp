@@ -118,6 +118,7 @@ void Conversations::setCurrent(const QString &name)
     if (name == m_current)
         return;
     m_current = name;
+    forgetGone(); // a room we were removed from, read and left behind
     // The "new messages" line goes where the user stopped reading, as it was on arrival.
     if (Conversation *c = find(name); c && !c->direct)
         c->messages.setReadMarker(c->readSeq);
@@ -148,7 +149,7 @@ void Conversations::resume()
 {
     bool anyRoom = false;
     for (auto &[name, c] : m_conversations) {
-        if (c->direct)
+        if (c->direct || !c->goneText.isEmpty())
             continue;
         anyRoom = true;
         protocol::JoinRequest join{name, std::nullopt};
@@ -292,6 +293,10 @@ void Conversations::onJoined(const protocol::Joined &joined)
     }
     c.epoch = joined.epoch;
     c.joined = true;
+    if (!c.goneText.isEmpty()) { // back in a room we were removed from
+        c.goneText.clear();
+        Q_EMIT goneChanged();
+    }
     c.topic = joined.topic;
     c.readSeq = std::max(c.readSeq, joined.read);
     c.members.reset(joined.members);
@@ -489,10 +494,41 @@ void Conversations::onOwnNick(const UserInfo &user)
 
 void Conversations::onKicked(const protocol::Kicked &kicked)
 {
-    if (!find(kicked.room))
+    Conversation *c = find(kicked.room);
+    if (!c)
         return;
-    onLeft({kicked.room}); // out of the room: not rejoined on the next connection either
+    // Out of the room, and not joined again on the next connection; but where it was, saying
+    // who did it and why, until the user goes elsewhere (then it goes) or joins again.
+    c->joined = false;
+    c->goneText =
+        kicked.reason.isEmpty()
+            ? tr("%1 removed you from #%2.").arg(kicked.by.nick, kicked.room)
+            : tr("%1 removed you from #%2: %3").arg(kicked.by.nick, kicked.room, kicked.reason);
+    c->members.reset({});
+    c->typing.clear();
+    c->messages.addNotice(c->goneText, QDateTime::currentMSecsSinceEpoch());
+    m_rooms.setMembers(c->name, 0);
+    if (kicked.room != m_current)
+        forgetGone();
+    save();
+    Q_EMIT goneChanged();
+    Q_EMIT typingChanged();
     Q_EMIT this->kicked(kicked.room, kicked.by.nick, kicked.reason);
+}
+
+void Conversations::forgetGone()
+{
+    QStringList gone;
+    for (const auto &[name, c] : m_conversations) {
+        if (!c->goneText.isEmpty() && name != m_current)
+            gone.append(name);
+    }
+    for (const QString &name : gone) {
+        m_rooms.remove(name);
+        m_conversations.erase(name);
+    }
+    if (!gone.isEmpty())
+        Q_EMIT unreadChanged();
 }
 
 void Conversations::onMemberKicked(const QString &room, const UserInfo &user, const UserInfo &by,
@@ -551,6 +587,8 @@ void Conversations::save() const
         return;
     QJsonArray rooms, direct;
     for (const auto &[name, c] : m_conversations) {
+        if (!c->direct && !c->goneText.isEmpty())
+            continue; // removed by an operator: not joined again next time
         if (!c->direct) {
             rooms.append(QJsonObject{{"name"_L1, name}, {"topic"_L1, c->topic}});
             continue;

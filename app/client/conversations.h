@@ -34,6 +34,10 @@ public:
         bool joined = false;
         QString epoch;
         QString topic;
+        // An operator removed us: who and why, said where the room was. The room stays on
+        // screen, read-only, until the user goes elsewhere or joins it again; it is not
+        // joined again on the next connection.
+        QString goneText;
         qint64 lastSeq = 0;
         qint64 readSeq = 0;
         int unreadDirect = 0;
@@ -106,6 +110,8 @@ Q_SIGNALS:
     void attentionNeeded(const QString &title, const QString &text);
     // We were removed from a room: why, to tell the user.
     void kicked(const QString &room, const QString &byNick, const QString &reason);
+    // A conversation's goneText changed.
+    void goneChanged();
 
 private:
     void updateUnread(Conversation &c);
@@ -117,6 +123,8 @@ private:
     void sendRead(const QString &room);
     void sendReadsDue();
     void save() const;
+    // Drops the rooms we were removed from, but the one on screen.
+    void forgetGone();
     void load();
 
     Session &m_session;

@@ -670,8 +670,23 @@ private Q_SLOTS:
         QCOMPARE(kicked.first().at(0).toString(), "general");
         QCOMPARE(kicked.first().at(1).toString(), "olga");
         QCOMPARE(kicked.first().at(2).toString(), "take a break");
-        QVERIFY(!app.client.rooms()->names().contains("general"));
         QCOMPARE(server.sent("leave").size(), 0);
+        // Issue 21, app bug 2: the room list went empty, the header read "#" and what was typed
+        // then vanished. The room stays on screen saying who and why; a send is refused there
+        // (the composer keeps the text); joining again is one call.
+        QCOMPARE(app.client.rooms()->names(), QStringList{"general"});
+        QCOMPARE(app.client.currentRoom(), "general");
+        QVERIFY2(app.client.currentGoneText().contains("olga")
+                     && app.client.currentGoneText().contains("take a break"),
+                 qPrintable(app.client.currentGoneText()));
+        QCOMPARE(messages->rows().last().text, app.client.currentGoneText());
+        const qsizetype sends = server.sent("send").size();
+        QVERIFY(!app.client.sendMessage("typed after the kick"));
+        QCOMPARE(server.sent("send").size(), sends);
+        QCOMPARE(app.client.outboxSize(), 0);
+        const qsizetype joins = server.sent("join").size();
+        app.client.joinRoom("general");
+        QTRY_COMPARE_WITH_TIMEOUT(server.sent("join").size(), joins + 1, waitMs());
     }
 
     // End to end on a real 1.1 server: what a friend edits, reacts to and deletes changes the

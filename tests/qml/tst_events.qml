@@ -258,6 +258,16 @@ TestCase {
                            reason: "take a break"})
         tryVerify(() => toast.visible)
         verify(toast.text.indexOf("olga") >= 0 && toast.text.indexOf("take a break") >= 0, toast.text)
-        tryCompare(chatClient, "currentRoom", "")
+        // The room stays where it was, with a bar saying who and why and the way back in; what
+        // is typed then stays in the composer (issue 21, app bug 2: it vanished).
+        compare(chatClient.currentRoom, "general")
+        const bar = findChild(page, "goneBar")
+        tryVerify(() => bar.visible)
+        const input = findChild(findChild(page, "composer"), "input")
+        input.text = "typed after the kick"
+        input.forceActiveFocus()
+        keyClick(Qt.Key_Return)
+        compare(input.text, "typed after the kick")
+        compare(scriptedPeer.sent("send").filter(f => f.text === "typed after the kick").length, 0)
     }
 }
