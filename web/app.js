@@ -389,6 +389,11 @@ const handlers = {
         if (mentioned) c.mentions += 1;
       }
       if ((mentioned || c.direct) && document.hidden) notify(c, f);
+      // On a phone the room list is out of sight: a direct message elsewhere is said on screen.
+      if (c.direct && key !== state.current && !document.hidden && window.matchMedia('(max-width: 700px)').matches) {
+        const text = String(f.text || '');
+        toast(`${f.from.nick} wrote to you: “${text.length > 60 ? text.slice(0, 60) + '…' : text}”`);
+      }
     }
     if (key === state.current && !document.hidden && !c.direct) markRead(c);
     render({ keepBottom: key === state.current });
@@ -621,6 +626,13 @@ function otherNick(f) {
     return state.names.get(f.to) || (c ? c.title : '@' + f.to);
   }
   return f.from.nick;
+}
+
+function directMembers(c) {
+  const otherId = c.key.slice(1);
+  const self = state.user ? [state.user] : [];
+  return otherId === (state.user && state.user.id) ? self
+                                                    : [...self, { id: otherId, nick: state.names.get(otherId) || c.title }];
 }
 
 function renameDirect(user) {
@@ -1071,7 +1083,8 @@ function renderHeader() {
   $('room-title').textContent = !c ? '' : c.direct ? c.title : '#' + c.key;
   $('topic').textContent = c && !c.direct ? (c.topic || 'Set a topic') : '';
   $('topic').hidden = !c || c.direct || Boolean(c.gone);
-  const members = c ? [...c.members.values()] : [];
+  // A direct conversation's members are its two sides.
+  const members = !c ? [] : c.direct ? directMembers(c) : [...c.members.values()];
   $('member-count').textContent = c && !c.direct ? `${members.length}` : '';
   const list = $('member-list');
   list.replaceChildren();
@@ -1083,7 +1096,9 @@ function renderHeader() {
     const b = button('', () => { $('chat').classList.remove('show-members'); openDirect(u); });
     const dot = span('avatar-dot', '●');
     dot.style.color = colorOf(u.id);
-    b.append(dot, span('name', u.nick + (me ? ' (you)' : '')));
+    // "you" is a mark beside the nick, not text after it: a nick "victim (you)" is not you.
+    b.append(dot, span('name', u.nick));
+    if (me) b.append(span('you', 'you'));
     if (u.op) {
       const mark = span('op', 'op');
       mark.title = 'Operator';

@@ -212,7 +212,10 @@ export function ask({ title, text = '', fields = [], ok = 'OK', danger = false }
     dialog.addEventListener('close', done);
     dialog.returnValue = '';
     dialog.showModal();
-    (box.querySelector('input, select') || okButton).focus();
+    // A question that destroys something (delete, kick, ban) starts on Cancel: Enter or a
+    // double press must not do it by accident.
+    const cancelButton = dialog.querySelector('button[value="cancel"]');
+    (box.querySelector('input, select') || (danger ? cancelButton : okButton)).focus();
   });
 }
 

@@ -290,6 +290,8 @@ async function v11(page, bob) {
   await wrongRow.click({ button: 'right' });
   await page.click('.popup.menu button:text-is("Delete")');
   await page.waitForSelector('#dialog[open]');
+  check(await page.evaluate(() => document.activeElement.value === 'cancel'),
+        'the delete confirmation starts on Cancel (issue 21, item 6)');
   await page.click('#dialog .dialog-ok');
   const del = await bob.wait((f) => f.type === 'delete' && f.target === wrongSeq);
   check(del.from.nick === 'alice', 'delete from the right-click menu, confirmed, reaches the room');
@@ -620,6 +622,8 @@ try {
   await page.click('#dm-list button');
   await page.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent === 'psst, alice'));
   check(await page.textContent('#room-title') === 'bob', 'a direct message shows the other user\'s nick');
+  const dmMembers = await page.$$eval('#member-list .name', (es) => es.map((e) => e.textContent).sort());
+  check(JSON.stringify(dmMembers) === '["alice","bob"]', `a direct conversation's members are its two sides (${JSON.stringify(dmMembers)})`);
   await page.keyboard.type('psst yourself');
   await page.keyboard.press('Enter');
   const dm = await bob.wait((f) => f.type === 'message' && f.text === 'psst yourself');
@@ -694,13 +698,19 @@ try {
   await page.focus('#message-input');
   await page.keyboard.type('/nick alicia');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => [...document.querySelectorAll('#member-list .name')].some((e) => e.textContent === 'alicia (you)'), null, { timeout: 5000 })
+  const ownEntries = () => page.$$eval('#member-list li', (ls) => ls.filter((l) => l.querySelector('.you')).map((l) => l.querySelector('.name').textContent));
+  await page.waitForFunction(() => [...document.querySelectorAll('#member-list li')].some((l) => l.querySelector('.you') && l.querySelector('.name').textContent === 'alicia'), null, { timeout: 5000 })
     .catch(() => {});
-  const ownEntry = await page.$$eval('#member-list .name', (es) => es.map((e) => e.textContent).filter((t) => t.endsWith('(you)')));
-  check(ownEntry.length === 1 && ownEntry[0] === 'alicia (you)', `one's own member entry shows the new nick (${JSON.stringify(ownEntry)})`);
+  const ownEntry = await ownEntries();
+  check(ownEntry.length === 1 && ownEntry[0] === 'alicia', `one's own member entry shows the new nick (${JSON.stringify(ownEntry)})`);
+  const impostor = await new Bot().open(port, 'alicia (you)');
+  await page.waitForFunction(() => [...document.querySelectorAll('#member-list .name')].some((e) => e.textContent === 'alicia (you)'));
+  const marked = await ownEntries();
+  check(marked.length === 1 && marked[0] === 'alicia', `a member named "alicia (you)" is not marked as you (${JSON.stringify(marked)})`);
+  impostor.close();
   await page.keyboard.type('/nick alice');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => [...document.querySelectorAll('#member-list .name')].some((e) => e.textContent === 'alice (you)'), null, { timeout: 5000 })
+  await page.waitForFunction(() => [...document.querySelectorAll('#member-list li')].some((l) => l.querySelector('.you') && l.querySelector('.name').textContent === 'alice'), null, { timeout: 5000 })
     .catch(() => {});
 
   // Server restart: the page reconnects, shows what it missed once, and sends its outbox once.
@@ -708,6 +718,14 @@ try {
   await stopServer();
   await page.waitForSelector('#banner:not([hidden])');
   check(/Reconnecting/.test(await page.textContent('#banner')), 'a banner says the connection is lost');
+  const covered = await page.evaluate(() => {
+    const b = document.querySelector('#banner').getBoundingClientRect();
+    return ['#room-title', '#search-input', '#members-button'].filter((sel) => {
+      const r = document.querySelector(sel).getBoundingClientRect();
+      return r.width > 0 && b.left < r.right && r.left < b.right && b.top < r.bottom && r.top < b.bottom;
+    });
+  });
+  check(covered.length === 0, `the banner covers nothing of the header (issue 21, item 6): ${covered.join(', ') || 'nothing'}`);
   await tab2.waitForSelector('#banner:not([hidden])');
   await tab2.focus('#message-input');
   await tab2.keyboard.type('written in tab two');
@@ -785,6 +803,14 @@ try {
   await phone.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent.startsWith('see https://')));
   const width = await phone.evaluate(() => document.documentElement.scrollWidth);
   check(width <= 360, `the phone layout fits 360 px (${width} px)`);
+  // A direct message on a phone, whose room list is out of sight, is said on screen (issue 21,
+  // item 6: only the tab title changed).
+  await carol.wait((f) => f.type === 'presence' && f.event === 'join' && f.user.nick === 'phoebe');
+  const phoebeUser = carol.frames.filter((f) => f.type === 'presence' && f.event === 'join' && f.user.nick === 'phoebe').at(-1).user.id;
+  carol.send({ type: 'send', to: phoebeUser, text: 'are you on the train?', id: 'dm-phone' });
+  await phone.waitForSelector('#toast:not([hidden])', { timeout: 5000 }).catch(() => {});
+  const dmToast = await phone.isVisible('#toast') ? await phone.textContent('#toast') : '';
+  check(/carol/.test(dmToast) && /train/.test(dmToast), `a direct message is said on a phone's screen (${dmToast})`);
   let wide = await overflowing(phone);
   check(wide.length === 0, `a long topic, URL and word fit the phone: ${wide.join(', ') || 'nothing wider than its box'}`);
   await phone.fill('#search-input', 'Pneumonoultramicroscopicsilicovolcanoconiosis');
