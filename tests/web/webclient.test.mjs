@@ -726,6 +726,7 @@ try {
     });
   });
   check(covered.length === 0, `the banner covers nothing of the header (issue 21, item 6): ${covered.join(', ') || 'nothing'}`);
+  await page.screenshot({ path: join(shotDir, 'web-reconnecting.png') });
   await tab2.waitForSelector('#banner:not([hidden])');
   await tab2.focus('#message-input');
   await tab2.keyboard.type('written in tab two');
