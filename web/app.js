@@ -347,7 +347,8 @@ const handlers = {
     else recount(c);
     if (c.key === state.current && !document.hidden) markRead(c);
     if (!c.direct) saveRoom(c.key, true);
-    render({ keepBottom: true });
+    render({ keepBottom: !c.seek });
+    if (c.seek && c.key === state.current) seekOn(c); // a search result in a room joined for it
   },
 
   left(f) {
@@ -772,17 +773,25 @@ function openDirect(user) {
   switchTo(c.key);
 }
 
+// A search result: the room opens at that message, highlighted, with everything between it and
+// the newest loaded (older pages are fetched until it is held), never as a lone message above
+// a gap that nothing shows.
 function openAt(m) {
   $('search-results').hidden = true;
-  if (!state.convs.has(m.room)) joinRoom(m.room, false);
   const c = conv(m.room);
-  addMessage(c, adopt({ ...m }, c.lastSeq));
   switchTo(m.room);
-  jumpTo(c, m.seq);
+  render();
+  if (c.messages.some((x) => x.seq === m.seq && !x.notice)) {
+    jumpTo(c, m.seq);
+    return;
+  }
+  c.seek = { seq: m.seq, pages: 0 };
+  if (!c.joined) joinRoom(m.room, false); // seekOn runs once joined
+  else loadOlder();
 }
 
 // Loads older pages (at most MaxSeekPages) until the message is held, then jumps to it.
-const MaxSeekPages = 20;
+const MaxSeekPages = 40;
 function seekBack(c, seq) {
   c.seek = { seq, pages: 0 };
   loadOlder();
@@ -795,7 +804,9 @@ function seekOn(c) {
     c.seek = null;
     jumpTo(c, seq);
   } else if (c.reachedStart || ++c.seek.pages >= MaxSeekPages) {
+    if (!c.reachedStart) addNotice(c, `That message is more than ${MaxSeekPages * PageSize} messages back: scroll up to load it.`, Date.now());
     c.seek = null;
+    render();
   } else {
     loadOlder();
   }

@@ -682,6 +682,26 @@ try {
   const afterReload = await listed();
   check(afterReload.includes('tab-one') && afterReload.includes('tab-two'),
         `rooms joined in two tabs are both there after a reload (${JSON.stringify(afterReload)})`);
+  // A search result far back in a room (issue 21, bug 2: the message was put alone above the
+  // newest page, out of view, with no gap shown): the room opens at it, highlighted, with the
+  // messages between loaded.
+  await page.fill('#search-input', 'original');
+  await page.press('#search-input', 'Enter');
+  await page.waitForSelector('#search-list li button');
+  await page.click('#search-list li button');
+  await page.waitForFunction(() => [...document.querySelectorAll('#messages .msg')].some((e) => e.textContent.includes('the original plan')), null, { timeout: 10000 })
+    .catch(() => {});
+  await sleep(300); // the scroll into view
+  const seen = await page.evaluate(() => {
+    const box = document.querySelector('#messages').getBoundingClientRect();
+    const row = [...document.querySelectorAll('#messages .msg')].find((e) => e.textContent.includes('the original plan'));
+    if (!row) return 'not shown';
+    const r = row.getBoundingClientRect();
+    const texts = [...document.querySelectorAll('#messages .text')].map((e) => e.textContent);
+    return r.top >= box.top && r.bottom <= box.bottom && texts.includes('archive 30') ? 'in view, the pages between loaded'
+                                                                                     : `top ${r.top} in ${box.top}..${box.bottom}, archive 30 ${texts.includes('archive 30')}`;
+  });
+  check(seen === 'in view, the pages between loaded', `a search result far back opens at it (${seen})`);
   await page.click('#room-list button[data-key="general"]');
   // A direct message written in one tab shows under the other side's nick in the other tab
   // (issue 21, bug 3: it showed as "@<user id>"), and a nick change shows in one's own entry.
