@@ -841,6 +841,41 @@ try {
   check(wide.length === 0, `a search result of a long word fits the phone: ${wide.join(', ') || 'nothing wider than its box'}`);
   await phone.screenshot({ path: join(shotDir, 'web-phone-long.png') });
   await phone.click('#search-close');
+  if (speaks11) {
+    // The longest reaction (32 bytes: eight four-byte emoji) on a phone (issue 21, bug 4).
+    const bigEmoji = '😀😁😂🤣😃😄😅😆';
+    carol.send({ type: 'react', room: 'general', target: threeSeq, emoji: bigEmoji, on: true });
+    await phone.waitForFunction((e) => document.querySelector(`#messages .chip[data-emoji="${e}"]`), bigEmoji, { timeout: 10000 })
+      .catch(() => {});
+    const chipWide = await phone.evaluate((e) => {
+      const chip = document.querySelector(`#messages .chip[data-emoji="${e}"]`);
+      const list = document.querySelector('#messages');
+      return chip ? chip.getBoundingClientRect().right > list.getBoundingClientRect().right + 1 : 'no chip';
+    }, bigEmoji);
+    wide = await overflowing(phone);
+    check(chipWide === false && wide.length === 0,
+          `a 32-byte reaction fits the phone (chip past the edge: ${chipWide}; ${wide.join(', ') || 'nothing wider than its box'})`);
+  }
+  // A room name of 64 characters: on the phone and the desktop page, the title is cut with an
+  // ellipsis, never under the search box or wider than the page.
+  const longRoom = 'r'.repeat(64);
+  for (const p of [phone, page]) {
+    if (p === phone) await p.click('#menu-button'); // the rooms drawer
+    await p.fill('#join-input', longRoom);
+    await p.press('#join-input', 'Enter');
+    await p.waitForFunction((r) => document.querySelector('#room-title').textContent === '#' + r, longRoom);
+    const under = await p.evaluate(() => {
+      const t = document.querySelector('#room-title').getBoundingClientRect();
+      const s = document.querySelector('#search-input').getBoundingClientRect();
+      return t.right > s.left && t.left < s.right && t.bottom > s.top && t.top < s.bottom;
+    });
+    wide = await overflowing(p);
+    check(!under && wide.length === 0 && await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+          `a 64-character room name fits (${p === phone ? 'phone' : 'desktop'}; under the search: ${under}; ${wide.join(', ') || 'nothing wider'})`);
+  }
+  await page.click('#room-list button[data-key="general"]');
+  await phone.click('#menu-button');
+  await phone.click('#room-list button[data-key="general"]');
   wide = await overflowing(page);
   check(wide.length === 0, `a long topic, URL and word fit the desktop page: ${wide.join(', ') || 'nothing wider than its box'}`);
   if (speaks11) {
