@@ -429,7 +429,10 @@ const handlers = {
       c.members.delete(f.user.id);
       c.typing.delete(f.user.id);
     }
-    if (f.event === 'kick') addNotice(c, `${f.user.nick} was removed from #${c.key} by ${f.by ? f.by.nick : 'an operator'}`, f.ts);
+    if (f.event === 'kick') {
+      addNotice(c, `${f.user.nick} was removed from #${c.key} by ${f.by ? f.by.nick : 'an operator'}` +
+                   (typeof f.reason === 'string' && f.reason ? `: “${f.reason}”` : ''), f.ts);
+    }
     if (f.event === 'nick') renameDirect(f.user);
     render({ keepBottom: true });
   },

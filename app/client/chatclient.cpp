@@ -248,6 +248,7 @@ void ChatClient::onFrame(const protocol::Frame &frame)
         if (user)
             m_conversations.onMemberKicked(frame.object.value("room"_L1).toString(), *user,
                                            by.value_or(protocol::UserInfo{}),
+                                           frame.object.value("reason"_L1).toString(),
                                            frame.object.value("ts"_L1).toInteger());
         return;
     }

@@ -532,13 +532,16 @@ void Conversations::forgetGone()
 }
 
 void Conversations::onMemberKicked(const QString &room, const UserInfo &user, const UserInfo &by,
-                                   qint64 ts)
+                                   const QString &reason, qint64 ts)
 {
     Conversation *c = find(room);
     if (!c)
         return;
     c->members.remove(user.id);
-    c->messages.addNotice(tr("%1 was removed by %2").arg(user.nick, by.nick), ts);
+    c->messages.addNotice(reason.isEmpty()
+                              ? tr("%1 was removed by %2").arg(user.nick, by.nick)
+                              : tr("%1 was removed by %2: %3").arg(user.nick, by.nick, reason),
+                          ts);
     m_rooms.setMembers(c->name, c->members.rowCount());
 }
 

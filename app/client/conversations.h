@@ -99,7 +99,7 @@ public:
     void onKicked(const protocol::Kicked &kicked);
     // 1.1: presence "kick": an operator removed `user` (by `by`).
     void onMemberKicked(const QString &room, const protocol::UserInfo &user,
-                        const protocol::UserInfo &by, qint64 ts);
+                        const protocol::UserInfo &by, const QString &reason, qint64 ts);
 
 Q_SIGNALS:
     void currentChanged();

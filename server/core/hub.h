@@ -17,6 +17,7 @@
 #include "room.h"
 #include "searchadmission.h"
 #include "serverconfig.h"
+#include "storage.h"
 #include "user.h"
 
 #include <QHash>
@@ -164,8 +165,7 @@ private:
     Room &roomFor(const QString &name);
     // Leaves the room and tells the others (presence leave; 1.1: kick, when an operator kicked
     // the user out). The room stays until dropUnusedRooms().
-    void removeFromRoom(Connection *c, Room &room,
-                        const std::optional<protocol::UserInfo> &kickedBy = std::nullopt);
+    void removeFromRoom(Connection *c, Room &room, const std::optional<Kick> &kick = std::nullopt);
     // Forgets the rooms that were left empty with no messages; called when a handler is done,
     // so that no handler holds a reference to a room that is destroyed.
     void dropUnusedRooms();
@@ -241,7 +241,7 @@ private:
     void onRemoteMessage(const protocol::ChatMessage &m);
     void onRemotePresence(const QString &room, protocol::Presence::Event event,
                           const protocol::UserInfo &user, const QString &old, qint64 ts,
-                          const protocol::UserInfo &by);
+                          const protocol::UserInfo &by, const QString &reason);
     void onRemoteTopic(const protocol::TopicEvent &event);
     void onRemoteRead(const QString &userId, const QString &room, qint64 seq);
     void onRemoteDirect(const protocol::ChatMessage &m);

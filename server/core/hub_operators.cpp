@@ -113,7 +113,7 @@ void Hub::kickHere(Room &room, User *user, const protocol::UserInfo &by, const Q
         if (!room.contains(c))
             continue;
         sendTo(c, kicked); // instead of `left`
-        removeFromRoom(c, room, by);
+        removeFromRoom(c, room, Kick{by, reason});
     }
 }
 

@@ -115,26 +115,26 @@ void Hub::handleLeave(Connection *c, const Frame &f)
     reply(c, f, protocol::Left{room->name}.toJson());
 }
 
-void Hub::removeFromRoom(Connection *c, Room &room,
-                         const std::optional<protocol::UserInfo> &kickedBy)
+void Hub::removeFromRoom(Connection *c, Room &room, const std::optional<Kick> &kick)
 {
     if (room.leave(c)) {
         invalidateDirectory();
         // Its last connection here. In a cluster the user may still be a member through another
         // server: the shared store says whether the others are owed a leave.
         m_store.leave(
-            room, *c->user, kickedBy,
-            [this, name = room.name, who = c->user->info(), kickedBy](std::optional<bool> left) {
+            room, *c->user, kick,
+            [this, name = room.name, who = c->user->info(), kick](std::optional<bool> left) {
                 Room *room = m_rooms.value(name);
                 if (!left || !*left || !room)
                     return;
                 const protocol::Presence leave{name,
-                                               kickedBy ? protocol::Presence::Event::Kick
-                                                        : protocol::Presence::Event::Leave,
+                                               kick ? protocol::Presence::Event::Kick
+                                                    : protocol::Presence::Event::Leave,
                                                who,
                                                {},
                                                QDateTime::currentMSecsSinceEpoch(),
-                                               kickedBy.value_or(protocol::UserInfo{})};
+                                               kick ? kick->by : protocol::UserInfo{},
+                                               kick ? kick->reason : QString()};
                 broadcast(*room, wire(leave.toJson()));
             });
     }

@@ -62,6 +62,12 @@ struct Appended {
     bool replyNotFound = false;
 };
 
+// 1.1: an operator removed a user from a room: who, and why (may be empty).
+struct Kick {
+    protocol::UserInfo by;
+    QString reason;
+};
+
 // 1.1: what became of an edit, deletion or reaction given to applyEvent.
 struct EventOutcome {
     enum class Verdict {
@@ -143,11 +149,11 @@ public:
     // server. History as the protocol says for `since` (or the last DefaultJoinHistory).
     virtual void join(Room &room, const User &user, bool firstHere, std::optional<qint64> since,
                       Then<RoomEntry> then) = 0;
-    // The user's last connection on this server left the room (kickedBy: an operator kicked it).
+    // The user's last connection on this server left the room (kick: an operator kicked it).
     // True when it is no longer a member anywhere (presence leave, or kick, is owed; in a
     // cluster the other servers' members hear which of the two from the store).
-    virtual void leave(Room &room, const User &user,
-                       const std::optional<protocol::UserInfo> &kickedBy, Then<bool> then) = 0;
+    virtual void leave(Room &room, const User &user, const std::optional<Kick> &kick,
+                       Then<bool> then) = 0;
     // Stores a room message (seq, id and ts are the store's to give), de-duplicating a non-empty
     // clientId sent by the same user to the same room within 24 h.
     virtual void append(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
@@ -225,7 +231,7 @@ Q_SIGNALS:
     void remoteMessage(const confab::protocol::ChatMessage &message);
     void remotePresence(const QString &room, confab::protocol::Presence::Event event,
                         const confab::protocol::UserInfo &user, const QString &old, qint64 ts,
-                        const confab::protocol::UserInfo &by);
+                        const confab::protocol::UserInfo &by, const QString &reason);
     void remoteTopic(const confab::protocol::TopicEvent &event);
     void remoteRead(const QString &userId, const QString &room, qint64 seq);
     void remoteDirect(const confab::protocol::ChatMessage &message);

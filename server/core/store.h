@@ -103,7 +103,7 @@ public:
     void saveNick(const User &user) override;
     void join(Room &room, const User &user, bool firstHere, std::optional<qint64> since,
               Then<RoomEntry> then) override;
-    void leave(Room &room, const User &user, const std::optional<protocol::UserInfo> &kickedBy,
+    void leave(Room &room, const User &user, const std::optional<Kick> &kick,
                Then<bool> then) override;
     void append(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
                 Then<Appended> then) override;

@@ -45,7 +45,7 @@ void Store::join(Room &room, const User &user, bool firstHere, std::optional<qin
     then(std::move(entry));
 }
 
-void Store::leave(Room &, const User &, const std::optional<protocol::UserInfo> &, Then<bool> then)
+void Store::leave(Room &, const User &, const std::optional<Kick> &, Then<bool> then)
 {
     then(true);
 }

@@ -416,6 +416,8 @@ QJsonObject Presence::toJson() const
         o.insert("old"_L1, old);
     if (event == Event::Kick)
         o.insert("by"_L1, protocol::toJson(by));
+    if (event == Event::Kick && !reason.isEmpty())
+        o.insert("reason"_L1, reason);
     return o;
 }
 
@@ -438,8 +440,10 @@ Decoded<Presence> Presence::fromJson(const QJsonObject &object)
     presence.user = r.user("user"_L1);
     if (presence.event == Event::Nick)
         presence.old = r.string("old"_L1);
-    if (presence.event == Event::Kick)
+    if (presence.event == Event::Kick) {
         presence.by = r.user("by"_L1);
+        presence.reason = r.optionalString("reason"_L1).value_or(QString());
+    }
     presence.ts = r.integer("ts"_L1, 0);
     return r.result(std::move(presence));
 }

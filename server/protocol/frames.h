@@ -196,7 +196,8 @@ struct Presence {
     UserInfo user;
     QString old; // the previous nick: for Nick only
     qint64 ts = 0;
-    UserInfo by = {}; // 1.1: the operator who kicked `user`: for Kick only
+    UserInfo by = {};    // 1.1: the operator who kicked `user`: for Kick only
+    QString reason = {}; // Confab's choice: the kick's reason, for Kick only (absent when empty)
     QJsonObject toJson() const;
     static Decoded<Presence> fromJson(const QJsonObject &object);
     friend bool operator==(const Presence &, const Presence &) = default;

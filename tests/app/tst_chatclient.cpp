@@ -661,9 +661,10 @@ private Q_SLOTS:
                      {"event", "kick"},
                      {"user", protocol::toJson(ben)},
                      {"by", protocol::toJson(me)},
+                     {"reason", "spam"},
                      {"ts", qint64(1732700000999)}});
         QTRY_COMPARE_WITH_TIMEOUT(app.client.members()->rowCount(), 1, waitMs());
-        QCOMPARE(messages->rows().last().text, "ben was removed by ada");
+        QCOMPARE(messages->rows().last().text, "ben was removed by ada: spam"); // and why
         const protocol::UserInfo olga{"u-olga", "olga", true};
         server.send(protocol::Kicked{"general", olga, "take a break"}.toJson());
         QTRY_COMPARE_WITH_TIMEOUT(kicked.size(), 1, waitMs());

@@ -886,11 +886,13 @@ private Q_SLOTS:
         op.join("general");
         QVERIFY(bob.enter(b->port(), "bob"));
         QVERIFY(carol.enter(b->port(), "carol"));
-        op.send({{"type", "kick"}, {"room", "general"}, {"user", bob.userId()}, {"reason", "off"}});
+        const QString reason = QStringLiteral("off\ntopic"); // two lines: the doorbell's last
+        op.send(
+            {{"type", "kick"}, {"room", "general"}, {"user", bob.userId()}, {"reason", reason}});
         const QJsonObject kicked = bob.take("kicked");
         QCOMPARE(kicked.value("room").toString(), QStringLiteral("general"));
         QCOMPARE(kicked.value("by")["id"].toString(), op.userId());
-        QCOMPARE(kicked.value("reason").toString(), QStringLiteral("off"));
+        QCOMPARE(kicked.value("reason").toString(), reason);
         QCOMPARE(bob.request({{"type", "send"}, {"room", "general"}, {"text", "still here?"}})
                      .value("code")
                      .toString(),
@@ -902,6 +904,9 @@ private Q_SLOTS:
             });
             QVERIFY2(gone.value("event") == "kick" || gone.value("event") == "leave",
                      QJsonDocument(gone).toJson().constData());
+            // Those told "kick" are told why, on this server and through Redis on the other.
+            if (gone.value("event") == "kick")
+                QCOMPARE(gone.value("reason").toString(), reason);
         }
         QTRY_VERIFY(
             !m_redis->command({"HEXISTS", "confab:{general}:members", bob.userId().toUtf8()})

@@ -315,6 +315,8 @@ private Q_SLOTS:
             QCOMPARE(p["room"].toString(), "general");
             QCOMPARE(p["user"]["id"].toString(), room.alice.userId());
             QCOMPARE(p["by"]["id"].toString(), room.teacher.userId());
+            // Confab's choice: the others are told why too (issue 21: they were not).
+            QCOMPARE(p["reason"].toString(), "be nice");
             QVERIFY(p["ts"].toInteger() > 0);
             QVERIFY(c->staysQuiet("presence")); // once, not once per connection
         }

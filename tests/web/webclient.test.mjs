@@ -545,6 +545,12 @@ async function operators(base, port, phone, carol) {
         `a kicked page says who and why, and has no composer (${gone})`);
   let wide = await overflowing(phone);
   check(wide.length === 0, `a long kick reason fits the phone: ${wide.join(', ') || 'nothing wider than its box'}`);
+  // The other members are told why too (issue 21, item 6: the notice left the reason out).
+  await op.waitForFunction(() => /phoebe was removed/.test(document.querySelector('#messages').textContent), null, { timeout: 10000 })
+    .catch(() => {});
+  const othersSee = await op.evaluate(() => [...document.querySelectorAll('#messages *')]
+    .map((e) => e.textContent).find((t) => /^phoebe was removed/.test(t)) || '');
+  check(/calm down/.test(othersSee), `the other members' notice of a kick says why (${othersSee.slice(0, 80)})`);
   await phone.screenshot({ path: join(shotDir, 'web-phone-kicked.png') });
   await phone.click('#gone-rejoin');
   await phone.waitForSelector('#composer:not([hidden])');

@@ -274,7 +274,8 @@ const Script &joinScript()
 // KEYS: members, the user's servers in this room. ARGV: server id, user id, channel, room, ts,
 // origin (the server that says so: itself, a peer cleaning up after a dead one, or "-" for every
 // server), event ("leave", or "kick" when an operator kicked the user), the operator's user JSON
-// for a kick (else empty; the doorbell's last line then).
+// for a kick (else empty; the doorbell's last line then), the kick's reason (optional; may hold
+// newlines: everything after the operator's line).
 // Returns 1 when the user is no longer a member (and the leave went out).
 const Script &leaveScript()
 {
@@ -286,6 +287,9 @@ const Script &leaveScript()
                       "    redis.call('HDEL', KEYS[1], ARGV[2])\n"
                       "    local by = ''\n"
                       "    if ARGV[8] ~= '' then by = '\\n' .. ARGV[8] end\n"
+                      "    if ARGV[8] ~= '' and ARGV[9] and ARGV[9] ~= '' then\n"
+                      "      by = by .. '\\n' .. ARGV[9]\n"
+                      "    end\n"
                       "    redis.call('PUBLISH', ARGV[3], 'p\\n' .. ARGV[6] .. '\\n' .. ARGV[7] .. "
                       "'\\n' .. ARGV[4] .. '\\n' .. ARGV[5] .. '\\n' .. member .. by)\n"
                       "    return 1\n"

@@ -308,8 +308,8 @@ void RedisStorage::join(Room &room, const User &user, bool firstHere, std::optio
         then(std::nullopt);
 }
 
-void RedisStorage::leave(Room &room, const User &user,
-                         const std::optional<protocol::UserInfo> &kickedBy, Then<bool> then)
+void RedisStorage::leave(Room &room, const User &user, const std::optional<Kick> &kick,
+                         Then<bool> then)
 {
     const QString name = room.name;
     const QByteArray uid = user.id.toLatin1();
@@ -333,8 +333,9 @@ void RedisStorage::leave(Room &room, const User &user,
         eval(redis::leaveScript(), {roomKey(name, "members"), roomKey(name, "on:") + uid},
              {m_serverId.toLatin1(), uid, m_channel, name.toUtf8(),
               number(QDateTime::currentMSecsSinceEpoch()), m_serverId.toLatin1(),
-              QByteArray(kickedBy ? "kick" : "leave"),
-              kickedBy ? protocol::encode(protocol::toJson(*kickedBy)) : QByteArray()},
+              QByteArray(kick ? "kick" : "leave"),
+              kick ? protocol::encode(protocol::toJson(kick->by)) : QByteArray(),
+              kick ? kick->reason.toUtf8() : QByteArray()},
              [then](const RedisReply &r) {
                  if (!r.ok())
                      return then(std::nullopt);

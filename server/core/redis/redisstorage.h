@@ -79,7 +79,7 @@ public:
 
     void join(Room &room, const User &user, bool firstHere, std::optional<qint64> since,
               Then<RoomEntry> then) override;
-    void leave(Room &room, const User &user, const std::optional<protocol::UserInfo> &kickedBy,
+    void leave(Room &room, const User &user, const std::optional<Kick> &kick,
                Then<bool> then) override;
     void append(Room &room, const protocol::ChatMessage &draft, const QString &clientId,
                 Then<Appended> then) override;

@@ -317,8 +317,11 @@ void RedisStorage::onEvent(const QByteArray &, const QByteArray &payload)
         const auto event = lines[2] == "join"         ? protocol::Presence::Event::Join
                            : lines[2] == "kick" && by ? protocol::Presence::Event::Kick
                                                       : protocol::Presence::Event::Leave;
+        // The reason is the rest (it may hold newlines).
+        const QString reason =
+            lines.size() > 7 ? QString::fromUtf8(lines.mid(7).join('\n')) : QString();
         Q_EMIT remotePresence(QString::fromUtf8(lines[3]), event, *who, {}, lines[4].toLongLong(),
-                              by.value_or(protocol::UserInfo{}));
+                              by.value_or(protocol::UserInfo{}), reason);
         return;
     }
     case 't': {
