@@ -71,7 +71,7 @@ void Session::open(const QUrl &url, const protocol::Hello &hello)
     connectSocket();
 }
 
-void Session::close()
+void Session::stop()
 {
     m_reconnectTimer.stop();
     m_countdown.stop();
@@ -79,17 +79,17 @@ void Session::close()
     m_socketOpen = false;
     m_established = false;
     m_socket.close();
+}
+
+void Session::close()
+{
+    stop();
     setState(Offline, tr("Disconnected"));
 }
 
 void Session::refuse(const QString &reason)
 {
-    m_reconnectTimer.stop();
-    m_countdown.stop();
-    m_connectTimer.stop();
-    m_socketOpen = false;
-    m_established = false;
-    m_socket.close();
+    stop();
     m_state = Failed;
     m_statusText = reason;
     Q_EMIT stateChanged();

@@ -71,6 +71,8 @@ Q_SIGNALS:
     void connectionLost();
 
 private:
+    // Ends the session's connection and every timer of it; the state is the caller's to set.
+    void stop();
     void connectSocket();
     void onConnected();
     void onText(const QString &text);

@@ -28,15 +28,6 @@ public:
     // Writes as much as the socket takes without blocking, from the front, and drops what was
     // written. Returns false when the socket failed (the caller closes it).
     bool sendTo(int fd);
-    // Calls write(data, size) for each piece not yet written, in order, then empties the queue.
-    template <typename Write> void drainInto(Write write)
-    {
-        for (size_t i = m_first; i < m_frames.size(); ++i) {
-            const qsizetype skip = i == m_first ? m_frontOffset : 0;
-            write(m_frames[i].data() + skip, m_frames[i].size() - skip);
-        }
-        clear();
-    }
 
 private:
     // Bytes of a frame (shared, not copied), or a prefix of a growing block.
