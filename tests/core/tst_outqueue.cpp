@@ -1,5 +1,5 @@
-// OutQueue: frames given to the kernel in one gather write, the rest kept and sent on in order, over a
-// real socket pair whose send buffer is small enough that the kernel takes only part.
+// OutQueue: frames given to the kernel in one gather write, the rest kept and sent on in order,
+// over a real socket pair whose send buffer is small enough that the kernel takes only part.
 #include "outqueue.h"
 
 #include <QTest>
