@@ -353,6 +353,10 @@ private Q_SLOTS:
         QVERIFY(p.start());
         for (int i = 0; i < 20; ++i)
             p.alice.send({{"type", "send"}, {"room", "general"}, {"text", "gone soon"}});
+        // A message is searchable once its sender has it (docs/protocol.md): in a cluster the
+        // sends may still be on their way to Redis when a search's fence has come back.
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(!p.alice.take("message").isEmpty());
         for (int i = 0; i < 20; ++i)
             p.bob.send({{"type", "search"}, {"q", "gone"}});
         p.bob.abort();
