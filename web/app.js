@@ -26,6 +26,7 @@ const state = {
   opPassword: '', // this tab only: never stored, never in the address
   features: new Set(),
   names: new Map(), // user id -> nick, from every user object seen (who reacted)
+  namesRev: 0, // counts changes of names: rows naming who reacted are drawn again
   pending: new Map(), // frame id -> {verb, key}: edits, deletions, reactions, kicks, bans
   compose: null, // {mode: 'edit'|'reply', key, seq, draft}
   highlight: null, // {key, seq, until}
@@ -160,6 +161,7 @@ function conv(key) {
       title: key,
       topic: '',
       members: new Map(),
+      membersRev: 0, // counts changes of members: the panel is drawn again only then
       messages: [], // ascending by seq (rooms) or arrival (direct)
       lastSeq: 0,
       firstSeq: Infinity, // the oldest seq of any event held: where paging back goes on
@@ -329,6 +331,7 @@ const handlers = {
     c.read = Math.max(c.read, f.read || 0);
     c.readSent = f.read || 0; // what the server has; a newer position of ours goes out
     c.members = new Map((f.members || []).map((u) => [u.id, u]));
+    c.membersRev++;
     for (const u of c.members.values()) learn(u);
     const history = sorted(f.history);
     if (c.sinceSent !== undefined && history.length && history[0].seq > c.sinceSent + 1) {
@@ -347,8 +350,12 @@ const handlers = {
     else recount(c);
     if (c.key === state.current && !document.hidden) markRead(c);
     if (!c.direct) saveRoom(c.key, true);
-    render({ keepBottom: !c.seek });
-    if (c.seek && c.key === state.current) seekOn(c); // a search result in a room joined for it
+    if (c.seek && c.key === state.current) {
+      renderNow();
+      seekOn(c); // (it looks for the message on the page)
+    } else {
+      render({ keepBottom: true });
+    } // a search result in a room joined for it
   },
 
   left(f) {
@@ -366,6 +373,7 @@ const handlers = {
     c.joined = false;
     c.gone = { by: f.by ? f.by.nick : 'an operator', reason: f.reason || '' };
     c.members = new Map();
+    c.membersRev++;
     c.typing.clear();
     if (state.compose && state.compose.key === c.key) endCompose();
     saveRoom(c.key, false);
@@ -407,23 +415,25 @@ const handlers = {
   history(f) {
     const c = conv(f.room);
     c.loadingOlder = false;
-    const before = $('messages').scrollHeight;
-    const top = $('messages').scrollTop;
     const page = sorted(f.messages);
+    const v = viewOf(c);
+    const showsFirst = !v.first || v.first === c.messages[0];
     // An older page: its messages are as of now, and its events are older than anything held.
     for (const e of page) take(c, e, c.lastSeq);
     if (!page.length || page[0].seq === 1) c.reachedStart = true;
-    render({ keepBottom: false });
-    if (c.key === state.current) { // keep the view where it was
-      $('messages').scrollTop = top + ($('messages').scrollHeight - before);
-      seekOn(c);
+    if (showsFirst && c.messages.length) { // the window reaches back over the page
+      const i = Math.max(0, c.messages.indexOf(v.first || c.messages[0]) - page.length);
+      v.first = c.messages[i];
     }
+    renderNow(); // (the row at the top of the view stays where it was)
+    if (c.key === state.current) seekOn(c);
   },
 
   presence(f) {
     const c = state.convs.get(f.room);
     if (!c) return;
     learn(f.user);
+    c.membersRev++;
     if (f.event === 'join' || f.event === 'nick') c.members.set(f.user.id, f.user);
     if (f.event === 'leave' || f.event === 'kick') {
       c.members.delete(f.user.id);
@@ -467,7 +477,12 @@ const handlers = {
     state.nick = f.user.nick;
     learn(f.user);
     // The server tells the others with a presence; our own entries change here.
-    for (const c of state.convs.values()) if (c.members.has(f.user.id)) c.members.set(f.user.id, f.user);
+    for (const c of state.convs.values()) {
+      if (c.members.has(f.user.id)) {
+        c.members.set(f.user.id, f.user);
+        c.membersRev++;
+      }
+    }
     store.setItem('confab.nick', state.nick);
     render();
   },
@@ -582,7 +597,9 @@ function sorted(list) {
 
 function learn(user) {
   if (!user || !user.id || !user.nick) return;
+  if (state.names.get(user.id) === user.nick) return;
   state.names.set(user.id, user.nick);
+  state.namesRev++;
   const c = state.convs.get('@' + user.id);
   if (c && c.title === c.key) c.title = user.nick; // a conversation opened before the nick was known
 }
@@ -706,10 +723,14 @@ function sendRead(c) {
   send({ type: 'read', room: c.key, seq: c.read });
 }
 
+let mentionPattern = { nick: null, re: null }; // made once per nick, not per message
 function mentions(text) {
   if (!state.nick || typeof text !== 'string') return false;
-  const escaped = state.nick.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escaped}($|[^\\p{L}\\p{N}_])`, 'iu').test(text);
+  if (mentionPattern.nick !== state.nick) {
+    const escaped = state.nick.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    mentionPattern = { nick: state.nick, re: new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escaped}($|[^\\p{L}\\p{N}_])`, 'iu') };
+  }
+  return mentionPattern.re.test(text);
 }
 
 function takeFromOutbox(id) {
@@ -749,7 +770,7 @@ function sendText(text, replyTo) {
   c.messages.push({ pendingId: id, from: state.user || { id: '', nick: state.nick }, text, ts: Date.now(),
                     seq: Infinity, reply_to: frame.reply_to, reactions: {}, unlisted: {} });
   send(frame);
-  render({ keepBottom: true, forceBottom: true });
+  renderNow({ keepBottom: true, forceBottom: true });
   return true;
 }
 
@@ -763,7 +784,7 @@ function switchTo(key) {
   const c = conv(key);
   $('chat').classList.remove('show-rooms');
   markRead(c);
-  render({ keepBottom: true, forceBottom: true });
+  renderNow({ keepBottom: true, forceBottom: true });
   if (window.matchMedia('(min-width: 701px)').matches || document.activeElement !== $('search-input')) {
     $('message-input').focus();
   }
@@ -783,7 +804,6 @@ function openAt(m) {
   $('search-results').hidden = true;
   const c = conv(m.room);
   switchTo(m.room);
-  render();
   if (c.messages.some((x) => x.seq === m.seq && !x.notice)) {
     jumpTo(c, m.seq);
     return;
@@ -818,6 +838,10 @@ function seekOn(c) {
 // Scrolls the message into the middle of the view and outlines it for a moment.
 function jumpTo(c, seq) {
   state.highlight = { key: c.key, seq, until: Date.now() + 2500 };
+  if (!document.querySelector(`#messages [data-seq="${seq}"]`)) {
+    showInWindow(c, seq);
+    renderNow();
+  }
   const el = document.querySelector(`#messages [data-seq="${seq}"]`);
   if (!el) return false;
   el.scrollIntoView({ block: 'center' });
@@ -885,7 +909,7 @@ function startReply(c, m) {
   const draft = state.compose && state.compose.mode === 'edit' ? state.compose.draft : null;
   if (draft !== null) setComposerText(draft);
   state.compose = { mode: 'reply', key: c.key, seq: m.seq, draft: null };
-  render({ keepBottom: true });
+  renderNow({ keepBottom: true });
   $('message-input').focus();
 }
 
@@ -894,7 +918,7 @@ function startEdit(c, m) {
   const draft = state.compose && state.compose.mode === 'edit' ? state.compose.draft : input.value;
   state.compose = { mode: 'edit', key: c.key, seq: m.seq, draft };
   setComposerText(m.text);
-  render({ keepBottom: true });
+  renderNow({ keepBottom: true });
 }
 
 // Leaves edit or reply mode; an edit gives back what was in the composer before it.
@@ -902,8 +926,7 @@ function endCompose() {
   const cm = state.compose;
   state.compose = null;
   if (cm && cm.mode === 'edit') setComposerText(cm.draft || '');
-  renderComposer();
-  renderMessages({ keepBottom: true });
+  renderNow({ keepBottom: true });
 }
 
 function finishEdit(text) {
@@ -1002,6 +1025,12 @@ function toast(text) {
 
 // ---- rendering ------------------------------------------------------------------------------------
 
+// Sets an element's text only when it changes: a text set again is a new node to lay out, and
+// the header's and the composer's are set on every render.
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 function span(cls, text) {
   const s = document.createElement('span');
   s.className = cls;
@@ -1059,7 +1088,29 @@ function dayOf(ts) {
   return d.toLocaleDateString([], { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
 }
 
+// Frames ask for a render; one runs per animation frame however many came in (a resume's burst of
+// hundreds draws once). renderNow() for actions that read the page right after drawing.
+let renderWanted = null;
 function render(options = {}) {
+  if (!renderWanted) {
+    renderWanted = { keepBottom: false, forceBottom: false };
+    requestAnimationFrame(flushRender);
+    renderWanted.timer = setTimeout(flushRender, 100); // no animation frames in a hidden tab
+  }
+  renderWanted.keepBottom ||= Boolean(options.keepBottom);
+  renderWanted.forceBottom ||= Boolean(options.forceBottom);
+}
+
+function flushRender() {
+  if (renderWanted) renderNow();
+}
+
+function renderNow(options = {}) {
+  if (renderWanted) { // what was asked before is drawn now too
+    clearTimeout(renderWanted.timer);
+    options = { keepBottom: options.keepBottom || renderWanted.keepBottom, forceBottom: options.forceBottom || renderWanted.forceBottom };
+    renderWanted = null;
+  }
   renderLists();
   renderHeader();
   renderComposer(); // first: the bar over the composer takes its height before the list scrolls
@@ -1069,16 +1120,21 @@ function render(options = {}) {
   const box = $('messages');
   if (box.scrollHeight <= box.clientHeight + 80) loadOlder();
   const unread = [...state.convs.values()].reduce((n, c) => n + c.unread, 0);
-  document.title = (unread ? `(${unread}) ` : '') + 'Confab';
-  $('me').textContent = state.nick;
+  const title = (unread ? `(${unread}) ` : '') + 'Confab';
+  if (document.title !== title) document.title = title;
+  setText($('me'), state.nick);
 }
 
+let listsDrawn = '';
 function renderLists() {
+  const sorted = [...state.convs.values()].sort((a, b) => a.title.localeCompare(b.title));
+  const sig = sorted.map((c) => [c.key, c.title, c.unread, c.mentions, c.gone ? 1 : 0].join('\u0001')).join('\u0002') + state.current;
+  if (sig === listsDrawn) return; // unchanged: the lists (and a focus in them) stay as they are
+  listsDrawn = sig;
   const rooms = $('room-list');
   const dms = $('dm-list');
   rooms.replaceChildren();
   dms.replaceChildren();
-  const sorted = [...state.convs.values()].sort((a, b) => a.title.localeCompare(b.title));
   for (const c of sorted) {
     const li = document.createElement('li');
     const b = button('', () => switchTo(c.key));
@@ -1094,15 +1150,22 @@ function renderLists() {
 
 function renderHeader() {
   const c = state.convs.get(state.current);
-  $('room-title').textContent = !c ? '' : c.direct ? c.title : '#' + c.key;
-  $('topic').textContent = c && !c.direct ? (c.topic || 'Set a topic') : '';
+  setText($('room-title'), !c ? '' : c.direct ? c.title : '#' + c.key);
+  setText($('topic'), c && !c.direct ? (c.topic || 'Set a topic') : '');
   $('topic').hidden = !c || c.direct || Boolean(c.gone);
   // A direct conversation's members are its two sides.
   const members = !c ? [] : c.direct ? directMembers(c) : [...c.members.values()];
-  $('member-count').textContent = c && !c.direct ? `${members.length}` : '';
-  const list = $('member-list');
-  list.replaceChildren();
+  setText($('member-count'), c && !c.direct ? `${members.length}` : '');
+  const placeholder = c ? (c.direct ? `Message ${c.title}` : `Message #${c.key}`) : 'Message';
+  if ($('message-input').placeholder !== placeholder) $('message-input').placeholder = placeholder;
   const iAmOp = Boolean(state.user && state.user.op); // only a 1.1 server makes anyone one
+  // 5,000 members are not drawn again for every message: only when they (or who we are) changed.
+  const sig = !c ? '' : [c.key, c.membersRev, c.gone ? 1 : 0, iAmOp, state.user && state.user.id, state.nick,
+                         c.direct ? state.namesRev + c.title : ''].join('\u0001');
+  const list = $('member-list');
+  if (list.dataset.sig === sig) return;
+  list.dataset.sig = sig;
+  list.replaceChildren();
   for (const u of members.sort((a, b) => a.nick.localeCompare(b.nick))) {
     const me = state.user && u.id === state.user.id;
     const li = document.createElement('li');
@@ -1130,7 +1193,6 @@ function renderHeader() {
     }
     list.append(li);
   }
-  $('message-input').placeholder = c ? (c.direct ? `Message ${c.title}` : `Message #${c.key}`) : 'Message';
 }
 
 // Which of a message's actions this user has (1.1 servers list them in welcome.features).
@@ -1242,97 +1304,286 @@ function toolbarOf(c, m, actions) {
   return bar;
 }
 
+// ---- the message list: drawn incrementally ------------------------------------------------------
+//
+// A busy room must not cost a redraw of everything per message (with 5,000 loaded that was a
+// 400-600 ms task per incoming message). Each message's row is built once and kept (rowCache,
+// keyed by the message object) with a signature of everything it shows; a render walks the
+// messages, rebuilds only rows whose signature changed, and moves the DOM to the wanted order
+// touching only what differs. Untouched rows keep their selection and focus.
+//
+// Only a window of the messages held is in the page (at most MaxRows; the newest ShownRows
+// while reading at the bottom): with 5,000 rows in it Chromium spent some 35 ms laying out
+// and styling per message. Scrolling near either end of the window moves it by StepRows (and
+// near the start of what is held asks the server for older pages); the row at the top of the
+// view stays where it was when rows come or go above it.
+const ShownRows = 150;
+const StepRows = 100;
+const MaxRows = 400;
+
+const rowCache = new WeakMap(); // message or notice object -> {node, sig}
+const dayNodes = new Map(); // "<conversation>\n<day label>" -> the day's separator
+const olderNode = document.createElement('div');
+olderNode.className = 'older';
+
+// The seq-ordered message with this seq (rooms keep messages ascending by seq; notices sit
+// between at x.5 and pending sends at the end): a binary search, not a walk of the room.
+function findBySeq(c, seq) {
+  const list = c.messages;
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = list[mid].seq;
+    if (s === seq && !list[mid].notice) return list[mid];
+    if (s < seq || (s === seq && list[mid].notice)) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return c.messages.find((x) => x.seq === seq && !x.notice) || null; // out of order: a notice moved
+}
+
+function dayKeyOf(m) {
+  if (m.dayKey === undefined) Object.defineProperty(m, 'dayKey', { value: new Date(m.ts).toDateString(), writable: true });
+  return m.dayKey;
+}
+
+function dayNode(c, m) {
+  const label = dayOf(m.ts);
+  const key = `${c.key}\n${label}`;
+  let d = dayNodes.get(key);
+  if (!d) {
+    d = document.createElement('div');
+    d.className = 'day';
+    d.textContent = label;
+    dayNodes.set(key, d);
+  }
+  return d;
+}
+
+// What every row of the conversation depends on besides its own message.
+function listContext(c) {
+  return [c.key, [...state.features].join(','), state.user ? state.user.id : '', state.user && state.user.op ? 1 : 0,
+          c.gone ? 1 : 0, state.nick, new Date().toDateString()].join('\u0001');
+}
+
+function buildRow(c, m, grouped, highlighted) {
+  const row = document.createElement('div');
+  row.className = 'msg' + (grouped ? '' : ' first') + (m.pendingId ? ' pending' : '') + (m.deleted ? ' deleted' : '');
+  const settled = m.seq && m.seq !== Infinity;
+  if (settled) {
+    row.dataset.seq = m.seq;
+    row.dataset.fkey = `row:${m.seq}`;
+    row.tabIndex = -1;
+  }
+  if (highlighted) row.classList.add('highlight');
+  if (state.compose && state.compose.key === c.key && state.compose.seq === m.seq) row.classList.add(state.compose.mode === 'edit' ? 'editing' : 'replying');
+  if (!isMine(m) && !m.deleted && mentions(m.text)) row.classList.add('mention');
+  if (!grouped) {
+    const avatar = span('avatar', initials(m.from.nick));
+    avatar.style.background = colorOf(m.from.id);
+    const head = document.createElement('div');
+    head.className = 'head';
+    const nick = span('nick', m.from.nick);
+    nick.style.color = colorOf(m.from.id);
+    head.append(nick, span('time', timeOf(m.ts)));
+    row.append(avatar, head);
+  }
+  if (m.reply_to > 0) row.append(quoteOf(c, m));
+  const text = document.createElement('div');
+  text.className = 'text';
+  if (m.deleted) {
+    text.append(span('gone', 'message deleted'));
+  } else {
+    appendLinkified(text, m.text);
+    if (m.edited_ts) {
+      const edited = span('edited', '(edited)');
+      edited.title = `Edited ${dayOf(m.edited_ts).toLowerCase()} at ${timeOf(m.edited_ts)}`;
+      text.append(' ', edited);
+    }
+  }
+  row.append(text);
+  if (m.pendingId) row.append(span('state', 'sending…'));
+  const actions = actionsOf(c, m);
+  if (!m.deleted && Object.keys(m.reactions || {}).length) {
+    row.append(reactionsOf(c, m, actions.some((a) => a.id === 'react')));
+  }
+  if (actions.length) {
+    row.append(toolbarOf(c, m, actions));
+    row.setAttribute('aria-haspopup', 'menu');
+  }
+  return row;
+}
+
+// Puts exactly `wanted` into `box`, in order, moving and removing only what differs: appending
+// one message is one insertion, a page of history fifty.
+function reconcile(box, wanted) {
+  // What goes is removed first: left in place, every row after it would be moved past it (a
+  // move is a removal and an insertion: a selection in the row is lost, and all is laid out).
+  const keep = new Set(wanted);
+  for (let node = box.firstChild; node;) {
+    const next = node.nextSibling;
+    if (!keep.has(node)) node.remove();
+    node = next;
+  }
+  let cursor = box.firstChild;
+  for (const node of wanted) {
+    if (node === cursor) cursor = cursor.nextSibling;
+    else box.insertBefore(node, cursor);
+  }
+  while (cursor) {
+    const next = cursor.nextSibling;
+    cursor.remove();
+    cursor = next;
+  }
+}
+
+// The conversation's window: the first and last message shown, and whether it takes in new
+// messages as they come (it holds the newest).
+function viewOf(c) {
+  if (!c.view) c.view = { first: null, last: null, follows: true };
+  return c.view;
+}
+
+// The window's bounds as indexes into c.messages [start, end).
+function windowOf(c, atBottomAndStaying) {
+  const v = viewOf(c);
+  const len = c.messages.length;
+  let start = v.first ? c.messages.indexOf(v.first) : -1;
+  let end = v.last ? c.messages.indexOf(v.last) + 1 : 0;
+  if (start < 0 || end <= start) { // nothing shown yet, or what was shown is gone: the newest
+    end = len;
+    start = Math.max(0, len - ShownRows);
+  } else if (v.follows) {
+    end = len;
+  }
+  // Reading at the bottom, what went out of sight above goes (StepRows at a time, not a row per
+  // message: a removal at the top moves every row).
+  if (atBottomAndStaying && end === len && end - start > ShownRows + StepRows) start = len - ShownRows;
+  if (end - start > MaxRows) { // a burst while reading higher up: the newest wait below
+    end = start + MaxRows;
+  }
+  v.follows = end === len;
+  v.first = c.messages[start] || null;
+  v.last = c.messages[end - 1] || null;
+  return [start, end];
+}
+
+// Moves the window of the current conversation by StepRows towards older (-1) or newer (+1)
+// messages; false when it is already at that end of what is held.
+function moveWindow(c, direction) {
+  const [start, end] = windowOf(c, false);
+  const v = viewOf(c);
+  const len = c.messages.length;
+  let s = start;
+  let e = end;
+  if (direction < 0) {
+    if (start === 0) return false;
+    s = Math.max(0, start - StepRows);
+    e = Math.min(end, s + MaxRows);
+  } else {
+    if (end === len) return false;
+    e = Math.min(len, end + StepRows);
+    s = Math.max(start, e - MaxRows);
+  }
+  v.first = c.messages[s];
+  v.last = c.messages[e - 1];
+  v.follows = e === len;
+  return true;
+}
+
+// Shows the held message with this seq: the window is put around it.
+function showInWindow(c, seq) {
+  const i = c.messages.findIndex((x) => x.seq === seq && !x.notice);
+  if (i < 0) return;
+  const v = viewOf(c);
+  const s = Math.max(0, i - StepRows);
+  const e = Math.min(c.messages.length, i + StepRows);
+  v.first = c.messages[s];
+  v.last = c.messages[e - 1];
+  v.follows = e === c.messages.length;
+}
+
 function renderMessages({ keepBottom = false, forceBottom = false } = {}) {
   const box = $('messages');
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   const c = state.convs.get(state.current);
-  // The list is drawn afresh: remember what had the focus inside it, to give it back after.
+  // A row drawn afresh loses the focus: remember what had it, to give it back after.
   const active = document.activeElement;
-  const focusKey = active && box.contains(active) && active.dataset ? active.dataset.fkey : undefined;
-  box.replaceChildren();
-  if (!c) return;
+  const focusKey = active && box.contains(active) && active !== box && active.dataset ? active.dataset.fkey : undefined;
+  if (!c) {
+    box.replaceChildren();
+    delete box.dataset.key;
+    return;
+  }
+  const sameList = box.dataset.key === c.key;
+  const [start, end] = windowOf(c, forceBottom || !sameList || (keepBottom && atBottom));
+  // The row at the top of the view, and where it is: it stays there whatever comes above it.
+  let anchor = null;
+  let anchorTop = 0;
+  if (sameList && !forceBottom && !(keepBottom && atBottom)) {
+    for (const row of box.children) {
+      if (row.offsetTop + row.offsetHeight > box.scrollTop) {
+        anchor = row;
+        anchorTop = row.offsetTop - box.scrollTop;
+        break;
+      }
+    }
+  }
+  const wanted = [];
   if (!c.direct) {
-    const top = document.createElement('div');
-    top.className = 'older';
-    top.textContent = c.reachedStart ? `This is the beginning of #${c.key}.` : c.loadingOlder ? 'Loading older messages…' : '';
-    box.append(top);
+    const older = start > 0 ? '' : c.reachedStart ? `This is the beginning of #${c.key}.` : c.loadingOlder ? 'Loading older messages…' : '';
+    if (olderNode.textContent !== older) olderNode.textContent = older;
+    wanted.push(olderNode);
   }
   const highlight = state.highlight && state.highlight.key === c.key && state.highlight.until > Date.now()
     ? state.highlight.seq : null;
-  let prev = null;
-  let lastDay = '';
-  for (const m of c.messages) {
-    const day = dayOf(m.ts);
+  const context = listContext(c);
+  const compose = state.compose && state.compose.key === c.key ? state.compose : null;
+  let prev = start > 0 ? c.messages[start - 1] : null;
+  let lastDay = prev ? dayKeyOf(prev) : '';
+  if (prev && prev.notice) prev = null;
+  for (let i = start; i < end; i++) {
+    const m = c.messages[i];
+    const day = dayKeyOf(m);
     if (day !== lastDay) {
-      const d = document.createElement('div');
-      d.className = 'day';
-      d.textContent = day;
-      box.append(d);
+      wanted.push(dayNode(c, m));
       lastDay = day;
       prev = null;
     }
+    let entry = rowCache.get(m);
     if (m.notice) {
-      const n = document.createElement('div');
-      n.className = 'notice';
-      n.textContent = m.notice;
-      box.append(n);
+      if (!entry) {
+        const n = document.createElement('div');
+        n.className = 'notice';
+        n.textContent = m.notice;
+        entry = { node: n, sig: '' };
+        rowCache.set(m, entry);
+      }
+      wanted.push(entry.node);
       prev = null;
       continue;
     }
-    const replying = m.reply_to > 0;
-    const grouped = !replying && prev && prev.from && m.from && prev.from.id === m.from.id && m.ts - prev.ts < 5 * 60000;
-    const row = document.createElement('div');
-    row.className = 'msg' + (grouped ? '' : ' first') + (m.pendingId ? ' pending' : '') + (m.deleted ? ' deleted' : '');
-    const settled = m.seq && m.seq !== Infinity;
-    if (settled) {
-      row.dataset.seq = m.seq;
-      row.dataset.fkey = `row:${m.seq}`;
-      row.tabIndex = -1;
+    const grouped = !(m.reply_to > 0) && prev && prev.from && m.from && prev.from.id === m.from.id && m.ts - prev.ts < 5 * 60000;
+    const target = m.reply_to > 0 ? findBySeq(c, m.reply_to) : null;
+    const named = m.reactions && Object.keys(m.reactions).length ? state.namesRev : ''; // chips name who reacted
+    const sig = [context, m.stateSeq, m.pendingId || '', grouped ? 1 : 0, m.seq === highlight ? 1 : 0, named,
+                 compose && compose.seq === m.seq ? compose.mode : '',
+                 m.reply_to > 0 ? (target ? `${target.stateSeq}${target.deleted ? 'd' : ''}` : `-${c.reachedStart}`) : ''].join('\u0002');
+    if (!entry || entry.sig !== sig) {
+      entry = { node: buildRow(c, m, grouped, m.seq === highlight), sig };
+      rowCache.set(m, entry);
     }
-    if (settled && m.seq === highlight) row.classList.add('highlight');
-    if (state.compose && state.compose.key === c.key && state.compose.seq === m.seq) row.classList.add(state.compose.mode === 'edit' ? 'editing' : 'replying');
-    if (!isMine(m) && !m.deleted && mentions(m.text)) row.classList.add('mention');
-    if (!grouped) {
-      const avatar = span('avatar', initials(m.from.nick));
-      avatar.style.background = colorOf(m.from.id);
-      const head = document.createElement('div');
-      head.className = 'head';
-      const nick = span('nick', m.from.nick);
-      nick.style.color = colorOf(m.from.id);
-      head.append(nick, span('time', timeOf(m.ts)));
-      row.append(avatar, head);
-    }
-    if (replying) row.append(quoteOf(c, m));
-    const text = document.createElement('div');
-    text.className = 'text';
-    if (m.deleted) {
-      text.append(span('gone', 'message deleted'));
-    } else {
-      appendLinkified(text, m.text);
-      if (m.edited_ts) {
-        const edited = span('edited', '(edited)');
-        edited.title = `Edited ${dayOf(m.edited_ts).toLowerCase()} at ${timeOf(m.edited_ts)}`;
-        text.append(' ', edited);
-      }
-    }
-    row.append(text);
-    if (m.pendingId) row.append(span('state', 'sending…'));
-    const actions = actionsOf(c, m);
-    if (!m.deleted && Object.keys(m.reactions || {}).length) {
-      row.append(reactionsOf(c, m, actions.some((a) => a.id === 'react')));
-    }
-    if (actions.length) {
-      row.append(toolbarOf(c, m, actions));
-      row.setAttribute('aria-haspopup', 'menu');
-    }
-    box.append(row);
+    wanted.push(entry.node);
     prev = m;
   }
-  if (forceBottom || (keepBottom && atBottom) || (keepBottom && box.dataset.key !== c.key)) {
+  reconcile(box, wanted);
+  if (forceBottom || (keepBottom && atBottom) || (keepBottom && !sameList)) {
     box.scrollTop = box.scrollHeight;
+  } else if (anchor && anchor.parentNode === box) {
+    box.scrollTop = anchor.offsetTop - anchorTop;
   }
   box.dataset.key = c.key;
-  if (focusKey) {
+  if (focusKey && !box.contains(document.activeElement)) {
     const again = box.querySelector(`[data-fkey="${CSS.escape(focusKey)}"]`);
     (again || box).focus({ preventScroll: true });
   }
@@ -1345,7 +1596,7 @@ function renderComposer() {
   const gone = c && c.gone;
   $('gone-bar').hidden = !gone;
   $('composer').hidden = Boolean(gone);
-  if (gone) $('gone-text').textContent = goneText(c);
+  if (gone) setText($('gone-text'), goneText(c));
   const cm = state.compose && c && state.compose.key === c.key ? state.compose : null;
   $('composer-bar').hidden = !cm;
   $('composer').classList.toggle('editing', Boolean(cm && cm.mode === 'edit'));
@@ -1365,8 +1616,8 @@ function renderTyping() {
   const c = state.convs.get(state.current);
   const now = Date.now();
   const names = c ? [...c.typing.values()].filter((t) => t.until > now).map((t) => t.nick) : [];
-  $('typing').textContent = names.length === 0 ? '' : names.length === 1 ? `${names[0]} is typing…`
-                                                   : `${names.slice(0, 3).join(', ')} are typing…`;
+  setText($('typing'), names.length === 0 ? '' : names.length === 1 ? `${names[0]} is typing…`
+                                              : `${names.slice(0, 3).join(', ')} are typing…`);
 }
 
 function showStart(error, askPassword = false, askOpPassword = false) {
@@ -1573,9 +1824,16 @@ $('messages').addEventListener('keydown', (e) => {
   const row = e.target.closest ? e.target.closest('.msg[data-seq]') : null;
   if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
     if (e.target !== $('messages') && e.target !== row) return;
-    const rows = [...$('messages').querySelectorAll('.msg[data-seq]')];
+    let rows = [...$('messages').querySelectorAll('.msg[data-seq]')];
     if (!rows.length) return;
-    const i = rows.indexOf(row);
+    let i = rows.indexOf(row);
+    const c = state.convs.get(state.current);
+    const edge = e.key === 'ArrowUp' ? i === 0 : i === rows.length - 1;
+    if (row && edge && c && moveWindow(c, e.key === 'ArrowUp' ? -1 : +1)) { // the window moves on
+      renderNow();
+      rows = [...$('messages').querySelectorAll('.msg[data-seq]')];
+      i = rows.indexOf(row);
+    }
     const next = i < 0 ? rows[rows.length - 1] : rows[Math.min(rows.length - 1, Math.max(0, i + (e.key === 'ArrowDown' ? 1 : -1)))];
     e.preventDefault();
     next.focus();
@@ -1600,8 +1858,18 @@ $('messages').addEventListener('contextmenu', (e) => {
   messageMenu(c, m, { x: e.clientX, y: e.clientY }, row);
 });
 
+// Near the top of the window: older rows (held ones first, then a page from the server); near
+// its bottom: newer held ones.
 $('messages').addEventListener('scroll', () => {
-  if ($('messages').scrollTop < 80) loadOlder();
+  const box = $('messages');
+  const c = state.convs.get(state.current);
+  if (!c) return;
+  if (box.scrollTop < 300) {
+    if (moveWindow(c, -1)) renderNow();
+    else if (box.scrollTop < 80) loadOlder();
+  } else if (box.scrollHeight - box.scrollTop - box.clientHeight < 300 && moveWindow(c, +1)) {
+    renderNow();
+  }
 });
 
 document.addEventListener('keydown', (e) => {

@@ -621,6 +621,24 @@ try {
   await page.waitForSelector('#messages a[href="https://example.org/docs"]');
   check(true, 'a web address becomes a link');
 
+  // Text selected in the room stays selected while messages and reactions arrive (the list was
+  // drawn afresh for each one, which dropped the selection).
+  const selected = await page.evaluate(() => {
+    const el = [...document.querySelectorAll('#messages .text')].find((e) => e.textContent === 'hello from bob');
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    return getSelection().toString();
+  });
+  bob.send({ type: 'send', room: 'general', text: 'while you select', id: 'b4' });
+  const b4 = await bob.seqOf('while you select');
+  if (bob.welcome.features && bob.welcome.features.includes('react')) bob.send({ type: 'react', room: 'general', target: b4, emoji: '👀', on: true });
+  await page.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent === 'while you select'));
+  await sleep(400);
+  check(selected === 'hello from bob' && await page.evaluate(() => getSelection().toString()) === selected,
+        'a selection in the room survives a new message and a reaction');
+
   // A direct message, both ways.
   const aliceId = got.from.id;
   bob.send({ type: 'send', to: aliceId, text: 'psst, alice', id: 'd1' });
