@@ -981,8 +981,18 @@ async function banUser(c, u) {
   if (!values) return;
   const frame = { type: 'ban', user: u.id, minutes: Number(values.minutes) };
   if (values.reason.trim()) frame.reason = values.reason.trim();
-  sendAction(c, frame, `ban ${u.nick}`);
+  if (!sendAction(c, frame, `ban ${u.nick}`)) return;
+  // A ban is answered only when it fails, and a refusal comes within a round trip (in a cluster
+  // within Redis's deadline): no refusal by then, and the operator is told it holds.
+  const label = (BanDurations.find(([minutes]) => minutes === values.minutes) || [])[1] || `${frame.minutes} minutes`;
+  setTimeout(() => {
+    if (!state.pending.has(frame.id)) return; // refused: that notice said why
+    state.pending.delete(frame.id);
+    addNotice(c, `You banned ${u.nick} from the server for ${label}` + (frame.reason ? `: “${frame.reason}”` : '.'), Date.now());
+    render({ keepBottom: true });
+  }, BanConfirmMs);
 }
+const BanConfirmMs = 2500;
 
 async function operatorSignIn(why) {
   const values = await ask({ title: 'Operator sign-in', text: why || 'Operators may delete any message, kick and ban.',

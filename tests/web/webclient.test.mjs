@@ -576,6 +576,12 @@ async function operators(base, port, phone, carol) {
   await sleep(3000);
   check(await phone.evaluate(() => window.__sockets) === sockets && await phone.isVisible('#banned'),
         'the banned page does not reconnect');
+  // The operator is told the ban holds (issue 21 item 6: a ban is answered only when it fails,
+  // and the operator saw nothing).
+  const confirmed = await op.waitForFunction(() => [...document.querySelectorAll('#messages .notice')]
+    .some((n) => /You banned phoebe from the server for 1 day: “flooding/.test(n.textContent)), null, { timeout: 5000 })
+    .then(() => true, () => false);
+  check(confirmed, 'the operator sees the ban confirmed, with its duration and reason');
   oscar.close();
   return op;
 }
