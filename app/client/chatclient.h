@@ -155,6 +155,8 @@ public:
     MemberModel *members();
     int totalUnread() const;
     QString typingText() const { return m_conversations.typingText(); }
+    // Every conversation, not only the current one (tests/clientspec reads them).
+    const Conversations &conversations() const { return m_conversations; }
     int outboxSize() const { return m_outbox.size(); }
     QString outboxText() const;
     bool windowActive() const { return m_windowActive; }

@@ -16,7 +16,9 @@ using protocol::ChatMessage;
 using protocol::UserInfo;
 
 namespace {
-constexpr int TypingShownMs = 3000;
+// Typing is relayed at most every 2 s; shown 4 s, one relay may be late or dropped without the
+// line flickering (tests/clientspec: the web client's rule too).
+constexpr int TypingShownMs = 4000;
 constexpr int DirectMessagesKept = 200; // per direct conversation, on disk
 constexpr qint64 ReadIntervalMs = 1000; // at most one read position a second per room
 } // namespace
@@ -130,15 +132,23 @@ void Conversations::setCurrent(const QString &name)
     save();
 }
 
-QString Conversations::typingText() const
+QStringList Conversations::typingNicks(const QString &name) const
 {
-    Conversation *c = find(m_current);
-    if (!c || c->typing.isEmpty())
-        return {};
+    Conversation *c = find(name);
     QStringList nicks;
+    if (!c)
+        return nicks;
     for (const auto &[nick, until] : std::as_const(c->typing))
         nicks.append(nick);
     nicks.sort();
+    return nicks;
+}
+
+QString Conversations::typingText() const
+{
+    QStringList nicks = typingNicks(m_current);
+    if (nicks.isEmpty())
+        return {};
     if (nicks.size() == 1)
         return tr("%1 is typing…").arg(nicks.first());
     const QString last = nicks.takeLast();

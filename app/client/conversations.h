@@ -72,6 +72,8 @@ public:
     QString current() const { return m_current; }
     void setCurrent(const QString &name);
     QString typingText() const;
+    // Who is shown typing in the conversation, sorted.
+    QStringList typingNicks(const QString &name) const;
 
     // After a welcome: every room is joined again where it stopped, or general the first time.
     void resume();

@@ -13,10 +13,9 @@
 // Needs chromium and tests/web's packages (scripts/install-deps.sh installs both).
 import { chromium } from '../../tests/web/node_modules/playwright-core/index.mjs';
 import WebSocket from '../../tests/web/node_modules/ws/wrapper.mjs';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { startConfabServer } from '../../tests/web/confabserver.mjs';
 
 const serverBin = process.argv[2];
 if (!serverBin) {
@@ -30,25 +29,9 @@ const WebDir = process.env.WEB_DIR || '';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---- a server whose rate limit lets the bots seed quickly ----------------------------------------
-const dataDir = mkdtempSync(join(tmpdir(), 'confab-bench-web-'));
-const server = spawn(serverBin, ['--bind', '127.0.0.1', '--port', '0', '--data-dir', dataDir,
-                                 '--rate', '100000', '--burst', '100000'],
-                     { stdio: ['ignore', 'pipe', 'pipe'] });
-const port = await new Promise((resolve, reject) => {
-  let out = '';
-  const onData = (chunk) => {
-    out += chunk;
-    const m = out.match(/listening on \S+ port (\d+)/);
-    if (m) resolve(Number(m[1]));
-  };
-  server.stdout.on('data', onData);
-  server.stderr.on('data', onData);
-  server.on('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
-});
-const done = () => {
-  server.kill('SIGTERM');
-  rmSync(dataDir, { recursive: true, force: true });
-};
+const server = await startConfabServer(serverBin, ['--rate', '100000', '--burst', '100000']);
+const { port } = server;
+const done = () => server.stop();
 
 async function bot(nick) {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
