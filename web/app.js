@@ -10,7 +10,7 @@ import { ask, closePopup, popupOpen, showMenu, showPalette } from './popups.js';
 import {
   BanDurations, DefaultRoom, MaxDirectoryPages, PageSize, TypingSendEveryMs, addNotice, askDirectory, conv,
   goneText, isMine, joinRoom, lastOwnMessage, loadOlder, markRead, mentions, nameOf, selectConversation,
-  sendAction, sendText, sharedChanged, state, store, typingNames, ui, directMembers,
+  sendAction, sendText, sharedChanged, state, store, typingNames, ui, directMembers, urlPattern,
 } from './chat.js';
 import { connect, sayHelloAgain, send } from './connection.js';
 
@@ -259,7 +259,6 @@ function button(text, onClick) {
   return b;
 }
 
-const urlPattern = /\b(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])/g;
 
 // Text with its web addresses as links, built from text nodes: nothing in it is ever markup.
 function appendLinkified(parent, text) {

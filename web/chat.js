@@ -728,6 +728,13 @@ export function nameOf(id) {
   return state.names.get(id) || 'someone';
 }
 
+// Web addresses in a message's text: http(s) after a word boundary, up to whitespace, a quote or
+// an angle bracket, without the punctuation or closing bracket after them.
+export const urlPattern = /\b(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}])/g;
+export function linksIn(text) {
+  return [...String(text).matchAll(urlPattern)].map((m) => m[0]);
+}
+
 // The names of who is typing in the conversation now.
 export function typingNames(c) {
   const now = Date.now();

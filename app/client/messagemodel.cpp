@@ -191,9 +191,11 @@ int MessageModel::firstUnreadRow() const
 QString MessageModel::linkified(const QString &text)
 {
     // Escaping comes first, so nothing from the network can become markup; the URL pattern
-    // then only sees escaped text and stops at whitespace, quotes and angle brackets.
+    // then only sees escaped text and stops at whitespace, quotes and angle brackets. The web
+    // client's rule (web/chat.js urlPattern; tests/clientspec): after a word boundary, and not
+    // ending in punctuation or a closing bracket.
     static const QRegularExpression url(
-        QStringLiteral(R"((https?://[^\s<>"'&]*(?:&amp;[^\s<>"'&]*)*[^\s<>"'&.,;:!?)]))"));
+        QStringLiteral(R"(\b(https?://[^\s<>"'&]*(?:&amp;[^\s<>"'&]*)*[^\s<>"'&.,;:!?)\]}]))"));
     QString escaped = text.toHtmlEscaped();
     escaped.replace(url, QStringLiteral(R"(<a href="\1">\1</a>)"));
     escaped.replace(QLatin1Char('\n'), QStringLiteral("<br>"));

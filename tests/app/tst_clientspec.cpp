@@ -10,6 +10,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QTest>
 #include <map>
 #include <memory>
@@ -27,6 +28,19 @@ QJsonArray loadCases()
     if (!file.open(QIODevice::ReadOnly))
         return {};
     return QJsonDocument::fromJson(file.readAll()).array();
+}
+
+// The addresses the message's markup makes links of, unescaped.
+QJsonArray linksOf(const QString &html)
+{
+    static const QRegularExpression href(QStringLiteral(R"re(<a href="([^"]*)")re"));
+    QJsonArray out;
+    for (const auto &m : href.globalMatch(html)) {
+        QString url = m.captured(1);
+        url.replace(u"&quot;"_s, u"\""_s).replace(u"&lt;"_s, u"<"_s).replace(u"&gt;"_s, u">"_s);
+        out.append(url.replace(u"&amp;"_s, u"&"_s));
+    }
+    return out;
 }
 
 // One case's run: the server, the bots, the app as carol.
@@ -128,6 +142,7 @@ public:
                     {"deleted", at.data(MessageModel::DeletedRole).toBool()},
                     {"mentionsMe", at.data(MessageModel::MentionRole).toBool()},
                     {"reactions", reactions},
+                    {"links", linksOf(at.data(MessageModel::HtmlRole).toString())},
                     {"replyTo", QJsonValue::Null},
                 };
                 if (at.data(MessageModel::ReplyToRole).toLongLong() > 0

@@ -105,6 +105,7 @@ function shown(expect) {
         text: m.text, from: m.from && m.from.nick, edited: Boolean(m.edited_ts), deleted: Boolean(m.deleted),
         mentionsMe: !chat.isMine(m) && !m.deleted && chat.mentions(m.text),
         reactions: Object.fromEntries(Object.keys(m.reactions || {}).map((e) => [e, reactionCount(m, e)]).filter(([, n]) => n > 0)),
+        links: chat.linksIn(m.text),
         replyTo: target ? { from: target.from.nick, text: target.deleted ? '' : target.text } : null,
       };
     });
