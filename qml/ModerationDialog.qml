@@ -14,14 +14,8 @@ Dialog {
     property bool banning: false
     property string userId: ""
     property string nick: ""
-    // The durations offered, in minutes.
-    readonly property var durations: [
-        {text: qsTr("10 minutes"), minutes: 10},
-        {text: qsTr("1 hour"), minutes: 60},
-        {text: qsTr("1 day"), minutes: 1440},
-        {text: qsTr("1 week"), minutes: 10080},
-        {text: qsTr("30 days"), minutes: 43200}
-    ]
+    // The durations offered ({text, minutes}): the client's, shared with the web client.
+    readonly property var durations: client.banDurations
 
     function ask(ban: bool, id: string, who: string) {
         banning = ban

@@ -741,7 +741,7 @@ export function typingNames(c) {
   return c ? [...c.typing.values()].filter((t) => t.until > now).map((t) => t.nick) : [];
 }
 
-export const BanDurations = [['15', '15 minutes'], ['60', '1 hour'], ['1440', '1 day'], ['10080', '1 week'],
+export const BanDurations = [['10', '10 minutes'], ['60', '1 hour'], ['1440', '1 day'], ['10080', '1 week'],
                       ['43200', '30 days'], ['525600', '1 year']];
 
 // At most this many pages of the directory (each up to 256 KiB): a longer one is cut.

@@ -547,6 +547,18 @@ void ChatClient::kick(const QString &userId, const QString &reason)
                            .toJson());
 }
 
+QVariantList ChatClient::banDurations()
+{
+    return {
+        QVariantMap{{u"text"_s, tr("10 minutes")}, {u"minutes"_s, 10}},
+        QVariantMap{{u"text"_s, tr("1 hour")}, {u"minutes"_s, 60}},
+        QVariantMap{{u"text"_s, tr("1 day")}, {u"minutes"_s, 1440}},
+        QVariantMap{{u"text"_s, tr("1 week")}, {u"minutes"_s, 10080}},
+        QVariantMap{{u"text"_s, tr("30 days")}, {u"minutes"_s, 43200}},
+        QVariantMap{{u"text"_s, tr("1 year")}, {u"minutes"_s, 525600}},
+    };
+}
+
 void ChatClient::ban(const QString &userId, int minutes, const QString &reason)
 {
     m_session.send(protocol::BanRequest{

@@ -124,6 +124,10 @@ public:
     // Operators: out of the current room (it may join again), or off the server for a while.
     Q_INVOKABLE void kick(const QString &userId, const QString &reason = QString());
     Q_INVOKABLE void ban(const QString &userId, int minutes, const QString &reason = QString());
+    // The ban durations an operator is offered: [{text, minutes}] (the web client's too:
+    // tests/clientspec/constants.json).
+    Q_PROPERTY(QVariantList banDurations READ banDurations CONSTANT)
+    static QVariantList banDurations();
 
     State state() const { return State(m_session.state()); }
     QString statusText() const { return m_session.statusText(); }

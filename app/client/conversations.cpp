@@ -16,11 +16,7 @@ using protocol::ChatMessage;
 using protocol::UserInfo;
 
 namespace {
-// Typing is relayed at most every 2 s; shown 4 s, one relay may be late or dropped without the
-// line flickering (tests/clientspec: the web client's rule too).
-constexpr int TypingShownMs = 4000;
 constexpr int DirectMessagesKept = 200; // per direct conversation, on disk
-constexpr qint64 ReadIntervalMs = 1000; // at most one read position a second per room
 } // namespace
 
 Conversations::Conversations(Session &session, QObject *parent)

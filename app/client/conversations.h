@@ -27,6 +27,12 @@ class Conversations : public QObject
 {
     Q_OBJECT
 public:
+    // Typing is relayed at most every 2 s; shown 4 s, one relay may be late or dropped without
+    // the line flickering. Read positions go out at most once a second per room. Both the web
+    // client's too (tests/clientspec/constants.json).
+    static constexpr int TypingShownMs = 4000;
+    static constexpr qint64 ReadIntervalMs = 1000;
+
     struct Conversation {
         QString name;  // room name, or "@<user id>"
         QString title; // room name, or the peer's nick

@@ -219,6 +219,20 @@ class TestClientSpec : public QObject
 private Q_SLOTS:
     void init() { useFreshAppState(); }
 
+    // The numbers both clients use (constants.json).
+    void theNumbersAreTheSharedOnes()
+    {
+        QFile file(QStringLiteral(CONFAB_CLIENTSPEC_DIR "/constants.json"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject constants = QJsonDocument::fromJson(file.readAll()).object();
+        QJsonArray minutes;
+        for (const QVariant &d : ChatClient::banDurations())
+            minutes.append(d.toMap()[u"minutes"_s].toInt());
+        QCOMPARE(minutes, constants["banDurationsMinutes"].toArray());
+        QCOMPARE(Conversations::TypingShownMs, constants["typingShownMs"].toInt());
+        QCOMPARE(Conversations::ReadIntervalMs, constants["readIntervalMs"].toInteger());
+    }
+
     void everyCaseHolds_data()
     {
         QTest::addColumn<QJsonObject>("spec");

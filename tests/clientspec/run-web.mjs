@@ -20,6 +20,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 if (second !== '--case') { // the parent: one child per case
   let failed = 0;
+  // The numbers both clients use.
+  globalThis.WebSocket = WebSocket;
+  const chat = await import('../../web/chat.js');
+  const constants = JSON.parse(readFileSync(join(here, 'constants.json'), 'utf8'));
+  const ours = { banDurationsMinutes: chat.BanDurations.map(([m]) => Number(m)), typingShownMs: chat.TypingShownMs,
+                 readIntervalMs: chat.ReadIntervalMs };
+  const same = JSON.stringify(ours) === JSON.stringify(constants);
+  if (!same) failed++;
+  console.log(`${same ? 'ok  ' : 'FAIL'} the web client's numbers are constants.json's${same ? '' : `: ${JSON.stringify(ours)}`}`);
   for (const [i, c] of cases.entries()) {
     if (second && !c.name.includes(second)) continue;
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), serverBin, '--case', String(i)],
