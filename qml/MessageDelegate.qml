@@ -33,18 +33,19 @@ Item {
     property string replyNick: ""
     property string replyText: ""
     property bool replyDeleted: false
-    property bool canEdit: own && !deleted && !pending
-    property bool canDelete: own && !deleted && !pending // or any message, for an operator
-    property bool canReact: true // false in a direct conversation (reactions are room events)
+    // What the user may do with it: the model's roles (who may edit, delete, react is decided
+    // there, with who the user is and where), set by the list.
+    property bool canEdit: false
+    property bool canDelete: false
+    property bool canReact: false
     property bool editing: false // the inline edit field replaces the text
     // A message below the line starts a group again: who wrote it is not above the line.
     readonly property bool headed: showHeader || firstUnread
 
-    property string myNick: ""        // mentions of it are highlighted
     property bool highlighted: false  // the message a search result pointed at
     property int readableWidth: 760   // longer lines are hard to read: text wraps here
     readonly property bool dark: Material.theme === Material.Dark
-    readonly property bool mentionsMe: kind === "message" && !own && People.mentions(text, myNick)
+    property bool mentionsMe: false // the model's: the text names this user (its html marks where)
     readonly property int avatarSize: 32
 
     readonly property bool actionable: kind === "message" && !deleted && !pending && seq > 0
@@ -276,10 +277,10 @@ Item {
                     visible: !row.deleted && !row.editing
                     height: visible ? implicitHeight : 0
                     width: parent.width
-                    // Rich text ignores linkColor: links take the accent from a style sheet.
-                    text: "<style>a { color: " + String(Material.accent) + "; }</style>"
-                          + People.highlightMentions(row.html, row.mentionsMe ? row.myNick : "",
-                                                     String(Material.accent))
+                    // Rich text ignores linkColor: links and the mentions the model marked take
+                    // the accent from a style sheet.
+                    text: "<style>a { color: " + String(Material.accent) + "; } .mention { color: "
+                          + String(Material.accent) + "; font-weight: bold; }</style>" + row.html
                           + (row.edited ? " <span style=\"font-size: 11px; color: " + String(Material.hintTextColor)
                                           + ";\">" + qsTr("(edited)") + "</span>" : "")
                     textFormat: TextEdit.RichText

@@ -283,13 +283,13 @@ ListView {
         required replyNick
         required replyText
         required replyDeleted
+        required mentionsMe
+        required canEdit
+        required canDelete
+        required canReact
         width: ListView.view.width
-        myNick: list.client.nick
         readableWidth: list.readableWidth
         highlighted: seq > 0 && seq === list.highlightSeq
-        canDelete: (own || list.client.isOperator) && !deleted && !pending && !list.client.currentIsDirect
-        canEdit: own && !deleted && !pending && !list.client.currentIsDirect
-        canReact: !list.client.currentIsDirect
         editing: seq > 0 && seq === list.editingSeq
         onMenuRequested: position => {
             const p = message.mapToItem(list, position)

@@ -63,6 +63,7 @@ void Conversations::setSelf(const UserInfo &user)
     for (auto &[name, c] : m_conversations) {
         c->messages.setOwnUserId(user.id);
         c->messages.setOwnNick(user.nick);
+        c->messages.setOwnOperator(user.op);
     }
     if (changed)
         save();
@@ -98,6 +99,8 @@ Conversations::Conversation &Conversations::get(const QString &name, bool direct
     }
     c->messages.setOwnUserId(m_self.id);
     c->messages.setOwnNick(m_self.nick);
+    c->messages.setOwnOperator(m_self.op);
+    c->messages.setDirect(direct);
     const bool muted = QSettings().value(m_muteKey + "/muted"_L1).toStringList().contains(name);
     Conversation &ref = *c;
     m_conversations.emplace(name, std::move(c));

@@ -73,7 +73,9 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
     case OwnRole:
         return !r.notice && r.userId == m_ownUserId;
     case HtmlRole:
-        return linkified(r.text);
+        return linkified(r.text, !r.notice && r.userId != m_ownUserId && mentions(r.text, m_ownNick)
+                                     ? m_ownNick
+                                     : QString());
     case FirstUnreadRole:
         return i == firstUnreadRow();
     case MentionRole:
@@ -99,8 +101,53 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
             return q.deleted ? QString() : q.text;
         return q.deleted;
     }
+    case CanEditRole:
+    case CanDeleteRole:
+    case CanReactRole: {
+        if (r.notice || r.pending || r.deleted || r.seq <= 0 || m_direct)
+            return false;
+        const bool own = r.userId == m_ownUserId;
+        return role == CanReactRole || (role == CanEditRole ? own : own || m_ownOperator);
+    }
     }
     return {};
+}
+
+void MessageModel::setOwnUserId(const QString &id)
+{
+    if (id == m_ownUserId)
+        return;
+    m_ownUserId = id;
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0), index(int(m_rows.size()) - 1));
+}
+
+void MessageModel::setOwnNick(const QString &nick)
+{
+    if (nick == m_ownNick)
+        return;
+    m_ownNick = nick;
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0), index(int(m_rows.size()) - 1), {MentionRole, HtmlRole});
+}
+
+void MessageModel::setOwnOperator(bool op)
+{
+    if (op == m_ownOperator)
+        return;
+    m_ownOperator = op;
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0), index(int(m_rows.size()) - 1), {CanDeleteRole});
+}
+
+void MessageModel::setDirect(bool direct)
+{
+    if (direct == m_direct)
+        return;
+    m_direct = direct;
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0), index(int(m_rows.size()) - 1),
+                           {CanEditRole, CanDeleteRole, CanReactRole});
 }
 
 QHash<int, QByteArray> MessageModel::roleNames() const
@@ -126,7 +173,10 @@ QHash<int, QByteArray> MessageModel::roleNames() const
             {ReplyToRole, "replyTo"},
             {ReplyNickRole, "replyNick"},
             {ReplyTextRole, "replyText"},
-            {ReplyDeletedRole, "replyDeleted"}};
+            {ReplyDeletedRole, "replyDeleted"},
+            {CanEditRole, "canEdit"},
+            {CanDeleteRole, "canDelete"},
+            {CanReactRole, "canReact"}};
 }
 
 QVariantList MessageModel::reactionsOf(const Row &r) const
@@ -188,7 +238,7 @@ int MessageModel::firstUnreadRow() const
     return -1;
 }
 
-QString MessageModel::linkified(const QString &text)
+QString MessageModel::linkified(const QString &text, const QString &mentionNick)
 {
     // Escaping comes first, so nothing from the network can become markup; the URL pattern
     // then only sees escaped text and stops at whitespace, quotes and angle brackets. The web
@@ -196,10 +246,40 @@ QString MessageModel::linkified(const QString &text)
     // ending in punctuation or a closing bracket.
     static const QRegularExpression url(
         QStringLiteral(R"(\b(https?://[^\s<>"'&]*(?:&amp;[^\s<>"'&]*)*[^\s<>"'&.,;:!?)\]}]))"));
-    QString escaped = text.toHtmlEscaped();
-    escaped.replace(url, QStringLiteral(R"(<a href="\1">\1</a>)"));
-    escaped.replace(QLatin1Char('\n'), QStringLiteral("<br>"));
-    return escaped;
+    const QString escaped = text.toHtmlEscaped();
+    // A mention of the nick (itself escaped) as a word, outside the links; not right after an
+    // entity's ';' or an '@' that is not its own.
+    QRegularExpression mention;
+    if (!mentionNick.isEmpty()) {
+        mention.setPattern(u"(?<![\\w@;])@?"_s
+                           + QRegularExpression::escape(mentionNick.toHtmlEscaped())
+                           + u"(?![\\w])"_s);
+        mention.setPatternOptions(QRegularExpression::CaseInsensitiveOption
+                                  | QRegularExpression::UseUnicodePropertiesOption);
+    }
+    const auto marked = [&](QStringView plain) {
+        if (mentionNick.isEmpty())
+            return plain.toString();
+        QString out;
+        qsizetype last = 0;
+        for (const auto &m : mention.globalMatch(plain)) {
+            out += plain.mid(last, m.capturedStart() - last);
+            out += u"<span class=\"mention\">"_s + m.captured() + u"</span>"_s;
+            last = m.capturedEnd();
+        }
+        out += plain.mid(last);
+        return out;
+    };
+    QString html;
+    qsizetype last = 0;
+    for (const auto &m : url.globalMatch(escaped)) {
+        html += marked(QStringView(escaped).mid(last, m.capturedStart() - last));
+        html += u"<a href=\""_s + m.captured(1) + u"\">"_s + m.captured(1) + u"</a>"_s;
+        last = m.capturedEnd();
+    }
+    html += marked(QStringView(escaped).mid(last));
+    html.replace(QLatin1Char('\n'), QStringLiteral("<br>"));
+    return html;
 }
 
 MessageModel::Row MessageModel::rowFrom(const protocol::ChatMessage &m)

@@ -35,7 +35,8 @@ public:
         ShowHeaderRole,  // false when the row continues the previous sender's group
         PendingRole,     // still in the outbox
         OwnRole,         // sent by this user
-        HtmlRole,        // the text HTML-escaped, with URLs made links (for StyledText)
+        HtmlRole,        // the text HTML-escaped, URLs made links, mentions of this user
+                         // marked <span class="mention"> (rich text; the view styles it)
         FirstUnreadRole, // the first message after the read position: the "new messages" line
         MentionRole,     // the text names this user
         EditedRole,      // 1.1: its text was edited ("(edited)")
@@ -47,6 +48,12 @@ public:
         ReplyNickRole, // the answered message's author, empty when it is not loaded
         ReplyTextRole, // and its text (empty when not loaded or deleted)
         ReplyDeletedRole,
+        // What this user may do with it (1.1): edit their own, delete their own or, as an
+        // operator, anyone's; react. Never in a direct conversation, on a pending, deleted or
+        // notice row.
+        CanEditRole,
+        CanDeleteRole,
+        CanReactRole,
     };
 
     struct Row {
@@ -75,8 +82,12 @@ public:
     QVariant data(const QModelIndex &index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
 
-    void setOwnUserId(const QString &id) { m_ownUserId = id; }
-    void setOwnNick(const QString &nick) { m_ownNick = nick; }
+    // Who this user is (their rows are "own"; mentions of their nick are marked) and whether
+    // they are an operator; whether this is a direct conversation. Rows change with them.
+    void setOwnUserId(const QString &id);
+    void setOwnNick(const QString &nick);
+    void setOwnOperator(bool op);
+    void setDirect(bool direct);
     // Where the user had read to when the conversation was opened; the first message after it
     // carries FirstUnreadRole.
     void setReadMarker(qint64 seq);
@@ -85,8 +96,9 @@ public:
     // True when the text names the nick as a word (case-insensitive, with or without '@').
     static bool mentions(const QString &text, const QString &nick);
 
-    // Plain text to safe StyledText: everything escaped first, then http(s) URLs linked.
-    static QString linkified(const QString &text);
+    // Plain text to safe rich text: everything escaped first, then http(s) URLs linked, and
+    // outside the links the mentions of `mentionNick` (when given) marked.
+    static QString linkified(const QString &text, const QString &mentionNick = {});
 
     // A delivered message; ignored when its seq (or, for direct messages, id) is already here.
     void addMessage(const protocol::ChatMessage &message);
@@ -148,6 +160,8 @@ private:
     qint64 m_oldestEventSeq = 0;     // the oldest seq seen in a list or event, 0 when none
     QString m_ownUserId;
     QString m_ownNick;
+    bool m_ownOperator = false;
+    bool m_direct = false;
     qint64 m_readMarker = 0;
 };
 

@@ -228,6 +228,68 @@ private Q_SLOTS:
         QCOMPARE(MessageModel::linkified("two\nlines"), QStringLiteral("two<br>lines"));
     }
 
+    // Mentions and what the user may do are the model's (issue 21: QML recomputed them).
+    void mentionsOfTheUserAreMarkedOutsideLinks()
+    {
+        MessageModel m;
+        const ModelTester tester(&m);
+        m.setOwnUserId("me");
+        m.setOwnNick("ada");
+        m.addMessage(msg(1, "b", "hi @Ada, see https://ada.example/ada", base));
+        m.addMessage(msg(2, "b", "canada & co", base + 1));
+        m.addMessage(msg(3, "me", "@ada is me", base + 2));
+        m.addMessage(msg(4, "b", "ada: ping", base + 3));
+        const auto html = [&](int row) {
+            return m.data(m.index(row), MessageModel::HtmlRole).toString();
+        };
+        const auto mentioned = [&](int row) {
+            return m.data(m.index(row), MessageModel::MentionRole).toBool();
+        };
+        QVERIFY(mentioned(0));
+        QCOMPARE(html(0),
+                 QStringLiteral("hi <span class=\"mention\">@Ada</span>, see "
+                                "<a href=\"https://ada.example/ada\">https://ada.example/ada</a>"));
+        QVERIFY(!mentioned(1));
+        QCOMPARE(html(1), QStringLiteral("canada &amp; co"));
+        QVERIFY(!mentioned(2)); // one's own message is no mention
+        QCOMPARE(html(2), QStringLiteral("@ada is me"));
+        QVERIFY(mentioned(3));
+        QCOMPARE(html(3), QStringLiteral("<span class=\"mention\">ada</span>: ping"));
+        // A nick change marks other words.
+        QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
+        m.setOwnNick("co");
+        QVERIFY(!changed.isEmpty());
+        QVERIFY(mentioned(1));
+        QVERIFY(!mentioned(0));
+    }
+
+    void whatTheUserMayDoIsTheModels()
+    {
+        MessageModel m;
+        const ModelTester tester(&m);
+        m.setOwnUserId("me");
+        m.setOwnNick("me");
+        m.addMessage(msg(1, "me", "mine", base));
+        m.addMessage(msg(2, "b", "theirs", base + 1));
+        m.addPending("c-1", {"me", "me"}, "on its way", base + 2);
+        const auto can = [&](int row, MessageModel::Role role) {
+            return m.data(m.index(row), role).toBool();
+        };
+        QVERIFY(can(0, MessageModel::CanEditRole) && can(0, MessageModel::CanDeleteRole)
+                && can(0, MessageModel::CanReactRole));
+        QVERIFY(!can(1, MessageModel::CanEditRole) && !can(1, MessageModel::CanDeleteRole)
+                && can(1, MessageModel::CanReactRole));
+        QVERIFY(!can(2, MessageModel::CanEditRole) && !can(2, MessageModel::CanDeleteRole)
+                && !can(2, MessageModel::CanReactRole));
+        m.setOwnOperator(true); // an operator deletes anyone's, edits only their own
+        QVERIFY(!can(1, MessageModel::CanEditRole) && can(1, MessageModel::CanDeleteRole));
+        m.applyEvents({roomEvent(protocol::ChatMessage::Kind::Delete, 4, "b", 2)});
+        QVERIFY(!can(1, MessageModel::CanDeleteRole) && !can(1, MessageModel::CanReactRole));
+        m.setDirect(true); // no edits, deletions or reactions in a direct conversation
+        QVERIFY(!can(0, MessageModel::CanEditRole) && !can(0, MessageModel::CanDeleteRole)
+                && !can(0, MessageModel::CanReactRole));
+    }
+
     void roomsSortRoomsBeforeDirectConversations()
     {
         RoomListModel r;
