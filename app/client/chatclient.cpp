@@ -240,17 +240,14 @@ void ChatClient::onWelcome(const protocol::Welcome &welcome)
 
 void ChatClient::onFrame(const protocol::Frame &frame)
 {
-    // 1.1's presence "kick" (with `by`) is read here until Presence knows that event.
-    if (frame.type == protocol::Presence::Type
-        && frame.object.value("event"_L1).toString() == "kick"_L1) {
-        const auto user = protocol::userFromJson(frame.object.value("user"_L1));
-        const auto by = protocol::userFromJson(frame.object.value("by"_L1));
-        if (user)
-            m_conversations.onMemberKicked(frame.object.value("room"_L1).toString(), *user,
-                                           by.value_or(protocol::UserInfo{}),
-                                           frame.object.value("reason"_L1).toString(),
-                                           frame.object.value("ts"_L1).toInteger());
-        return;
+    // 1.1's presence "kick" says who removed the member and why: a notice of its own.
+    if (frame.type == protocol::Presence::Type) {
+        const auto presence = protocol::Presence::fromJson(frame.object);
+        const auto *p = std::get_if<protocol::Presence>(&presence);
+        if (p && p->event == protocol::Presence::Event::Kick) {
+            m_conversations.onMemberKicked(p->room, p->user, p->by, p->reason, p->ts);
+            return;
+        }
     }
     const auto &table = dispatchTable();
     if (const auto it = table.constFind(frame.type); it != table.cend())
@@ -549,14 +546,15 @@ void ChatClient::kick(const QString &userId, const QString &reason)
 
 QVariantList ChatClient::banDurations()
 {
-    return {
-        QVariantMap{{u"text"_s, tr("10 minutes")}, {u"minutes"_s, 10}},
-        QVariantMap{{u"text"_s, tr("1 hour")}, {u"minutes"_s, 60}},
-        QVariantMap{{u"text"_s, tr("1 day")}, {u"minutes"_s, 1440}},
-        QVariantMap{{u"text"_s, tr("1 week")}, {u"minutes"_s, 10080}},
-        QVariantMap{{u"text"_s, tr("30 days")}, {u"minutes"_s, 43200}},
-        QVariantMap{{u"text"_s, tr("1 year")}, {u"minutes"_s, 525600}},
+    const auto entry = [](const QString &text, int minutes) {
+        return QVariantMap{{u"text"_s, text}, {u"minutes"_s, minutes}};
     };
+    return {entry(tr("%1 minutes").arg(10), 10),
+            entry(tr("1 hour"), 60),
+            entry(tr("1 day"), 1440),
+            entry(tr("1 week"), 10080),
+            entry(tr("30 days"), 43200),
+            entry(tr("1 year"), 525600)};
 }
 
 void ChatClient::ban(const QString &userId, int minutes, const QString &reason)

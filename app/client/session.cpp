@@ -120,10 +120,10 @@ void Session::connectSocket()
 void Session::onConnected()
 {
     m_handshakeDone = true;
-    QJsonObject hello = m_hello.toJson();
+    protocol::Hello hello = m_hello;
     if (!m_opPassword.isEmpty())
-        hello.insert("op_password"_L1, m_opPassword);
-    m_socket.sendTextMessage(QString::fromUtf8(protocol::encode(hello)));
+        hello.opPassword = m_opPassword;
+    m_socket.sendTextMessage(QString::fromUtf8(protocol::encode(hello.toJson())));
 }
 
 void Session::onText(const QString &text)
@@ -139,9 +139,7 @@ void Session::onText(const QString &text)
             m_established = true;
             m_attempt = 0;
             m_hello.nick = w->user.nick;
-            m_features.clear();
-            for (const auto &feature : frame->object.value("features"_L1).toArray())
-                m_features.append(feature.toString());
+            m_features = w->features;
             setState(Online, tr("Connected to %1").arg(w->serverName));
             Q_EMIT welcomed(*w);
         }

@@ -197,12 +197,11 @@ void Hub::finishHello(Connection *c, const Frame &f, User *user, const std::opti
     --m_silent;
     qCDebug(lcHub) << "connection" << c->serial() << "is user" << user->id;
 
-    QJsonObject welcome = protocol::Welcome{protocol::Version, user->info(), m_config.name,
-                                            QStringLiteral(CONFAB_VERSION), m_config.limits}
-                              .toJson();
-    // Protocol 1.1: what this server speaks beyond 1.0.
-    welcome.insert(u"features"_s, QJsonArray::fromStringList(protocol::featuresV11()));
-    reply(c, f, welcome);
+    // Protocol 1.1: the features say what this server speaks beyond 1.0.
+    const protocol::Welcome welcome{protocol::Version, user->info(),
+                                    m_config.name,     QStringLiteral(CONFAB_VERSION),
+                                    m_config.limits,   protocol::featuresV11()};
+    reply(c, f, welcome.toJson());
 }
 
 bool Hub::passwordAccepted(Connection *c, const Frame &f,

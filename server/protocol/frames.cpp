@@ -138,15 +138,19 @@ HelloCredentials HelloCredentials::fromJson(const QJsonObject &hello)
 
 QJsonObject Welcome::toJson() const
 {
-    return {{"type"_L1, Type},
-            {"protocol"_L1, protocol},
-            {"user"_L1, protocol::toJson(user)},
-            {"server"_L1, QJsonObject{{"name"_L1, serverName}, {"version"_L1, serverVersion}}},
-            {"limits"_L1, QJsonObject{{"max_text_bytes"_L1, limits.maxTextBytes},
-                                      {"max_frame_bytes"_L1, limits.maxFrameBytes},
-                                      {"rate_per_sec"_L1, limits.ratePerSec},
-                                      {"burst"_L1, limits.burst},
-                                      {"max_queue_bytes"_L1, limits.maxQueueBytes}}}};
+    QJsonObject out{
+        {"type"_L1, Type},
+        {"protocol"_L1, protocol},
+        {"user"_L1, protocol::toJson(user)},
+        {"server"_L1, QJsonObject{{"name"_L1, serverName}, {"version"_L1, serverVersion}}},
+        {"limits"_L1, QJsonObject{{"max_text_bytes"_L1, limits.maxTextBytes},
+                                  {"max_frame_bytes"_L1, limits.maxFrameBytes},
+                                  {"rate_per_sec"_L1, limits.ratePerSec},
+                                  {"burst"_L1, limits.burst},
+                                  {"max_queue_bytes"_L1, limits.maxQueueBytes}}}};
+    if (!features.isEmpty())
+        out.insert("features"_L1, QJsonArray::fromStringList(features));
+    return out;
 }
 
 Decoded<Welcome> Welcome::fromJson(const QJsonObject &object)
@@ -167,6 +171,10 @@ Decoded<Welcome> Welcome::fromJson(const QJsonObject &object)
     w.limits.burst = int(limits.integer("burst"_L1, 1, nullptr, MaxInt));
     w.limits.maxQueueBytes = limits.integer("max_queue_bytes"_L1, 1);
     r.adopt(limits);
+    for (const QJsonValue &feature : object.value("features"_L1).toArray()) { // optional (1.0)
+        if (feature.isString())
+            w.features.append(feature.toString());
+    }
     return r.result(std::move(w));
 }
 

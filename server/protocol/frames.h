@@ -56,6 +56,8 @@ struct Welcome {
     QString serverName;
     QString serverVersion;
     Limits limits;
+    // 1.1: what the server speaks beyond 1.0 ("features"; absent from a 1.0 server's welcome).
+    QStringList features = {};
     QJsonObject toJson() const;
     static Decoded<Welcome> fromJson(const QJsonObject &object);
     friend bool operator==(const Welcome &, const Welcome &) = default;
