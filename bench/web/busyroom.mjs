@@ -200,6 +200,7 @@ for (let i = 1; i <= total; i++) {
   if (wait > 0) await sleep(wait);
 }
 await sleep(1000); // the last ones drawn
+if (process.env.SHOT) await page.screenshot({ path: process.env.SHOT }); // SHOT=file.png: the room then
 const busy = (await taskSeconds()) - busyBefore;
 if (process.env.PROFILE) {
   const { profile } = await cdp.send('Profiler.stop');
