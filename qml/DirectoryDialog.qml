@@ -54,7 +54,9 @@ Dialog {
                         elide: Text.ElideRight
                     }
                     Label {
-                        text: qsTr("%n member(s)", "", entry.modelData.members)
+                        // Spelled out: without a translation, %n would say "member(s)".
+                        text: entry.modelData.members === 1 ? qsTr("1 member")
+                                                            : qsTr("%1 members").arg(entry.modelData.members)
                         opacity: 0.6
                         font.pixelSize: 12
                     }

@@ -128,7 +128,9 @@ ApplicationWindow {
             width: parent.width
             wrapMode: Text.WordWrap
             text: (window.hostController.running ? qsTr("You are hosting this chat: quitting ends it for everyone.") + "\n" : "")
-                  + (window.chatClient.outboxSize > 0 ? window.chatClient.outboxText + qsTr(": they will be sent the next time you connect to this server.") : "")
+                  + (window.chatClient.outboxSize === 1 ? qsTr("1 message is waiting: it will be sent the next time you connect to this server.")
+                     : window.chatClient.outboxSize > 1 ? qsTr("%1 messages are waiting: they will be sent the next time you connect to this server.").arg(window.chatClient.outboxSize)
+                     : "")
         }
         standardButtons: Dialog.Ok | Dialog.Cancel
         Component.onCompleted: standardButton(Dialog.Ok).text = qsTr("Quit")

@@ -186,8 +186,12 @@ void Session::onGone(std::optional<QAbstractSocket::SocketError> error)
         m_banned = true; // no reconnect: every attempt would be refused until the ban ends
         return fail(bannedText());
     }
-    if (code == protocol::CloseAuthFailed)
+    if (code == protocol::CloseAuthFailed) {
+        if (m_hello.password.value_or(QString()).isEmpty())
+            return fail(
+                tr("%1 needs a password: type it in the Password field.").arg(m_url.authority()));
         return fail(tr("Wrong password for %1.").arg(m_url.authority()));
+    }
     if (code == protocol::CloseProtocolError)
         return fail(tr("%1 speaks another version of the Confab protocol.").arg(m_url.authority()));
     if (!m_established)

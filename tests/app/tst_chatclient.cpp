@@ -338,6 +338,9 @@ private Q_SLOTS:
                                   << "not a Confab server";
         QTest::newRow("wrong password") << "password"
                                         << "Wrong password";
+        // Issue 21 (app bug 4): no password given was called a wrong one.
+        QTest::newRow("no password") << "nopassword"
+                                     << "needs a password";
     }
     void aFirstConnectionThatFailsSaysWhyAndStops()
     {
@@ -365,7 +368,8 @@ private Q_SLOTS:
         }
         App app;
         app.client.setProperty("connectTimeoutMs", 1000);
-        app.client.connectTo(target, "x", "wrong");
+        app.client.connectTo(target, "x",
+                             kind == "nopassword" ? QString() : QStringLiteral("wrong"));
         QTRY_COMPARE_WITH_TIMEOUT(app.client.state(), ChatClient::Failed, waitMs() + 1000);
         QVERIFY2(app.client.statusText().contains(reason, Qt::CaseInsensitive),
                  qPrintable(app.client.statusText()));
