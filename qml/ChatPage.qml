@@ -24,9 +24,18 @@ Page {
         const match = url.match(/^wss?:\/\/([^/]+)/)
         return match ? match[1] : url
     }
+    // The web client of the same chat: the host's link, or the server's own page (http for
+    // ws://, https for wss:// as behind a TLS proxy).
+    readonly property string webLink: {
+        if (host.running && host.webLinks.length > 0)
+            return host.webLinks[0]
+        const match = client.address.match(/^(wss?):\/\/([^/]+)/)
+        return match ? (match[1] === "wss" ? "https://" : "http://") + match[2] + "/" : ""
+    }
     function inviteText() {
-        return qsTr("Join me on Confab (%1): open Confab, choose Join and enter %2")
+        const app = qsTr("Join me on Confab (%1): open Confab, choose Join and enter %2")
             .arg(client.serverName).arg(joinAddress)
+        return webLink.length > 0 ? app + "\n" + qsTr("Or in a browser: %1").arg(webLink) : app
     }
 
     // The clipboard, through a hidden text editor (QML has no clipboard of its own).

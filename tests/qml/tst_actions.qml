@@ -85,6 +85,7 @@ TestCase {
         tryVerify(() => invite.visible, 2000)
         mouseClick(invite)
         verify(pasted().indexOf("127.0.0.1:" + testPort) >= 0, "the invite has the join address")
+        verify(pasted().indexOf("http://127.0.0.1:" + testPort + "/") >= 0, "and the web link: " + pasted())
 
         mouseClick(menuButton)
         const leave = findChild(page, "leaveRoom")
@@ -156,6 +157,7 @@ TestCase {
         tryVerify(() => button.visible && host.addresses.length > 0, 3000)
         mouseClick(button)
         verify(pasted().indexOf(host.addresses[0]) >= 0, "the invite has the host's address")
+        verify(pasted().indexOf(host.webLinks[0]) >= 0, "and the host's web link: " + pasted())
         hostClient.disconnectFromServer()
         page.destroy()
         wait(0)
