@@ -112,10 +112,15 @@ Pane {
         // Operators cannot be kicked or banned (the server says forbidden).
         readonly property bool moderates: pane.client.isOperator && !op && !pane.client.currentIsDirect
         Material.elevation: 0
+        // As wide as its widest item (a fixed width cut "Remove from this room…"), up to the
+        // window's width; a long nick in the first item is elided beyond that.
+        width: Math.min(Math.max(220, directItem.implicitWidth, kickItem.implicitWidth, banItem.implicitWidth),
+                        pane.Window.width - 16)
         background: PopupBackground {
             implicitWidth: 220
         }
         MenuItem {
+            id: directItem
             text: qsTr("Message %1 directly").arg(memberMenu.nick)
             onTriggered: {
                 pane.client.openDirect(memberMenu.userId, memberMenu.nick)
@@ -123,6 +128,7 @@ Pane {
             }
         }
         MenuItem {
+            id: kickItem
             objectName: "kickItem"
             text: qsTr("Remove from this room…")
             visible: memberMenu.moderates
@@ -130,6 +136,7 @@ Pane {
             onTriggered: moderation.ask(false, memberMenu.userId, memberMenu.nick)
         }
         MenuItem {
+            id: banItem
             objectName: "banItem"
             text: qsTr("Ban…")
             visible: memberMenu.moderates

@@ -224,6 +224,8 @@ TestCase {
         tryVerify(() => menu.opened)
         const kick = findChild(menu.contentItem, "kickItem")
         verify(kick.visible)
+        // Issue 21 (app bug 4): the menu was 220 px and cut "Remove from this ro…".
+        verify(kick.width >= kick.implicitWidth, `the item's text fits: ${kick.width} < ${kick.implicitWidth}`)
         mouseClick(kick)
         const dialog = findChild(members, "moderation")
         tryVerify(() => dialog.opened)
