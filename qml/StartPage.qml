@@ -131,13 +131,38 @@ Page {
                 onAccepted: page.defaultAction()
             }
 
-            Label {
-                objectName: "connectStatus"
-                visible: page.waiting || page.client.state === ChatClient.Failed
-                text: page.client.statusText
-                color: page.client.state === ChatClient.Failed ? Material.color(Material.Red) : Material.foreground
-                wrapMode: Text.WordWrap
+            // What is under way or went wrong, with a way to stop waiting. Its place is kept
+            // (two lines) whether it says something or not: nothing below it moves under the
+            // mouse when it does.
+            RowLayout {
                 Layout.fillWidth: true
+                Layout.preferredHeight: Math.max(statusMetrics.height * 2 + 4, cancelButton.implicitHeight)
+                Label {
+                    objectName: "connectStatus"
+                    readonly property bool shown: page.waiting || page.client.state === ChatClient.Failed
+                    visible: true
+                    text: shown ? page.client.statusText : ""
+                    color: page.client.state === ChatClient.Failed ? Material.color(Material.Red) : Material.foreground
+                    wrapMode: Text.WordWrap
+                    maximumLineCount: 2
+                    elide: Text.ElideRight
+                    Layout.fillWidth: true
+                    ToolTip.visible: truncated && statusHover.hovered
+                    ToolTip.text: text
+                    HoverHandler { id: statusHover }
+                    FontMetrics { id: statusMetrics }
+                }
+                AppButton {
+                    id: cancelButton
+                    objectName: "cancelConnect"
+                    text: qsTr("Cancel")
+                    flat: true
+                    visible: page.waiting
+                    onClicked: {
+                        page.waiting = false
+                        page.client.leaveServer()
+                    }
+                }
             }
 
             TabBar {

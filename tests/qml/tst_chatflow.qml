@@ -92,4 +92,25 @@ TestCase {
         compare(entered.count, 0)
         compare(chatClient.state, ChatClient.Failed)
     }
+
+    // Issue 21 (app bug 4): a join under way could not be stopped, and the status line pushed
+    // everything below it down when it appeared.
+    function test_4_aJoinUnderWayCanBeCancelledAndMovesNothing() {
+        const host = createTemporaryObject(hostComponent, test)
+        const page = createTemporaryObject(startComponent, test, {client: chatClient, host: host})
+        entered.target = page
+        entered.clear()
+        const tabs = findChild(page, "tabs")
+        const tabsY = tabs.mapToItem(page, 0, 0).y
+        page.joinNow("192.0.2.1:7300") // TEST-NET: nothing answers, the attempt waits
+        tryCompare(chatClient, "state", ChatClient.Connecting, 3000)
+        const cancel = findChild(page, "cancelConnect")
+        tryVerify(() => cancel.visible)
+        compare(tabs.mapToItem(page, 0, 0).y, tabsY, "the status line takes no new room")
+        mouseClick(cancel)
+        tryVerify(() => !page.waiting && !cancel.visible)
+        verify(chatClient.state !== ChatClient.Connecting, "the attempt stopped")
+        verify(findChild(page, "joinButton").enabled, "and Join can be pressed again")
+        compare(entered.count, 0)
+    }
 }
