@@ -267,6 +267,8 @@ Page {
         width: Math.min(page.width * 0.8, 300)
         height: page.height
         background: PanelBackground { edge: Qt.RightEdge }
+        // Material's dim is light grey in the dark theme: the page behind goes darker in both.
+        Overlay.modal: Rectangle { color: Qt.rgba(0, 0, 0, 0.45) }
         RoomList {
             id: drawerRooms
             anchors.fill: parent
@@ -286,6 +288,8 @@ Page {
         width: Math.min(page.width * 0.8, 280)
         height: page.height
         background: PanelBackground { edge: Qt.LeftEdge }
+        // Material's dim is light grey in the dark theme: the page behind goes darker in both.
+        Overlay.modal: Rectangle { color: Qt.rgba(0, 0, 0, 0.45) }
         MemberList {
             anchors.fill: parent
             client: page.client

@@ -40,7 +40,8 @@ Popup {
                     required property string modelData
                     objectName: "emoji-" + modelData
                     text: modelData
-                    size: 34
+                    size: 38
+                    glyphSize: 22
                     checked: emojiPalette.mine.indexOf(modelData) >= 0
                     background: Rectangle {
                         radius: 4
@@ -67,7 +68,8 @@ Popup {
                     required property string modelData
                     objectName: "recent-" + modelData
                     text: modelData
-                    size: 34
+                    size: 38
+                    glyphSize: 22
                     onClicked: emojiPalette.choose(modelData)
                 }
             }

@@ -9,6 +9,7 @@ AbstractButton {
 
     property string tip: ""
     property int size: 28
+    property int glyphSize: 15 // the emoji palette's are bigger
 
     implicitWidth: Math.max(size, implicitContentWidth + 12)
     implicitHeight: size
@@ -20,7 +21,7 @@ AbstractButton {
         text: control.text
         horizontalAlignment: Text.AlignHCenter
         verticalAlignment: Text.AlignVCenter
-        font.pixelSize: 15
+        font.pixelSize: control.glyphSize
         opacity: control.enabled ? 0.85 : 0.4
     }
     background: Rectangle {
