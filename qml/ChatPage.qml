@@ -164,12 +164,28 @@ Page {
                     Layout.fillWidth: true
                 }
                 Label {
+                    id: topicLabel
+                    objectName: "headerTopic"
                     visible: text.length > 0
                     text: page.client.currentTopic
                     opacity: 0.8
                     elide: Label.ElideRight
                     Layout.fillWidth: true
                     textFormat: Text.PlainText
+                    Accessible.name: qsTr("Topic: %1").arg(text)
+                    // A long topic is cut here: hovering shows it whole, wrapped.
+                    HoverHandler { id: topicHover }
+                    ToolTip {
+                        objectName: "topicTip"
+                        visible: topicLabel.truncated && topicHover.hovered
+                        delay: 400
+                        width: Math.min(implicitWidth, 480)
+                        contentItem: Label {
+                            text: topicLabel.text
+                            textFormat: Text.PlainText
+                            wrapMode: Text.Wrap
+                        }
+                    }
                 }
             }
             TextField {

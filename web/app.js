@@ -1057,7 +1057,7 @@ $('topic').addEventListener('click', async () => {
   const c = state.convs.get(state.current);
   if (!c || c.direct) return;
   const values = await ask({ title: `Topic of #${c.key}`, text: 'Everyone in the room sees it under its name.',
-                             fields: [{ name: 'topic', label: 'Topic', value: c.topic, maxLength: 512 }], ok: 'Set topic' });
+                             fields: [{ name: 'topic', label: 'Topic', value: c.topic, maxLength: 256 }], ok: 'Set topic' });
   if (values) send({ type: 'topic', room: c.key, topic: values.topic.trim(), id: 't-' + ++state.nextId });
 });
 

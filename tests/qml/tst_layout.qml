@@ -72,6 +72,24 @@ TestCase {
         input.text = ""
     }
 
+    // Issue 21 (app bug 4): a long topic was cut in the header and could be read nowhere whole.
+    function test_1b_aLongTopicCanBeReadWhole() {
+        online()
+        const topic = "Sprint 14: " + "everything we agreed on, written out at length, ".repeat(4) + "the end"
+        client.setTopic(topic)
+        tryCompare(client, "currentTopic", topic, 5000)
+        const page = createTemporaryObject(chatComponent, test, {client: client, host: idleHost})
+        const label = findChild(page, "headerTopic")
+        tryVerify(() => label.truncated, 2000, "the header cuts it")
+        mouseMove(label, 20, label.height / 2)
+        const tip = findChild(page, "topicTip")
+        tryVerify(() => tip.visible, 3000, "hovering shows it")
+        compare(tip.contentItem.text, topic)
+        verify(tip.width <= 480 && tip.contentItem.lineCount > 1, "whole, wrapped")
+        client.setTopic("layout tests")
+        tryCompare(client, "currentTopic", "layout tests", 5000)
+    }
+
     function test_2_narrowWindowHasSearchFieldAndMembers() {
         online()
         const page = createTemporaryObject(chatComponent, test, {client: client, host: idleHost, width: 600})
