@@ -790,6 +790,7 @@ function renderMessages({ keepBottom = false, forceBottom = false } = {}) {
     box.scrollTop = anchor.offsetTop - anchorTop;
   }
   box.dataset.key = c.key;
+  showJump(c);
   if (focusKey && !box.contains(document.activeElement)) {
     const again = box.querySelector(`[data-fkey="${CSS.escape(focusKey)}"]`);
     (again || box).focus({ preventScroll: true });
@@ -1122,12 +1123,32 @@ $('messages').addEventListener('contextmenu', (e) => {
   messageMenu(c, m, { x: e.clientX, y: e.clientY }, row);
 });
 
+// A way back to the newest when they are out of view: more than a screen below, or not in the
+// page at all (the window was moved up; new messages wait below it).
+function showJump(c) {
+  const box = $('messages');
+  const behind = Boolean(c) && (!viewOf(c).follows || box.scrollHeight - box.scrollTop - box.clientHeight > box.clientHeight);
+  if ($('jump-newest').hidden === behind) $('jump-newest').hidden = !behind;
+}
+
+$('jump-newest').addEventListener('click', () => {
+  const c = state.convs.get(state.current);
+  if (!c) return;
+  const v = viewOf(c);
+  v.first = null; // the window goes back to the newest
+  v.last = null;
+  v.follows = true;
+  renderNow({ forceBottom: true });
+  $('message-input').focus();
+});
+
 // Near the top of the window: older rows (held ones first, then a page from the server); near
 // its bottom: newer held ones.
 $('messages').addEventListener('scroll', () => {
   const box = $('messages');
   const c = state.convs.get(state.current);
   if (!c) return;
+  showJump(c);
   if (box.scrollTop < 300) {
     if (moveWindow(c, -1)) renderNow();
     else if (box.scrollTop < 80) loadOlder();

@@ -373,6 +373,25 @@ async function v11(page, bob) {
   await page.reload();
   await page.waitForSelector('#room-list button[data-key="archive"] .badge');
   check(await badge() === '52', `after a reload the room's badge is joined's unread, beyond the 50 of history (${await badge()})`);
+  // Scrolled up in a long room, a button brings the newest back (the page holds only a window
+  // of the messages: they may not even be in it).
+  await page.click('#room-list button[data-key="archive"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((e) => e.textContent === 'unread 52'));
+  check(await page.isHidden('#jump-newest'), 'at the newest, no jump button');
+  for (let i = 0; i < 5; i++) {
+    await page.evaluate(() => { document.getElementById('messages').scrollTop = 0; });
+    await sleep(150);
+  }
+  await page.waitForSelector('#jump-newest:not([hidden])', { timeout: 5000 }).catch(() => {});
+  const shownUp = await page.isVisible('#jump-newest');
+  if (shownUp) await page.screenshot({ path: join(shotDir, 'web-jump.png') });
+  if (shownUp) await page.click('#jump-newest');
+  const atNewest = await page.waitForFunction(() => {
+    const box = document.getElementById('messages');
+    return box.scrollHeight - box.scrollTop - box.clientHeight < 40 && document.getElementById('jump-newest').hidden
+      && [...box.querySelectorAll('.text')].some((e) => e.textContent === 'unread 52');
+  }, null, { timeout: 5000 }).then(() => true, () => false);
+  check(shownUp && atNewest, `scrolled up, "Jump to the newest" shows and takes the view back to the newest (shown: ${shownUp})`);
   await page.click('#room-list button[data-key="general"]');
   const party = () => page.evaluate((seq) => {
     const c = document.querySelector(`#messages .msg[data-seq="${seq}"] .chip[data-emoji="🎉"]`);
