@@ -47,6 +47,10 @@ Dialog {
         ComboBox {
             id: duration
             objectName: "banDuration"
+            // The list's background: Material's is a layer with a shader effect (its
+            // elevation), which the software renderer leaves out: the options lay over the
+            // dialog's text. PopupBackground is what every other popup here has.
+            popup.background: PopupBackground {}
             visible: dialog.banning
             Layout.fillWidth: true
             model: dialog.durations

@@ -247,6 +247,14 @@ TestCase {
         tryVerify(() => dialog.opened && dialog.banning)
         const duration = findChild(dialog, "banDuration")
         verify(duration.visible)
+        // Issue 21 (app bug 3): the drop-down's list had no background on the software renderer:
+        // Material draws it through a layer with a shader effect (its elevation), which that
+        // renderer leaves out, so the options lay over the dialog's text.
+        duration.popup.open()
+        tryVerify(() => duration.popup.opened)
+        verify(!duration.popup.background.layer.enabled, "the list's background is drawn without a shader layer")
+        duration.popup.close()
+        tryVerify(() => !duration.popup.visible)
         duration.currentIndex = 2 // 1 day
         mouseClick(findChild(dialog, "confirmModeration"))
         tryVerify(() => scriptedPeer.sent("ban").length === 1)
