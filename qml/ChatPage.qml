@@ -319,6 +319,7 @@ Page {
 
         RoomList {
             id: sideRooms
+            objectName: "sideRooms"
             visible: !page.narrow
             Layout.preferredWidth: 260
             Layout.fillHeight: true

@@ -245,6 +245,17 @@ Pane {
                             font.family: "monospace"
                             font.pixelSize: 12
                         }
+                        // In a low window the code would push the rooms out: a button shows it.
+                        AppButton {
+                            objectName: "showQr"
+                            visible: pane.height < 700
+                            text: qsTr("Show QR code")
+                            flat: true
+                            onClicked: {
+                                qrPopup.link = webLink.modelData
+                                qrPopup.open()
+                            }
+                        }
                         Image {
                             objectName: "hostQr"
                             // Only where there is room for it and for the rooms above.
@@ -259,6 +270,45 @@ Pane {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    // The QR code of the web link, big, for a phone to scan (a low window has no room for it
+    // in the panel).
+    Popup {
+        id: qrPopup
+        objectName: "qrPopup"
+        property string link: ""
+        parent: Overlay.overlay
+        anchors.centerIn: parent
+        modal: true
+        padding: 16
+        background: PopupBackground {}
+        Overlay.modal: Rectangle { color: Qt.rgba(0, 0, 0, 0.45) }
+        ColumnLayout {
+            spacing: 8
+            Label {
+                text: qrPopup.link
+                font.family: "monospace"
+                Layout.alignment: Qt.AlignHCenter
+            }
+            Image {
+                objectName: "bigQr"
+                source: qrPopup.link.length > 0 ? "image://qr/" + encodeURIComponent(qrPopup.link) : ""
+                sourceSize.width: 240
+                sourceSize.height: 240
+                smooth: false
+                Layout.preferredWidth: 240
+                Layout.preferredHeight: 240
+                Layout.alignment: Qt.AlignHCenter
+                Accessible.name: qsTr("QR code of %1").arg(qrPopup.link)
+            }
+            AppButton {
+                text: qsTr("Close")
+                flat: true
+                Layout.alignment: Qt.AlignHCenter
+                onClicked: qrPopup.close()
             }
         }
     }
