@@ -136,12 +136,14 @@ Page {
             // mouse when it does.
             RowLayout {
                 Layout.fillWidth: true
-                Layout.preferredHeight: Math.max(statusMetrics.height * 2 + 4, cancelButton.implicitHeight)
+                Layout.preferredHeight: statusMetrics.height * 2 + 4
                 Label {
                     objectName: "connectStatus"
                     readonly property bool shown: page.waiting || page.client.state === ChatClient.Failed
                     visible: true
-                    text: shown ? page.client.statusText : ""
+                    // Idle, it says what to do (its place is kept anyway).
+                    text: shown ? page.client.statusText : qsTr("Pick a nick, then host a chat here or join one.")
+                    opacity: shown ? 1 : 0.6
                     color: page.client.state === ChatClient.Failed ? Material.color(Material.Red) : Material.foreground
                     wrapMode: Text.WordWrap
                     maximumLineCount: 2
@@ -158,6 +160,7 @@ Page {
                     text: qsTr("Cancel")
                     flat: true
                     visible: page.waiting
+                    Layout.maximumHeight: statusMetrics.height * 2 + 4
                     onClicked: {
                         page.waiting = false
                         page.client.leaveServer()
