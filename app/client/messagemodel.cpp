@@ -1,6 +1,7 @@
 #include "messagemodel.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QLocale>
 #include <QRegularExpression>
 #include <QSet>
@@ -27,6 +28,22 @@ QString dayText(const QDate &day)
     if (day == today.addDays(-1))
         return QObject::tr("Yesterday");
     return QLocale().toString(day, QLocale::LongFormat);
+}
+
+// A nick's pattern, compiled once: data() asks for the mention and the markup of every row it
+// draws, and compiling a pattern per call was most of that (models live on the GUI thread).
+const QRegularExpression &nickPattern(const QString &pattern)
+{
+    static QHash<QString, QRegularExpression> compiled;
+    if (compiled.size() > 64) // nicks change rarely: a bound, not a policy
+        compiled.clear();
+    auto it = compiled.find(pattern);
+    if (it == compiled.end())
+        it = compiled.insert(
+            pattern,
+            QRegularExpression(pattern, QRegularExpression::CaseInsensitiveOption
+                                            | QRegularExpression::UseUnicodePropertiesOption));
+    return *it;
 }
 
 } // namespace
@@ -207,10 +224,9 @@ bool MessageModel::mentions(const QString &text, const QString &nick)
 {
     if (nick.isEmpty())
         return false;
-    const QRegularExpression word(
-        u"(?<![\\w])@?"_s + QRegularExpression::escape(nick) + u"(?![\\w])"_s,
-        QRegularExpression::CaseInsensitiveOption | QRegularExpression::UseUnicodePropertiesOption);
-    return word.match(text).hasMatch();
+    return nickPattern(u"(?<![\\w])@?"_s + QRegularExpression::escape(nick) + u"(?![\\w])"_s)
+        .match(text)
+        .hasMatch();
 }
 
 void MessageModel::setReadMarker(qint64 seq)
@@ -249,14 +265,13 @@ QString MessageModel::linkified(const QString &text, const QString &mentionNick)
     const QString escaped = text.toHtmlEscaped();
     // A mention of the nick (itself escaped) as a word, outside the links; not right after an
     // entity's ';' or an '@' that is not its own.
-    QRegularExpression mention;
-    if (!mentionNick.isEmpty()) {
-        mention.setPattern(u"(?<![\\w@;])@?"_s
-                           + QRegularExpression::escape(mentionNick.toHtmlEscaped())
-                           + u"(?![\\w])"_s);
-        mention.setPatternOptions(QRegularExpression::CaseInsensitiveOption
-                                  | QRegularExpression::UseUnicodePropertiesOption);
-    }
+    static const QRegularExpression none;
+    const QRegularExpression &mention =
+        mentionNick.isEmpty()
+            ? none
+            : nickPattern(u"(?<![\\w@;])@?"_s
+                          + QRegularExpression::escape(mentionNick.toHtmlEscaped())
+                          + u"(?![\\w])"_s);
     const auto marked = [&](QStringView plain) {
         if (mentionNick.isEmpty())
             return plain.toString();
