@@ -79,6 +79,18 @@ const QList<Migration> &migrations()
              // cannot be banned, online or not.
              "CREATE TABLE operators(user_id TEXT PRIMARY KEY) WITHOUT ROWID",
          }},
+        {5,
+         {
+             // The search index moves to search.db, kept by a thread of its own
+             // (searchindexer.h): written here, its commits held the event loop. It is read
+             // again from the messages there. What it needs to hear of besides new messages
+             // (an edit, a deletion, a forgotten room) is a row here, written with the change.
+             "DROP TABLE IF EXISTS messages_fts",
+             "DELETE FROM meta WHERE key = 'fts_rowid'",
+             // AUTOINCREMENT: ids are never given again once the applied rows are deleted.
+             "CREATE TABLE search_changes(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+             " msg_rowid INTEGER NOT NULL)",
+         }},
     };
     return steps;
 }

@@ -27,7 +27,10 @@ struct Migration {
 // Version 2 (protocol 1.1): room events of every kind in the messages table (kind, target,
 // emoji, reaction_on), message state (edited_ts, deleted, reply_to), the reactions table.
 // Version 3 (protocol 1.1): operators' bans.
-inline constexpr int CurrentVersion = 4;
+// Version 4: operators.
+// Version 5: the search index moves to search.db (searchindexer.h); search_changes tells it
+// of edits, deletions and forgotten rooms.
+inline constexpr int CurrentVersion = 5;
 
 // Every step from an empty database to CurrentVersion, in order.
 const QList<Migration> &migrations();

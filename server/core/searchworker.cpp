@@ -1,6 +1,7 @@
 #include "searchworker.h"
 
 #include "logging.h"
+#include "searchindexer.h"
 #include "sqlstatements.h"
 #include "store.h"
 
@@ -21,20 +22,23 @@ namespace {
 // walker, not by SQL: a user in 10,000 rooms made a 10,000-value IN list, and SQLite then
 // walked the rooms instead of the matches.
 // The messages' state is the row's (an edit replaced the text; a deleted message is no longer
-// in the index).
+// in the index once it has caught up, and skipped if it has not).
 QString searchSql()
 {
-    return QStringLiteral("SELECT %1 FROM messages_fts"
-                          " CROSS JOIN messages m ON m.rowid = messages_fts.rowid"
-                          " WHERE messages_fts MATCH ? AND messages_fts.rowid <= ?"
-                          " ORDER BY messages_fts.rowid DESC")
+    return QStringLiteral("SELECT %1 FROM search.messages_fts f"
+                          " CROSS JOIN messages m ON m.rowid = f.rowid"
+                          " WHERE f.messages_fts MATCH ? AND f.rowid <= ?"
+                          " ORDER BY f.rowid DESC")
         .arg(eventColumns(QStringLiteral("m.")));
 }
 
 } // namespace
 
-SearchWorker::SearchWorker(QString databasePath, int budgetMs)
+SearchWorker::SearchWorker(QString databasePath, QString indexPath, SearchIndexer *indexer,
+                           int budgetMs)
     : m_path(std::move(databasePath))
+    , m_indexPath(std::move(indexPath))
+    , m_indexer(indexer)
     , m_budgetMs(budgetMs)
 {
     setObjectName(QStringLiteral("confab-search"));
@@ -74,9 +78,21 @@ void SearchWorker::run()
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
         db.setDatabaseName(m_path);
-        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=1000"));
+        // Not opened read-only: SQLite opens an attached database with the main one's flags,
+        // and a read-only one cannot make search.db's shared-memory file if it is missing.
+        // query_only instead: this connection never writes.
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=1000"));
         if (!db.open())
             qCCritical(lcStore) << "search connection failed:" << db.lastError().text();
+        {
+            QSqlQuery setup(db);
+            if (!setup.exec(QStringLiteral("PRAGMA query_only=1")))
+                qCCritical(lcStore) << "search connection:" << setup.lastError().text();
+            setup.prepare(QStringLiteral("ATTACH DATABASE ? AS search"));
+            setup.addBindValue(m_indexPath);
+            if (!setup.exec())
+                qCCritical(lcStore) << "search index cannot be read:" << setup.lastError().text();
+        }
         bool ready = false;
         QSqlQuery query = sql::prepare(db, searchSql(), &ready);
         QSqlQuery reactions = sql::prepare(db, QStringLiteral("SELECT emoji, user_id FROM"
@@ -101,6 +117,8 @@ void SearchWorker::run()
                     m_turns.push_back(lane); // its next search after every other lane's
             }
             QList<ChatMessage> found;
+            if (m_indexer && !m_indexer->waitFor(request.maxRowid, request.maxChange, IndexWaitMs))
+                qCWarning(lcStore) << "search: the index is behind; answered from what it has";
             if (ready) {
                 found = search(query, request);
                 addReactions(reactions, found);
@@ -141,8 +159,11 @@ QList<ChatMessage> SearchWorker::search(QSqlQuery &query, const SearchRequest &r
     qint64 examined = 0;
     while (found.size() < request.limit && query.next()) {
         ++examined;
-        if (request.rooms.contains(query.value(0).toString()))
-            found.append(messageFromRow(query));
+        if (request.rooms.contains(query.value(0).toString())) {
+            ChatMessage m = messageFromRow(query);
+            if (!m.deleted && m.isMessage())
+                found.append(std::move(m));
+        }
         if (clock.hasExpired(m_budgetMs) || m_stopping) {
             qCDebug(lcStore) << "search stopped after" << clock.elapsed() << "ms," << examined
                              << "matches examined," << found.size() << "found";

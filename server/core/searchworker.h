@@ -23,6 +23,8 @@ class QSqlQuery;
 
 namespace confab {
 
+class SearchIndexer;
+
 struct SearchRequest {
     quint64 ticket = 0;
     QString lane;
@@ -32,14 +34,19 @@ struct SearchRequest {
     // The newest message the search may find: the store's newest when the search was asked.
     // Messages stored while it waits for its turn do not change its answer.
     qint64 maxRowid = 0;
+    // The newest change (edit, deletion) the index must have applied before the search runs.
+    qint64 maxChange = 0;
 };
 
 class SearchWorker : public QThread
 {
     Q_OBJECT
 public:
-    // budgetMs bounds the time one search spends walking matches (see run()).
-    SearchWorker(QString databasePath, int budgetMs);
+    // budgetMs bounds the time one search spends walking matches (see run()). The index is
+    // search.db (indexPath), kept by `indexer`, which a search waits for (at most IndexWaitMs:
+    // then it answers from what the index has).
+    SearchWorker(QString databasePath, QString indexPath, SearchIndexer *indexer, int budgetMs);
+    static constexpr int IndexWaitMs = 5000;
     ~SearchWorker() override; // drops what is queued, stops and joins
 
     // From the creating thread.
@@ -58,6 +65,8 @@ private:
     static void addReactions(QSqlQuery &reactions, QList<protocol::ChatMessage> &found);
 
     const QString m_path;
+    const QString m_indexPath;
+    SearchIndexer *const m_indexer;
     const int m_budgetMs;
     QMutex m_mutex;
     QWaitCondition m_wake;

@@ -2,11 +2,13 @@
 
 #include "logging.h"
 #include "schema.h"
+#include "searchindexer.h"
 #include "searchworker.h"
 #include "sqlstatements.h"
 #include "walcheckpointer.h"
 
 #include <QDir>
+#include <QFile>
 #include <QScopeGuard>
 #include <QSqlError>
 #include <QTimer>
@@ -59,11 +61,6 @@ Store::Store(QObject *parent)
     : Storage(parent)
     , m_connectionName(QStringLiteral("confab-store-") + QUuid::createUuid().toString())
 {
-    m_indexTimer.setSingleShot(true);
-    m_indexTimer.setInterval(IndexDelayMs);
-    connect(&m_indexTimer, &QTimer::timeout, this, &Store::indexSome);
-    m_purgeTimer.setSingleShot(true);
-    connect(&m_purgeTimer, &QTimer::timeout, this, &Store::purgeSome);
     connect(&m_optimizeTimer, &QTimer::timeout, this, &Store::optimize);
 }
 
@@ -72,44 +69,32 @@ Store::~Store()
     close();
 }
 
-void Store::indexSome()
-{
-    indexRows(IndexBatchRows);
-    if (!m_unindexed.empty())
-        m_indexTimer.start(0); // the rest after whatever else is waiting
-}
-
 void Store::indexPending()
 {
-    indexRows(m_unindexed.size());
+    commit();
+    if (m_indexer && !m_indexer->waitFor(m_lastRowid, m_lastChange, 60000))
+        qCWarning(lcStore) << "the search index did not catch up in 60 s";
 }
 
-void Store::indexRows(size_t limit)
+bool Store::purging() const
 {
-    m_indexTimer.stop();
-    if (m_unindexed.empty() || !m_db.isOpen())
-        return;
-    commit(); // the index's transaction is its own (its position is kept only once committed)
-    const size_t count = std::min(limit, m_unindexed.size());
-    // One transaction for many rows: FTS5 then writes few, larger segments.
-    m_db.transaction();
-    qint64 last = m_indexedRowid;
-    for (size_t i = 0; i < count; ++i) {
-        const auto &[rowid, text] = m_unindexed[i];
-        m_indexMessage->bindValue(0, rowid);
-        m_indexMessage->bindValue(1, text);
-        if (exec(*m_indexMessage, "index message"))
-            last = std::max(last, rowid);
-    }
-    m_markIndexed->bindValue(0, QString::number(last));
-    exec(*m_markIndexed, "index position");
-    if (m_db.commit()) {
-        m_indexedRowid = last;
-        m_unindexed.erase(m_unindexed.begin(), m_unindexed.begin() + qsizetype(count));
-    } else {
-        qCCritical(lcStore) << "indexing failed:" << m_db.lastError().text();
-        m_db.rollback();
-    }
+    return m_indexer && m_indexer->purging();
+}
+
+qint64 Store::lastPurgeMs() const
+{
+    return m_indexer ? m_indexer->lastPurgeMs() : 0;
+}
+
+int Store::purgeDueInMs() const
+{
+    return m_indexer ? m_indexer->purgeDueInMs() : -1;
+}
+
+void Store::setPurgeClockForTests(std::function<qint64()> clock)
+{
+    if (m_indexer)
+        m_indexer->setPurgeClockForTests(std::move(clock));
 }
 
 std::optional<QString> Store::open(const QString &dataDir)
@@ -164,25 +149,28 @@ std::optional<QString> Store::open(const QString &dataDir)
     sql::run(purge, QStringLiteral("DELETE FROM rooms WHERE topic = '' AND NOT EXISTS"
                                    " (SELECT 1 FROM messages m WHERE m.room = rooms.name)"));
 
-    m_indexMessage = std::make_unique<QSqlQuery>(
-        prepare(QStringLiteral("INSERT INTO messages_fts(rowid, text) VALUES (?, ?)")));
-    m_markIndexed = std::make_unique<QSqlQuery>(
-        prepare(QStringLiteral("UPDATE meta SET value = ? WHERE key = 'fts_rowid'")));
-    // Index what a crash left unindexed (messages are durable; the index catches up).
+    // The search index, derived data in a file of its own: a new one when it cannot be used
+    // (it is read again from the messages, on the index's thread).
+    const QString indexPath = QDir(dataDir).filePath(QStringLiteral("search.db"));
+    if (auto error = SearchIndexer::createIndex(indexPath)) {
+        qCWarning(lcStore) << "the search index" << indexPath << "cannot be used (" << *error
+                           << "): starting a new one";
+        for (const char *suffix : {"", "-wal", "-shm"})
+            QFile::remove(indexPath + QLatin1String(suffix));
+        if (auto again = SearchIndexer::createIndex(indexPath))
+            return QStringLiteral("cannot create the search index '%1': %2").arg(indexPath, *again);
+    }
     {
         QSqlQuery q(m_db);
-        sql::run(q, QStringLiteral("SELECT CAST(value AS INTEGER) FROM meta WHERE key ="
-                                   " 'fts_rowid'"));
-        m_indexedRowid = q.next() ? q.value(0).toLongLong() : 0;
-        // Messages only (events are not searched), and no deleted one.
-        QSqlQuery rows = prepare(QStringLiteral("SELECT rowid, text FROM messages WHERE rowid > ?"
-                                                " AND kind = 0 AND deleted = 0 ORDER BY rowid"));
-        rows.addBindValue(m_indexedRowid);
-        if (exec(rows, "unindexed messages")) {
-            while (rows.next())
-                m_unindexed.push_back({rows.value(0).toLongLong(), rows.value(1).toString()});
-        }
-        indexPending();
+        m_lastRowid =
+            sql::run(q, QStringLiteral("SELECT COALESCE(MAX(rowid), 0) FROM messages")) && q.next()
+                ? q.value(0).toLongLong()
+                : 0;
+        m_lastChange =
+            sql::run(q, QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM search_changes"))
+                    && q.next()
+                ? q.value(0).toLongLong()
+                : 0;
     }
     m_insertMessage = std::make_unique<QSqlQuery>(
         prepare(QStringLiteral("INSERT INTO messages(room, seq, id, user_id, nick, text, ts,"
@@ -215,7 +203,10 @@ std::optional<QString> Store::open(const QString &dataDir)
     // Normal priority: at SCHED_IDLE it starved on a saturated core, the WAL grew and durable
     // publishes fell 13%.
     m_checkpointer->start();
-    m_searcher = std::make_unique<SearchWorker>(m_db.databaseName(), SearchBudgetMs);
+    m_indexer = std::make_unique<SearchIndexer>(m_db.databaseName(), indexPath);
+    m_indexer->start();
+    m_searcher = std::make_unique<SearchWorker>(m_db.databaseName(), indexPath, m_indexer.get(),
+                                                SearchBudgetMs);
     connect(m_searcher.get(), &SearchWorker::finished, this, &Store::searchFinished);
     m_searcher->start();
     qCInfo(lcStore) << "opened" << m_db.databaseName();
@@ -227,14 +218,11 @@ void Store::close()
     if (!m_db.isValid())
         return;
     commit();
-    indexPending();
-    if (m_purgeOwed || m_purging) { // what deletions left in the index goes before we do
-        while (!purgeStep(PurgePages * 16)) {
-        }
-    }
     m_optimizeTimer.stop();
     optimize();
-    m_searcher.reset();     // stops its thread; searches not yet answered never will be
+    m_searcher.reset(); // stops its thread; searches not yet answered never will be
+    // Stops its thread once the index has everything and what deletions left in it is purged.
+    m_indexer.reset();
     m_checkpointer.reset(); // stops its thread
     // Leave a database that needs no WAL: everything copied back, the log emptied.
     QSqlQuery(m_db).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
@@ -246,8 +234,6 @@ void Store::close()
     m_deleteRoom.reset();
     m_saveUser.reset();
     m_saveRead.reset();
-    m_indexMessage.reset();
-    m_markIndexed.reset();
     m_db.close();
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(m_connectionName);
@@ -314,8 +300,9 @@ void Store::commit()
         m_db.rollback();
     }
     m_writesInTransaction = 0;
-    if (!m_unindexed.empty() && !m_indexTimer.isActive())
-        m_indexTimer.start(IndexDelayMs);
+    if (m_indexNews && m_indexer)
+        m_indexer->nudge();
+    m_indexNews = false;
     Q_EMIT committed();
 }
 
@@ -363,8 +350,10 @@ void Store::appendMessage(const ChatMessage &m, const QString &clientId)
         m_insertMessage->bindValue(5, m.text);
         m_insertMessage->bindValue(6, m.ts);
         m_insertMessage->bindValue(7, clientId.isEmpty() ? QVariant() : QVariant(clientId));
-        if (exec(*m_insertMessage, "insert message"))
-            m_unindexed.push_back({m_insertMessage->lastInsertId().toLongLong(), m.text});
+        if (exec(*m_insertMessage, "insert message")) {
+            m_lastRowid = m_insertMessage->lastInsertId().toLongLong();
+            m_indexNews = true;
+        }
     });
 }
 
@@ -425,14 +414,14 @@ QList<ChatMessage> Store::latest(const QString &room, qint64 afterSeq, qint64 be
 void Store::startSearch(quint64 ticket, const QString &lane, QSet<QString> rooms, QStringList words,
                         int limit)
 {
-    commit();
-    indexPending();    // a message is searchable as soon as its sender has its copy
+    commit();          // the index's thread reads what is committed
     if (!m_searcher) { // not open: nothing to find, answered all the same
         QMetaObject::invokeMethod(
             this, [this, ticket] { Q_EMIT searchFinished(ticket, {}); }, Qt::QueuedConnection);
         return;
     }
-    m_searcher->post({ticket, lane, std::move(rooms), std::move(words), limit, m_indexedRowid});
+    m_searcher->post(
+        {ticket, lane, std::move(rooms), std::move(words), limit, m_lastRowid, m_lastChange});
 }
 
 std::optional<StoredUser> Store::userForToken(const QString &tokenHash)

@@ -1,5 +1,6 @@
 // Durable state in SQLite (WAL): messages with their per-room seq, room epochs and topics,
-// token-to-user ids, read positions, and an FTS5 index for search.
+// token-to-user ids, read positions; the FTS5 index for search lives in search.db, kept by a
+// thread of its own (searchindexer.h).
 //
 // Writes are grouped: those of an event-loop turn run inside one transaction, opened by the
 // first, and committed at the end of the turn (commit()), so durability does not cap
@@ -34,6 +35,7 @@ QString eventColumns(const QString &prefix = QString());
 // reactions, which are rows of their own), or an edit, deletion or reaction.
 protocol::ChatMessage messageFromRow(const QSqlQuery &row);
 
+class SearchIndexer;
 class SearchWorker;
 class WalCheckpointer;
 
@@ -76,8 +78,9 @@ public:
                                         int limit);
     // Starts a search for messages in `rooms` matching every word (each as a prefix), newest
     // first, of at most `limit`. It runs on the search thread (searchworker.h) and sees the
-    // store as it is now: everything queued is committed and indexed first, so a message is
-    // searchable as soon as its sender has its copy. searchFinished() answers, later, in the
+    // store as it is now: everything queued is committed, and the search waits there for the
+    // index to take it in, so a message is searchable as soon as its sender has its copy
+    // (without the event loop waiting for the index). searchFinished() answers, later, in the
     // order the searches were started.
     void startSearch(quint64 ticket, const QString &lane, QSet<QString> rooms, QStringList words,
                      int limit) override;
@@ -144,21 +147,18 @@ public:
 public Q_SLOTS:
     // Writes everything queued in one transaction. Cheap when nothing is queued.
     void commit() override;
-    // Writes the search index for messages committed since the last call (also done on a timer,
-    // before every search, and on close).
+    // Commits, then waits until the search index (searchindexer.h, a thread of its own) holds
+    // everything committed. For tests and tools: the server itself never waits for the index.
     void indexPending();
-    // Rewrites the search index without what deletions removed from it (store_events.cpp):
-    // FTS5 keeps a deleted text's terms in its older segments until they are merged. Runs in
-    // steps on a timer after deletions (spaced by what the last purge cost: schedulePurge), and
-    // to the end on close. True when nothing is left.
-    bool purgeStep(int pages);
-    // For tests: whether a purge is under way, what the last one took, and in how long the
-    // next one is due (-1: none is).
-    bool purging() const { return m_purging; }
-    qint64 lastPurgeMs() const { return m_lastPurgeMs; }
-    int purgeDueInMs() const { return m_purgeTimer.isActive() ? m_purgeTimer.remainingTime() : -1; }
-    // The clock a purge's cost is measured on (ms), for a test that makes purges expensive.
-    void setPurgeClockForTests(std::function<qint64()> clock) { m_purgeClock = std::move(clock); }
+
+public:
+    // The search index's purges (searchindexer.h), for tests: whether one is under way, what
+    // the last one took, in how long the next is due (-1: none is), and the clock their cost is
+    // measured on (ms; called on the index's thread).
+    bool purging() const;
+    qint64 lastPurgeMs() const;
+    int purgeDueInMs() const;
+    void setPurgeClockForTests(std::function<qint64()> clock);
 
 private:
     // Runs a write now, inside the turn's transaction (opened by the first write of a turn,
@@ -190,13 +190,13 @@ private:
     // Queues the write of an event the checks admitted, with what it does to its target.
     void writeEvent(const protocol::ChatMessage &event, const QString &clientId,
                     const Target &target);
-    // The index entry of a message: replaced by `text`, or removed when `text` is empty.
-    void reindex(const Target &target, const QString &text);
+    // The message at this rowid changed (edited, deleted, forgotten): the search index takes
+    // it in again (a row of search_changes, in the same transaction as the change).
+    void noteChange(qint64 rowid);
     // Adds the reactions to the live messages of a list of one room's events.
     void attachReactions(QList<protocol::ChatMessage> &events);
     // 1.1 unread: messages above `read` that are not deleted.
     qint64 unreadAbove(const QString &room, qint64 read, qint64 lastSeq);
-    void schedulePurge();
     // PRAGMA optimize: fresh statistics for the query planner, a while after opening, then
     // hourly, and on close (SQLite's advice for long-lived connections). The plans that must
     // not depend on statistics do not (tst_queryplans); the others get better with them.
@@ -205,48 +205,27 @@ private:
     static constexpr int OptimizeIntervalMs = 60 * 60 * 1000;
     QTimer m_optimizeTimer;
     QHash<QString, QSqlQuery> m_cached;
-    void purgeSome();
 
     QString m_connectionName;
     std::unique_ptr<WalCheckpointer> m_checkpointer;
+    std::unique_ptr<SearchIndexer> m_indexer;
     std::unique_ptr<SearchWorker> m_searcher;
     QSqlDatabase m_db;
     int m_schemaVersion = 0;
     bool m_inTransaction = false; // writes since the last commit (one transaction, open)
     int m_writesInTransaction = 0;
-    // Index every 50 ms, at most 128 rows per event-loop turn: each batch then holds the loop
-    // for about a millisecond instead of several (p99 latency at 1,000 msgs/s in 100 rooms).
-    static constexpr int IndexDelayMs = 50;
     static constexpr int CheckpointIntervalMs = 1000;
-    static constexpr size_t IndexBatchRows = 128;
-    void indexSome();
-    void indexRows(size_t limit);
-    QTimer m_indexTimer;
-    std::vector<std::pair<qint64, QString>> m_unindexed; // rowid, text
-    qint64 m_indexedRowid = 0;
+    // What the search index must have taken in for a search asked now: the newest rowid and
+    // search_changes id written (committed before the search is posted).
+    qint64 m_lastRowid = 0;
+    qint64 m_lastChange = 0;
+    qint64 m_trimmedChange = 0; // search_changes rows up to here are deleted
+    bool m_indexNews = false;   // this transaction wrote something the index takes in
     std::unique_ptr<QSqlQuery> m_insertMessage, m_saveRoom, m_deleteRoom, m_saveUser, m_saveRead;
-    std::unique_ptr<QSqlQuery> m_indexMessage, m_markIndexed;
     // 1.1: an event, or a message with reply_to (a plain message keeps m_insertMessage: the hot
     // path binds what it always bound).
     std::unique_ptr<QSqlQuery> m_insertEvent, m_findTarget;
-    bool m_anyReactions = false; // else history skips the reactions look-up
-    // Deletions since the last purge of the index; the purge runs PurgeDelayMs after the first
-    // (deletions close together share it), PurgePages pages at a time. It rewrites the whole
-    // index: measured on a 100,000-message index (3,825 pages), 71 steps of 16 pages, about
-    // 3 ms each and 210-280 ms in all on the shared, loaded machine (64-page steps held the loop
-    // up to 75 ms).
-    static constexpr int PurgeDelayMs = 2000;
-    static constexpr int PurgePages = 16;
-    static constexpr qint64 PurgeDutyFactor = 20;
-    static constexpr qint64 MaxPurgeSpacingMs = 10 * 60 * 1000;
-    bool m_purgeOwed = false;
-    bool m_purging = false;      // a purge is under way (steps on the timer)
-    qint64 m_purgeSpentMs = 0;   // the steps of the purge under way
-    qint64 m_lastPurgeMs = 0;    // the steps of the last purge, in all
-    qint64 m_lastPurgeEndMs = 0; // on purgeClockMs()
-    qint64 purgeClockMs() const;
-    std::function<qint64()> m_purgeClock; // unset: the wall clock
-    QTimer m_purgeTimer;
+    bool m_anyReactions = false;     // else history skips the reactions look-up
     std::function<qint64()> m_clock; // unset: the wall clock
 };
 

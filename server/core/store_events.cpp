@@ -7,12 +7,14 @@
 // next event's checks commit this one first.
 //
 // A deletion erases: the message's text and its edits' texts are blanked, its reactions and
-// their emoji removed, its text removed from the FTS index in the same transaction, and with
-// PRAGMA secure_delete what SQLite frees is zeroed. FTS5 still keeps a removed text's terms in
-// its older segments until they are merged (SQLite 3.40 has no fts5 secure-delete), so a purge
-// merges the index into one segment after deletions, in small steps on the event loop.
+// their emoji removed, and with PRAGMA secure_delete what SQLite frees is zeroed. The search
+// index (search.db, searchindexer.h) drops the text a moment later, from a search_changes row
+// written in the same transaction, and then purges its old segments (FTS5 keeps a removed
+// text's terms in them until they are merged; SQLite 3.40 has no fts5 secure-delete). A
+// search never shows a deleted text meanwhile: it reads each found message's current row.
 #include "logging.h"
 #include "room.h"
+#include "searchindexer.h"
 #include "sqlstatements.h"
 #include "store.h"
 
@@ -122,8 +124,9 @@ void Store::writeEvent(const ChatMessage &e, const QString &clientId, const Targ
         insert.bindValue(12, orNull(e.replyTo.has_value(), e.replyTo.value_or(0)));
         if (!exec(insert, "insert event"))
             return;
+        m_lastRowid = insert.lastInsertId().toLongLong();
         if (e.isMessage()) // a message with reply_to
-            return m_unindexed.push_back({insert.lastInsertId().toLongLong(), e.text});
+            return void(m_indexNews = true);
         const auto run = [this](const QString &sql, const QVariantList &values) {
             QSqlQuery &q = cached(sql);
             for (const QVariant &v : values)
@@ -134,7 +137,7 @@ void Store::writeEvent(const ChatMessage &e, const QString &clientId, const Targ
         case Kind::Edit:
             run(QStringLiteral("UPDATE messages SET text = ?, edited_ts = ? WHERE rowid = ?"),
                 {e.text, e.ts, target.rowid});
-            reindex(target, e.text);
+            noteChange(target.rowid);
             break;
         case Kind::Delete:
             run(QStringLiteral("UPDATE messages SET text = '', deleted = 1, edited_ts = NULL"
@@ -148,8 +151,7 @@ void Store::writeEvent(const ChatMessage &e, const QString &clientId, const Targ
                 {e.room, e.target});
             run(QStringLiteral("DELETE FROM reactions WHERE room = ? AND seq = ?"),
                 {e.room, e.target});
-            reindex(target, QString());
-            schedulePurge();
+            noteChange(target.rowid);
             break;
         case Kind::Reaction:
             if (e.on) {
@@ -169,31 +171,22 @@ void Store::writeEvent(const ChatMessage &e, const QString &clientId, const Targ
     });
 }
 
-void Store::reindex(const Target &target, const QString &text)
+void Store::noteChange(qint64 rowid)
 {
-    if (target.rowid > m_indexedRowid) { // not indexed yet: the batch indexes the new text
-        const auto it = std::find_if(m_unindexed.begin(), m_unindexed.end(),
-                                     [&](const auto &row) { return row.first == target.rowid; });
-        if (it == m_unindexed.end())
-            return;
-        if (text.isEmpty())
-            m_unindexed.erase(it);
-        else
-            it->second = text;
-        return;
+    // What the index has applied is of no use any more (a few rows at most, deleted in passing).
+    const qint64 applied = m_indexer ? m_indexer->appliedChange() : 0;
+    if (applied > m_trimmedChange) {
+        QSqlQuery &trim = cached(QStringLiteral("DELETE FROM search_changes WHERE id <= ?"));
+        trim.addBindValue(applied);
+        exec(trim, "search changes");
+        m_trimmedChange = applied;
     }
-    // External content: FTS5 removes an entry given the text it indexed, which is the row's
-    // text before this write.
-    QSqlQuery &q = cached(QStringLiteral("INSERT INTO messages_fts(messages_fts, rowid, text)"
-                                         " VALUES ('delete', ?, ?)"));
-    q.addBindValue(target.rowid);
-    q.addBindValue(target.text);
-    exec(q, "unindex message");
-    if (text.isEmpty())
-        return;
-    m_indexMessage->bindValue(0, target.rowid);
-    m_indexMessage->bindValue(1, text);
-    exec(*m_indexMessage, "reindex message");
+    QSqlQuery &q = cached(QStringLiteral("INSERT INTO search_changes(msg_rowid) VALUES (?)"));
+    q.addBindValue(rowid);
+    if (exec(q, "search change")) {
+        m_lastChange = q.lastInsertId().toLongLong();
+        m_indexNews = true;
+    }
 }
 
 void Store::attachReactions(QList<ChatMessage> &events)
@@ -238,84 +231,35 @@ qint64 Store::unreadAbove(const QString &room, qint64 read, qint64 lastSeq)
 
 void Store::forgetRoom(const QString &name)
 {
-    commit();
-    indexPending(); // then the index holds exactly the room's live messages, with their texts
     write([&] {
         const auto run = [this, &name](const QString &sql) {
             QSqlQuery q = prepare(sql);
             q.addBindValue(name);
             exec(q, "forget room");
         };
-        // External content: FTS5 removes an entry given the text it indexed.
-        run(QStringLiteral("INSERT INTO messages_fts(messages_fts, rowid, text) SELECT 'delete',"
-                           " rowid, text FROM messages WHERE room = ? AND kind = 0 AND"
-                           " deleted = 0"));
+        // Each of its messages leaves the index (searchindexer.h).
+        run(QStringLiteral("INSERT INTO search_changes(msg_rowid) SELECT rowid FROM messages"
+                           " WHERE room = ? AND kind = 0 ORDER BY rowid"));
         run(QStringLiteral("DELETE FROM messages WHERE room = ?"));
         run(QStringLiteral("DELETE FROM reactions WHERE room = ?"));
+        QSqlQuery q(m_db);
+        const qint64 newest =
+            sql::run(q, QStringLiteral("SELECT COALESCE(MAX(rowid), 0) FROM messages")) && q.next()
+                ? q.value(0).toLongLong()
+                : 0;
+        if (newest < m_lastRowid) {
+            // The newest rows went: SQLite gives their rowids again, below where the index
+            // has read. A mark tells it to read again from here.
+            noteChange(-1 - newest);
+            m_lastRowid = newest;
+        }
+        m_lastChange = sql::run(q, QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM"
+                                                  " search_changes"))
+                               && q.next()
+                           ? q.value(0).toLongLong()
+                           : m_lastChange;
+        m_indexNews = true;
     });
-    schedulePurge();
-}
-
-void Store::schedulePurge()
-{
-    m_purgeOwed = true;
-    if (m_purgeTimer.isActive())
-        return; // deletions close together share one purge
-    // A purge rewrites the whole index, so its cost grows with the history: the next one
-    // waits PurgeDutyFactor times as long as the last one took, keeping purges under about 5 %
-    // of the loop in a chat of millions of messages (a steady stream of deletions purged
-    // nonstop before). In a small chat that is the usual 2 s.
-    const qint64 sinceLast = m_lastPurgeEndMs ? purgeClockMs() - m_lastPurgeEndMs : 0;
-    const qint64 spacing = m_lastPurgeMs * PurgeDutyFactor - sinceLast;
-    m_purgeTimer.start(int(std::clamp<qint64>(spacing, PurgeDelayMs, MaxPurgeSpacingMs)));
-}
-
-qint64 Store::purgeClockMs() const
-{
-    if (m_purgeClock)
-        return m_purgeClock();
-    return QDateTime::currentMSecsSinceEpoch(); // coarse is enough: purges take milliseconds
-}
-
-void Store::purgeSome()
-{
-    if (!m_purging) {
-        m_purging = true;
-        m_purgeSpentMs = 0;
-        m_purgeOwed = false; // the deletions so far are this purge's (later ones: owed again)
-    }
-    const qint64 started = purgeClockMs();
-    const bool done = purgeStep(PurgePages);
-    m_purgeSpentMs += purgeClockMs() - started;
-    if (!done)
-        return m_purgeTimer.start(0); // the next step after whatever else is waiting
-    m_purging = false;
-    m_lastPurgeMs = m_purgeSpentMs;
-    m_lastPurgeEndMs = purgeClockMs();
-    if (m_purgeOwed) // deletions during this purge: another, spaced
-        schedulePurge();
-}
-
-bool Store::purgeStep(int pages)
-{
-    if (!m_db.isOpen())
-        return true;
-    commit();
-    // 'merge' with a negative page count merges any segments, about that many pages per call;
-    // once the index is one segment, the removed entries are gone with the old ones. A call that
-    // changes fewer than two rows found nothing left to merge (FTS5's documented test).
-    QSqlQuery q(m_db);
-    const auto changes = [&q] {
-        return sql::run(q, QStringLiteral("SELECT total_changes()")) && q.next()
-                   ? q.value(0).toLongLong()
-                   : 0;
-    };
-    const qint64 before = changes();
-    q = prepare(QStringLiteral("INSERT INTO messages_fts(messages_fts, rank) VALUES ('merge', ?)"));
-    q.addBindValue(-pages);
-    if (!exec(q, "index purge"))
-        return true;
-    return changes() - before < 2;
 }
 
 } // namespace confab

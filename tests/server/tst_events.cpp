@@ -527,12 +527,18 @@ private Q_SLOTS:
         p.server.stop();
         const QString dir = p.server.dataDir();
         const QByteArray db = fileBytes(QDir(dir).filePath("confab.db"));
+        // The search index (search.db, written by a thread of its own) had the texts too.
+        const QByteArray index = fileBytes(QDir(dir).filePath("search.db"));
+        QVERIFY(index.contains("filler")); // the check can see its text
+        QVERIFY(!QFile::exists(QDir(dir).filePath("search.db-wal"))
+                || fileBytes(QDir(dir).filePath("search.db-wal")).isEmpty());
         QVERIFY(db.size() > 0);
         QVERIFY(db.contains("filler message number 59")); // the check can see text
         QVERIFY(db.contains("nothing"));
         for (const QByteArray &gone :
              {secret, secretEdit, QByteArray("🫢"), QByteArray("ultraviolet umbrella 0042")}) {
             QVERIFY2(!db.contains(gone), gone.constData());
+            QVERIFY2(!index.contains(gone), gone.constData());
             QVERIFY2(!fileBytes(QDir(dir).filePath("confab.db-wal")).contains(gone),
                      gone.constData());
         }

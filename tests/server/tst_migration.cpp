@@ -8,6 +8,7 @@
 #include "testserver.h"
 
 #include <QCryptographicHash>
+#include <QFile>
 #include <QJsonArray>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -113,6 +114,11 @@ private Q_SLOTS:
                  QString::number(schema::CurrentVersion));
         QCOMPARE(scalar(server.dataDir(), "SELECT COUNT(*) FROM messages"),
                  QString::number(OldMessages + 1));
+        // Version 5: the search index left confab.db for search.db (searchindexer.h), which is
+        // read again from the messages.
+        QCOMPARE(scalar(server.dataDir(),
+                        "SELECT COUNT(*) FROM main.sqlite_master WHERE name LIKE 'messages_fts%'"),
+                 "0");
 
         TestClient alice;
         QVERIFY(alice.open(server.port()));
@@ -191,6 +197,27 @@ private Q_SLOTS:
         QCOMPARE(four["text"].toString(), "");
         QCOMPARE(scalar(server.dataDir(), "SELECT COUNT(*) FROM messages WHERE kind = 0"),
                  QString::number(OldMessages + 2));
+        const auto searchAgain = [&](TestClient &c, const QString &q) {
+            return c.request({{"type", "search"}, {"q", q}, {"limit", 100}})["messages"]
+                .toArray()
+                .size();
+        };
+        QCOMPARE(searchAgain(again, "even"), OldMessages / 2 - 2);
+        QCOMPARE(searchAgain(again, "renovated"), 1);
+
+        // The index is derived data: lost, it is made again from the messages, with every
+        // edit and deletion as they are now.
+        server.stop();
+        for (const char *file : {"/search.db", "/search.db-wal", "/search.db-shm"})
+            QFile::remove(server.dataDir() + QLatin1String(file));
+        QVERIFY(server.start());
+        TestClient third;
+        QVERIFY(third.open(server.port()));
+        third.hello("alice", {{"token", aliceToken}});
+        third.join("general");
+        QCOMPARE(searchAgain(third, "even"), OldMessages / 2 - 2);
+        QCOMPARE(searchAgain(third, "renovated"), 1);
+        QCOMPARE(searchAgain(third, "odd"), OldMessages / 2);
     }
 };
 

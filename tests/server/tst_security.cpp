@@ -332,7 +332,9 @@ private Q_SLOTS:
         server.setProcessChannelMode(QProcess::MergedChannels);
         server.start(QStringLiteral("bash"),
                      {"-c",
-                      "ulimit -n 40 && exec \"$0\" --bind 127.0.0.1 --port 0 --data-dir \"$1\"",
+                      // 64: the server's own take about 30 (SQLite's three databases on four
+                      // threads among them), so a few are left for clients.
+                      "ulimit -n 64 && exec \"$0\" --bind 127.0.0.1 --port 0 --data-dir \"$1\"",
                       QStringLiteral(CONFAB_SERVER_BINARY), dir.path()});
         quint16 port = 0;
         QByteArray output;
@@ -347,7 +349,7 @@ private Q_SLOTS:
             },
             waitMs()));
         std::vector<std::unique_ptr<QTcpSocket>> crowd;
-        for (int i = 0; i < 60; ++i) {
+        for (int i = 0; i < 100; ++i) {
             crowd.push_back(std::make_unique<QTcpSocket>());
             crowd.back()->connectToHost(QHostAddress::LocalHost, port);
         }
@@ -363,26 +365,42 @@ private Q_SLOTS:
             QDir(QStringLiteral("/proc/%1/fd").arg(server.processId()))
                 .entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::System)
                 .size();
-        QVERIFY2(open > 0 && open <= 40 - 8,
-                 qPrintable(QStringLiteral("%1 of 40 descriptors open").arg(open)));
+        QVERIFY2(open > 0 && open <= 64 - 8,
+                 qPrintable(QStringLiteral("%1 of 64 descriptors open").arg(open)));
         crowd.clear(); // descriptors come back; the server accepts again by itself
-        QTcpSocket probe;
-        probe.connectToHost(QHostAddress::LocalHost, port);
-        // (Once seen refused at once in CI: say what the server said and whether it still runs.)
-        QVERIFY2(probe.waitForConnected(waitMs()),
-                 qPrintable(
-                     QStringLiteral("port %1, server %2, %3; its output: %4")
-                         .arg(port)
-                         .arg(server.state() == QProcess::Running ? "running" : "gone")
-                         .arg(probe.errorString(), QString::fromUtf8(output + server.readAll()))));
-        probe.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        // The crowd's closed connections still wait in the listen backlog, and while the server
+        // drains them it may close a waiting one to tell it "full" (outOfDescriptors): a client
+        // whose connection ends without an answer tries again, as a browser would.
         QByteArray answer;
-        QVERIFY(QTest::qWaitFor(
-            [&] {
-                answer += probe.readAll();
-                return answer.contains("\r\n\r\n");
-            },
-            waitMs()));
+        QString lastError;
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         QTcpSocket probe;
+                         probe.connectToHost(QHostAddress::LocalHost, port);
+                         if (!probe.waitForConnected(2000)) {
+                             lastError = probe.errorString();
+                             return false;
+                         }
+                         probe.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+                         answer.clear();
+                         (void)QTest::qWaitFor(
+                             [&] {
+                                 answer += probe.readAll();
+                                 return answer.contains("\r\n\r\n")
+                                        || probe.state() != QAbstractSocket::ConnectedState;
+                             },
+                             2000);
+                         answer += probe.readAll();
+                         lastError = probe.errorString();
+                         return answer.contains("\r\n\r\n");
+                     },
+                     waitMs()),
+                 // (Once seen refused at once in CI: say what the server said and whether it
+                 // still runs.)
+                 qPrintable(QStringLiteral("port %1, server %2, %3; its output: %4")
+                                .arg(port)
+                                .arg(server.state() == QProcess::Running ? "running" : "gone")
+                                .arg(lastError, QString::fromUtf8(output + server.readAll()))));
         QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
         server.terminate();
         QVERIFY(server.waitForFinished(waitMs()));

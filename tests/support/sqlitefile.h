@@ -2,6 +2,7 @@
 // a history, reading what the server left), for the tests of the SQLite store.
 #pragma once
 
+#include <QFile>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -11,8 +12,9 @@
 
 namespace confab::test {
 
-// Runs statements on <dir>/confab.db with a connection of its own; each query's rows are given
-// to `row` (may be empty). Empty on success, else the error.
+// Runs statements on <dir>/confab.db with a connection of its own, with the search index
+// (<dir>/search.db) attached as `search` as the server's search does; each query's rows are
+// given to `row` (may be empty). Empty on success, else the error.
 inline QString onDatabase(const QString &dir, const QStringList &statements,
                           const std::function<void(const QString &, const QSqlQuery &)> &row = {})
 {
@@ -23,6 +25,13 @@ inline QString onDatabase(const QString &dir, const QStringList &statements,
         db.setDatabaseName(dir + QStringLiteral("/confab.db"));
         if (!db.open())
             return db.lastError().text();
+        if (QFile::exists(dir + QStringLiteral("/search.db"))) {
+            QSqlQuery attach(db);
+            attach.prepare(QStringLiteral("ATTACH DATABASE ? AS search"));
+            attach.addBindValue(dir + QStringLiteral("/search.db"));
+            if (!attach.exec())
+                return attach.lastError().text();
+        }
         for (const QString &statement : statements) {
             QSqlQuery q(db);
             if (!q.prepare(statement)) {
