@@ -216,9 +216,9 @@ void SearchIndexer::run()
         c.remove = prepareIndex("DELETE FROM messages_fts WHERE rowid = ?");
         c.setMeta = prepareIndex("UPDATE meta SET value = ? WHERE key = ?");
         QSqlQuery meta = prepareIndex("SELECT value FROM meta WHERE key = ?");
-        meta.addBindValue(QStringLiteral("indexed_rowid"));
+        meta.bindValue(0, QStringLiteral("indexed_rowid"));
         m_indexedRowid = valueOf(meta);
-        meta.addBindValue(QStringLiteral("applied_change"));
+        meta.bindValue(0, QStringLiteral("applied_change"));
         qint64 applied = valueOf(meta);
         if (applied < 0 && ready) {
             // A new index: every change so far is in the rows it is about to read.
