@@ -3,12 +3,13 @@
 // SQLite normally does this inside a commit once the WAL passes 1,000 pages, and with
 // synchronous=NORMAL that checkpoint fsyncs the WAL and the database: 2 to 8 ms on these
 // machines, during which the event loop (and every delivery waiting for a commit) stands still.
-// The store moves SQLite's automatic checkpoint out to 4,000 pages (a safety net) and this
+// The store moves SQLite's automatic checkpoint out to 10,000 pages (a safety net) and this
 // thread runs a PASSIVE checkpoint every interval on its own connection; writers go on
 // appending to the WAL meanwhile.
 #pragma once
 
 #include <QMutex>
+#include <QSqlDatabase>
 #include <QString>
 #include <QThread>
 #include <QWaitCondition>
@@ -29,6 +30,10 @@ protected:
     void run() override;
 
 private:
+    static constexpr int MaxPasses = 8;
+    static constexpr int ShortLogFrames = 256; // 1 MiB: the log has been started again
+    void checkpointUntilRestartable(QSqlDatabase &db);
+
     const QString m_path;
     const int m_intervalMs;
     mutable QMutex m_mutex;
