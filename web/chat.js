@@ -367,7 +367,9 @@ export const handlers = {
       c.typing.delete(f.user.id);
     }
     if (f.event === 'kick') {
-      addNotice(c, `${f.user.nick} was removed from #${c.key} by ${f.by ? f.by.nick : 'an operator'}` +
+      // "ban": true (Confab's choice, docs/protocol.md): a ban's kick, out of every room.
+      const what = f.ban === true ? 'was banned' : `was removed from #${c.key}`;
+      addNotice(c, `${f.user.nick} ${what} by ${f.by ? f.by.nick : 'an operator'}` +
                    (typeof f.reason === 'string' && f.reason ? `: “${f.reason}”` : ''), f.ts);
     }
     if (f.event === 'nick') renameDirect(f.user);

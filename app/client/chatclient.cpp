@@ -245,7 +245,7 @@ void ChatClient::onFrame(const protocol::Frame &frame)
         const auto presence = protocol::Presence::fromJson(frame.object);
         const auto *p = std::get_if<protocol::Presence>(&presence);
         if (p && p->event == protocol::Presence::Event::Kick) {
-            m_conversations.onMemberKicked(p->room, p->user, p->by, p->reason, p->ts);
+            m_conversations.onMemberKicked(p->room, p->user, p->by, p->reason, p->ts, p->ban);
             return;
         }
     }

@@ -541,16 +541,20 @@ void Conversations::forgetGone()
 }
 
 void Conversations::onMemberKicked(const QString &room, const UserInfo &user, const UserInfo &by,
-                                   const QString &reason, qint64 ts)
+                                   const QString &reason, qint64 ts, bool ban)
 {
     Conversation *c = find(room);
     if (!c)
         return;
     c->members.remove(user.id);
-    c->messages.addNotice(reason.isEmpty()
-                              ? tr("%1 was removed by %2").arg(user.nick, by.nick)
-                              : tr("%1 was removed by %2: %3").arg(user.nick, by.nick, reason),
-                          ts);
+    QString notice;
+    if (ban)
+        notice = reason.isEmpty() ? tr("%1 was banned by %2").arg(user.nick, by.nick)
+                                  : tr("%1 was banned by %2: %3").arg(user.nick, by.nick, reason);
+    else
+        notice = reason.isEmpty() ? tr("%1 was removed by %2").arg(user.nick, by.nick)
+                                  : tr("%1 was removed by %2: %3").arg(user.nick, by.nick, reason);
+    c->messages.addNotice(notice, ts);
     m_rooms.setMembers(c->name, c->members.rowCount());
 }
 

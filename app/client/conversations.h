@@ -106,8 +106,10 @@ public:
     // 1.1: an operator removed us from the room: it is left here (no `left` comes).
     void onKicked(const protocol::Kicked &kicked);
     // 1.1: presence "kick": an operator removed `user` (by `by`).
+    // `ban`: the server's "ban":true (Confab's choice): the member was banned, not only kicked.
     void onMemberKicked(const QString &room, const protocol::UserInfo &user,
-                        const protocol::UserInfo &by, const QString &reason, qint64 ts);
+                        const protocol::UserInfo &by, const QString &reason, qint64 ts,
+                        bool ban = false);
 
 Q_SIGNALS:
     void currentChanged();

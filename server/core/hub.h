@@ -224,9 +224,13 @@ private:
     void handleUnban(Connection *c, const Frame &f);
     // Every connection of the user here leaves the room with `kicked`; the others get presence
     // kick.
-    void kickHere(Room &room, User *user, const protocol::UserInfo &by, const QString &reason);
+    // `ban`: the kick is a ban's, in every room of the user (the members hear "ban":true).
+    void kickHere(Room &room, User *user, const protocol::UserInfo &by, const QString &reason,
+                  bool ban = false);
     // Every connection of the user here gets error banned, then close 4004.
-    void closeBanned(const QString &userId, const Ban &ban);
+    // Takes a banned user out of its rooms here (the members hear who banned it) and closes its
+    // connections here with 4004.
+    void closeBanned(const QString &userId, const Ban &ban, const protocol::UserInfo &by);
     // Error banned (answering `request`, if any), then close 4004.
     void refuseBanned(Connection *c, const Frame *request, const Ban &ban);
     // A hello: proceed unless the store holds a ban for this user id or (non-empty ip) address.
@@ -241,7 +245,7 @@ private:
     void onRemoteMessage(const protocol::ChatMessage &m);
     void onRemotePresence(const QString &room, protocol::Presence::Event event,
                           const protocol::UserInfo &user, const QString &old, qint64 ts,
-                          const protocol::UserInfo &by, const QString &reason);
+                          const protocol::UserInfo &by, const QString &reason, bool ban);
     void onRemoteTopic(const protocol::TopicEvent &event);
     void onRemoteRead(const QString &userId, const QString &room, qint64 seq);
     void onRemoteDirect(const protocol::ChatMessage &m);

@@ -105,7 +105,8 @@ void Hub::kickElsewhere(Connection *c, const Frame &f, const protocol::KickReque
         });
 }
 
-void Hub::kickHere(Room &room, User *user, const protocol::UserInfo &by, const QString &reason)
+void Hub::kickHere(Room &room, User *user, const protocol::UserInfo &by, const QString &reason,
+                   bool ban)
 {
     const QByteArray kicked = wire(protocol::Kicked{room.name, by, reason}.toJson());
     const auto connections = user->connections;
@@ -113,7 +114,7 @@ void Hub::kickHere(Room &room, User *user, const protocol::UserInfo &by, const Q
         if (!room.contains(c))
             continue;
         sendTo(c, kicked); // instead of `left`
-        removeFromRoom(c, room, Kick{by, reason});
+        removeFromRoom(c, room, Kick{by, reason, ban});
     }
 }
 
@@ -169,7 +170,7 @@ void Hub::banUser(Connection *c, const Frame &f, const protocol::BanRequest &req
     for (const Ban &ban : std::as_const(bans)) {
         m_store.saveBan(
             ban, by,
-            [this, p = QPointer<Connection>(c), f, progress, first](std::optional<bool> saved) {
+            [this, p = QPointer<Connection>(c), f, progress, first, by](std::optional<bool> saved) {
                 progress->failed = progress->failed || !saved;
                 if (--progress->waiting > 0)
                     return;
@@ -178,7 +179,7 @@ void Hub::banUser(Connection *c, const Frame &f, const protocol::BanRequest &req
                         sendUnavailable(p, f);
                     return;
                 }
-                closeBanned(first.userId, first);
+                closeBanned(first.userId, first, by);
             });
     }
 }
@@ -196,11 +197,20 @@ void Hub::handleUnban(Connection *c, const Frame &f)
                       });
 }
 
-void Hub::closeBanned(const QString &userId, const Ban &ban)
+void Hub::closeBanned(const QString &userId, const Ban &ban, const protocol::UserInfo &by)
 {
     User *user = m_users.value(userId);
     if (!user)
         return;
+    // Out of its rooms first, as a kick: the members hear who banned it and why, where a close
+    // alone told them "left" (issue 21).
+    QSet<QString> rooms;
+    for (const Connection *c : std::as_const(user->connections))
+        rooms.unite(c->rooms);
+    for (const QString &name : std::as_const(rooms)) {
+        if (Room *room = m_rooms.value(name))
+            kickHere(*room, user, by, ban.reason, true);
+    }
     const auto connections = user->connections;
     for (Connection *c : connections)
         refuseBanned(c, nullptr, ban);
@@ -254,19 +264,19 @@ void Hub::onRemoteBan(const Ban &ban, const protocol::UserInfo &by)
     // the ban is by id alone), and its connections close once those are kept.
     User *user = m_users.value(ban.userId);
     if (!user || !ban.address)
-        return closeBanned(ban.userId, ban);
+        return closeBanned(ban.userId, ban, by);
     QSet<QString> addresses;
     for (const Connection *conn : std::as_const(user->connections))
         addresses.insert(addressText(conn->peerAddress()));
     addresses.remove(ban.ip);
     auto waiting = std::make_shared<qsizetype>(addresses.size());
     if (addresses.isEmpty())
-        return closeBanned(ban.userId, ban);
+        return closeBanned(ban.userId, ban, by);
     for (const QString &ip : std::as_const(addresses)) {
         m_store.saveBan({ban.userId, ip, ban.untilMs, ban.reason, true}, by,
-                        [this, waiting, ban](std::optional<bool>) {
+                        [this, waiting, ban, by](std::optional<bool>) {
                             if (--*waiting == 0)
-                                closeBanned(ban.userId, ban);
+                                closeBanned(ban.userId, ban, by);
                         });
     }
 }

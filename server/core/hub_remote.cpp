@@ -41,13 +41,13 @@ void Hub::onRemoteMessage(const protocol::ChatMessage &m)
 
 void Hub::onRemotePresence(const QString &name, protocol::Presence::Event event,
                            const protocol::UserInfo &user, const QString &old, qint64 ts,
-                           const protocol::UserInfo &by, const QString &reason)
+                           const protocol::UserInfo &by, const QString &reason, bool ban)
 {
     invalidateDirectory(); // a member count changed
     Room *room = m_rooms.value(name);
     if (!room)
         return;
-    broadcast(*room, wire(protocol::Presence{name, event, user, old, ts, by, reason}.toJson()),
+    broadcast(*room, wire(protocol::Presence{name, event, user, old, ts, by, reason, ban}.toJson()),
               m_users.value(user.id));
 }
 

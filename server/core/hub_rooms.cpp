@@ -134,7 +134,8 @@ void Hub::removeFromRoom(Connection *c, Room &room, const std::optional<Kick> &k
                                                {},
                                                QDateTime::currentMSecsSinceEpoch(),
                                                kick ? kick->by : protocol::UserInfo{},
-                                               kick ? kick->reason : QString()};
+                                               kick ? kick->reason : QString(),
+                                               kick && kick->ban};
                 broadcast(*room, wire(leave.toJson()));
             });
     }

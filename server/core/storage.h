@@ -66,6 +66,7 @@ struct Appended {
 struct Kick {
     protocol::UserInfo by;
     QString reason;
+    bool ban = false; // the user was banned: out of every room, its connections closed
 };
 
 // 1.1: what became of an edit, deletion or reaction given to applyEvent.
@@ -231,7 +232,7 @@ Q_SIGNALS:
     void remoteMessage(const confab::protocol::ChatMessage &message);
     void remotePresence(const QString &room, confab::protocol::Presence::Event event,
                         const confab::protocol::UserInfo &user, const QString &old, qint64 ts,
-                        const confab::protocol::UserInfo &by, const QString &reason);
+                        const confab::protocol::UserInfo &by, const QString &reason, bool ban);
     void remoteTopic(const confab::protocol::TopicEvent &event);
     void remoteRead(const QString &userId, const QString &room, qint64 seq);
     void remoteDirect(const confab::protocol::ChatMessage &message);

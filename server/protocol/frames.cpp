@@ -426,6 +426,8 @@ QJsonObject Presence::toJson() const
         o.insert("by"_L1, protocol::toJson(by));
     if (event == Event::Kick && !reason.isEmpty())
         o.insert("reason"_L1, reason);
+    if (event == Event::Kick && ban)
+        o.insert("ban"_L1, true);
     return o;
 }
 
@@ -451,6 +453,7 @@ Decoded<Presence> Presence::fromJson(const QJsonObject &object)
     if (presence.event == Event::Kick) {
         presence.by = r.user("by"_L1);
         presence.reason = r.optionalString("reason"_L1).value_or(QString());
+        presence.ban = object.value("ban"_L1).toBool(false);
     }
     presence.ts = r.integer("ts"_L1, 0);
     return r.result(std::move(presence));

@@ -200,6 +200,9 @@ struct Presence {
     qint64 ts = 0;
     UserInfo by = {};    // 1.1: the operator who kicked `user`: for Kick only
     QString reason = {}; // Confab's choice: the kick's reason, for Kick only (absent when empty)
+    // Confab's choice: the user was banned (its connections close, 4004) rather than kicked
+    // from this room alone; "ban":true, for Kick only (absent when false).
+    bool ban = false;
     QJsonObject toJson() const;
     static Decoded<Presence> fromJson(const QJsonObject &object);
     friend bool operator==(const Presence &, const Presence &) = default;

@@ -669,6 +669,14 @@ private Q_SLOTS:
                      {"ts", qint64(1732700000999)}});
         QTRY_COMPARE_WITH_TIMEOUT(app.client.members()->rowCount(), 1, waitMs());
         QCOMPARE(messages->rows().last().text, "ben was removed by ada: spam"); // and why
+        // Issue 21: a ban's kick says banned (the others saw "left" before).
+        const protocol::UserInfo cleo{"u-cleo", "cleo", false};
+        protocol::Presence banned{
+            "general", protocol::Presence::Event::Kick, cleo, {}, 1732700001000, me, "flooding",
+            true};
+        server.send(banned.toJson());
+        QTRY_COMPARE_WITH_TIMEOUT(messages->rows().last().text, "cleo was banned by ada: flooding",
+                                  waitMs());
         const protocol::UserInfo olga{"u-olga", "olga", true};
         server.send(protocol::Kicked{"general", olga, "take a break"}.toJson());
         QTRY_COMPARE_WITH_TIMEOUT(kicked.size(), 1, waitMs());

@@ -384,10 +384,15 @@ private Q_SLOTS:
         QVERIFY(room.alice.waitClosed());
         QCOMPARE(room.alice.closeCode(), 4004);
         QCOMPARE(room.alice.closeReason(), "banned");
-        // The others see her leave, as for any close; the operator gets no answer.
-        const QJsonObject leave = room.bob.take("presence");
-        QCOMPARE(leave["event"].toString(), "leave");
-        QCOMPARE(leave["user"]["id"].toString(), aliceId);
+        // The others hear who banned her and why (issue 21: they saw "left", as for any close):
+        // a kick presence marked as a ban, and no leave after it; the operator gets no answer.
+        const QJsonObject kick = room.bob.take("presence");
+        QCOMPARE(kick["event"].toString(), "kick");
+        QCOMPARE(kick["user"]["id"].toString(), aliceId);
+        QCOMPARE(kick["by"]["id"].toString(), room.teacher.userId());
+        QCOMPARE(kick["reason"].toString(), "spam");
+        QCOMPARE(kick["ban"].toBool(), true);
+        QVERIFY(room.bob.staysQuiet("presence"));
         QVERIFY(room.teacher.staysQuiet("error"));
         // Her next hello, by token, is refused until the ban ends.
         TestClient again;

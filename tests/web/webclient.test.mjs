@@ -601,6 +601,14 @@ async function operators(base, port, phone, carol) {
     .some((n) => /You banned phoebe from the server for 1 day: “flooding/.test(n.textContent)), null, { timeout: 5000 })
     .then(() => true, () => false);
   check(confirmed, 'the operator sees the ban confirmed, with its duration and reason');
+  // The other members hear who banned her (issue 21: they saw "phoebe left"): a kick presence
+  // marked as a ban, shown as such.
+  check(oscar.frames.some((f) => f.type === 'presence' && f.event === 'kick' && f.ban === true && f.user.id === phoebe.id),
+        'the members get a kick presence marked "ban": true');
+  const bannedNotice = await op.waitForFunction(() => [...document.querySelectorAll('#messages .notice')]
+    .some((n) => /^phoebe was banned by .*flooding/.test(n.textContent)), null, { timeout: 5000 })
+    .then(() => true, () => false);
+  check(bannedNotice, 'the room is told that phoebe was banned, by whom and why');
   oscar.close();
   return op;
 }

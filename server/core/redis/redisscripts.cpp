@@ -273,7 +273,8 @@ const Script &joinScript()
 
 // KEYS: members, the user's servers in this room. ARGV: server id, user id, channel, room, ts,
 // origin (the server that says so: itself, a peer cleaning up after a dead one, or "-" for every
-// server), event ("leave", or "kick" when an operator kicked the user), the operator's user JSON
+// server), event ("leave", or "kick" when an operator kicked the user, "ban" when it was a
+// ban's), the operator's user JSON
 // for a kick (else empty; the doorbell's last line then), the kick's reason (optional; may hold
 // newlines: everything after the operator's line).
 // Returns 1 when the user is no longer a member (and the leave went out).

@@ -333,7 +333,9 @@ void RedisStorage::leave(Room &room, const User &user, const std::optional<Kick>
         eval(redis::leaveScript(), {roomKey(name, "members"), roomKey(name, "on:") + uid},
              {m_serverId.toLatin1(), uid, m_channel, name.toUtf8(),
               number(QDateTime::currentMSecsSinceEpoch()), m_serverId.toLatin1(),
-              QByteArray(kick ? "kick" : "leave"),
+              QByteArray(!kick       ? "leave"
+                         : kick->ban ? "ban"
+                                     : "kick"),
               kick ? protocol::encode(protocol::toJson(kick->by)) : QByteArray(),
               kick ? kick->reason.toUtf8() : QByteArray()},
              [then](const RedisReply &r) {

@@ -312,16 +312,18 @@ void RedisStorage::onEvent(const QByteArray &, const QByteArray &payload)
         const auto who = user(lines[5]);
         if (!who)
             return;
-        // A kick carries the operator (line 6): the members elsewhere hear "kick", not "leave".
+        // A kick carries the operator (line 6): the members elsewhere hear "kick", not "leave"
+        // (a ban's kick: "ban").
         const auto by = lines.size() > 6 ? user(lines[6]) : std::nullopt;
-        const auto event = lines[2] == "join"         ? protocol::Presence::Event::Join
-                           : lines[2] == "kick" && by ? protocol::Presence::Event::Kick
-                                                      : protocol::Presence::Event::Leave;
+        const bool ban = lines[2] == "ban" && by;
+        const auto event = lines[2] == "join"                  ? protocol::Presence::Event::Join
+                           : (lines[2] == "kick" || ban) && by ? protocol::Presence::Event::Kick
+                                                               : protocol::Presence::Event::Leave;
         // The reason is the rest (it may hold newlines).
         const QString reason =
             lines.size() > 7 ? QString::fromUtf8(lines.mid(7).join('\n')) : QString();
         Q_EMIT remotePresence(QString::fromUtf8(lines[3]), event, *who, {}, lines[4].toLongLong(),
-                              by.value_or(protocol::UserInfo{}), reason);
+                              by.value_or(protocol::UserInfo{}), reason, ban);
         return;
     }
     case 't': {
