@@ -222,11 +222,8 @@ void SearchIndexer::run()
         qint64 applied = valueOf(meta);
         if (applied < 0 && ready) {
             // A new index: every change so far is in the rows it is about to read.
-            QSqlQuery last(c.messages);
-            applied = last.exec(QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM search_changes"))
-                              && last.next()
-                          ? last.value(0).toLongLong()
-                          : 0;
+            applied = sql::number(
+                c.messages, QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM search_changes"));
         }
         m_appliedChange = applied;
         if (!ready) { // nothing to index into: searches must not wait for it

@@ -45,6 +45,12 @@ bool run(QSqlQuery &query, const QString &sql)
     return false;
 }
 
+qint64 number(const QSqlDatabase &db, const QString &sql)
+{
+    QSqlQuery q(db);
+    return run(q, sql) && q.next() ? q.value(0).toLongLong() : 0;
+}
+
 void recordStatements(bool on)
 {
     recording.store(on);

@@ -15,6 +15,9 @@ namespace confab::sql {
 QSqlQuery prepare(const QSqlDatabase &db, const QString &sql, bool *ok = nullptr);
 // Prepares and runs a statement without parameters; false (logged) on failure.
 bool run(QSqlQuery &query, const QString &sql);
+// Runs a statement without parameters and answers its first row's first column as a number
+// (0 when it fails, logged, or has no row).
+qint64 number(const QSqlDatabase &db, const QString &sql);
 
 // For the plan test: from now on, note the text of every statement prepared (any thread), and
 // the list so far (each once).

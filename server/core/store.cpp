@@ -69,6 +69,13 @@ Store::~Store()
     close();
 }
 
+void Store::readNewest()
+{
+    m_lastRowid = sql::number(m_db, QStringLiteral("SELECT COALESCE(MAX(rowid), 0) FROM messages"));
+    m_lastChange =
+        sql::number(m_db, QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM search_changes"));
+}
+
 void Store::indexPending()
 {
     commit();
@@ -161,18 +168,7 @@ std::optional<QString> Store::open(const QString &dataDir)
         if (auto again = SearchIndexer::createIndex(indexPath))
             return QStringLiteral("cannot create the search index '%1': %2").arg(indexPath, *again);
     }
-    {
-        QSqlQuery q(m_db);
-        m_lastRowid =
-            sql::run(q, QStringLiteral("SELECT COALESCE(MAX(rowid), 0) FROM messages")) && q.next()
-                ? q.value(0).toLongLong()
-                : 0;
-        m_lastChange =
-            sql::run(q, QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM search_changes"))
-                    && q.next()
-                ? q.value(0).toLongLong()
-                : 0;
-    }
+    readNewest();
     m_insertMessage = std::make_unique<QSqlQuery>(
         prepare(QStringLiteral("INSERT INTO messages(room, seq, id, user_id, nick, text, ts,"
                                " client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")));

@@ -193,6 +193,8 @@ private:
     // The message at this rowid changed (edited, deleted, forgotten): the search index takes
     // it in again (a row of search_changes, in the same transaction as the change).
     void noteChange(qint64 rowid);
+    // m_lastRowid and m_lastChange as the database has them (at open, after forgetting a room).
+    void readNewest();
     // Adds the reactions to the live messages of a list of one room's events.
     void attachReactions(QList<protocol::ChatMessage> &events);
     // 1.1 unread: messages above `read` that are not deleted.

@@ -237,27 +237,17 @@ void Store::forgetRoom(const QString &name)
             q.addBindValue(name);
             exec(q, "forget room");
         };
+        const qint64 newestBefore = m_lastRowid;
         // Each of its messages leaves the index (searchindexer.h).
         run(QStringLiteral("INSERT INTO search_changes(msg_rowid) SELECT rowid FROM messages"
                            " WHERE room = ? AND kind = 0 ORDER BY rowid"));
         run(QStringLiteral("DELETE FROM messages WHERE room = ?"));
         run(QStringLiteral("DELETE FROM reactions WHERE room = ?"));
-        QSqlQuery q(m_db);
-        const qint64 newest =
-            sql::run(q, QStringLiteral("SELECT COALESCE(MAX(rowid), 0) FROM messages")) && q.next()
-                ? q.value(0).toLongLong()
-                : 0;
-        if (newest < m_lastRowid) {
-            // The newest rows went: SQLite gives their rowids again, below where the index
-            // has read. A mark tells it to read again from here.
-            noteChange(-1 - newest);
-            m_lastRowid = newest;
-        }
-        m_lastChange = sql::run(q, QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM"
-                                                  " search_changes"))
-                               && q.next()
-                           ? q.value(0).toLongLong()
-                           : m_lastChange;
+        readNewest();
+        // The newest rows went: SQLite gives their rowids again, below where the index has
+        // read. A mark tells it to read again from here.
+        if (m_lastRowid < newestBefore)
+            noteChange(-1 - m_lastRowid);
         m_indexNews = true;
     });
 }

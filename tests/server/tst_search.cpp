@@ -4,11 +4,13 @@
 #include "redis/redisstorage.h"
 #include "searchadmission.h"
 #include "servertestmain.h"
+#include "store.h"
 #include "testclient.h"
 #include "testserver.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QTemporaryDir>
 #include <QTest>
 #include <memory>
 #include <vector>
@@ -402,6 +404,54 @@ private Q_SLOTS:
                                         .arg(redis->copiedFromLog())));
             }
         }
+    }
+
+    // The search index (searchindexer.h) reads new messages by rowid above its position. A
+    // forgotten room (cluster mode's search copy) can take the newest rows with it, and SQLite
+    // then gives their rowids again: the index is told to read from there again, so a message
+    // stored under a rowid given again is found.
+    void aRowidGivenAgainAfterAForgottenRoomIsIndexed()
+    {
+        CONFAB_SQLITE_ONLY("the SQLite store's search index");
+        QTemporaryDir dir;
+        Store store;
+        QVERIFY(!store.open(dir.path()));
+        qint64 seq = 0;
+        const auto append = [&](const QString &room, const QString &text) {
+            protocol::ChatMessage m;
+            m.room = room;
+            m.seq = ++seq;
+            m.id = QStringLiteral("m%1").arg(seq);
+            m.from = {QStringLiteral("u"), QStringLiteral("n")};
+            m.text = text;
+            m.ts = seq;
+            store.appendMessage(m, QString());
+        };
+        append(QStringLiteral("kept"), QStringLiteral("first words"));
+        for (int i = 0; i < 5; ++i)
+            append(QStringLiteral("side"), QStringLiteral("side words %1").arg(i));
+        store.indexPending(); // indexed up to the side room's rowids
+        store.forgetRoom(QStringLiteral("side"));
+        store.indexPending(); // the index has taken the forgetting in, before the next message
+        append(QStringLiteral("kept"), QStringLiteral("zanzibar arrives later"));
+        store.indexPending();
+        QList<protocol::ChatMessage> found;
+        bool answered = false;
+        QObject::connect(&store, &Storage::searchFinished, &store,
+                         [&](quint64, const QList<protocol::ChatMessage> &messages) {
+                             found = messages;
+                             answered = true;
+                         });
+        store.startSearch(1, QStringLiteral("lane"), {QStringLiteral("kept")},
+                          {QStringLiteral("zanzibar")}, 10);
+        QTRY_VERIFY_WITH_TIMEOUT(answered, waitMs());
+        QCOMPARE(found.size(), 1);
+        QCOMPARE(found.first().text, QStringLiteral("zanzibar arrives later"));
+        store.startSearch(2, QStringLiteral("lane"), {QStringLiteral("side")},
+                          {QStringLiteral("side")}, 10);
+        answered = false;
+        QTRY_VERIFY_WITH_TIMEOUT(answered, waitMs());
+        QCOMPARE(found.size(), 0); // and the forgotten room's messages are gone from it
     }
 };
 
