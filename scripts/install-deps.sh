@@ -19,6 +19,7 @@ packages=(
   # Cluster mode (libhiredis) and its tests (a real redis-server).
   redis-server libhiredis-dev
   openbox python3  # bench/app/appcpu.sh: the app in a real X session, its chat bots
+  valgrind  # tests/lint/qmllint-memcheck.sh: qmllint's own uninitialised reads
   xdotool imagemagick  # scripts/screenshots.sh: keys typed into the app, windows saved
   fonts-noto-color-emoji  # scripts/screenshots.sh: reaction chips drawn in colour
 )
