@@ -8,7 +8,6 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
-#include <QUuid>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -34,16 +33,6 @@ const char *const IndexSchema[] = {
 // text's entry and old segments) is overwritten with zeros (protocol 1.1: a deletion erases).
 const char *const IndexPragmas[] = {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                                     "PRAGMA busy_timeout=5000", "PRAGMA secure_delete=ON"};
-
-QSqlDatabase openConnection(const QString &name, const QString &path, const QString &options)
-{
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-    db.setDatabaseName(path);
-    db.setConnectOptions(options);
-    if (!db.open())
-        qCCritical(lcStore) << "search index: cannot open" << path << db.lastError().text();
-    return db;
-}
 
 bool runAll(QSqlDatabase &db, const auto &statements, QString *error)
 {
@@ -88,19 +77,14 @@ SearchIndexer::~SearchIndexer()
 
 std::optional<QString> SearchIndexer::createIndex(const QString &indexPath)
 {
-    const QString name = QStringLiteral("confab-index-create-") + QUuid::createUuid().toString();
-    std::optional<QString> failure;
-    {
-        QSqlDatabase db = openConnection(name, indexPath, QString());
-        QString error;
-        if (!db.isOpen())
-            failure = db.lastError().text();
-        else if (!runAll(db, IndexPragmas, &error) || !runAll(db, IndexSchema, &error))
-            failure = error;
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(name);
-    return failure;
+    ThreadConnection connection(QStringLiteral("index-create"), indexPath);
+    QString error;
+    if (!connection.isOpen())
+        return connection.db().lastError().text();
+    if (!runAll(connection.db(), IndexPragmas, &error)
+        || !runAll(connection.db(), IndexSchema, &error))
+        return error;
+    return std::nullopt;
 }
 
 void SearchIndexer::nudge()
@@ -181,15 +165,15 @@ void SearchIndexer::run()
     // Not SCHED_IDLE: on a saturated core that starved, and searches waited for it.
     setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), 10);
 
-    const QString tag = QUuid::createUuid().toString();
-    const QString messagesName = QStringLiteral("confab-index-read-") + tag;
-    const QString indexName = QStringLiteral("confab-index-") + tag;
     {
+        ThreadConnection messages(
+            QStringLiteral("index-read"), m_messagesPath,
+            QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
+        ThreadConnection index(QStringLiteral("index"), m_indexPath);
+        m_opened.set();
         Connections c;
-        c.messages =
-            openConnection(messagesName, m_messagesPath,
-                           QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
-        c.index = openConnection(indexName, m_indexPath, QString());
+        c.messages = messages.db();
+        c.index = index.db();
         QString error;
         bool ready =
             c.messages.isOpen() && c.index.isOpen() && runAll(c.index, IndexPragmas, &error);
@@ -298,8 +282,6 @@ void SearchIndexer::run()
             QSqlQuery(c.index).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
         c = Connections(); // statements finalized before their connections close
     }
-    QSqlDatabase::removeDatabase(messagesName);
-    QSqlDatabase::removeDatabase(indexName);
     QMutexLocker lock(&m_mutex);
     m_stopping = true;
     m_progress.wakeAll();

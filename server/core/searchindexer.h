@@ -21,7 +21,9 @@
 // older segments until then), spaced by what the last purge cost.
 #pragma once
 
+#include "threadconnection.h"
 #include <QDeadlineTimer>
+
 #include <QMutex>
 #include <QString>
 #include <QThread>
@@ -64,6 +66,8 @@ public:
     // Catches up with everything committed, finishes an owed purge, empties search.db's WAL and
     // stops the thread. Called by the store's close.
     void finish();
+    // Once the thread's connections have their files open (see ThreadConnection).
+    bool waitUntilOpen(int timeoutMs) { return m_opened.wait(timeoutMs); }
 
     qint64 indexedRowid() const { return m_indexedRowid.load(); }
     qint64 appliedChange() const { return m_appliedChange.load(); }
@@ -97,6 +101,7 @@ private:
     bool m_nudged = false;
     bool m_urgent = false; // a search waits: index now, not after GatherMs
     bool m_stopping = false;
+    OpenedSignal m_opened;
     std::atomic<bool> m_pendingNudge{false};
     std::atomic<qint64> m_indexedRowid{0};
     std::atomic<qint64> m_appliedChange{0};

@@ -9,7 +9,6 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
-#include <QUuid>
 
 namespace confab {
 
@@ -73,17 +72,13 @@ void SearchWorker::stop()
 
 void SearchWorker::run()
 {
-    // A connection of this thread's own: QSqlDatabase connections stay on their thread.
-    const QString name = QStringLiteral("confab-search-") + QUuid::createUuid().toString();
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(m_path);
         // Not opened read-only: SQLite opens an attached database with the main one's flags,
         // and a read-only one cannot make search.db's shared-memory file if it is missing.
         // query_only instead: this connection never writes.
-        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=1000"));
-        if (!db.open())
-            qCCritical(lcStore) << "search connection failed:" << db.lastError().text();
+        ThreadConnection connection(QStringLiteral("search"), m_path,
+                                    QStringLiteral("QSQLITE_BUSY_TIMEOUT=1000"));
+        QSqlDatabase &db = connection.db();
         {
             QSqlQuery setup(db);
             if (!setup.exec(QStringLiteral("PRAGMA query_only=1")))
@@ -98,6 +93,8 @@ void SearchWorker::run()
         QSqlQuery reactions = sql::prepare(db, QStringLiteral("SELECT emoji, user_id FROM"
                                                               " reactions WHERE room = ? AND"
                                                               " seq = ? ORDER BY at"));
+        // search.db is attached and both schemas read: its files are open too.
+        m_opened.set();
         for (;;) {
             SearchRequest request;
             {
@@ -132,9 +129,7 @@ void SearchWorker::run()
         }
         query = QSqlQuery(); // finalized before its connection closes
         reactions = QSqlQuery();
-        db.close();
     }
-    QSqlDatabase::removeDatabase(name);
 }
 
 QList<ChatMessage> SearchWorker::search(QSqlQuery &query, const SearchRequest &request)

@@ -11,7 +11,9 @@
 
 #include "codec.h"
 
+#include "threadconnection.h"
 #include <QHash>
+
 #include <QMutex>
 #include <QSet>
 #include <QThread>
@@ -52,6 +54,8 @@ public:
     // From the creating thread.
     void post(SearchRequest request);
     void stop();
+    // Once the thread's connection has its files open (see ThreadConnection).
+    bool waitUntilOpen(int timeoutMs) { return m_opened.wait(timeoutMs); }
 
 Q_SIGNALS:
     void finished(quint64 ticket, const QList<confab::protocol::ChatMessage> &messages);
@@ -74,6 +78,7 @@ private:
     std::deque<QString> m_turns;
     QHash<QString, std::deque<SearchRequest>> m_lanes;
     std::atomic<bool> m_stopping = false;
+    OpenedSignal m_opened;
 };
 
 } // namespace confab

@@ -206,6 +206,12 @@ std::optional<QString> Store::open(const QString &dataDir)
                                                 SearchBudgetMs);
     connect(m_searcher.get(), &SearchWorker::finished, this, &Store::searchFinished);
     m_searcher->start();
+    // Their files open before the server listens (see ThreadConnection).
+    if (!m_checkpointer->waitUntilOpen(ThreadOpenWaitMs)
+        || !m_indexer->waitUntilOpen(ThreadOpenWaitMs)
+        || !m_searcher->waitUntilOpen(ThreadOpenWaitMs))
+        qCWarning(lcStore) << "a store thread has not opened its files after" << ThreadOpenWaitMs
+                           << "ms; going on";
     qCInfo(lcStore) << "opened" << m_db.databaseName();
     return std::nullopt;
 }

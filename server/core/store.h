@@ -206,6 +206,8 @@ private:
     static constexpr int FirstOptimizeMs = 5 * 60 * 1000;
     static constexpr int OptimizeIntervalMs = 60 * 60 * 1000;
     QTimer m_optimizeTimer;
+    // How long open() waits for its threads to open their files (they take milliseconds).
+    static constexpr int ThreadOpenWaitMs = 10000;
     QHash<QString, QSqlQuery> m_cached;
 
     QString m_connectionName;

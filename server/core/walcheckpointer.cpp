@@ -5,7 +5,6 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
-#include <QUuid>
 
 namespace confab {
 
@@ -61,29 +60,22 @@ void WalCheckpointer::checkpointUntilRestartable(QSqlDatabase &db)
 
 void WalCheckpointer::run()
 {
-    // A connection of this thread's own: QSqlDatabase connections stay on their thread.
-    const QString name = QStringLiteral("confab-checkpoint-") + QUuid::createUuid().toString();
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(m_path);
-        if (!db.open()) {
-            qCCritical(lcStore) << "checkpoint connection failed:" << db.lastError().text();
-        } else {
-            QSqlQuery(db).exec(QStringLiteral("PRAGMA busy_timeout=1000"));
-            QMutexLocker lock(&m_mutex);
-            while (!m_stopping) {
-                m_wake.wait(&m_mutex, m_intervalMs);
-                if (m_stopping)
-                    break;
-                lock.unlock();
-                checkpointUntilRestartable(db);
-                lock.relock();
-                ++m_checkpoints;
-            }
-            db.close();
-        }
+    ThreadConnection connection(QStringLiteral("checkpoint"), m_path);
+    m_opened.set();
+    if (!connection.isOpen())
+        return;
+    QSqlDatabase &db = connection.db();
+    QSqlQuery(db).exec(QStringLiteral("PRAGMA busy_timeout=1000"));
+    QMutexLocker lock(&m_mutex);
+    while (!m_stopping) {
+        m_wake.wait(&m_mutex, m_intervalMs);
+        if (m_stopping)
+            break;
+        lock.unlock();
+        checkpointUntilRestartable(db);
+        lock.relock();
+        ++m_checkpoints;
     }
-    QSqlDatabase::removeDatabase(name);
 }
 
 } // namespace confab

@@ -8,6 +8,8 @@
 // appending to the WAL meanwhile.
 #pragma once
 
+#include "threadconnection.h"
+
 #include <QMutex>
 #include <QSqlDatabase>
 #include <QString>
@@ -23,6 +25,8 @@ public:
     ~WalCheckpointer() override; // stops and joins
 
     void stop();
+    // Once the thread's connection has its files open (see ThreadConnection).
+    bool waitUntilOpen(int timeoutMs) { return m_opened.wait(timeoutMs); }
     // Checkpoints done so far (for tests).
     int checkpoints() const;
 
@@ -40,6 +44,7 @@ private:
     QWaitCondition m_wake;
     bool m_stopping = false;
     int m_checkpoints = 0;
+    OpenedSignal m_opened;
 };
 
 } // namespace confab
