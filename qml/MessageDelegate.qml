@@ -157,6 +157,7 @@ Item {
         }
 
         Item {
+            id: messageBox
             visible: row.kind === "message"
             width: parent.width
             height: visible ? Math.max(texts.height, row.headed ? row.avatarSize + 2 : 0) : 0
@@ -176,6 +177,7 @@ Item {
                 spacing: 0
 
                 Row {
+                    id: headerRow
                     objectName: "header"
                     visible: row.headed
                     spacing: 8
@@ -360,14 +362,22 @@ Item {
         }
     }
 
-    // On hover: the message's actions, over its top right corner.
+    // On hover: the message's actions, where they cover none of its text: beside the text when
+    // the row has room right of it, else on the header line (a name and a time, short) of a
+    // headed row. A continued row in a narrow list has neither: a "⋯" in its empty avatar
+    // column opens the same actions as the message menu.
+    readonly property bool showActions: actionable && !editing && (hover.hovered || actionsHover.hovered)
+    readonly property bool barBeside: width - (column.x + column.width) >= actionBar.width + 12
+    readonly property real messageTop: column.y + messageBox.y
+
     Rectangle {
         id: actionBar
         objectName: "actionBar"
-        visible: row.actionable && !row.editing && (hover.hovered || actionsHover.hovered)
-        anchors.right: column.right
-        anchors.top: parent.top
-        anchors.topMargin: -4
+        visible: row.showActions && (row.barBeside || row.headed)
+        x: row.barBeside ? column.x + column.width + 8 : column.x + column.width - width
+        // On the header line its lower edge meets the line's: the rest rises into the row's
+        // top padding, over nothing.
+        y: row.barBeside ? row.messageTop : row.messageTop + headerRow.height - height
         z: 2
         width: actions.implicitWidth + 6
         height: actions.implicitHeight + 6
@@ -416,5 +426,16 @@ Item {
                 onClicked: row.menuRequested(mapToItem(row, 0, height))
             }
         }
+    }
+
+    SmallButton {
+        objectName: "gutterMoreButton"
+        visible: row.showActions && !actionBar.visible
+        x: column.x + (row.avatarSize - width) / 2
+        y: row.messageTop
+        z: 2
+        text: "⋯"
+        tip: qsTr("React, reply, edit, delete and more")
+        onClicked: row.menuRequested(mapToItem(row, 0, height))
     }
 }

@@ -110,4 +110,58 @@ TestCase {
         verify(body.width <= 800, "text lines stay readable (" + body.width + " px)")
         verify(body.width >= 600)
     }
+
+    // Issue 21: the hover bar sat over the top right of every row, so on a continued group (no
+    // header line) it hid the end of the text's first line. It never covers the hovered
+    // message's text: beside the text where the row has room, on the header line of a headed
+    // row, and for a continued row in a narrow list a "⋯" in the empty avatar column opens the
+    // same actions (the message menu).
+    function barCoversText(item) {
+        const bar = findChild(item, "actionBar")
+        const body = findChild(item, "body")
+        const b = bar.mapToItem(item, 0, 0)
+        const t = body.mapToItem(item, 0, 0)
+        const line = body.positionToRectangle(0) // the first line of text, all the width
+        return b.x < t.x + body.width && b.x + bar.width > t.x
+               && b.y < t.y + line.y + line.height && b.y + bar.height > t.y + line.y
+    }
+
+    function hoveredRow(properties) {
+        const words = "word ".repeat(400)
+        const item = createTemporaryObject(row, this, Object.assign({
+            html: words, text: words, seq: 7, canReact: true, canEdit: true, canDelete: true,
+            dayText: ""}, properties))
+        mouseMove(item, 5, 5) // moved, inside the window (the row is taller)
+        mouseMove(item, 30, 60)
+        return item
+    }
+
+    function test_hoverBarNeverCoversTheText_data() {
+        return [
+            {tag: "continued row, narrow", width: 600, showHeader: false},
+            {tag: "headed row, narrow", width: 600, showHeader: true},
+            {tag: "continued row, wide", width: 1200, showHeader: false},
+            {tag: "headed row, wide", width: 1200, showHeader: true},
+        ]
+    }
+
+    function test_hoverBarNeverCoversTheText(data) {
+        const item = hoveredRow({width: data.width, showHeader: data.showHeader})
+        const bar = findChild(item, "actionBar")
+        const more = findChild(item, "gutterMoreButton")
+        tryVerify(() => bar.visible || more.visible, 2000, "something to act with on hover")
+        if (bar.visible)
+            verify(!barCoversText(item), "the bar covers the first line of text: bar y " + bar.mapToItem(item, 0, 0).y + ", height " + bar.height + ", text y " + findChild(item, "body").mapToItem(item, 0, 0).y + ", row height " + item.height)
+        else
+            verify(!data.showHeader && data.width < 1000, "the bar gives way only on a narrow continued row")
+        if (more.visible) {
+            const m = more.mapToItem(item, 0, 0)
+            const body = findChild(item, "body").mapToItem(item, 0, 0)
+            verify(m.x + more.width <= body.x, "the ⋯ sits left of the text")
+            let asked = null
+            item.menuRequested.connect(p => asked = p)
+            mouseClick(more)
+            verify(asked !== null, "the ⋯ opens the message's menu")
+        }
+    }
 }
