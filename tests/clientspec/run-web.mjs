@@ -1,13 +1,14 @@
 // Runs every case of cases.json against the web client's state module (web/chat.js, as the
 // browser loads it, with the ws package's WebSocket), a real confab-server and protocol bots.
 // Each case runs in a process of its own (the module's state is the page's: one per case).
+// With CONFAB_TEST_STORAGE=cluster, against two servers sharing a real redis-server.
 //   node tests/clientspec/run-web.mjs CONFAB_SERVER_BINARY [CASE_NAME_PART]
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from '../web/node_modules/ws/wrapper.mjs';
-import { startConfabServer } from '../web/confabserver.mjs';
+import { startConfabServer, startConfabCluster } from '../web/confabserver.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cases = JSON.parse(readFileSync(join(here, 'cases.json'), 'utf8'));
@@ -50,8 +51,15 @@ const { connect } = await import('../../web/connection.js');
 const { reactionCount } = await import('../../web/events.js');
 const { state, ui } = chat;
 
-const server = await startConfabServer(serverBin, ['--rate', '1000', '--burst', '1000']);
-const { port } = server;
+// CONFAB_TEST_STORAGE=cluster: two servers sharing a real redis-server, carol on the first and
+// the bots taking them in turn from the second (as tst_clientspec_cluster spreads the app's).
+const cluster = process.env.CONFAB_TEST_STORAGE === 'cluster';
+const limits = ['--rate', '1000', '--burst', '1000'];
+const server = cluster ? await startConfabCluster(serverBin, limits) : await startConfabServer(serverBin, limits);
+const ports = cluster ? server.ports : [server.port];
+let turn = 0;
+const nextPort = () => ports[turn++ % ports.length];
+const port = nextPort(); // carol's
 const finish = (code) => {
   server.stop();
   process.exit(code);
@@ -61,7 +69,7 @@ const finish = (code) => {
 const bots = new Map();
 async function bot(nick) {
   if (bots.has(nick)) return bots.get(nick);
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+  const ws = new WebSocket(`ws://127.0.0.1:${nextPort()}/ws`);
   const b = { ws, frames: [], waiters: [], next: 0 };
   ws.on('message', (data) => {
     const f = JSON.parse(data.toString());
