@@ -9,7 +9,7 @@ import { isEvent, isValidEmoji, reactionCount } from './events.js';
 import { ask, closePopup, popupOpen, showMenu, showPalette } from './popups.js';
 import {
   BanDurations, DefaultRoom, MaxDirectoryPages, PageSize, TypingSendEveryMs, addNotice, askDirectory, conv,
-  goneText, isMine, joinRoom, lastOwnMessage, loadOlder, markRead, mentions, nameOf, selectConversation,
+  goneText, isMine, joinRoom, lastOwnMessage, loadOlder, markRead, mentions, nameOf, newLineSeq, selectConversation,
   sendAction, sendText, sharedChanged, state, store, typingNames, ui, directMembers, urlPattern,
 } from './chat.js';
 import { connect, sayHelloAgain, send } from './connection.js';
@@ -532,6 +532,11 @@ const rowCache = new WeakMap(); // message or notice object -> {node, sig}
 const dayNodes = new Map(); // "<conversation>\n<day label>" -> the day's separator
 const olderNode = document.createElement('div');
 olderNode.className = 'older';
+// Where the reader left off (chat.js's newLineSeq says above which message).
+const newLineNode = document.createElement('div');
+newLineNode.className = 'new-line';
+newLineNode.setAttribute('role', 'separator');
+newLineNode.textContent = 'New messages';
 
 // The seq-ordered message with this seq (rooms keep messages ascending by seq; notices sit
 // between at x.5 and pending sends at the end): a binary search, not a walk of the room.
@@ -746,6 +751,7 @@ function renderMessages({ keepBottom = false, forceBottom = false } = {}) {
     ? state.highlight.seq : null;
   const context = listContext(c);
   const compose = state.compose && state.compose.key === c.key ? state.compose : null;
+  const lineSeq = newLineSeq(c);
   let prev = start > 0 ? c.messages[start - 1] : null;
   let lastDay = prev ? dayKeyOf(prev) : '';
   if (prev && prev.notice) prev = null;
@@ -769,6 +775,10 @@ function renderMessages({ keepBottom = false, forceBottom = false } = {}) {
       wanted.push(entry.node);
       prev = null;
       continue;
+    }
+    if (m.seq === lineSeq) {
+      wanted.push(newLineNode);
+      prev = null; // a message below the line starts a group again
     }
     const grouped = !(m.reply_to > 0) && prev && prev.from && m.from && prev.from.id === m.from.id && m.ts - prev.ts < 5 * 60000;
     const target = m.reply_to > 0 ? findBySeq(c, m.reply_to) : null;

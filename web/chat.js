@@ -281,6 +281,7 @@ export const handlers = {
     if (c.firstSeq <= 1 || (!history.length && c.sinceSent === undefined)) c.reachedStart = true;
     if (typeof f.unread === 'number') c.unread = f.unread;
     else recount(c);
+    if (c.key === state.current) c.lineAfter = lineStart(c); // the line where the server says
     if (c.key === state.current && !state.away) markRead(c);
     if (!c.direct) saveRoom(c.key, true);
     if (c.seek && c.key === state.current) {
@@ -320,9 +321,14 @@ export const handlers = {
     if (c.direct) c.title = otherNick(f);
     if (f.re) takeFromOutbox(f.re);
     learn(f.from);
+    const previousLast = c.lastSeq;
     take(c, f, c.lastSeq);
     if (f.from) c.typing.delete(f.from.id);
     const mine = state.user && f.from && f.from.id === state.user.id;
+    // The "new messages" line: a message read as it arrives draws none; one's own message ends
+    // it (the reader has caught up and answered).
+    const seen = key === state.current && !state.away;
+    if (!c.direct && f.seq && (mine || (seen && (c.lineAfter || 0) >= previousLast))) c.lineAfter = f.seq;
     if (!mine) {
       const mentioned = mentions(f.text);
       if (key !== state.current || state.away) {
@@ -688,8 +694,30 @@ export function selectConversation(key) {
   if (state.compose && state.compose.key !== key) ui.endCompose();
   state.current = key;
   const c = conv(key);
+  c.lineAfter = lineStart(c); // the "new messages" line: where the reader left off
   markRead(c);
   return c;
+}
+
+// Where the "new messages" line goes when a room is opened: after the read position; in a room
+// never read, after all it holds (no line above its whole history).
+function lineStart(c) {
+  if (c.direct) return 0;
+  return c.read > 0 ? c.read : c.lastSeq;
+}
+
+// The seq of the first message below the "new messages" line, null for no line (nothing after
+// where the reader left off, or never read). From the end: as far back as the unread go.
+export function newLineSeq(c) {
+  if (!(c.lineAfter > 0)) return null;
+  let first = null;
+  for (let i = c.messages.length - 1; i >= 0; i--) {
+    const m = c.messages[i];
+    if (m.notice || m.pendingId || m.seq === Infinity) continue;
+    if (m.seq <= c.lineAfter) break;
+    first = m.seq;
+  }
+  return first;
 }
 
 export function loadOlder() {

@@ -114,6 +114,13 @@ Conversations::Conversation *Conversations::find(const QString &name) const
     return it == m_conversations.end() ? nullptr : it->second.get();
 }
 
+// Where the "new messages" line goes when a room is opened: after the read position; in a room
+// never read, after all it holds (no line above its whole history).
+qint64 Conversations::lineStart(const Conversation &c)
+{
+    return c.readSeq > 0 ? c.readSeq : c.lastSeq;
+}
+
 void Conversations::setCurrent(const QString &name)
 {
     if (name == m_current)
@@ -122,7 +129,7 @@ void Conversations::setCurrent(const QString &name)
     forgetGone(); // a room we were removed from, read and left behind
     // The "new messages" line goes where the user stopped reading, as it was on arrival.
     if (Conversation *c = find(name); c && !c->direct)
-        c->messages.setReadMarker(c->readSeq);
+        c->messages.setReadMarker(lineStart(*c));
     Q_EMIT currentChanged();
     Q_EMIT topicChanged();
     Q_EMIT typingChanged();
@@ -331,7 +338,7 @@ void Conversations::onJoined(const protocol::Joined &joined)
             setTitle(*dm, member.nick);
     }
     if (m_current == name)
-        c.messages.setReadMarker(c.readSeq);
+        c.messages.setReadMarker(lineStart(c));
     updateUnread(c);
     // The room the user asked for wins; the first room joined only fills an empty view (and
     // must not take away a switch still waiting for its joined).
@@ -396,8 +403,10 @@ void Conversations::onMessage(const ChatMessage &m, const QString &pendingId)
         save();
 
     const bool seen = m_windowActive && m_current == name;
-    if (seen && !m.isDirect() && c.messages.readMarker() >= previousLast)
-        c.messages.setReadMarker(m.seq); // read as it arrives: no "new messages" line
+    // The "new messages" line: a message read as it arrives draws none; one's own message ends
+    // it (the reader has caught up and answered).
+    if (!m.isDirect() && (mine || (seen && c.messages.readMarker() >= previousLast)))
+        c.messages.setReadMarker(m.seq);
     if (mine || seen) {
         if (m_current == name)
             markRead();

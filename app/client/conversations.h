@@ -135,6 +135,7 @@ private:
     void save() const;
     // Drops the rooms we were removed from, but the one on screen.
     void forgetGone();
+    static qint64 lineStart(const Conversation &c);
     void load();
 
     Session &m_session;

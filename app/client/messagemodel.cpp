@@ -246,12 +246,18 @@ int MessageModel::firstUnreadRow() const
 {
     if (m_readMarker <= 0)
         return -1; // never read: no line above everything
-    for (int i = 0; i < m_rows.size(); ++i) {
+    // From the end (delivered rows are in seq order): as far back as the unread go, not the
+    // whole history, for every row a delegate asks about.
+    int first = -1;
+    for (int i = int(m_rows.size()) - 1; i >= 0; --i) {
         const Row &r = m_rows[i];
-        if (!r.notice && !r.pending && r.seq > m_readMarker)
-            return i;
+        if (r.notice || r.pending)
+            continue;
+        if (r.seq <= m_readMarker)
+            break;
+        first = i;
     }
-    return -1;
+    return first;
 }
 
 QString MessageModel::linkified(const QString &text, const QString &mentionNick)

@@ -92,6 +92,9 @@ public:
     // carries FirstUnreadRole.
     void setReadMarker(qint64 seq);
     qint64 readMarker() const { return m_readMarker; }
+    // The row below the "new messages" line: the first message after the read marker, -1 for
+    // no line (nothing after it, or no marker).
+    int firstUnreadRow() const;
 
     // True when the text names the nick as a word (case-insensitive, with or without '@').
     static bool mentions(const QString &text, const QString &nick);
@@ -150,7 +153,6 @@ private:
     void insertRow(int position, const Row &row);
     static Row rowFrom(const protocol::ChatMessage &m);
 
-    int firstUnreadRow() const;
     QVariantList reactionsOf(const Row &r) const;
     // The rows changed: they and the replies quoting them are refreshed.
     void rowChanged(int i, const QList<int> &roles);

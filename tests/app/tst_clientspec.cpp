@@ -172,6 +172,13 @@ public:
         }
         if (expect.contains("typing"))
             got["typing"] = QJsonArray::fromStringList(all.typingNicks(name));
+        if (expect.contains("newLine")) {
+            const int line = c ? c->messages.firstUnreadRow() : -1;
+            got["newLine"] =
+                line < 0
+                    ? QJsonValue(QJsonValue::Null)
+                    : QJsonValue(c->messages.index(line).data(MessageModel::TextRole).toString());
+        }
         return got;
     }
 

@@ -129,6 +129,10 @@ function shown(expect) {
   }
   if ('members' in expect) got.members = c ? [...c.members.values()].map((u) => u.nick).sort() : [];
   if ('typing' in expect) got.typing = chat.typingNames(c);
+  if ('newLine' in expect) {
+    const seq = c ? chat.newLineSeq(c) : null;
+    got.newLine = seq === null ? null : c.messages.find((m) => m.seq === seq && !m.notice).text;
+  }
   return got;
 }
 

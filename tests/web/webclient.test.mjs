@@ -181,6 +181,38 @@ const waitText = (page, text) => page.waitForFunction(
 
 // Edit (Up arrow and the hover menu), Escape, react (palette, chip toggle, two users), reply
 // (quote, jump), delete (own by the menu; the other's by a bot): each through the real server.
+// The "new messages" line (issue 21: the app drew one, the web client none; tests/clientspec
+// has the rule): above the first message that came while the page was out of sight, staying
+// while the reader reads on, gone once they write.
+async function newMessagesLine(page, bob) {
+  const setHidden = (hidden) => page.evaluate((h) => {
+    Object.defineProperty(document, 'hidden', { value: h, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+  const lineAbove = () => page.evaluate(() => {
+    const line = document.querySelector('#messages .new-line');
+    const next = line && line.nextElementSibling;
+    return next ? next.querySelector('.text').textContent : null;
+  });
+  await setHidden(true);
+  bob.send({ type: 'send', room: 'general', text: 'while the page was away', id: 'nl1' });
+  bob.send({ type: 'send', room: 'general', text: 'and another', id: 'nl2' });
+  await page.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((t) => t.textContent === 'and another'));
+  await setHidden(false);
+  check(await lineAbove() === 'while the page was away', `a "New messages" line above the first message that came while away (${await lineAbove()})`);
+  check(await page.evaluate(() => document.querySelector('#messages .new-line').nextElementSibling.classList.contains('first')),
+        'the message below the line shows its author again');
+  bob.send({ type: 'send', room: 'general', text: 'read as it came', id: 'nl3' });
+  await page.waitForFunction(() => [...document.querySelectorAll('#messages .text')].some((t) => t.textContent === 'read as it came'));
+  await page.screenshot({ path: join(shotDir, 'web-new-line.png') });
+  check(await lineAbove() === 'while the page was away', 'the line stays while the reader reads on');
+  await page.focus('#message-input');
+  await page.keyboard.type('caught up');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => !document.querySelector('#messages .new-line'), null, { timeout: 5000 }).catch(() => {});
+  check(await lineAbove() === null, 'the line is gone once the reader writes');
+}
+
 async function v11(page, bob) {
   // Up arrow in the empty composer edits the last own message; Enter saves.
   await page.focus('#message-input');
@@ -690,6 +722,7 @@ try {
   // ---- protocol 1.1: edit, react, reply, delete ----
   const speaks11 = Array.isArray(bob.welcome.features) && ['edit', 'delete', 'reply', 'react'].every((f) => bob.welcome.features.includes(f));
   check(speaks11, `the server speaks 1.1 (welcome.features ${JSON.stringify(bob.welcome.features)})`);
+  await newMessagesLine(page, bob);
   if (speaks11) await v11(page, bob); // else the rest still tests what 1.0 has
   await directoryPages(page, port);
 
