@@ -243,34 +243,40 @@ Item {
                     opacity: 0.5
                 }
 
-                // Editing in place: Enter saves, Esc (or an unchanged text) cancels.
-                TextArea {
-                    id: editField
-                    objectName: "editField"
-                    visible: row.editing
-                    width: parent.width
-                    wrapMode: TextArea.Wrap
-                    textFormat: TextEdit.PlainText
-                    font.pixelSize: 14
-                    onVisibleChanged: if (visible) {
-                        text = row.text
-                        cursorPosition = length
-                        forceActiveFocus()
+                // Editing in place: Enter saves, Esc (or an unchanged text) cancels. Made when
+                // editing starts (a TextArea in every row made each new message's row slower).
+                // (A Repeater of none or one: Qt 6.4's Loader cannot make a component that is
+                // bound to this file's context.)
+                Repeater {
+                    model: row.editing ? 1 : 0
+                    Column {
+                        width: texts.width
+                        TextArea {
+                            objectName: "editField"
+                            width: parent.width
+                            wrapMode: TextArea.Wrap
+                            textFormat: TextEdit.PlainText
+                            font.pixelSize: 14
+                            Component.onCompleted: {
+                                text = row.text
+                                cursorPosition = length
+                                forceActiveFocus()
+                            }
+                            Keys.onReturnPressed: event => {
+                                if (event.modifiers & Qt.ShiftModifier)
+                                    event.accepted = false
+                                else
+                                    row.editSubmitted(text)
+                            }
+                            Keys.onEnterPressed: event => row.editSubmitted(text)
+                            Keys.onEscapePressed: row.editCancelled()
+                        }
+                        Label {
+                            text: qsTr("Enter to save, Esc to cancel")
+                            opacity: 0.55
+                            font.pixelSize: 11
+                        }
                     }
-                    Keys.onReturnPressed: event => {
-                        if (event.modifiers & Qt.ShiftModifier)
-                            event.accepted = false
-                        else
-                            row.editSubmitted(text)
-                    }
-                    Keys.onEnterPressed: event => row.editSubmitted(text)
-                    Keys.onEscapePressed: row.editCancelled()
-                }
-                Label {
-                    visible: row.editing
-                    text: qsTr("Enter to save, Esc to cancel")
-                    opacity: 0.55
-                    font.pixelSize: 11
                 }
 
                 TextEdit {
@@ -365,77 +371,87 @@ Item {
     // On hover: the message's actions, where they cover none of its text: beside the text when
     // the row has room right of it, else on the header line (a name and a time, short) of a
     // headed row. A continued row in a narrow list has neither: a "⋯" in its empty avatar
-    // column opens the same actions as the message menu.
-    readonly property bool showActions: actionable && !editing && (hover.hovered || actionsHover.hovered)
-    readonly property bool barBeside: width - (column.x + column.width) >= actionBar.width + 12
+    // column opens the same actions as the message menu. Made on hover only: six buttons with
+    // emoji glyphs in every row cost each new message's row a third of its time.
+    property bool barHovered: false // the pointer on the bar (which may stand out of the row)
+    property bool still: true // the list is not moving under the pointer (MessageList's)
+    readonly property bool showActions: actionable && !editing && still && (hover.hovered || barHovered)
     readonly property real messageTop: column.y + messageBox.y
 
-    Rectangle {
-        id: actionBar
-        objectName: "actionBar"
-        visible: row.showActions && (row.barBeside || row.headed)
-        x: row.barBeside ? column.x + column.width + 8 : column.x + column.width - width
-        // On the header line its lower edge meets the line's: the rest rises into the row's
-        // top padding, over nothing.
-        y: row.barBeside ? row.messageTop : row.messageTop + headerRow.height - height
-        z: 2
-        width: actions.implicitWidth + 6
-        height: actions.implicitHeight + 6
-        radius: 6
-        color: row.Material.dialogColor
-        border.color: row.Material.dividerColor
-        HoverHandler {
-            id: actionsHover
-        }
-        Row {
-            id: actions
-            x: 3
-            y: 3
-            SmallButton {
-                objectName: "reactButton"
-                visible: row.canReact
-                text: "☺"
-                tip: qsTr("React")
-                onClicked: row.reactRequested(mapToItem(row, 0, height))
+    // (A Repeater of none or one, as the edit field's.)
+    Repeater {
+        model: row.showActions ? 1 : 0
+        Item {
+            z: 2
+            Component.onDestruction: row.barHovered = false // gone with the bar
+            readonly property bool beside: row.width - (column.x + column.width) >= actionBar.width + 12
+
+            Rectangle {
+                id: actionBar
+                objectName: "actionBar"
+                visible: parent.beside || row.headed
+                x: parent.beside ? column.x + column.width + 8 : column.x + column.width - width
+                // On the header line its lower edge meets the line's: the rest rises into the
+                // row's top padding, over nothing.
+                y: parent.beside ? row.messageTop : row.messageTop + headerRow.height - height
+                width: actions.implicitWidth + 6
+                height: actions.implicitHeight + 6
+                radius: 6
+                color: row.Material.dialogColor
+                border.color: row.Material.dividerColor
+                HoverHandler {
+                    onHoveredChanged: row.barHovered = hovered
+                }
+                Row {
+                    id: actions
+                    x: 3
+                    y: 3
+                    SmallButton {
+                        objectName: "reactButton"
+                        visible: row.canReact
+                        text: "☺"
+                        tip: qsTr("React")
+                        onClicked: row.reactRequested(mapToItem(row, 0, height))
+                    }
+                    SmallButton {
+                        objectName: "replyButton"
+                        visible: row.canReact
+                        text: "↩"
+                        tip: qsTr("Reply")
+                        onClicked: row.replyRequested()
+                    }
+                    SmallButton {
+                        objectName: "editButton"
+                        visible: row.canEdit
+                        text: "✎"
+                        tip: qsTr("Edit")
+                        onClicked: row.editRequested()
+                    }
+                    SmallButton {
+                        objectName: "deleteButton"
+                        visible: row.canDelete
+                        text: "🗑"
+                        tip: qsTr("Delete")
+                        onClicked: row.deleteRequested()
+                    }
+                    SmallButton {
+                        objectName: "moreButton"
+                        text: "⋯"
+                        tip: qsTr("More")
+                        onClicked: row.menuRequested(mapToItem(row, 0, height))
+                    }
+                }
             }
+
             SmallButton {
-                objectName: "replyButton"
-                visible: row.canReact
-                text: "↩"
-                tip: qsTr("Reply")
-                onClicked: row.replyRequested()
-            }
-            SmallButton {
-                objectName: "editButton"
-                visible: row.canEdit
-                text: "✎"
-                tip: qsTr("Edit")
-                onClicked: row.editRequested()
-            }
-            SmallButton {
-                objectName: "deleteButton"
-                visible: row.canDelete
-                text: "🗑"
-                tip: qsTr("Delete")
-                onClicked: row.deleteRequested()
-            }
-            SmallButton {
-                objectName: "moreButton"
+                objectName: "gutterMoreButton"
+                visible: !actionBar.visible
+                x: column.x + (row.avatarSize - width) / 2
+                y: row.messageTop
                 text: "⋯"
-                tip: qsTr("More")
+                tip: qsTr("React, reply, edit, delete and more")
                 onClicked: row.menuRequested(mapToItem(row, 0, height))
             }
         }
-    }
-
-    SmallButton {
-        objectName: "gutterMoreButton"
-        visible: row.showActions && !actionBar.visible
-        x: column.x + (row.avatarSize - width) / 2
-        y: row.messageTop
-        z: 2
-        text: "⋯"
-        tip: qsTr("React, reply, edit, delete and more")
-        onClicked: row.menuRequested(mapToItem(row, 0, height))
     }
 }

@@ -160,7 +160,19 @@ ListView {
         onTriggered: list.restoreAnchor()
     }
 
+    // Rows moving under a still pointer (a message arrived, the view followed) show no hover
+    // bar: it would pop up on row after row (and was made for each, at 10 messages a second
+    // a third of the app's CPU); it comes once the list has been still for a moment.
+    property bool scrolledLately: false
+    Timer {
+        id: stillTimer
+        interval: 300
+        onTriggered: list.scrolledLately = false
+    }
+
     onContentYChanged: {
+        scrolledLately = true
+        stillTimer.restart()
         if (moving || scrollBar.pressed)
             updateFollow()
         else if (followTail)
@@ -290,6 +302,7 @@ ListView {
         required canReact
         width: ListView.view.width
         readableWidth: list.readableWidth
+        still: !list.scrolledLately
         highlighted: seq > 0 && seq === list.highlightSeq
         editing: seq > 0 && seq === list.editingSeq
         onMenuRequested: position => {

@@ -82,6 +82,11 @@ TestCase {
             page.destroy()
     }
 
+    // The hover bar and the edit field are made when needed: not made is not shown.
+    function shown(item) {
+        return item !== null && item.visible
+    }
+
     function delegateOf(seq) {
         const row = chatClient.messages.rowOfSeq(seq)
         return row >= 0 ? list.itemAtIndex(row) : null
@@ -95,8 +100,7 @@ TestCase {
         // Hovering shows the bar; its reply button starts a reply in the composer.
         const target = delegateOf(3)
         mouseMove(target, target.width / 2, target.height / 2)
-        const bar = findChild(target, "actionBar")
-        tryVerify(() => bar.visible)
+        tryVerify(() => shown(findChild(target, "actionBar")))
         mouseClick(findChild(target, "replyButton"))
         compare(chatClient.replyToSeq, 3)
         const replyBar = findChild(page, "replyBar")
@@ -140,7 +144,7 @@ TestCase {
         // The palette adds a new one, from the hover bar.
         const row = delegateOf(3)
         mouseMove(row, row.width / 2, row.height / 2)
-        tryVerify(() => findChild(row, "actionBar").visible)
+        tryVerify(() => shown(findChild(row, "actionBar")))
         mouseClick(findChild(row, "reactButton"))
         const palette = findChild(list, "palette")
         tryVerify(() => palette.opened)
@@ -177,7 +181,7 @@ TestCase {
         // Up arrow with text in the field moves the cursor, it does not edit.
         input.text = "draft"
         keyClick(Qt.Key_Up)
-        verify(!findChild(delegateOf(4), "editField").visible)
+        verify(!shown(findChild(delegateOf(4), "editField")))
         input.text = ""
     }
 
@@ -186,7 +190,7 @@ TestCase {
         // An operator deletes anyone's message: from the hover bar, after a confirmation.
         const row = delegateOf(3)
         mouseMove(row, row.width / 2, row.height / 2)
-        tryVerify(() => findChild(row, "actionBar").visible)
+        tryVerify(() => shown(findChild(row, "actionBar")))
         const del = findChild(row, "deleteButton")
         verify(del.visible, "an operator may delete ben's message")
         mouseClick(del)
@@ -205,7 +209,7 @@ TestCase {
         verify(!findChild(gone, "reactions").visible)
         mouseMove(gone, gone.width / 2, gone.height / 2)
         wait(50)
-        verify(!findChild(gone, "actionBar").visible, "nothing to do with a deleted message")
+        verify(!shown(findChild(gone, "actionBar")), "nothing to do with a deleted message")
     }
 
     function test_5_operatorMenuKicksAndBans() {
