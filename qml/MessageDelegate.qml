@@ -69,17 +69,19 @@ Item {
     implicitHeight: column.implicitHeight + (headed ? 10 : 2)
 
     // A mention of me, or the message a search result opened, stands out from the rest.
-    Rectangle {
-        objectName: "mark"
-        anchors.fill: parent
-        visible: row.mentionsMe || row.highlighted
-        color: row.highlighted ? Material.color(Material.Amber) : Material.accent
-        opacity: row.highlighted ? 0.25 : 0.1
+    Repeater {
+        model: row.mentionsMe || row.highlighted ? 1 : 0
         Rectangle {
-            visible: row.mentionsMe
-            width: 3
-            height: parent.height
-            color: Material.accent
+            objectName: "mark"
+            anchors.fill: parent
+            color: row.highlighted ? Material.color(Material.Amber) : Material.accent
+            opacity: row.highlighted ? 0.25 : 0.1
+            Rectangle {
+                visible: row.mentionsMe
+                width: 3
+                height: parent.height
+                color: Material.accent
+            }
         }
     }
 
@@ -92,68 +94,74 @@ Item {
         anchors.bottom: parent.bottom
         spacing: 2
 
-        Item {
-            visible: row.dayText.length > 0
-            width: parent.width
-            height: visible ? dayLabel.implicitHeight + 14 : 0
-            Rectangle {
-                x: 0
-                width: (parent.width - dayLabel.implicitWidth) / 2 - 8
-                y: dayLabel.y + dayLabel.height / 2
-                height: 1
-                color: Material.dividerColor
-            }
-            Label {
-                id: dayLabel
-                anchors.horizontalCenter: parent.horizontalCenter
-                y: 8
-                text: row.dayText
-                opacity: 0.6
-                font.pixelSize: 12
-            }
-            Rectangle {
-                x: parent.width - width
-                width: (parent.width - dayLabel.implicitWidth) / 2 - 8
-                y: dayLabel.y + dayLabel.height / 2
-                height: 1
-                color: Material.dividerColor
+        Repeater {
+            model: row.dayText.length > 0 ? 1 : 0
+            Item {
+                width: parent.width
+                height: dayLabel.implicitHeight + 14
+                Rectangle {
+                    x: 0
+                    width: (parent.width - dayLabel.implicitWidth) / 2 - 8
+                    y: dayLabel.y + dayLabel.height / 2
+                    height: 1
+                    color: Material.dividerColor
+                }
+                Label {
+                    id: dayLabel
+                    anchors.horizontalCenter: parent.horizontalCenter
+                    y: 8
+                    text: row.dayText
+                    opacity: 0.6
+                    font.pixelSize: 12
+                }
+                Rectangle {
+                    x: parent.width - width
+                    width: (parent.width - dayLabel.implicitWidth) / 2 - 8
+                    y: dayLabel.y + dayLabel.height / 2
+                    height: 1
+                    color: Material.dividerColor
+                }
             }
         }
 
         // Where the reader left off: everything below came since.
-        Item {
-            objectName: "newMessagesLine"
-            visible: row.firstUnread
-            width: parent.width
-            height: visible ? newLabel.implicitHeight + 10 : 0
-            Rectangle {
-                width: parent.width - newLabel.implicitWidth - 8
-                y: newLabel.y + newLabel.height / 2
-                height: 1
-                color: Material.color(Material.Red)
-            }
-            Label {
-                id: newLabel
-                x: parent.width - width
-                y: 4
-                text: qsTr("New messages")
-                color: Material.color(Material.Red)
-                font.pixelSize: 12
-                font.weight: Font.DemiBold
+        Repeater {
+            model: row.firstUnread ? 1 : 0
+            Item {
+                objectName: "newMessagesLine"
+                width: parent.width
+                height: newLabel.implicitHeight + 10
+                Rectangle {
+                    width: parent.width - newLabel.implicitWidth - 8
+                    y: newLabel.y + newLabel.height / 2
+                    height: 1
+                    color: Material.color(Material.Red)
+                }
+                Label {
+                    id: newLabel
+                    x: parent.width - width
+                    y: 4
+                    text: qsTr("New messages")
+                    color: Material.color(Material.Red)
+                    font.pixelSize: 12
+                    font.weight: Font.DemiBold
+                }
             }
         }
 
-        Label {
-            objectName: "notice"
-            visible: row.kind === "notice"
-            x: row.avatarSize + 10
-            width: parent.width - x
-            text: row.text
-            textFormat: Text.PlainText
-            opacity: 0.6
-            font.italic: true
-            font.pixelSize: 13
-            wrapMode: Text.Wrap
+        Repeater {
+            model: row.kind === "notice" ? 1 : 0
+            Label {
+                objectName: "notice"
+                x: row.avatarSize + 10
+                width: parent.width - x
+                text: row.text
+                textFormat: Text.PlainText
+                opacity: 0.6
+                font.italic: true
+                font.pixelSize: 13
+                wrapMode: Text.Wrap
+            }
         }
 
         Item {
@@ -198,49 +206,53 @@ Item {
                 }
 
                 // The message this one answers: who and what (a click goes there).
-                Item {
-                    objectName: "quote"
-                    visible: row.replyTo > 0 && row.kind === "message"
-                    width: parent.width
-                    height: visible ? quoteLabel.implicitHeight + 6 : 0
-                    Rectangle {
-                        width: 3
-                        height: parent.height - 4
-                        y: 2
-                        radius: 1
-                        color: People.nickColor(row.replyNick, row.dark)
-                        opacity: 0.8
-                    }
-                    Label {
-                        id: quoteLabel
-                        x: 10
-                        y: 3
-                        width: parent.width - x
-                        textFormat: Text.PlainText
-                        elide: Text.ElideRight
-                        maximumLineCount: 1
-                        font.pixelSize: 12
-                        opacity: 0.7
-                        text: row.replyNick.length === 0 ? qsTr("↪ an earlier message")
-                              : row.replyDeleted ? qsTr("↪ %1: message deleted").arg(row.replyNick)
-                              : qsTr("↪ %1: %2").arg(row.replyNick).arg(row.replyText.replace(/\s+/g, " "))
-                    }
-                    TapHandler {
-                        objectName: "quoteTap"
-                        onTapped: row.quoteClicked(row.replyTo)
-                    }
-                    HoverHandler {
-                        cursorShape: Qt.PointingHandCursor
+                Repeater {
+                    model: row.replyTo > 0 && row.kind === "message" ? 1 : 0
+                    Item {
+                        objectName: "quote"
+                        width: parent.width
+                        height: quoteLabel.implicitHeight + 6
+                        Rectangle {
+                            width: 3
+                            height: parent.height - 4
+                            y: 2
+                            radius: 1
+                            color: People.nickColor(row.replyNick, row.dark)
+                            opacity: 0.8
+                        }
+                        Label {
+                            id: quoteLabel
+                            x: 10
+                            y: 3
+                            width: parent.width - x
+                            textFormat: Text.PlainText
+                            elide: Text.ElideRight
+                            maximumLineCount: 1
+                            font.pixelSize: 12
+                            opacity: 0.7
+                            text: row.replyNick.length === 0 ? qsTr("↪ an earlier message")
+                                  : row.replyDeleted ? qsTr("↪ %1: message deleted").arg(row.replyNick)
+                                  : qsTr("↪ %1: %2").arg(row.replyNick).arg(row.replyText.replace(/\s+/g, " "))
+                        }
+                        TapHandler {
+                            objectName: "quoteTap"
+                            onTapped: row.quoteClicked(row.replyTo)
+                        }
+                        HoverHandler {
+                            cursorShape: Qt.PointingHandCursor
+                        }
                     }
                 }
 
-                Label {
-                    objectName: "deletedNote"
-                    visible: row.deleted && row.kind === "message"
-                    text: qsTr("message deleted")
-                    font.italic: true
-                    font.pixelSize: 14
-                    opacity: 0.5
+                Repeater {
+                    model: row.deleted && row.kind === "message" ? 1 : 0
+                    Label {
+                        objectName: "deletedNote"
+                        text: qsTr("message deleted")
+                        font.italic: true
+                        font.pixelSize: 14
+                        opacity: 0.5
+                    }
                 }
 
                 // Editing in place: Enter saves, Esc (or an unchanged text) cancels. Made when
@@ -314,55 +326,59 @@ Item {
 
                 // Reactions: a chip per emoji with its count; mine are marked, a click toggles
                 // mine, hovering says who.
-                Flow {
-                    objectName: "reactions"
-                    visible: row.reactions.length > 0 && !row.deleted
-                    width: parent.width
-                    spacing: 4
-                    topPadding: visible ? 3 : 0
-                    Repeater {
-                        model: row.deleted ? [] : row.reactions
-                        delegate: AbstractButton {
-                            id: chip
-                            required property var modelData
-                            objectName: "chip-" + modelData.emoji
-                            hoverEnabled: true
-                            focusPolicy: Qt.NoFocus
-                            enabled: row.canReact
-                            implicitWidth: implicitContentWidth + 14
-                            implicitHeight: 24
-                            Accessible.name: qsTr("%1 %2, by %3").arg(chip.modelData.emoji).arg(chip.modelData.count).arg(chip.modelData.who)
-                            contentItem: Label {
-                                text: chip.modelData.emoji + " " + chip.modelData.count
-                                horizontalAlignment: Text.AlignHCenter
-                                verticalAlignment: Text.AlignVCenter
-                                font.pixelSize: 12
-                                font.weight: chip.modelData.mine ? Font.DemiBold : Font.Normal
+                Repeater {
+                    model: row.reactions.length > 0 && !row.deleted ? 1 : 0
+                    Flow {
+                        objectName: "reactions"
+                        width: parent.width
+                        spacing: 4
+                        topPadding: 3
+                        Repeater {
+                            model: row.deleted ? [] : row.reactions
+                            delegate: AbstractButton {
+                                id: chip
+                                required property var modelData
+                                objectName: "chip-" + modelData.emoji
+                                hoverEnabled: true
+                                focusPolicy: Qt.NoFocus
+                                enabled: row.canReact
+                                implicitWidth: implicitContentWidth + 14
+                                implicitHeight: 24
+                                Accessible.name: qsTr("%1 %2, by %3").arg(chip.modelData.emoji).arg(chip.modelData.count).arg(chip.modelData.who)
+                                contentItem: Label {
+                                    text: chip.modelData.emoji + " " + chip.modelData.count
+                                    horizontalAlignment: Text.AlignHCenter
+                                    verticalAlignment: Text.AlignVCenter
+                                    font.pixelSize: 12
+                                    font.weight: chip.modelData.mine ? Font.DemiBold : Font.Normal
+                                }
+                                background: Rectangle {
+                                    radius: 12
+                                    readonly property color accent: chip.Material.accent
+                                    color: chip.modelData.mine ? Qt.rgba(accent.r, accent.g, accent.b, chip.hovered ? 0.3 : 0.18)
+                                         : chip.hovered ? chip.Material.rippleColor
+                                         : (row.dark ? Qt.rgba(1, 1, 1, 0.06) : Qt.rgba(0, 0, 0, 0.04))
+                                    border.width: 1
+                                    border.color: chip.modelData.mine ? chip.Material.accent : chip.Material.dividerColor
+                                }
+                                onClicked: row.reactionToggled(chip.modelData.emoji, !chip.modelData.mine)
+                                ToolTip.visible: hovered
+                                ToolTip.delay: 300
+                                ToolTip.text: qsTr("%1 reacted with %2").arg(chip.modelData.who).arg(chip.modelData.emoji)
                             }
-                            background: Rectangle {
-                                radius: 12
-                                readonly property color accent: chip.Material.accent
-                                color: chip.modelData.mine ? Qt.rgba(accent.r, accent.g, accent.b, chip.hovered ? 0.3 : 0.18)
-                                     : chip.hovered ? chip.Material.rippleColor
-                                     : (row.dark ? Qt.rgba(1, 1, 1, 0.06) : Qt.rgba(0, 0, 0, 0.04))
-                                border.width: 1
-                                border.color: chip.modelData.mine ? chip.Material.accent : chip.Material.dividerColor
-                            }
-                            onClicked: row.reactionToggled(chip.modelData.emoji, !chip.modelData.mine)
-                            ToolTip.visible: hovered
-                            ToolTip.delay: 300
-                            ToolTip.text: qsTr("%1 reacted with %2").arg(chip.modelData.who).arg(chip.modelData.emoji)
                         }
                     }
                 }
 
                 // Under a header the stamp says "sending…"; a continued group needs its own.
-                Label {
-                    objectName: "pendingNote"
-                    visible: row.pending && !row.headed
-                    text: qsTr("sending…")
-                    opacity: 0.55
-                    font.pixelSize: 12
+                Repeater {
+                    model: row.pending && !row.headed ? 1 : 0
+                    Label {
+                        objectName: "pendingNote"
+                        text: qsTr("sending…")
+                        opacity: 0.55
+                        font.pixelSize: 12
+                    }
                 }
             }
         }

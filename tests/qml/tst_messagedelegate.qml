@@ -30,6 +30,11 @@ TestCase {
         }
     }
 
+    // Parts a row seldom shows are made only when shown: not made is not shown.
+    function shown(item) {
+        return item !== null && item.visible
+    }
+
     function test_messageShowsHeaderAndEscapedText() {
         const item = createTemporaryObject(row, this)
         verify(item.implicitHeight > 30)
@@ -38,7 +43,7 @@ TestCase {
         compare(body.hoveredLink, "")
         compare(body.getText(0, body.length), "<b>not bold</b> https://example.org", "shown as typed")
         compare(findChild(item, "stamp").text, "09:41")
-        verify(!findChild(item, "notice").visible)
+        verify(!shown(findChild(item, "notice")))
     }
 
     function test_pendingMessageSaysSending() {
@@ -66,17 +71,17 @@ TestCase {
         verify(note !== null && note.visible, "a queued message in a group says so")
         compare(note.text, "sending…")
         const delivered = createTemporaryObject(row, this, {showHeader: false, dayText: ""})
-        verify(!findChild(delivered, "pendingNote").visible)
+        verify(!shown(findChild(delivered, "pendingNote")))
     }
 
     // Whether a message mentions the user, and where, is the model's (tst_models): the row
     // shows the mark and the model's marked html with the mention in the accent colour.
     function test_mentionOfMeIsHighlighted() {
         const plain = createTemporaryObject(row, this, {text: "hello all", html: "hello all"})
-        verify(!findChild(plain, "mark").visible)
+        verify(!shown(findChild(plain, "mark")))
         const item = createTemporaryObject(row, this, {mentionsMe: true, text: "hi @Ada, look",
                                                        html: "hi <span class=\"mention\">@Ada</span>, look"})
-        verify(findChild(item, "mark").visible)
+        verify(shown(findChild(item, "mark")))
         const body = findChild(item, "body").text
         verify(/<span style="[^"]*font-weight:700; color:#[0-9a-f]+;">@Ada<\/span>/.test(body),
                "the mention is bold in a colour: " + body)

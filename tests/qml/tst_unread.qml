@@ -101,7 +101,7 @@ TestCase {
         const list = createTemporaryObject(listComponent, test, {client: reader})
         tryVerify(() => delegates(list).some(d => d.text === "after 2"), 5000)
         const items = delegates(list)
-        const withLine = items.filter(d => findChild(d, "newMessagesLine").visible)
+        const withLine = items.filter(d => findChild(d, "newMessagesLine") !== null && findChild(d, "newMessagesLine").visible)
         compare(withLine.length, 1, "one line")
         compare(withLine[0].text, "after 1", "above the first message that came while away")
         // Below the line who wrote it is said again, even when the same person wrote above.
