@@ -19,25 +19,25 @@ Menu {
     Material.elevation: 0
     background: PopupBackground { implicitWidth: 240 }
 
-    MenuItem {
+    AppMenuItem {
         text: qsTr("Room topic…")
         enabled: !menu.client.currentIsDirect
         onTriggered: menu.topicRequested()
     }
-    MenuItem {
+    AppMenuItem {
         text: qsTr("Browse rooms…")
         onTriggered: menu.directoryRequested()
     }
-    MenuItem {
+    AppMenuItem {
         text: qsTr("Change nick…")
         onTriggered: menu.nickRequested()
     }
-    MenuItem {
+    AppMenuItem {
         objectName: "copyInvite"
         text: qsTr("Copy invite")
         onTriggered: menu.inviteRequested()
     }
-    MenuItem {
+    AppMenuItem {
         objectName: "muteRoom"
         text: qsTr("Mute notifications")
         checkable: true
@@ -46,7 +46,7 @@ Menu {
         onTriggered: menu.client.setMuted(menu.client.currentRoom, checked)
     }
     MenuSeparator {}
-    MenuItem {
+    AppMenuItem {
         objectName: "darkTheme"
         text: qsTr("Dark theme")
         checkable: true
@@ -54,7 +54,7 @@ Menu {
         onTriggered: menu.darkThemeRequested(checked)
     }
     MenuSeparator {}
-    MenuItem {
+    AppMenuItem {
         objectName: "leaveRoom"
         text: menu.client.currentIsDirect ? qsTr("Close this conversation") : qsTr("Leave #%1").arg(menu.client.currentTitle)
         enabled: menu.client.currentRoom.length > 0
@@ -62,7 +62,7 @@ Menu {
     }
     // The one way back to the start screen (and the one way out), from any conversation.
     MenuSeparator {}
-    MenuItem {
+    AppMenuItem {
         objectName: "leaveServer"
         text: menu.host.running ? qsTr("Stop hosting and leave") : qsTr("Leave this server")
         onTriggered: {
@@ -70,7 +70,7 @@ Menu {
             menu.host.stop()
         }
     }
-    MenuItem {
+    AppMenuItem {
         text: qsTr("Quit (Ctrl+Q)")
         onTriggered: menu.quitRequested()
     }

@@ -145,7 +145,7 @@ Page {
             anchors.leftMargin: 8
             anchors.rightMargin: 8
             spacing: 4
-            ToolButton {
+            AppToolButton {
                 visible: page.narrow
                 text: "☰"
                 onClicked: roomsDrawer.open()
@@ -204,7 +204,7 @@ Page {
                     text = ""
                 }
             }
-            ToolButton {
+            AppToolButton {
                 visible: page.narrow
                 objectName: "searchButton"
                 text: qsTr("Search")
@@ -213,7 +213,7 @@ Page {
                 ToolTip.visible: hovered
                 ToolTip.text: qsTr("Search (Ctrl+F)")
             }
-            ToolButton {
+            AppToolButton {
                 objectName: "membersButton"
                 visible: !page.wide
                 text: qsTr("Members")
@@ -222,7 +222,7 @@ Page {
                 ToolTip.visible: hovered
                 ToolTip.text: qsTr("Members")
             }
-            ToolButton {
+            AppToolButton {
                 objectName: "menuButton"
                 text: "⋮"
                 font.pixelSize: 20
@@ -402,7 +402,7 @@ Page {
                         Accessible.role: Accessible.StaticText
                         Accessible.name: text
                     }
-                    Button {
+                    AppButton {
                         text: qsTr("Join again")
                         flat: true
                         Accessible.name: qsTr("Join #%1 again").arg(page.client.currentRoom)

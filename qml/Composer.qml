@@ -191,7 +191,7 @@ Pane {
             width: completion.availableWidth
             Repeater {
                 model: completion.nicks
-                delegate: ItemDelegate {
+                delegate: AppItemDelegate {
                     id: choice
                     required property string modelData
                     required property int index

@@ -15,6 +15,7 @@ Dialog {
     modal: true
     focus: true
     standardButtons: Dialog.Close
+    footer: AppDialogButtons {}
     Material.elevation: 0
     background: PopupBackground {}
     onAboutToShow: client.refreshDirectory()
@@ -34,7 +35,7 @@ Dialog {
                 dialog.close()
             }
         }
-        delegate: ItemDelegate {
+        delegate: AppItemDelegate {
             id: entry
             required property var modelData
             required property int index

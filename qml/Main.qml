@@ -133,6 +133,7 @@ ApplicationWindow {
                      : "")
         }
         standardButtons: Dialog.Ok | Dialog.Cancel
+        footer: AppDialogButtons {}
         Component.onCompleted: standardButton(Dialog.Ok).text = qsTr("Quit")
         onAccepted: {
             window.quitConfirmed = true

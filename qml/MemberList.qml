@@ -31,7 +31,7 @@ Pane {
             Layout.fillHeight: true
             clip: true
             model: pane.client.currentIsDirect ? null : pane.client.members
-            delegate: ItemDelegate {
+            delegate: AppItemDelegate {
                 id: member
                 required property string userId
                 required property string nick
@@ -119,7 +119,7 @@ Pane {
         background: PopupBackground {
             implicitWidth: 220
         }
-        MenuItem {
+        AppMenuItem {
             id: directItem
             text: qsTr("Message %1 directly").arg(memberMenu.nick)
             onTriggered: {
@@ -127,7 +127,7 @@ Pane {
                 pane.chosen()
             }
         }
-        MenuItem {
+        AppMenuItem {
             id: kickItem
             objectName: "kickItem"
             text: qsTr("Remove from this room…")
@@ -135,7 +135,7 @@ Pane {
             height: visible ? implicitHeight : 0
             onTriggered: moderation.ask(false, memberMenu.userId, memberMenu.nick)
         }
-        MenuItem {
+        AppMenuItem {
             id: banItem
             objectName: "banItem"
             text: qsTr("Ban…")

@@ -342,6 +342,7 @@ ListView {
             text: qsTr("It is deleted for everyone, for good.")
         }
         standardButtons: Dialog.Ok | Dialog.Cancel
+        footer: AppDialogButtons {}
         Component.onCompleted: {
             const ok = standardButton(Dialog.Ok)
             ok.text = qsTr("Delete")
@@ -360,46 +361,46 @@ ListView {
             border.color: messageMenu.Material.dividerColor
             radius: 2
         }
-        MenuItem {
+        AppMenuItem {
             objectName: "replyItem"
             text: qsTr("Reply")
             visible: messageMenu.message !== null && messageMenu.message.actionable && messageMenu.message.canReact
             height: visible ? implicitHeight : 0
             onTriggered: list.client.reply(messageMenu.message.seq)
         }
-        MenuItem {
+        AppMenuItem {
             objectName: "reactItem"
             text: qsTr("React…")
             visible: messageMenu.message !== null && messageMenu.message.actionable && messageMenu.message.canReact
             height: visible ? implicitHeight : 0
             onTriggered: list.openPalette(messageMenu.message, Qt.point(messageMenu.message.width / 2, 24))
         }
-        MenuItem {
+        AppMenuItem {
             objectName: "editItem"
             text: qsTr("Edit")
             visible: messageMenu.message !== null && messageMenu.message.actionable && messageMenu.message.canEdit
             height: visible ? implicitHeight : 0
             onTriggered: list.editingSeq = messageMenu.message.seq
         }
-        MenuItem {
+        AppMenuItem {
             objectName: "deleteItem"
             text: qsTr("Delete")
             visible: messageMenu.message !== null && messageMenu.message.actionable && messageMenu.message.canDelete
             height: visible ? implicitHeight : 0
             onTriggered: list.confirmDelete(messageMenu.message.seq)
         }
-        MenuItem {
+        AppMenuItem {
             objectName: "copyText"
             text: qsTr("Copy text")
             onTriggered: if (messageMenu.message) list.copyRequested(messageMenu.message.text)
         }
-        MenuItem {
+        AppMenuItem {
             text: qsTr("Mention %1").arg(messageMenu.message ? messageMenu.message.nick : "")
             visible: messageMenu.message !== null && messageMenu.message.kind === "message" && !messageMenu.message.own
             height: visible ? implicitHeight : 0
             onTriggered: list.mentionRequested(messageMenu.message.nick)
         }
-        MenuItem {
+        AppMenuItem {
             text: qsTr("Message %1 directly").arg(messageMenu.message ? messageMenu.message.nick : "")
             visible: messageMenu.message !== null && messageMenu.message.kind === "message" && !messageMenu.message.own
             height: visible ? implicitHeight : 0

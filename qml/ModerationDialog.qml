@@ -51,11 +51,27 @@ Dialog {
             // elevation), which the software renderer leaves out: the options lay over the
             // dialog's text. PopupBackground is what every other popup here has.
             popup.background: PopupBackground {}
+            // And no ripple in the field itself (see AppMenuItem).
+            background: Rectangle {
+                implicitWidth: 120
+                implicitHeight: duration.Material.buttonHeight
+                color: duration.down || duration.hovered ? duration.Material.rippleColor : "transparent"
+                border.width: duration.visualFocus ? 2 : 1
+                border.color: duration.visualFocus ? duration.Material.accentColor : duration.Material.dividerColor
+                radius: 2
+            }
             visible: dialog.banning
             Layout.fillWidth: true
             model: dialog.durations
             textRole: "text"
             Material.elevation: 0
+            delegate: AppMenuItem {
+                required property var modelData
+                required property int index
+                width: ListView.view ? ListView.view.width : implicitWidth
+                text: modelData.text
+                highlighted: duration.highlightedIndex === index
+            }
         }
         TextField {
             id: reason
@@ -68,6 +84,8 @@ Dialog {
     }
 
     standardButtons: Dialog.Ok | Dialog.Cancel
+
+    footer: AppDialogButtons {}
     onBanningChanged: standardButton(Dialog.Ok).text = banning ? qsTr("Ban") : qsTr("Remove")
     Component.onCompleted: {
         const ok = standardButton(Dialog.Ok)

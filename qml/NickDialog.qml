@@ -13,6 +13,7 @@ Dialog {
     modal: true
     focus: true
     standardButtons: Dialog.Ok | Dialog.Cancel
+    footer: AppDialogButtons {}
     Material.elevation: 0
     background: PopupBackground {}
     onAboutToShow: nickField.text = client.nick

@@ -36,7 +36,7 @@ Pane {
             Layout.margins: 16
             Layout.bottomMargin: 4
         }
-        ItemDelegate {
+        AppItemDelegate {
             objectName: "signedInAs"
             Layout.fillWidth: true
             Layout.bottomMargin: 4
@@ -71,7 +71,7 @@ Pane {
             Layout.minimumHeight: Math.min(contentHeight, 144)
             clip: true
             model: pane.client.rooms
-            delegate: ItemDelegate {
+            delegate: AppItemDelegate {
                 id: roomItem
                 required property string name
                 required property string title
@@ -96,12 +96,12 @@ Pane {
                     id: roomMenu
                     Material.elevation: 0
                     background: PopupBackground { implicitWidth: 220 }
-                    MenuItem {
+                    AppMenuItem {
                         objectName: "roomMute"
                         text: roomItem.muted ? qsTr("Unmute notifications") : qsTr("Mute notifications")
                         onTriggered: pane.client.setMuted(roomItem.name, !roomItem.muted)
                     }
-                    MenuItem {
+                    AppMenuItem {
                         text: roomItem.direct ? qsTr("Close this conversation") : qsTr("Leave #%1").arg(roomItem.title)
                         onTriggered: pane.client.leaveRoom(roomItem.name)
                     }

@@ -72,7 +72,7 @@ Popup {
             model: popup.client.searchResults
             ScrollBar.vertical: ScrollBar {}
             highlightMoveDuration: 0
-            delegate: ItemDelegate {
+            delegate: AppItemDelegate {
                 id: result
                 required property var modelData
                 required property int index

@@ -173,8 +173,8 @@ Page {
                 objectName: "tabs"
                 Layout.fillWidth: true
                 Material.elevation: 0 // its shadow is a ShaderEffect: no software rendering
-                TabButton { text: qsTr("Host") }
-                TabButton { text: qsTr("Join") }
+                AppTabButton { text: qsTr("Host") }
+                AppTabButton { text: qsTr("Join") }
             }
 
             StackLayout {
@@ -259,7 +259,7 @@ Page {
                     }
                     Repeater {
                         model: discovery
-                        delegate: ItemDelegate {
+                        delegate: AppItemDelegate {
                             required property string name
                             required property string address
                             required property bool password
@@ -284,7 +284,7 @@ Page {
                     Repeater {
                         id: recentList
                         model: prefs.recentServers
-                        delegate: ItemDelegate {
+                        delegate: AppItemDelegate {
                             required property string modelData
                             Layout.fillWidth: true
                             text: modelData

@@ -14,6 +14,7 @@ Dialog {
     modal: true
     focus: true
     standardButtons: Dialog.Ok | Dialog.Cancel
+    footer: AppDialogButtons {}
     Material.elevation: 0
     background: PopupBackground {}
     onAboutToShow: topicField.text = client.currentTopic

@@ -59,6 +59,31 @@ private:
     QList<QVariantMap> m_received;
 };
 
+// What the QML tree holds that QML cannot see: objects of a C++ class anywhere under a root
+// (popups and menus included: they are QObject children of where they are declared).
+class Inspector : public QObject
+{
+    Q_OBJECT
+public:
+    // Where each object of the class (or a subclass) under root sits: its parents' class names.
+    Q_INVOKABLE QStringList find(QObject *root, const QString &className) const
+    {
+        QStringList found;
+        if (!root)
+            return found;
+        const QByteArray name = className.toLatin1();
+        for (QObject *o : root->findChildren<QObject *>()) {
+            if (!o->inherits(name.constData()))
+                continue;
+            QStringList path;
+            for (QObject *p = o->parent(); p && p != root; p = p->parent())
+                path.prepend(QString::fromLatin1(p->metaObject()->className()));
+            found.append(path.join(QStringLiteral(" > ")));
+        }
+        return found;
+    }
+};
+
 class Setup : public QObject
 {
     Q_OBJECT
@@ -77,6 +102,7 @@ public Q_SLOTS:
         if (!m_peer) // made here, not with Setup: that is made before the application
             m_peer = std::make_unique<ScriptedPeer>();
         engine->rootContext()->setContextProperty(QStringLiteral("scriptedPeer"), m_peer.get());
+        engine->rootContext()->setContextProperty(QStringLiteral("inspector"), &m_inspector);
     }
     void cleanupTestCase()
     {
@@ -87,6 +113,7 @@ public Q_SLOTS:
 private:
     QTemporaryDir m_dir;
     std::unique_ptr<ScriptedPeer> m_peer;
+    Inspector m_inspector;
     std::unique_ptr<confab::test::TestServer> m_server;
 };
 
