@@ -65,8 +65,11 @@ public:
         connect(socket, &QTcpSocket::readyRead, this, &RequestReader::onReadyRead);
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
         m_timer.setSingleShot(true);
-        connect(&m_timer, &QTimer::timeout, this,
-                [this] { respond(HttpResponse::text(408, "request timeout\n")); });
+        connect(&m_timer, &QTimer::timeout, this, [this] {
+            if (m_lingering)
+                return m_socket->abort(); // the linger is over
+            respond(HttpResponse::text(408, "request timeout\n"));
+        });
         m_timer.start(door.config().requestTimeoutMs);
         if (socket->bytesAvailable())
             QTimer::singleShot(0, this, &RequestReader::onReadyRead);
@@ -87,6 +90,8 @@ public:
     {
         return !m_headDone && nowNs - m_acceptedNs >= graceNs;
     }
+    // Answered, and reading what the client still sends only so that it gets the answer.
+    bool lingering() const { return m_lingering; }
 
     bool silentFor(qint64 nowNs, qint64 graceNs) const
     {
@@ -99,6 +104,8 @@ public:
 private:
     void onReadyRead()
     {
+        if (m_lingering)
+            return discardUnread();
         if (m_answered)
             return;
         m_heardNs = monotonicNs();
@@ -168,7 +175,43 @@ private:
         m_answered = true;
         m_timer.stop();
         m_socket->write(response.serialize(m_request.method == "HEAD"));
-        m_socket->disconnectFromHost();
+        if (!unreadMayFollow())
+            return m_socket->disconnectFromHost();
+        // Answered early: the rest of the request is still coming (see MaxLingerBytes).
+        m_lingering = true;
+        connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+            if (m_socket->bytesToWrite() == 0)
+                halfClose();
+        });
+        m_timer.start(FrontDoor::LingerMs);
+        discardUnread();
+    }
+
+    // Whether the client may still be sending this request: its head or body not read whole.
+    bool unreadMayFollow() const
+    {
+        if (m_socket->bytesAvailable() > 0 || !m_headDone)
+            return true;
+        return m_buffer.size() < m_headBytes + qsizetype(m_request.contentLength);
+    }
+
+    // The answer is out: tell the client nothing more comes (it reads the answer, then the end).
+    void halfClose()
+    {
+        if (!m_halfClosed && m_socket->state() == QAbstractSocket::ConnectedState) {
+            m_halfClosed = true;
+            ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+        }
+    }
+
+    void discardUnread()
+    {
+        char sink[16384];
+        qint64 n = 0;
+        while ((n = m_socket->read(sink, sizeof sink)) > 0)
+            m_lingered += n;
+        if (m_lingered > FrontDoor::MaxLingerBytes)
+            m_socket->abort();
     }
 
     QTcpSocket *m_socket;
@@ -181,6 +224,9 @@ private:
     qsizetype m_headBytes = 0;
     bool m_headDone = false;
     bool m_answered = false;
+    bool m_lingering = false;
+    bool m_halfClosed = false;
+    qint64 m_lingered = 0; // bytes read and dropped after the answer
 };
 
 FrontDoor::FrontDoor(const ServerConfig &config, HttpHandler handler, QObject *parent)
@@ -274,14 +320,15 @@ void FrontDoor::onAcceptable()
 bool FrontDoor::roomForAnother()
 {
     // At the bound, the oldest socket that is silent, or whose request head has not come whole
-    // within the grace (however it trickles), gives way to a new one; sockets reading a body
-    // and still sending keep their slot. Honest heads arrive in one segment.
+    // within the grace (however it trickles), or that has had its answer and lingers only to
+    // let the client read it, gives way to a new one; sockets reading a body and still sending
+    // keep their slot. Honest heads arrive in one segment.
     const qint64 now = monotonicNs();
     const qint64 graceNs = SilentGraceMs * NsPerMs;
     while (m_reading.size() >= m_config.maxReadingSockets) {
         const auto victim =
             std::find_if(m_reading.cbegin(), m_reading.cend(), [&](const RequestReader *r) {
-                return r->headLate(now, graceNs) || r->silentFor(now, graceNs);
+                return r->lingering() || r->headLate(now, graceNs) || r->silentFor(now, graceNs);
             });
         if (victim == m_reading.cend())
             return false; // the rest wait in the listen backlog

@@ -45,6 +45,12 @@ public:
     // At the bound the oldest is dropped if it has been silent this long, so a crowd of silent
     // sockets slows nobody else's handshake; otherwise accepting pauses (see roomForAnother).
     static constexpr int SilentGraceMs = 1000;
+    // After an answer given before the request was read whole (413, 400, 408), the socket is
+    // half-closed and what still comes is read and dropped, at most this many bytes for at
+    // most this long, before it closes: closed with bytes unread, the kernel would reset the
+    // connection and the client would lose the answer (RFC 9112 9.6).
+    static constexpr qint64 MaxLingerBytes = 4 * 1024 * 1024;
+    static constexpr int LingerMs = 5000;
 
     // For RequestReader.
     void readerDone(RequestReader *reader);

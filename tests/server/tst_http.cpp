@@ -1,13 +1,16 @@
 // HTTP on the chat port: /healthz, /metrics, POST /api/publish and its errors.
+#include "frontdoor.h"
 #include "logcapture.h"
 #include "servertestmain.h"
 #include "testclient.h"
 #include "testserver.h"
 
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QRegularExpression>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 #include <QUuid>
 
 using namespace confab;
@@ -214,6 +217,68 @@ private Q_SLOTS:
         QCOMPARE(http(port, "POST", "/api/publish", QByteArray(64 * 1024 + 1, ' '), bearer).status,
                  413);
         QCOMPARE(http(port, "GET", "/api/publish", {}, bearer).status, 405);
+    }
+
+    void anEarlyAnswerReachesAClientStillSending()
+    {
+        // Issue 22: a POST /api/publish of 65,537 bytes without "Expect: 100-continue" was
+        // answered 413 and closed with the body unread: the kernel reset the connection and a
+        // client that had not read the 413 yet lost it ("broken pipe", 3 of 10 with Go's
+        // client). Now the server half-closes after the answer and reads the rest away.
+        TestServer server(withApi());
+        QVERIFY(server.start());
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            QTcpSocket s;
+            s.connectToHost(QHostAddress::LocalHost, server.port());
+            QVERIFY(s.waitForConnected(waitMs()));
+            // The head first (the answer goes out on it), then the body, as a client that sends
+            // a body without waiting for "100 Continue" does; it reads when it has sent all.
+            const QByteArray body(64 * 1024 + 1, ' ');
+            s.write("POST /api/publish HTTP/1.1\r\nHost: localhost\r\n" + bearer
+                    + "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n");
+            QVERIFY(s.waitForBytesWritten(waitMs()));
+            QTest::qWait(100);
+            s.write(body);
+            (void)s.waitForBytesWritten(waitMs());
+            QTest::qWait(300); // a reset would have come by now
+            QByteArray raw;
+            (void)QTest::qWaitFor(
+                [&] {
+                    raw += s.readAll();
+                    return s.state() == QAbstractSocket::UnconnectedState
+                           || raw.contains("\r\n\r\n");
+                },
+                waitMs());
+            raw += s.readAll();
+            QVERIFY2(raw.startsWith("HTTP/1.1 413"),
+                     qPrintable(QStringLiteral("attempt %1: %2 (%3)")
+                                    .arg(attempt)
+                                    .arg(QString::fromLatin1(raw.left(40)), s.errorString())));
+        }
+        // A client that keeps on sending after the answer is cut off, in bytes or in time.
+        QTcpSocket endless;
+        endless.connectToHost(QHostAddress::LocalHost, server.port());
+        QVERIFY(endless.waitForConnected(waitMs()));
+        endless.write("POST /api/publish HTTP/1.1\r\nHost: localhost\r\n" + bearer
+                      + "Content-Length: 999999999\r\n\r\n");
+        QElapsedTimer clock;
+        clock.start();
+        QByteArray answer;
+        QTimer feeder;
+        QObject::connect(&feeder, &QTimer::timeout, [&] {
+            if (endless.state() == QAbstractSocket::ConnectedState)
+                endless.write(QByteArray(16 * 1024, 'x'));
+        });
+        feeder.start(5);
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                answer += endless.readAll();
+                return endless.state() == QAbstractSocket::UnconnectedState;
+            },
+            FrontDoor::LingerMs + waitMs()));
+        QVERIFY2(answer.startsWith("HTTP/1.1 413"), answer.left(40).constData());
+        QVERIFY2(clock.elapsed() < FrontDoor::LingerMs + 2000,
+                 qPrintable(QString::number(clock.elapsed())));
     }
 
     void publishIsRateLimitedPerToken()
