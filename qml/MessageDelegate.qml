@@ -97,7 +97,7 @@ Item {
         Repeater {
             model: row.dayText.length > 0 ? 1 : 0
             Item {
-                width: parent.width
+                width: column.width
                 height: dayLabel.implicitHeight + 14
                 Rectangle {
                     x: 0
@@ -129,7 +129,7 @@ Item {
             model: row.firstUnread ? 1 : 0
             Item {
                 objectName: "newMessagesLine"
-                width: parent.width
+                width: column.width
                 height: newLabel.implicitHeight + 10
                 Rectangle {
                     width: parent.width - newLabel.implicitWidth - 8
@@ -154,7 +154,7 @@ Item {
             Label {
                 objectName: "notice"
                 x: row.avatarSize + 10
-                width: parent.width - x
+                width: column.width - x
                 text: row.text
                 textFormat: Text.PlainText
                 opacity: 0.6
@@ -210,7 +210,7 @@ Item {
                     model: row.replyTo > 0 && row.kind === "message" ? 1 : 0
                     Item {
                         objectName: "quote"
-                        width: parent.width
+                        width: texts.width
                         height: quoteLabel.implicitHeight + 6
                         Rectangle {
                             width: 3
@@ -330,7 +330,7 @@ Item {
                     model: row.reactions.length > 0 && !row.deleted ? 1 : 0
                     Flow {
                         objectName: "reactions"
-                        width: parent.width
+                        width: texts.width
                         spacing: 4
                         topPadding: 3
                         Repeater {

@@ -57,6 +57,8 @@ TestCase {
         const notice = findChild(item, "notice")
         verify(notice.visible)
         compare(notice.textFormat, Text.PlainText)
+        // Made on demand, it takes the row's width, less the avatar's column as the text has.
+        compare(notice.width, findChild(item, "body").parent.width)
         verify(!findChild(item, "body").visible)
     }
 
