@@ -331,7 +331,7 @@ export const handlers = {
     if (!c.direct && f.seq && (mine || (seen && (c.lineAfter || 0) >= previousLast))) c.lineAfter = f.seq;
     if (!mine) {
       const mentioned = mentions(f.text);
-      if (key !== state.current || state.away) {
+      if (!seen) {
         if (!c.direct && f.seq > c.read) c.unread += 1;
         if (c.direct && key !== state.current) c.unread += 1;
         if (mentioned) c.mentions += 1;
@@ -343,7 +343,7 @@ export const handlers = {
         ui.toast(`${f.from.nick} wrote to you: “${text.length > 60 ? text.slice(0, 60) + '…' : text}”`);
       }
     }
-    if (key === state.current && !state.away && !c.direct) markRead(c);
+    if (seen && !c.direct) markRead(c);
     ui.render({ keepBottom: key === state.current });
   },
 

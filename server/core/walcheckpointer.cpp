@@ -60,12 +60,12 @@ void WalCheckpointer::checkpointUntilRestartable(QSqlDatabase &db)
 
 void WalCheckpointer::run()
 {
-    ThreadConnection connection(QStringLiteral("checkpoint"), m_path);
+    ThreadConnection connection(QStringLiteral("checkpoint"), m_path,
+                                QStringLiteral("QSQLITE_BUSY_TIMEOUT=1000"));
     m_opened.set();
     if (!connection.isOpen())
         return;
     QSqlDatabase &db = connection.db();
-    QSqlQuery(db).exec(QStringLiteral("PRAGMA busy_timeout=1000"));
     QMutexLocker lock(&m_mutex);
     while (!m_stopping) {
         m_wake.wait(&m_mutex, m_intervalMs);
